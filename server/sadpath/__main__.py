@@ -1,0 +1,7 @@
+"""Entry point for ``python -m sadpath``."""
+
+import sys
+
+from sadpath.cli import main
+
+sys.exit(main())

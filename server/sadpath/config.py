@@ -1,0 +1,239 @@
+"""Configuration: ``[tool.sadpath]`` in the nearest ``pyproject.toml``, validated strictly.
+
+An unknown key or a value of the wrong type is a ``ConfigError`` that names the key
+and the file; the CLI turns it into exit status 2, the language server into one
+message and the defaults.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterable
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_EXCLUDES = (".venv", "venv", "node_modules", "build", "dist", ".git", ".sadpath_cache", "__pycache__", ".tox", ".mypy_cache")
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] = ("ALL",)
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = ()
+    preview: bool = False
+    required_log_fields: tuple[str, ...] = ()
+    default_timeout: float = 10
+    root: Path | None = None
+    config_path: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    # ------------------------------------------------------------ selection
+    def enabled_rules(self, path: str | None = None) -> list[type]:
+        from sadpath.registry import RULES
+
+        selected = [rule for rule in RULES if _matches_any(rule, self.select) or _matches_any(rule, self.extend_select)]
+        ignored = list(self.ignore)
+        if path is not None:
+            ignored.extend(self.ignores_for(path))
+        enabled = []
+        for rule in selected:
+            if _matches_any(rule, ignored):
+                continue
+            if rule.preview and not self.preview and not _explicitly_selected(rule, (*self.select, *self.extend_select)):
+                continue
+            if not rule.is_active(self):
+                continue
+            enabled.append(rule)
+        return enabled
+
+    def ignores_for(self, path: str) -> list[str]:
+        rel = self.relative(path)
+        codes: list[str] = []
+        for pattern, pattern_codes in self.per_file_ignores:
+            if path_matches(pattern, rel):
+                codes.extend(pattern_codes)
+        return codes
+
+    def is_excluded(self, path: str | Path) -> bool:
+        rel = self.relative(str(path))
+        return any(path_matches(pattern, rel) for pattern in self.exclude)
+
+    def relative(self, path: str) -> str:
+        candidate = Path(path)
+        if self.root is not None:
+            try:
+                return candidate.resolve().relative_to(self.root.resolve()).as_posix()
+            except (ValueError, OSError):
+                pass
+        return PurePosixPath(candidate.as_posix()).as_posix()
+
+    def with_overrides(self, **changes: Any) -> "Settings":
+        return replace(self, **changes)
+
+
+def path_matches(pattern: str, rel: str) -> bool:
+    """Glob match of a config pattern against a root-relative posix path.
+
+    ``tests/fixtures`` matches everything below that folder; a pattern without a
+    slash (``migrations``, ``*_pb2.py``) matches any path component.
+    """
+    pattern = pattern.strip().rstrip("/")
+    if pattern.startswith("./"):
+        pattern = pattern[2:]
+    if not pattern:
+        return False
+    if fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(rel, pattern + "/*"):
+        return True
+    if "/" not in pattern:
+        return any(fnmatch.fnmatchcase(part, pattern) for part in rel.split("/"))
+    return False
+
+
+def _matches_any(rule, selectors: Iterable[str]) -> bool:
+    for selector in selectors:
+        sel = selector.strip()
+        if sel.upper() == "ALL" or rule.code.startswith(sel.upper()) or sel.lower() == rule.slug:
+            return True
+    return False
+
+
+def _explicitly_selected(rule, selectors: Iterable[str]) -> bool:
+    return any(s.strip().upper() == rule.code or s.strip().lower() == rule.slug for s in selectors)
+
+
+# ------------------------------------------------------------------ loading
+_LIST_KEYS = {
+    "select": "select",
+    "ignore": "ignore",
+    "extend-select": "extend_select",
+    "exclude": "exclude",
+    "required-log-fields": "required_log_fields",
+}
+_SELECTOR_KEYS = {"select", "ignore", "extend-select"}
+KNOWN_KEYS = frozenset({*_LIST_KEYS, "per-file-ignores", "preview", "default-timeout"})
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` upward from ``start`` that has a ``[tool.sadpath]`` table."""
+    start = start.resolve()
+    directory = start if start.is_dir() else start.parent
+    for candidate_dir in (directory, *directory.parents):
+        candidate = candidate_dir / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                data = _read_toml(candidate)
+            except ConfigError:
+                raise
+            if "sadpath" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+
+
+def load_settings(path: Path) -> Settings:
+    """Settings from the ``[tool.sadpath]`` table of ``path`` (defaults when the table is absent)."""
+    data = _read_toml(path)
+    table = data.get("tool", {}).get("sadpath", {})
+    return settings_from_table(table, origin=str(path), root=path.resolve().parent, config_path=path.resolve())
+
+
+def settings_from_table(
+    table: Any, *, origin: str, root: Path | None = None, config_path: Path | None = None
+) -> Settings:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{origin}: [tool.sadpath] must be a table")
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        where = f"{origin}: tool.sadpath.{key}"
+        if key not in KNOWN_KEYS:
+            hint = _close_key(key)
+            raise ConfigError(f"{where}: unknown key" + (f" (did you mean '{hint}'?)" if hint else ""))
+        if key in _LIST_KEYS:
+            values[_LIST_KEYS[key]] = _string_list(value, where)
+            if key in _SELECTOR_KEYS:
+                _check_selectors(values[_LIST_KEYS[key]], where)
+        elif key == "per-file-ignores":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: expected a table of glob = [codes], got {_type_name(value)}")
+            entries = []
+            for pattern, codes in value.items():
+                codes_list = _string_list(codes, f"{where}.{pattern!r}")
+                _check_selectors(codes_list, f"{where}.{pattern!r}")
+                entries.append((pattern, codes_list))
+            values["per_file_ignores"] = tuple(entries)
+        elif key == "preview":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: expected true or false, got {_type_name(value)}")
+            values["preview"] = value
+        elif key == "default-timeout":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ConfigError(f"{where}: expected a positive number of seconds, got {value!r}")
+            values["default_timeout"] = value
+    return Settings(root=root, config_path=config_path, **values)
+
+
+def _string_list(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of strings, got {_type_name(value)}")
+    return tuple(value)
+
+
+def _check_selectors(selectors: Iterable[str], where: str) -> None:
+    from sadpath.registry import RULES, SYNTAX_ERROR_CODE
+
+    for selector in selectors:
+        sel = selector.strip()
+        if sel.upper() == "ALL" or sel.upper() == SYNTAX_ERROR_CODE:
+            continue
+        if any(rule.code.startswith(sel.upper()) or rule.slug == sel.lower() for rule in RULES):
+            continue
+        raise ConfigError(f"{where}: unknown rule selector {selector!r} (see `sadpath rules`)")
+
+
+def _type_name(value: Any) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list", dict: "a table"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _close_key(key: str) -> str | None:
+    import difflib
+
+    matches = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def resolve_settings(path: Path, explicit_config: Path | None = None, cache: dict | None = None) -> Settings:
+    """Settings for a file or folder: from ``explicit_config`` or the nearest configured pyproject."""
+    if explicit_config is not None:
+        return load_settings(explicit_config)
+    found = find_config(path)
+    if found is None:
+        return Settings()
+    if cache is not None and found in cache:
+        return cache[found]
+    settings = load_settings(found)
+    if cache is not None:
+        cache[found] = settings
+    return settings

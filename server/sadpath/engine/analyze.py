@@ -1,0 +1,89 @@
+"""Text in, findings out: parse once, build the semantic model, walk once."""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from sadpath.config import Settings
+from sadpath.engine.context import ModuleContext
+from sadpath.engine.semantic import SemanticModel
+from sadpath.engine.walker import RuleFailure, walk
+from sadpath.knowledge import exception_hierarchy
+from sadpath.model import Finding, Severity, Span
+from sadpath.registry import SYNTAX_ERROR_CODE, SYNTAX_ERROR_SLUG
+from sadpath.source import SourceFile
+
+
+@dataclass
+class Analysis:
+    source: SourceFile
+    findings: list[Finding]
+    tree: ast.Module | None = None
+    semantic: SemanticModel | None = None
+    rule_failures: list[RuleFailure] = field(default_factory=list)
+
+    @property
+    def syntax_error(self) -> Finding | None:
+        return next((f for f in self.findings if f.code == SYNTAX_ERROR_CODE), None)
+
+
+def module_name_for(path: str) -> str:
+    """A best-effort dotted module name from a path (used to qualify module-level names)."""
+    pure = PurePath(path)
+    stem = pure.stem
+    if stem == "__init__":
+        stem = pure.parent.name
+    return stem if stem.isidentifier() else ""
+
+
+def parse(source: SourceFile) -> ast.Module | Finding:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escape sequences and the like are not ours to report
+        try:
+            return ast.parse(source.text, filename=source.path, type_comments=False)
+        except SyntaxError as exc:
+            return syntax_error_finding(source, exc)
+        except (ValueError, MemoryError, RecursionError) as exc:  # null bytes, absurd nesting
+            return Finding(
+                SYNTAX_ERROR_CODE,
+                SYNTAX_ERROR_SLUG,
+                Span(1, 0, 1, 0),
+                f"cannot parse this file: {exc}",
+                Severity.ERROR,
+            )
+
+
+def syntax_error_finding(source: SourceFile, exc: SyntaxError) -> Finding:
+    line = exc.lineno or 1
+    line = min(max(line, 1), max(source.line_count, 1))
+    # SyntaxError.offset is 1-based and counts characters (str offsets) for source given as str
+    column = max((exc.offset or 1) - 1, 0)
+    column = min(column, len(source.line(line)))
+    end_line = exc.end_lineno or line
+    end_column = (exc.end_offset - 1) if exc.end_offset and exc.end_offset > 0 else column + 1
+    if end_line != line or end_column <= column:
+        end_line, end_column = line, min(column + 1, max(len(source.line(line)), column))
+    message = f"syntax error: {exc.msg}; sadpath analyses this file again once it parses"
+    return Finding(SYNTAX_ERROR_CODE, SYNTAX_ERROR_SLUG, Span(line, column, end_line, end_column), message, Severity.ERROR)
+
+
+def analyze(source: SourceFile, settings: Settings | None = None, rules: list[type] | None = None) -> Analysis:
+    """All findings for one file, suppressions and per-file ignores applied, sorted by position."""
+    settings = settings or Settings()
+    parsed = parse(source)
+    if isinstance(parsed, Finding):
+        return Analysis(source, [parsed])
+    tree = parsed
+    semantic = SemanticModel(tree, module_name_for(source.path))
+    rule_classes = rules if rules is not None else settings.enabled_rules(source.path)
+    ctx = ModuleContext(source, tree, semantic, exception_hierarchy(), settings)
+    instances = [rule() for rule in rule_classes]
+    walked = walk(ctx, instances)
+    findings = [
+        f for f in ctx.findings if not source.is_suppressed(f.span.line, f.code, f.slug)
+    ]
+    findings.sort(key=Finding.sort_key)
+    return Analysis(source, findings, tree, semantic, walked.failures)

@@ -1,0 +1,104 @@
+"""What a rule sees while the walk visits a node: the module, its semantic model and the walk's position."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable
+
+from sadpath.engine.semantic import SemanticModel
+from sadpath.knowledge import ExceptionHierarchy
+from sadpath.model import FixOffer, Finding, Related, Severity, Span
+from sadpath.source import SourceFile
+
+if TYPE_CHECKING:
+    from sadpath.config import Settings
+
+SCOPE_TYPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+@dataclass
+class ModuleContext:
+    source: SourceFile
+    tree: ast.Module
+    semantic: SemanticModel
+    hierarchy: ExceptionHierarchy
+    settings: "Settings"
+    # walk state: every ancestor of the node being visited, outermost first
+    parents: list[ast.AST] = field(default_factory=list)
+    scopes: list[ast.AST] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    # ----------------------------------------------------------------- positions
+    def span(self, node: ast.AST, end: ast.AST | None = None) -> Span:
+        """Character-column span of a node (or from ``node`` to the end of ``end``)."""
+        last = end if end is not None else node
+        line = node.lineno
+        end_line = getattr(last, "end_lineno", None) or line
+        end_col_bytes = getattr(last, "end_col_offset", None)
+        column = self.source.char_col_from_utf8(line, node.col_offset)
+        if end_col_bytes is None:
+            end_column = column
+        else:
+            end_column = self.source.char_col_from_utf8(end_line, end_col_bytes)
+        return Span(line, column, end_line, end_column)
+
+    def line_span(self, node: ast.AST) -> Span:
+        """Span of a node limited to its first line (for headers like ``except ...:``)."""
+        line = node.lineno
+        column = self.source.char_col_from_utf8(line, node.col_offset)
+        text = self.source.line(line)
+        end_column = len(text.rstrip())
+        return Span(line, column, line, max(end_column, column))
+
+    # ----------------------------------------------------------------- queries
+    def qualified_name(self, expr: ast.AST) -> str | None:
+        return self.semantic.qualified_name(expr, self.scopes)
+
+    def type_of(self, expr: ast.AST) -> str | None:
+        return self.semantic.type_of(expr, self.scopes)
+
+    def enclosing(self, *types: type) -> ast.AST | None:
+        for node in reversed(self.parents):
+            if isinstance(node, types):
+                return node
+        return None
+
+    def enclosing_function(self) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        for node in reversed(self.parents):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                return node
+            if isinstance(node, ast.Lambda):
+                return None
+        return None
+
+    def enclosing_class(self) -> ast.ClassDef | None:
+        for node in reversed(self.parents):
+            if isinstance(node, ast.ClassDef):
+                return node
+        return None
+
+    # ----------------------------------------------------------------- reporting
+    def report(
+        self,
+        rule: Any,
+        span: Span,
+        message: str,
+        *,
+        fixes: Iterable[FixOffer] = (),
+        data: dict[str, Any] | None = None,
+        related: Iterable[Related] = (),
+        severity: Severity | None = None,
+    ) -> Finding:
+        finding = Finding(
+            code=rule.code,
+            slug=rule.slug,
+            span=span,
+            message=message,
+            severity=severity or rule.severity,
+            fixes=tuple(fixes),
+            data=dict(data or {}),
+            related=tuple(related),
+        )
+        self.findings.append(finding)
+        return finding

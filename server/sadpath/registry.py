@@ -1,0 +1,38 @@
+"""One ordered table of every rule: code → rule class, with its status."""
+
+from __future__ import annotations
+
+from sadpath.rules.base import Rule
+from sadpath.rules.sad101_silent_except import SilentExcept
+from sadpath.rules.sad102_bare_except import BareExcept
+from sadpath.rules.sad103_unchained_translation import UnchainedTranslation
+from sadpath.rules.sad104_lost_traceback_log import LostTracebackLog
+from sadpath.rules.sad105_log_missing_context import LogMissingContext
+
+SYNTAX_ERROR_CODE = "SAD000"
+SYNTAX_ERROR_SLUG = "syntax-error"
+
+RULES: tuple[type[Rule], ...] = (
+    SilentExcept,
+    BareExcept,
+    UnchainedTranslation,
+    LostTracebackLog,
+    LogMissingContext,
+)
+
+BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in RULES}
+BY_SLUG: dict[str, type[Rule]] = {rule.slug: rule for rule in RULES}
+
+
+def lookup(code_or_slug: str) -> type[Rule] | None:
+    key = code_or_slug.strip()
+    return BY_CODE.get(key.upper()) or BY_SLUG.get(key.lower())
+
+
+def status(rule: type[Rule]) -> str:
+    return "preview" if rule.preview else "stable"
+
+
+def docs_path(rule: type[Rule]) -> str:
+    """Path of the rule's generated documentation page, relative to the repository root."""
+    return f"docs/rules/{rule.code}-{rule.slug}.md"

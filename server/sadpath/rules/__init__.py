@@ -1,0 +1,1 @@
+"""Rules: one module per rule, its documentation in the module docstring."""

@@ -1,0 +1,202 @@
+"""Shared predicates about ``except`` handlers: what they catch and what their body does."""
+
+from __future__ import annotations
+
+import ast
+import enum
+from dataclasses import dataclass
+
+from sadpath.engine.context import ModuleContext
+
+BROAD = frozenset({"Exception", "BaseException"})
+SIGNALS = frozenset({"KeyboardInterrupt", "SystemExit", "asyncio.CancelledError", "GeneratorExit"})
+
+# Modules whose exceptions report a failed external interaction, even when the
+# knowledge base does not list the exact class.
+FAILURE_MODULE_PREFIXES = (
+    "requests.",
+    "httpx.",
+    "aiohttp.",
+    "urllib3.",
+    "urllib.error.",
+    "botocore.",
+    "boto3.",
+    "redis.",
+    "psycopg2.",
+    "psycopg.",
+    "asyncpg.",
+    "pymysql.",
+    "MySQLdb.",
+    "sqlalchemy.exc.",
+    "django.db.",
+    "kafka.",
+    "confluent_kafka.",
+    "aiokafka.",
+    "pika.",
+    "aio_pika.",
+    "pymongo.",
+    "motor.",
+    "elasticsearch.",
+    "stripe.",
+    "grpc.",
+    "google.api_core.exceptions.",
+    "smtplib.",
+    "ftplib.",
+    "ssl.",
+    "websockets.",
+)
+
+
+class CatchKind(enum.Enum):
+    BARE = "bare"  # except:
+    BROAD = "broad"  # Exception / BaseException
+    FAILURE = "failure"  # an external interface's failure type (requests.Timeout, ConnectionError, ...)
+    EXPECTED = "expected"  # a narrow expected outcome (KeyError, StopIteration, FileNotFoundError, ...)
+    UNKNOWN = "unknown"  # a project's own or an unknown library's type
+
+
+@dataclass(frozen=True)
+class Caught:
+    kind: CatchKind
+    names: tuple[str, ...]  # canonical qualified names ('' for an unresolvable expression)
+    label: str  # how the source spells it, for messages: "except requests.Timeout"
+
+
+def caught_names(handler: ast.ExceptHandler, ctx: ModuleContext) -> tuple[str, ...]:
+    if handler.type is None:
+        return ()
+    exprs = _type_exprs(handler.type, ctx)
+    names = []
+    for expr in exprs:
+        qn = ctx.qualified_name(expr)
+        names.append(ctx.hierarchy.canonical(qn) if qn else "")
+    return tuple(names)
+
+
+def _type_exprs(expr: ast.AST, ctx: ModuleContext, depth: int = 0) -> list[ast.AST]:
+    if isinstance(expr, ast.Tuple):
+        out: list[ast.AST] = []
+        for elt in expr.elts:
+            out.extend(_type_exprs(elt, ctx, depth))
+        return out
+    if isinstance(expr, ast.Name) and depth < 3:
+        # a module-level tuple of exception types: ERRORS = (requests.Timeout, ...)
+        value = _module_tuple(expr.id, ctx)
+        if value is not None:
+            return _type_exprs(value, ctx, depth + 1)
+    return [expr]
+
+
+def _module_tuple(name: str, ctx: ModuleContext) -> ast.Tuple | None:
+    for stmt in ctx.tree.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and stmt.targets[0].id == name
+            and isinstance(stmt.value, ast.Tuple)
+        ):
+            return stmt.value
+    return None
+
+
+def is_failure_type(name: str, ctx: ModuleContext) -> bool:
+    if not name:
+        return False
+    hierarchy = ctx.hierarchy
+    if hierarchy.is_expected(name):
+        return False
+    if hierarchy.is_known(name):
+        return bool(hierarchy.modes(name))
+    return name.startswith(FAILURE_MODULE_PREFIXES)
+
+
+def classify(handler: ast.ExceptHandler, ctx: ModuleContext) -> Caught:
+    if handler.type is None:
+        return Caught(CatchKind.BARE, (), "bare `except:`")
+    names = caught_names(handler, ctx)
+    label = f"`except {ast.unparse(handler.type)}`"
+    if any(n in BROAD for n in names):
+        return Caught(CatchKind.BROAD, names, label)
+    if any(is_failure_type(n, ctx) for n in names):
+        return Caught(CatchKind.FAILURE, names, label)
+    if names and all(n and ctx.hierarchy.is_expected(n) for n in names):
+        return Caught(CatchKind.EXPECTED, names, label)
+    return Caught(CatchKind.UNKNOWN, names, label)
+
+
+def walk_handler(handler: ast.ExceptHandler):
+    """Nodes of a handler body, not descending into nested functions, classes or lambdas."""
+    stack = list(reversed(handler.body))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+EXITING_CALLS = frozenset({"sys.exit", "os._exit", "exit", "quit", "flask.abort", "abort", "os.abort", "pytest.fail", "pytest.skip"})
+
+
+def raises(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    """True when the handler raises (re-raise or translation) or exits the process on some path."""
+    for node in walk_handler(handler):
+        if isinstance(node, ast.Raise):
+            return True
+        if isinstance(node, ast.Call):
+            qn = ctx.qualified_name(node.func)
+            if qn in EXITING_CALLS:
+                return True
+            if isinstance(node.func, ast.Attribute) and node.func.attr in ("retry",) and _is_task_retry(node):
+                return True
+    return False
+
+
+def _is_task_retry(call: ast.Call) -> bool:
+    # Celery: self.retry(...) raises Retry
+    func = call.func
+    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "task")
+
+
+def reraises(handler: ast.ExceptHandler) -> bool:
+    """True when the handler re-raises the caught exception itself (``raise`` or ``raise <name>``)."""
+    for node in walk_handler(handler):
+        if isinstance(node, ast.Raise):
+            if node.exc is None:
+                return True
+            if handler.name and isinstance(node.exc, ast.Name) and node.exc.id == handler.name:
+                return True
+    return False
+
+
+def enclosing_try(handler: ast.ExceptHandler, ctx: ModuleContext) -> ast.Try | None:
+    parent = ctx.parents[-1] if ctx.parents else None
+    if isinstance(parent, ast.Try) or type(parent).__name__ == "TryStar":
+        return parent  # type: ignore[return-value]
+    return None
+
+
+def first_call_in(stmts: list[ast.stmt], ctx: ModuleContext, skip=None) -> tuple[ast.Call, str] | None:
+    """The first call in a block with a resolvable name (for messages), skipping ``skip(call)``."""
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call):
+                if skip is not None and skip(node):
+                    continue
+                name = call_label(node, ctx)
+                if name:
+                    return node, name
+    return None
+
+
+def call_label(call: ast.Call, ctx: ModuleContext) -> str | None:
+    """How to name a call in a message: ``requests.post()``, ``self.gateway.charge()``."""
+    func = call.func
+    qn = ctx.qualified_name(func)
+    if qn and "." in qn:
+        return f"{qn}()"
+    text = ast.unparse(func)
+    if len(text) > 60:
+        return None
+    return f"{text}()"

@@ -1,0 +1,289 @@
+"""# SAD101 silent-except
+
+## What it does
+
+Flags an `except` handler that swallows a failure: its body only passes,
+continues, returns a constant or sentinel (`None`, `'UNKNOWN'`, `[]`), or only logs
+the error without its traceback and carries on as if the work had succeeded. It
+looks at handlers that catch broadly (`except:`, `except Exception`) or catch an
+external interface's failure (`requests.RequestException`, `redis.RedisError`,
+`ConnectionError`, ...).
+
+It stays quiet when the handler raises or translates the error, exits, returns a
+computed error response or fallback value, records the failure with its
+traceback and moves on (a worker loop that logs with `logger.exception` and
+continues), when the error is a narrow expected outcome (`KeyError`,
+`StopIteration`, `FileNotFoundError`, `ImportError`, `queue.Empty`, ...), when the
+`try` only cleans up (`conn.close()`) or imports an optional module, inside
+cleanup methods such as `close` and `__exit__`, and when a predicate such as
+`is_healthy()` answers `False`.
+
+## Why is this bad?
+
+A swallowed failure is worse than a crash. The caller receives `None` or a
+sentinel instead of an error and carries on with missing or corrupt data, and
+nobody can find out later why: the exception, its type and its traceback are gone.
+
+## Example
+
+```python
+import requests
+
+
+def get_rate(currency):
+    try:
+        resp = requests.get(f"https://fx.example/{currency}", timeout=5)
+        return resp.json()["rate"]
+    except Exception as e:
+        print(e)
+        return "UNKNOWN"
+```
+
+## Use instead
+
+```python
+import logging
+
+import requests
+
+logger = logging.getLogger(__name__)
+
+
+class RateServiceError(Exception):
+    pass
+
+
+def get_rate(currency):
+    try:
+        resp = requests.get(f"https://fx.example/{currency}", timeout=5)
+        return resp.json()["rate"]
+    except requests.RequestException as exc:
+        logger.exception("fx rate lookup failed", extra={"currency": currency})
+        raise RateServiceError(f"rate lookup for {currency} failed") from exc
+```
+
+## Fix safety
+
+Two fixes, both unsafe because they change what callers see: *re-raise after
+the existing handling* appends `raise` (replacing the `pass`, `continue` or
+constant `return`), and *typed exception translation* defines (or reuses) a
+module-level domain error class and raises it `from` the caught exception with a
+message that names the failed operation.
+
+## Options
+
+None.
+
+## References
+
+- [Python tutorial: handling exceptions](https://docs.python.org/3/tutorial/errors.html#handling-exceptions)
+- [PEP 3134: exception chaining](https://peps.python.org/pep-3134/)
+"""
+
+from __future__ import annotations
+
+import ast
+
+from sadpath.engine.context import ModuleContext
+from sadpath.model import Applicability, FixOffer
+from sadpath.rules import _except, _logging
+from sadpath.rules._except import CatchKind
+from sadpath.rules.base import Rule
+
+CLEANUP_METHODS = frozenset(
+    {
+        "close", "aclose", "shutdown", "disconnect", "unlink", "remove", "rmtree", "kill", "terminate",
+        "cancel", "release", "stop", "quit", "logout", "unsubscribe", "unregister", "rollback", "join",
+        "__exit__", "__aexit__", "cleanup", "dispose", "removeHandler", "unwatch", "reset", "delete_file",
+        "rmdir", "discard", "flush", "wait_closed", "unlock",
+    }
+)
+CLEANUP_FUNCTIONS = frozenset(
+    {"__del__", "__exit__", "__aexit__", "close", "aclose", "shutdown", "cleanup", "teardown", "tearDown",
+     "stop", "dispose", "__repr__", "__str__", "__hash__", "__bool__", "__len__", "disconnect", "terminate",
+     "release", "reset", "__dir__", "__format__", "destroy", "kill"}
+)
+PREDICATE_PREFIXES = ("is_", "has_", "can_", "should_", "check", "ping", "health", "exists", "supports",
+                      "verify", "validate", "_is_", "_has_", "_can_", "_check", "is_available", "alive", "ready")
+ERROR_KEYS = frozenset({"error", "errors", "detail", "message", "status", "ok", "success"})
+
+
+class SilentExcept(Rule):
+    code = "SAD101"
+    slug = "silent-except"
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler, ctx: ModuleContext) -> None:
+        caught = _except.classify(node, ctx)
+        if caught.kind not in (CatchKind.BARE, CatchKind.BROAD, CatchKind.FAILURE):
+            return
+        if _except.raises(node, ctx):
+            return
+        verdict = _swallow(node, ctx)
+        if verdict is None:
+            return
+        try_node = _except.enclosing_try(node, ctx)
+        if try_node is not None and _benign_try(try_node, ctx):
+            return
+        func = ctx.enclosing_function()
+        if func is not None and func.name in CLEANUP_FUNCTIONS:
+            return
+        if verdict.startswith("return") and func is not None and _predicate_answer(func, node):
+            return
+        message = _message(node, caught, verdict, try_node, func, ctx)
+        fixes = [FixOffer("reraise", "Re-raise the error after the existing handling", Applicability.UNSAFE)]
+        domain = _domain_error_name(ctx)
+        fixes.append(
+            FixOffer("translate", f"Translate the error into {domain} (raise ... from exc)", Applicability.UNSAFE)
+        )
+        ctx.report(self, ctx.line_span(node), message, fixes=fixes, data={"verdict": verdict, "domain_error": domain})
+
+
+def _swallow(handler: ast.ExceptHandler, ctx: ModuleContext) -> str | None:
+    """How the handler swallows the error ("pass", "continue", "return None", "log", ...), or None if it does not."""
+    traceback_logged = False
+    untraced_log: str | None = None
+    outcome = "pass"
+    for stmt in handler.body:
+        if isinstance(stmt, ast.Pass) or (
+            isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+        ):
+            continue  # pass, ..., a docstring-like string
+        if isinstance(stmt, (ast.Continue, ast.Break)):
+            outcome = "continue" if isinstance(stmt, ast.Continue) else "break"
+            break
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, (ast.Call, ast.Await)):
+            call = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
+            log = _logging.as_log_call(call, ctx)
+            if log is None:
+                return None  # some other handling: a metric, a callback, a cleanup, a fallback call
+            if _logging.keeps_traceback(log, ctx):
+                traceback_logged = True
+            elif untraced_log is None:
+                untraced_log = "print" if log.kind == "print" else f"{log.receiver}.{log.method}"
+            continue
+        if isinstance(stmt, ast.Return):
+            if stmt.value is None:
+                outcome = "return"
+                break
+            if _is_constant(stmt.value) and not _is_error_response(stmt.value):
+                outcome = f"return {_short(stmt.value)}"
+                break
+            return None  # a computed fallback or an explicit error response
+        if isinstance(stmt, ast.Assign) and _is_constant(stmt.value):
+            if isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, bool):
+                return None  # a failure flag is handling
+            outcome = "assign"
+            continue
+        return None  # anything else (compound statements, calls stored in variables) is real handling
+    if outcome.startswith("return ") and outcome != "return":
+        return outcome  # a sentinel result: swallowed even when logged with the traceback
+    if traceback_logged:
+        return None  # visible, with its traceback: a deliberate best-effort or a worker loop that moves on
+    if untraced_log is not None:
+        return f"log:{untraced_log}"
+    return outcome
+
+
+def _is_constant(expr: ast.AST) -> bool:
+    if isinstance(expr, ast.Constant):
+        return True
+    if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+        return all(_is_constant(e) for e in expr.elts)
+    if isinstance(expr, ast.Dict):
+        return all(k is not None and _is_constant(k) for k in expr.keys) and all(_is_constant(v) for v in expr.values)
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.operand, ast.Constant):
+        return True
+    return False
+
+
+def _is_error_response(expr: ast.AST) -> bool:
+    """``{"error": ...}``, ``("failed", 502)``: an explicit error result, not a sentinel."""
+    if isinstance(expr, ast.Dict):
+        return any(isinstance(k, ast.Constant) and k.value in ERROR_KEYS for k in expr.keys)
+    if isinstance(expr, ast.Tuple):
+        return any(
+            isinstance(e, ast.Constant) and isinstance(e.value, int) and not isinstance(e.value, bool) and 400 <= e.value < 600
+            for e in expr.elts
+        ) or any(_is_error_response(e) for e in expr.elts)
+    return False
+
+
+def _short(expr: ast.AST) -> str:
+    text = ast.unparse(expr)
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
+def _benign_try(try_node: ast.Try, ctx: ModuleContext) -> bool:
+    """A ``try`` that only imports optional modules or only cleans up."""
+    body = try_node.body
+    if all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in body):
+        return True
+    for stmt in body:
+        if isinstance(stmt, ast.Delete):
+            continue
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        if isinstance(call, ast.Await):
+            call = call.value
+        if not isinstance(call, ast.Call):
+            return False
+        func = call.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name not in CLEANUP_METHODS:
+            return False
+    return True
+
+
+def _predicate_answer(func: ast.AST, handler: ast.ExceptHandler) -> bool:
+    """``def is_healthy(): ... except X: return False`` answers the question, it does not swallow."""
+    name = func.name.lower()
+    if not name.startswith(PREDICATE_PREFIXES) and not name.lstrip("_").startswith(PREDICATE_PREFIXES):
+        return False
+    for stmt in handler.body:
+        if isinstance(stmt, ast.Return):
+            return isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, bool)
+    return False
+
+
+def _message(handler, caught, verdict, try_node, func, ctx) -> str:
+    what = "every error raised in the `try` block"
+    if try_node is not None:
+        first = _except.first_call_in(try_node.body, ctx, skip=lambda c: _logging.as_log_call(c, ctx) is not None)
+        if first is not None:
+            what = f"the failure of `{first[1]}`"
+    where = f"`{func.name}()`" if func is not None else "the module"
+    if verdict.startswith("log:"):
+        action = f"only logs it with `{verdict[4:]}` and no traceback"
+        consequence = f"{where} carries on as if the work had succeeded"
+    elif verdict == "continue":
+        action = "only continues the loop"
+        consequence = "the item is skipped without a trace"
+    elif verdict == "break":
+        action = "only leaves the loop"
+        consequence = "the remaining work is dropped without a trace"
+    elif verdict in ("pass", "return"):
+        action = "does nothing with it" if verdict == "pass" else "returns early"
+        consequence = f"{where} carries on as if the work had succeeded and nobody sees why it failed"
+    elif verdict == "assign":
+        action = "only stores a placeholder value"
+        consequence = "later code works on the placeholder as if it were real data"
+    else:
+        value = verdict[len("return ") :]
+        action = f"returns `{value}`"
+        consequence = f"callers of {where} get `{value}` instead of an error and cannot tell failure from a real result"
+    return f"{caught.label} swallows {what}: the handler {action}, so {consequence}. Re-raise or translate it."
+
+
+def _domain_error_name(ctx: ModuleContext) -> str:
+    """The domain error a translation raises: an existing module-level root error, else one named for the code."""
+    for name, cls in ctx.semantic.module_classes.items():
+        if name.endswith("Error") and any(
+            isinstance(b, ast.Name) and b.id in ("Exception", "RuntimeError") for b in cls.bases
+        ):
+            return name
+    cls = ctx.enclosing_class()
+    if cls is not None and not cls.name.endswith(("Error", "Exception")):
+        return cls.name.lstrip("_") + "Error"
+    stem = ctx.semantic.module_name.rsplit(".", 1)[-1] or "service"
+    words = [w for w in stem.replace("-", "_").split("_") if w]
+    camel = "".join(w[:1].upper() + w[1:] for w in words) or "Service"
+    return camel + "Error"

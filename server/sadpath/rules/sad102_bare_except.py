@@ -1,0 +1,154 @@
+"""# SAD102 bare-except
+
+## What it does
+
+Flags `except:` and `except BaseException:` handlers, and handlers that catch
+`asyncio.CancelledError`, `KeyboardInterrupt`, `SystemExit` or `GeneratorExit`,
+when they do not re-raise what they caught.
+
+It stays quiet when the handler re-raises (`raise` or `raise exc`) after its
+clean-up, when it exits the process (`sys.exit(1)`), when a `main()` function or
+the `__main__` block turns Ctrl-C into a clean exit, and when the function
+cancelled the task it is awaiting (`task.cancel()` then `await task` inside
+`except asyncio.CancelledError`), which is how a cancelled task is reaped.
+
+## Why is this bad?
+
+These handlers catch the signals that stop a program, not only errors. Ctrl-C
+and `sys.exit()` are swallowed and the process keeps running; a cancelled
+asyncio task reports success to whoever cancelled it, so timeouts
+(`asyncio.wait_for`) and graceful shutdowns hang or act on work that never ended.
+
+## Example
+
+```python
+import time
+
+
+def worker(queue):
+    while True:
+        try:
+            queue.process_next()
+        except:
+            time.sleep(1)
+```
+
+## Use instead
+
+```python
+import logging
+import time
+
+logger = logging.getLogger(__name__)
+
+
+def worker(queue):
+    while True:
+        try:
+            queue.process_next()
+        except Exception:
+            logger.exception("processing failed; retrying in 1s")
+            time.sleep(1)
+```
+
+## Fix safety
+
+Unsafe. For `except:` and `except BaseException:` the fix narrows the handler to
+`except Exception:`, so interrupts and exits propagate again; for an explicit
+signal (`CancelledError`, `KeyboardInterrupt`, `SystemExit`) it appends `raise`
+after the existing handling. Both change what reaches the caller.
+
+## Options
+
+None.
+
+## References
+
+- [Python docs: exception hierarchy](https://docs.python.org/3/library/exceptions.html#exception-hierarchy)
+- [asyncio: Task cancellation](https://docs.python.org/3/library/asyncio-task.html#task-cancellation)
+"""
+
+from __future__ import annotations
+
+import ast
+
+from sadpath.engine.context import ModuleContext
+from sadpath.model import Applicability, FixOffer
+from sadpath.rules import _except
+from sadpath.rules.base import Rule
+
+SIGNAL_NAMES = {
+    "asyncio.CancelledError": "the task's cancellation",
+    "KeyboardInterrupt": "Ctrl-C (KeyboardInterrupt)",
+    "SystemExit": "sys.exit() (SystemExit)",
+    "GeneratorExit": "the generator's close() (GeneratorExit)",
+}
+ENTRY_FUNCTIONS = frozenset({"main", "cli", "run", "serve", "run_forever", "_main", "entrypoint", "start"})
+EXITS = frozenset({"sys.exit", "os._exit", "exit", "quit"})
+
+
+class BareExcept(Rule):
+    code = "SAD102"
+    slug = "bare-except"
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler, ctx: ModuleContext) -> None:
+        names = _except.caught_names(node, ctx)
+        broad = node.type is None or "BaseException" in names
+        signals = [n for n in names if n in SIGNAL_NAMES]
+        if not broad and not signals:
+            return
+        if _except.reraises(node) or _exits(node, ctx):
+            return
+        func = ctx.enclosing_function()
+        where = f"`{func.name}()`" if func is not None else "module code"
+        if broad:
+            label = "bare `except:`" if node.type is None else "`except BaseException`"
+            message = (
+                f"{label} in {where} also catches KeyboardInterrupt, SystemExit and task cancellation: "
+                "Ctrl-C, sys.exit() and cancellations are swallowed here. Catch `Exception` instead, or re-raise."
+            )
+            fixes = [FixOffer("narrow_except", "Narrow the handler to `except Exception:`", Applicability.UNSAFE)]
+        else:
+            if signals == ["asyncio.CancelledError"] and func is not None and _reaps_cancelled_task(func):
+                return
+            if set(signals) <= {"KeyboardInterrupt", "SystemExit"} and _is_entry_point(func, ctx):
+                return
+            what = " and ".join(SIGNAL_NAMES[s] for s in signals)
+            consequence = (
+                "the task reports success to whoever cancelled it, and timeouts and shutdown wait on work that never ended"
+                if "asyncio.CancelledError" in signals
+                else "the program keeps running when it was told to stop"
+            )
+            message = f"`except {ast.unparse(node.type)}` in {where} swallows {what}: {consequence}. Re-raise after clean-up."
+            fixes = [FixOffer("reraise", "Re-raise after the existing clean-up", Applicability.UNSAFE)]
+        ctx.report(self, ctx.line_span(node), message, fixes=fixes, data={"signals": signals, "broad": broad})
+
+
+def _exits(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    for node in _except.walk_handler(handler):
+        if isinstance(node, ast.Call) and ctx.qualified_name(node.func) in EXITS:
+            return True
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            if isinstance(target, ast.Name) and target.id in ("SystemExit", "KeyboardInterrupt"):
+                return True
+    return False
+
+
+def _reaps_cancelled_task(func: ast.AST) -> bool:
+    """The function cancels something itself, so a CancelledError here is the expected answer."""
+    for node in ast.walk(func):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "cancel"
+        ):
+            return True
+    return False
+
+
+def _is_entry_point(func: ast.AST | None, ctx: ModuleContext) -> bool:
+    if func is None:
+        # module level, typically `if __name__ == "__main__":`
+        return True
+    return func.name in ENTRY_FUNCTIONS

@@ -1,0 +1,124 @@
+"""# SAD103 unchained-translation
+
+## What it does
+
+Flags `raise NewError(...)` inside an `except` block without `from`: the new
+error is raised with no declared cause.
+
+It stays quiet for a bare `raise` and for `raise exc` of the caught exception,
+for `raise ... from exc` and the deliberate `raise ... from None`, for a raise of
+a stored exception object (`raise self._error`), and for raises inside a function
+defined within the handler (they run later, outside it).
+
+## Why is this bad?
+
+Translating a low-level error into a domain error is right, but without `from`
+the original error is not its cause: error trackers and `logger.exception` show
+"During handling of the above exception, another exception occurred", which
+reads as a second bug in the handler, and code that inspects `__cause__` (retry
+policies, API error mappers) finds nothing. With `from exc` the traceback says
+plainly that the domain error was caused by the timeout, refusal or 5xx below it.
+
+## Example
+
+```python
+import requests
+
+
+class PaymentGatewayError(Exception):
+    pass
+
+
+def charge(payload):
+    try:
+        return requests.post("https://pay.example/charge", json=payload, timeout=5)
+    except requests.Timeout:
+        raise PaymentGatewayError("charge timed out")
+```
+
+## Use instead
+
+```python
+import requests
+
+
+class PaymentGatewayError(Exception):
+    pass
+
+
+def charge(payload):
+    try:
+        return requests.post("https://pay.example/charge", json=payload, timeout=5)
+    except requests.Timeout as exc:
+        raise PaymentGatewayError("charge timed out") from exc
+```
+
+## Fix safety
+
+Safe: it adds `from <name>` and, when the handler does not bind the exception,
+`as exc` (a name not used in the handler). Only `__cause__` changes, never which
+exception propagates.
+
+## Options
+
+None.
+
+## References
+
+- [PEP 3134: exception chaining and embedded tracebacks](https://peps.python.org/pep-3134/)
+- [Python docs: the raise statement](https://docs.python.org/3/reference/simple_stmts.html#the-raise-statement)
+"""
+
+from __future__ import annotations
+
+import ast
+
+from sadpath.engine.context import ModuleContext
+from sadpath.model import Applicability, FixOffer
+from sadpath.rules.base import Rule
+
+BOUNDARIES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+class UnchainedTranslation(Rule):
+    code = "SAD103"
+    slug = "unchained-translation"
+
+    def visit_Raise(self, node: ast.Raise, ctx: ModuleContext) -> None:
+        if node.exc is None or node.cause is not None:
+            return
+        handler = _enclosing_handler(ctx)
+        if handler is None:
+            return
+        exc = node.exc
+        if isinstance(exc, ast.Name):
+            if exc.id == handler.name or not exc.id[:1].isupper():
+                return  # re-raise of the caught exception, or a stored exception object
+            raised = exc.id
+        elif isinstance(exc, ast.Call):
+            target = exc.func
+            while isinstance(target, ast.Attribute):
+                target = target.value
+            if isinstance(target, ast.Name) and target.id == handler.name:
+                return  # raise exc.with_traceback(tb)
+            raised = ast.unparse(exc.func)
+        else:
+            return
+        caught = f"`except {ast.unparse(handler.type)}`" if handler.type is not None else "bare `except:`"
+        binding = handler.name or "exc"
+        message = (
+            f"`raise {raised}(...)` inside {caught} drops the caught error as its cause: the new error has no "
+            f"`__cause__`, and tracebacks show \"another exception occurred\" instead of what failed. "
+            f"Add `from {binding}`."
+        )
+        fix = FixOffer("chain_cause", f"Chain the cause: add `from {binding}`", Applicability.SAFE)
+        ctx.report(self, ctx.span(node), message, fixes=[fix], data={"binding": binding})
+
+
+def _enclosing_handler(ctx: ModuleContext) -> ast.ExceptHandler | None:
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, ast.ExceptHandler):
+            return parent
+        if isinstance(parent, BOUNDARIES):
+            return None
+    return None

@@ -1,0 +1,135 @@
+"""# SAD104 lost-traceback-log
+
+## What it does
+
+Flags a log call in an `except` block that records the failure without its
+traceback: `print(e)`, `logger.error(e)`, `logger.error("... %s", e)`,
+`logger.warning(str(e))`, with no `exc_info`, in a handler that catches broadly
+or catches an external interface's failure and does not re-raise.
+
+It stays quiet for `logger.exception(...)`, for `exc_info=True` (or the
+exception) on any call of the handler, for `traceback.print_exc()` and error
+trackers such as `sentry_sdk.capture_exception`, for messages that embed
+`traceback.format_exc()`, for `debug` and `info` records, for narrow expected
+errors (`KeyError`, `ValueError`, ...) where the message is the whole story, and
+when the handler re-raises or translates the error (the traceback travels on).
+
+## Why is this bad?
+
+The message of an exception rarely says where it happened: `Connection reset by
+peer`, `'NoneType' object is not subscriptable`, `500 Server Error`. Without the
+traceback nobody can tell which call, in which code path, failed, and the
+handler is the last place that has it.
+
+## Example
+
+```python
+import logging
+
+import requests
+
+logger = logging.getLogger(__name__)
+
+
+def refresh_token(session):
+    try:
+        session.post("https://auth.example/token", timeout=5).raise_for_status()
+    except requests.RequestException as e:
+        logger.error("token refresh failed: %s", e)
+```
+
+## Use instead
+
+```python
+import logging
+
+import requests
+
+logger = logging.getLogger(__name__)
+
+
+def refresh_token(session):
+    try:
+        session.post("https://auth.example/token", timeout=5).raise_for_status()
+    except requests.RequestException as e:
+        logger.exception("token refresh failed: %s", e)
+```
+
+## Fix safety
+
+Turning `logger.error(...)` into `logger.exception(...)` is safe: same level,
+same message, plus the traceback. Replacing any other call (`print`, `warning`,
+`critical`) with a structured `logger.exception("<operation> failed",
+extra={...})` stub is unsafe: it changes the level and the text, and adds a
+module-level `logger` (and `import logging`) when the module has none. Modules
+that use structlog get a structlog call with keyword fields.
+
+## Options
+
+None.
+
+## References
+
+- [logging: Logger.exception](https://docs.python.org/3/library/logging.html#logging.Logger.exception)
+- [logging: exc_info](https://docs.python.org/3/library/logging.html#logging.Logger.debug)
+"""
+
+from __future__ import annotations
+
+import ast
+
+from sadpath.engine.context import ModuleContext
+from sadpath.model import Applicability, FixOffer
+from sadpath.rules import _except, _logging
+from sadpath.rules._except import CatchKind
+from sadpath.rules.base import Rule
+
+
+class LostTracebackLog(Rule):
+    code = "SAD104"
+    slug = "lost-traceback-log"
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler, ctx: ModuleContext) -> None:
+        caught = _except.classify(node, ctx)
+        if caught.kind not in (CatchKind.BARE, CatchKind.BROAD, CatchKind.FAILURE):
+            return
+        if _except.raises(node, ctx):
+            return
+        logs = [log for log in _own_log_calls(node, ctx)]
+        if any(_logging.keeps_traceback(log, ctx) for log in logs):
+            return
+        func = ctx.enclosing_function()
+        where = f"`{func.name}()`" if func is not None else "this module"
+        for log in logs:
+            if log.kind == "logger" and log.level not in _logging.ERROR_LEVELS:
+                continue
+            shown = "print(...)" if log.kind == "print" and log.method == "print" else (
+                f"{log.receiver}.{log.method}(...)"
+            )
+            about = "the message of" if _logging.mentions(log.call, node.name) else "that something failed in"
+            message = (
+                f"`{shown}` in {caught.label} records only {about} the error, not its traceback: "
+                f"nobody can tell which call in {where} failed or why. "
+                "Use `logger.exception(...)` or pass `exc_info=True`."
+            )
+            fixes = []
+            if log.kind == "logger" and log.method == "error":
+                fixes.append(FixOffer("log_exception", f"Use `{log.receiver}.exception(...)` to keep the traceback", Applicability.SAFE))
+            fixes.append(FixOffer("log_structured", "Log with traceback and context", Applicability.UNSAFE))
+            ctx.report(self, ctx.span(log.call), message, fixes=fixes, data={"handler_line": node.lineno})
+
+
+def _own_log_calls(handler: ast.ExceptHandler, ctx: ModuleContext) -> list[_logging.LogCall]:
+    """Log calls of this handler, not of handlers nested inside it."""
+    found = []
+    stack = list(reversed(handler.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ExceptHandler)):
+            continue
+        log = _logging.as_log_call(node, ctx)
+        if log is not None:
+            found.append(log)
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    return found

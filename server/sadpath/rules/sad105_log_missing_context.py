@@ -1,0 +1,143 @@
+"""# SAD105 log-missing-context
+
+## What it does
+
+Opt-in: active only when `required-log-fields` is configured. Flags a warning-
+or error-level log call in an `except` block whose structured fields lack one of
+the required ones. Fields are the keys of a literal `extra={...}` (standard
+logging) or the keyword arguments of a structlog call.
+
+It stays quiet when the fields cannot be known statically (`extra=ctx`,
+`**fields`), for `debug` and `info` records, and for `print` (SAD104 covers it).
+
+## Why is this bad?
+
+In a service handling many requests at once, an error record without the
+correlation id, tenant or service name cannot be tied to the request that
+failed, to its other log lines, or to the user who saw the error. The handler is
+the only place that still has those values.
+
+## Example
+
+```python
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+def settle(gateway, order_id, correlation_id):
+    try:
+        gateway.settle(order_id)
+    except Exception:
+        logger.exception("settlement failed", extra={"order_id": order_id})
+        raise
+```
+
+## Use instead
+
+```python
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+def settle(gateway, order_id, correlation_id):
+    try:
+        gateway.settle(order_id)
+    except Exception:
+        logger.exception("settlement failed", extra={"order_id": order_id, "correlation_id": correlation_id})
+        raise
+```
+
+## Fix safety
+
+Unsafe, and offered only when every missing field has a value in scope under
+the same name (a parameter, a local or a module-level name): it adds the missing
+keys to `extra={...}` (or as structlog keyword arguments).
+
+## Options
+
+- `required-log-fields`: the field names every error record in a handler must carry, for example `["correlation_id", "service"]`.
+
+## References
+
+- [logging: the extra argument](https://docs.python.org/3/library/logging.html#logging.Logger.debug)
+- [structlog: binding context](https://www.structlog.org/en/stable/bound-loggers.html)
+"""
+
+from __future__ import annotations
+
+import ast
+
+from sadpath.engine.context import ModuleContext
+from sadpath.model import Applicability, FixOffer
+from sadpath.rules import _logging
+from sadpath.rules.base import Rule
+from sadpath.rules.sad104_lost_traceback_log import _own_log_calls
+
+
+class LogMissingContext(Rule):
+    code = "SAD105"
+    slug = "log-missing-context"
+
+    @classmethod
+    def is_active(cls, settings) -> bool:
+        return bool(settings.required_log_fields)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler, ctx: ModuleContext) -> None:
+        required = ctx.settings.required_log_fields
+        if not required:
+            return
+        for log in _own_log_calls(node, ctx):
+            if log.kind != "logger" or log.level not in _logging.ERROR_LEVELS:
+                continue
+            present = _fields(log, ctx)
+            if present is None:
+                continue
+            missing = [f for f in required if f not in present]
+            if not missing:
+                continue
+            names = ", ".join(f"`{m}`" for m in missing)
+            message = (
+                f"`{log.receiver}.{log.method}(...)` lacks the required log field(s) {names}: this error record "
+                "cannot be tied to the request or service that failed. Add them to `extra={...}`."
+            )
+            in_scope = _names_in_scope(ctx)
+            fixes = []
+            if all(m in in_scope for m in missing):
+                fixes.append(FixOffer("log_fields", f"Add {names} to the log record", Applicability.UNSAFE))
+            ctx.report(self, ctx.span(log.call), message, fixes=fixes, data={"missing": missing})
+
+
+def uses_structlog(ctx: ModuleContext) -> bool:
+    return any(q.split(".", 1)[0] == "structlog" for q in ctx.semantic.module_scope.imports.values())
+
+
+def _fields(log: _logging.LogCall, ctx: ModuleContext) -> set[str] | None:
+    """Field names the call carries, or None when they cannot be known statically."""
+    fields: set[str] = set()
+    structlog = uses_structlog(ctx)
+    for kw in log.call.keywords:
+        if kw.arg is None:
+            return None
+        if kw.arg == "extra":
+            if not isinstance(kw.value, ast.Dict):
+                return None
+            for key in kw.value.keys:
+                if key is None:
+                    return None
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    fields.add(key.value)
+        elif structlog:
+            fields.add(kw.arg)
+    return fields
+
+
+def _names_in_scope(ctx: ModuleContext) -> set[str]:
+    names: set[str] = set()
+    for scope_node in ctx.scopes:
+        if isinstance(scope_node, ast.ClassDef):
+            continue
+        scope = ctx.semantic.scope(scope_node)
+        names |= scope.locals | set(scope.types) | set(scope.imports)
+    return names
