@@ -1,0 +1,149 @@
+"""What a fix builder receives, and the helpers every builder uses to find its nodes."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+import libcst as cst
+
+from sadpath.config import Settings
+from sadpath.fixes._region import FixRefused, Region, region_for
+from sadpath.model import Finding, FixOffer
+from sadpath.source import SourceFile
+
+HANDLER_NAMES = ("exc", "err", "error", "exc_")
+
+
+@dataclass
+class FixRequest:
+    source: SourceFile
+    tree: ast.Module
+    finding: Finding
+    offer: FixOffer
+    settings: Settings
+
+    def region(self) -> Region:
+        return region_for(self.source, self.tree, self.finding.span.line)
+
+    def ast_handler(self) -> ast.ExceptHandler:
+        """The ``except`` handler whose header is on the finding's line."""
+        line = self.finding.span.line
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.ExceptHandler) and node.lineno == line:
+                return node
+        raise FixRefused(f"no except handler at line {line}")
+
+    def ast_at(self, node_type: type, line: int | None = None, column: int | None = None) -> ast.AST:
+        line = self.finding.span.line if line is None else line
+        column = self.finding.span.column if column is None else column
+        for node in ast.walk(self.tree):
+            if isinstance(node, node_type) and node.lineno == line:
+                if self.source.char_col_from_utf8(line, node.col_offset) == column:
+                    return node
+        raise FixRefused(f"no {node_type.__name__} at line {line}")
+
+    def enclosing_function(self, line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        best = None
+        for node in ast.walk(self.tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= line <= (node.end_lineno or 0):
+                if best is None or node.lineno > best.lineno:
+                    best = node
+        return best
+
+
+def free_name(handler: ast.ExceptHandler, func: ast.AST | None) -> str:
+    """A name for the caught exception that nothing in the function uses yet."""
+    scope = func if func is not None else handler
+    used = {n.id for n in ast.walk(scope) if isinstance(n, ast.Name)}
+    used |= {a.arg for a in ast.walk(scope) if isinstance(a, ast.arg)}
+    for candidate in HANDLER_NAMES:
+        if candidate not in used:
+            return candidate
+    index = 2
+    while f"exc{index}" in used:
+        index += 1
+    return f"exc{index}"
+
+
+TERMINAL = (cst.Pass, cst.Continue, cst.Break, cst.Return)
+
+
+def strip_terminal(body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
+    """Drop trailing pass/continue/break/return statements (they would follow a raise)."""
+    out = list(body)
+    while out:
+        last = out[-1]
+        if isinstance(last, cst.SimpleStatementLine):
+            kept = [s for s in last.body if not isinstance(s, TERMINAL) and not _is_ellipsis(s)]
+            if len(kept) == len(last.body):
+                break
+            if kept:
+                out[-1] = last.with_changes(body=kept)
+                break
+            out.pop()
+            continue
+        break
+    return out
+
+
+def _is_ellipsis(stmt: cst.BaseSmallStatement) -> bool:
+    return isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Ellipsis)
+
+
+def bind_handler(handler: cst.ExceptHandler, name: str) -> cst.ExceptHandler:
+    if handler.name is not None:
+        return handler
+    if handler.type is None:
+        return handler.with_changes(
+            type=cst.Name("Exception"),
+            whitespace_after_except=cst.SimpleWhitespace(" "),
+            name=cst.AsName(name=cst.Name(name)),
+        )
+    return handler.with_changes(name=cst.AsName(name=cst.Name(name)))
+
+
+def handler_name(handler: cst.ExceptHandler) -> str | None:
+    if handler.name is not None and isinstance(handler.name.name, cst.Name):
+        return handler.name.name.value
+    return None
+
+
+def replace_node(region: Region, target: cst.CSTNode, replacement: cst.CSTNode) -> cst.Module:
+    return region.module.deep_replace(target, replacement)  # type: ignore[return-value]
+
+
+def simple_line(code: str) -> cst.SimpleStatementLine:
+    statement = cst.parse_statement(code)
+    if not isinstance(statement, cst.SimpleStatementLine):
+        raise FixRefused(f"not a simple statement: {code!r}")
+    return statement
+
+
+def handler_statements(handler: cst.ExceptHandler) -> list[cst.BaseStatement]:
+    """The handler's statements as lines, whether it is an indented block or ``except X: pass`` on one line."""
+    body = handler.body
+    if isinstance(body, cst.SimpleStatementSuite):
+        return [cst.SimpleStatementLine(body=list(body.body))] if body.body else []
+    return list(body.body)
+
+
+def with_statements(handler: cst.ExceptHandler, statements: list[cst.BaseStatement]) -> cst.ExceptHandler:
+    body = handler.body
+    if isinstance(body, cst.IndentedBlock):
+        return handler.with_changes(body=body.with_changes(body=statements))
+    return handler.with_changes(body=cst.IndentedBlock(body=statements))
+
+
+def handler_in_region(req: FixRequest, region: Region, handler: ast.ExceptHandler) -> cst.ExceptHandler:
+    column = req.source.char_col_from_utf8(handler.lineno, handler.col_offset)
+    node = region.node_at(cst.ExceptHandler, handler.lineno, column)
+    if not isinstance(node, cst.ExceptHandler):
+        raise FixRefused(f"no except handler at line {handler.lineno}")
+    return node
+
+
+def py_string(text: str) -> str:
+    """A double-quoted Python string literal for generated code."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'

@@ -1,0 +1,51 @@
+"""Chain the caught error as the cause: ``raise X(...) from exc`` (SAD103)."""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+
+from sadpath.fixes._base import FixRequest, bind_handler, free_name, handler_in_region, handler_name
+from sadpath.fixes._region import FixRefused
+from sadpath.model import Edit
+
+
+def build(req: FixRequest) -> list[Edit]:
+    raise_ast = req.ast_at(ast.Raise)
+    handler_ast = _enclosing_handler(req.tree, raise_ast)
+    if handler_ast is None:
+        raise FixRefused("the raise is not inside an except handler")
+    region = req.region()
+    handler = handler_in_region(req, region, handler_ast)
+    raise_node = region.node_at(cst.Raise, req.finding.span.line, req.finding.span.column)
+    if not isinstance(raise_node, cst.Raise) or raise_node.cause is not None:
+        raise FixRefused("the raise already has a cause")
+    name = handler_name(handler) or free_name(handler_ast, req.enclosing_function(handler_ast.lineno))
+    chained = raise_node.with_changes(cause=cst.From(item=cst.Name(name)))
+    new_handler = bind_handler(handler.deep_replace(raise_node, chained), name)
+    module = region.module.deep_replace(handler, new_handler)
+    return region.edits_for(module)
+
+
+def _enclosing_handler(tree: ast.Module, target: ast.Raise) -> ast.ExceptHandler | None:
+    """The innermost handler whose body holds the raise, not crossing a function or class."""
+    found: ast.ExceptHandler | None = None
+
+    def visit(node: ast.AST, handler: ast.ExceptHandler | None) -> bool:
+        nonlocal found
+        if node is target:
+            found = handler
+            return True
+        for child in ast.iter_child_nodes(node):
+            inner = handler
+            if isinstance(child, ast.ExceptHandler):
+                inner = child
+            elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                inner = None
+            if visit(child, inner):
+                return True
+        return False
+
+    visit(tree, None)
+    return found
