@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, ClassVar
 
-from sadpath.model import Severity
+from sadpath.model import Applicability, Severity
 
 SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety", "Options", "References")
 _SECTION_RE = re.compile(r"^## (?P<title>.+?)\s*$", re.MULTILINE)
@@ -71,6 +71,8 @@ class Rule:
     slug: ClassVar[str]
     severity: ClassVar[Severity] = Severity.WARNING
     preview: ClassVar[bool] = False
+    # the applicabilities of the fixes this rule can offer (tested against what it reports)
+    fix_applicabilities: ClassVar[tuple[Applicability, ...]] = ()
 
     @classmethod
     def doc(cls) -> RuleDoc:

@@ -111,6 +111,7 @@ ERROR_KEYS = frozenset({"error", "errors", "detail", "message", "status", "ok", 
 class SilentExcept(Rule):
     code = "SAD101"
     slug = "silent-except"
+    fix_applicabilities = (Applicability.UNSAFE,)
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler, ctx: ModuleContext) -> None:
         caught = _except.classify(node, ctx)

@@ -90,6 +90,7 @@ EXITS = frozenset({"sys.exit", "os._exit", "exit", "quit"})
 class BareExcept(Rule):
     code = "SAD102"
     slug = "bare-except"
+    fix_applicabilities = (Applicability.UNSAFE,)
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler, ctx: ModuleContext) -> None:
         names = _except.caught_names(node, ctx)

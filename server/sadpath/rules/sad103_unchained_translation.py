@@ -83,6 +83,7 @@ BOUNDARIES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 class UnchainedTranslation(Rule):
     code = "SAD103"
     slug = "unchained-translation"
+    fix_applicabilities = (Applicability.SAFE,)
 
     def visit_Raise(self, node: ast.Raise, ctx: ModuleContext) -> None:
         if node.exc is None or node.cause is not None:

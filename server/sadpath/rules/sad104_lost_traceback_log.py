@@ -88,6 +88,7 @@ from sadpath.rules.base import Rule
 class LostTracebackLog(Rule):
     code = "SAD104"
     slug = "lost-traceback-log"
+    fix_applicabilities = (Applicability.SAFE, Applicability.UNSAFE)
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler, ctx: ModuleContext) -> None:
         caught = _except.classify(node, ctx)

@@ -79,6 +79,7 @@ from sadpath.rules.sad104_lost_traceback_log import _own_log_calls
 class LogMissingContext(Rule):
     code = "SAD105"
     slug = "log-missing-context"
+    fix_applicabilities = (Applicability.UNSAFE,)
 
     @classmethod
     def is_active(cls, settings) -> bool:

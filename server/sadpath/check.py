@@ -1,0 +1,206 @@
+"""``sadpath check``: analyse (and optionally fix) many files, in parallel, reporting every failure."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sadpath.config import ConfigError, Settings, resolve_settings
+from sadpath.engine import analyze
+from sadpath.files import ReadFile, discover, read_source, write_source
+from sadpath.fixes import FixRefused, apply_edits, build_fix
+from sadpath.model import Applicability, Edit, FileError, Finding, FixOffer
+from sadpath.source import SourceFile
+
+MAX_FIX_ROUNDS = 10
+PARALLEL_THRESHOLD = 16  # below this many files a process pool costs more than it saves
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    fix: bool = False
+    diff: bool = False
+    unsafe_fixes: bool = False
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    jobs: int = 1
+
+    def apply(self, settings: Settings) -> Settings:
+        changes: dict = {}
+        if self.select is not None:
+            changes["select"] = self.select
+            changes["extend_select"] = ()
+        if self.ignore:
+            changes["ignore"] = (*settings.ignore, *self.ignore)
+        if self.extend_select:
+            changes["extend_select"] = (*changes.get("extend_select", settings.extend_select), *self.extend_select)
+        return settings.with_overrides(**changes) if changes else settings
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    fixed: int = 0
+    diff: str = ""
+    error: FileError | None = None
+    rule_failures: list[str] = field(default_factory=list)
+
+
+def choose_offer(finding: Finding, unsafe: bool) -> FixOffer | None:
+    for offer in finding.fixes:
+        if offer.applicability is Applicability.SAFE:
+            return offer
+    if unsafe:
+        for offer in finding.fixes:
+            if offer.applicability is Applicability.UNSAFE:
+                return offer
+    return None
+
+
+def fix_text(path: str, text: str, settings: Settings, unsafe: bool) -> tuple[str, int]:
+    """Apply fixes until none applies (at most MAX_FIX_ROUNDS rounds); returns the text and how many were applied."""
+    fixed = 0
+    for _ in range(MAX_FIX_ROUNDS):
+        source = SourceFile(path, text)
+        analysis = analyze(source, settings)
+        chosen: list[Edit] = []
+        taken: list[tuple[int, int]] = []
+        applied = 0
+        for finding in analysis.findings:
+            offer = choose_offer(finding, unsafe)
+            if offer is None:
+                continue
+            try:
+                fix = build_fix(source, finding, offer, settings)
+            except FixRefused:
+                continue  # the finding stays and is reported; the fix could not prove itself here
+            ranges = [(e.span.line, max(e.span.end_line, e.span.line)) for e in fix.edits]
+            if any(a <= d and c <= b for a, b in ranges for c, d in taken):
+                continue  # overlaps an edit of this round; the next round sees the new text
+            taken.extend(ranges)
+            chosen.extend(fix.edits)
+            applied += 1
+        if not chosen:
+            break
+        try:
+            text = apply_edits(text, chosen)
+        except FixRefused:
+            break
+        fixed += applied
+    return text, fixed
+
+
+def check_file(path: str, settings: Settings, options: CheckOptions) -> FileResult:
+    read = read_source(path)
+    if isinstance(read, FileError):
+        return FileResult(path, error=read)
+    return check_text(read, settings, options)
+
+
+def check_text(read: ReadFile, settings: Settings, options: CheckOptions) -> FileResult:
+    result = FileResult(read.path)
+    text = read.text
+    if options.fix or options.diff:
+        new_text, result.fixed = fix_text(read.path, text, settings, options.unsafe_fixes)
+        if new_text != text:
+            if options.diff:
+                result.diff = "".join(
+                    difflib.unified_diff(
+                        text.splitlines(keepends=True),
+                        new_text.splitlines(keepends=True),
+                        fromfile=f"a/{read.path}",
+                        tofile=f"b/{read.path}",
+                    )
+                )
+            else:
+                try:
+                    write_source(read.path, new_text, read.encoding)
+                except OSError as exc:
+                    result.error = FileError(read.path, f"cannot write fixes: {exc.strerror or exc}")
+                    result.fixed = 0
+                    new_text = text
+        if options.diff:
+            new_text = text  # --diff changes nothing: report the findings of the file as it is
+            result.fixed = 0
+        text = new_text
+    analysis = analyze(SourceFile(read.path, text), settings)
+    result.findings = analysis.findings
+    result.rule_failures = [f"rule {f.code} crashed on {f.path}: {f.error}" for f in analysis.rule_failures]
+    return result
+
+
+def _worker(job: tuple[str, Settings, CheckOptions]) -> FileResult:
+    path, settings, options = job
+    return check_file(path, settings, options)
+
+
+@dataclass
+class RunResult:
+    results: list[FileResult]
+    errors: list[FileError]
+
+
+class SettingsResolver:
+    """Settings per file: the explicit --config, else the nearest configured pyproject.toml (cached)."""
+
+    def __init__(self, explicit: Path | None, options: CheckOptions) -> None:
+        self.options = options
+        self._by_config: dict = {}
+        self._by_dir: dict[Path, Settings] = {}
+        self._explicit = options.apply(resolve_settings(Path.cwd(), explicit)) if explicit is not None else None
+
+    def for_path(self, path: Path) -> Settings:
+        if self._explicit is not None:
+            return self._explicit
+        directory = path.parent if path.suffix == ".py" or path.is_file() else path
+        cached = self._by_dir.get(directory)
+        if cached is None:
+            cached = self.options.apply(resolve_settings(directory, None, self._by_config))
+            self._by_dir[directory] = cached
+        return cached
+
+
+def run(paths: list[str], resolver: SettingsResolver, options: CheckOptions) -> RunResult:
+    """Check every Python file under ``paths``. Raises ConfigError for an invalid configuration."""
+    jobs: list[tuple[str, Settings, CheckOptions]] = []
+    errors: list[FileError] = []
+    for path, error in discover(paths, lambda p: resolver.for_path(p).is_excluded(p)):
+        if error is not None:
+            errors.append(error)
+            continue
+        jobs.append((path, resolver.for_path(Path(path)), options))
+    workers = max(1, options.jobs)
+    if workers > 1 and len(jobs) >= PARALLEL_THRESHOLD:
+        chunk = max(1, min(32, len(jobs) // (workers * 4)))
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(_worker, jobs, chunksize=chunk))
+    else:
+        results = [_worker(job) for job in jobs]
+    return RunResult(results, errors)
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
+def display_path(path: str) -> str:
+    candidate = Path(path)
+    try:
+        return candidate.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return candidate.as_posix()
+    except OSError as exc:
+        print(f"sadpath: cannot resolve {path}: {exc.strerror or exc}", file=sys.stderr)
+        return candidate.as_posix()
+
+
+__all__ = ["CheckOptions", "ConfigError", "FileResult", "RunResult", "SettingsResolver", "check_text", "fix_text", "run"]

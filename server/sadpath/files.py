@@ -1,0 +1,96 @@
+"""Finding the files to check and reading them safely.
+
+Reading follows PEP 263 (the coding cookie, else UTF-8, with a BOM honoured). A
+file that cannot be read or decoded, or that is binary, becomes a ``FileError``:
+the run reports it and carries on.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from sadpath.config import DEFAULT_EXCLUDES
+from sadpath.model import FileError
+
+
+@dataclass(frozen=True)
+class ReadFile:
+    path: str
+    text: str
+    encoding: str
+
+
+def read_source(path: str) -> ReadFile | FileError:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return FileError(path, f"cannot read: {exc.strerror or exc}")
+    if b"\x00" in data:
+        return FileError(path, "binary file (contains NUL bytes); not checked")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        return FileError(path, f"invalid encoding declaration: {exc.msg}")
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        return FileError(path, f"cannot decode as {encoding}: {exc}")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return ReadFile(path, text, encoding)
+
+
+def write_source(path: str, text: str, encoding: str) -> None:
+    """Write atomically: a temporary file beside the target, then a rename."""
+    target = Path(path)
+    temp = target.with_name(f".{target.name}.sadpath-tmp")
+    try:
+        with open(temp, "w", encoding=encoding, newline="") as handle:
+            handle.write(text)
+        os.replace(temp, target)
+    except OSError:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def discover(
+    paths: list[str], is_excluded: Callable[[Path], bool]
+) -> Iterator[tuple[str, FileError | None]]:
+    """Python files under ``paths``: (path, None), or (path, FileError) for a path that cannot be walked."""
+    seen: set[str] = set()
+    for raw in paths:
+        root = Path(raw)
+        if not root.exists():
+            yield raw, FileError(raw, "no such file or directory")
+            continue
+        if root.is_file():
+            key = str(root)
+            if key not in seen:
+                seen.add(key)
+                yield key, None
+            continue
+        walk_errors: list[OSError] = []
+        for dirpath, dirnames, filenames in os.walk(root, onerror=walk_errors.append):
+            here = Path(dirpath)
+            dirnames[:] = sorted(
+                d for d in dirnames if d not in DEFAULT_EXCLUDES and not d.endswith(".egg-info") and not is_excluded(here / d)
+            )
+            for name in sorted(filenames):
+                if not name.endswith(".py"):
+                    continue
+                candidate = here / name
+                if is_excluded(candidate):
+                    continue
+                key = str(candidate)
+                if key not in seen:
+                    seen.add(key)
+                    yield key, None
+        for error in walk_errors:
+            where = getattr(error, "filename", None) or raw
+            yield str(where), FileError(str(where), f"cannot list directory: {error.strerror or error}")
