@@ -114,8 +114,8 @@ def check_text(read: ReadFile, settings: Settings, options: CheckOptions) -> Fil
                     difflib.unified_diff(
                         text.splitlines(keepends=True),
                         new_text.splitlines(keepends=True),
-                        fromfile=f"a/{read.path}",
-                        tofile=f"b/{read.path}",
+                        fromfile=_diff_name("a", read.path),
+                        tofile=_diff_name("b", read.path),
                     )
                 )
             else:
@@ -133,6 +133,11 @@ def check_text(read: ReadFile, settings: Settings, options: CheckOptions) -> Fil
     result.findings = analysis.findings
     result.rule_failures = [f"rule {f.code} crashed on {f.path}: {f.error}" for f in analysis.rule_failures]
     return result
+
+
+def _diff_name(prefix: str, path: str) -> str:
+    shown = display_path(path)
+    return shown if Path(shown).is_absolute() else f"{prefix}/{shown}"
 
 
 def _worker(job: tuple[str, Settings, CheckOptions]) -> FileResult:

@@ -125,11 +125,13 @@ def classify(handler: ast.ExceptHandler, ctx: ModuleContext) -> Caught:
     return Caught(CatchKind.UNKNOWN, names, label)
 
 
-def walk_handler(handler: ast.ExceptHandler):
+def walk_handler(handler: ast.ExceptHandler, skip_handlers: bool = False):
     """Nodes of a handler body, not descending into nested functions, classes or lambdas."""
     stack = list(reversed(handler.body))
     while stack:
         node = stack.pop()
+        if skip_handlers and isinstance(node, ast.ExceptHandler):
+            continue
         yield node
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             continue
@@ -140,8 +142,11 @@ EXITING_CALLS = frozenset({"sys.exit", "os._exit", "exit", "quit", "flask.abort"
 
 
 def raises(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
-    """True when the handler raises (re-raise or translation) or exits the process on some path."""
-    for node in walk_handler(handler):
+    """True when the handler raises (re-raise or translation) or exits the process on some path.
+
+    Raises inside a nested handler do not count: they run only when the clean-up fails.
+    """
+    for node in walk_handler(handler, skip_handlers=True):
         if isinstance(node, ast.Raise):
             return True
         if isinstance(node, ast.Call):
@@ -182,6 +187,8 @@ def first_call_in(stmts: list[ast.stmt], ctx: ModuleContext, skip=None) -> tuple
     for stmt in stmts:
         for node in ast.walk(stmt):
             if isinstance(node, ast.Call):
+                if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Call):
+                    continue  # a chained call: name the call at the root of the chain
                 if skip is not None and skip(node):
                     continue
                 name = call_label(node, ctx)
@@ -194,7 +201,8 @@ def call_label(call: ast.Call, ctx: ModuleContext) -> str | None:
     """How to name a call in a message: ``requests.post()``, ``self.gateway.charge()``."""
     func = call.func
     qn = ctx.qualified_name(func)
-    if qn and "." in qn:
+    module_prefix = f"{ctx.semantic.module_name}." if ctx.semantic.module_name else None
+    if qn and "." in qn and not (module_prefix and qn.startswith(module_prefix)):
         return f"{qn}()"
     text = ast.unparse(func)
     if len(text) > 60:

@@ -83,7 +83,6 @@ SIGNAL_NAMES = {
     "SystemExit": "sys.exit() (SystemExit)",
     "GeneratorExit": "the generator's close() (GeneratorExit)",
 }
-ENTRY_FUNCTIONS = frozenset({"main", "cli", "run", "serve", "run_forever", "_main", "entrypoint", "start"})
 EXITS = frozenset({"sys.exit", "os._exit", "exit", "quit"})
 
 
@@ -112,7 +111,7 @@ class BareExcept(Rule):
         else:
             if signals == ["asyncio.CancelledError"] and func is not None and _reaps_cancelled_task(func):
                 return
-            if set(signals) <= {"KeyboardInterrupt", "SystemExit"} and _is_entry_point(func, ctx):
+            if set(signals) <= {"KeyboardInterrupt", "SystemExit"} and not _keeps_looping(node, ctx):
                 return
             what = " and ".join(SIGNAL_NAMES[s] for s in signals)
             consequence = (
@@ -148,8 +147,18 @@ def _reaps_cancelled_task(func: ast.AST) -> bool:
     return False
 
 
-def _is_entry_point(func: ast.AST | None, ctx: ModuleContext) -> bool:
-    if func is None:
-        # module level, typically `if __name__ == "__main__":`
-        return True
-    return func.name in ENTRY_FUNCTIONS
+def _keeps_looping(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    """Inside a loop of its function, the handler lets the loop go on (no return, break or exit)."""
+    in_loop = False
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, (ast.For, ast.AsyncFor, ast.While)):
+            in_loop = True
+            break
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            break
+    if not in_loop:
+        return False  # the program stops after the handler: a clean exit on Ctrl-C
+    for node in _except.walk_handler(handler):
+        if isinstance(node, (ast.Return, ast.Break)):
+            return False
+    return True

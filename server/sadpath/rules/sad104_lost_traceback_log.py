@@ -107,9 +107,9 @@ class LostTracebackLog(Rule):
             shown = "print(...)" if log.kind == "print" and log.method == "print" else (
                 f"{log.receiver}.{log.method}(...)"
             )
-            about = "the message of" if _logging.mentions(log.call, node.name) else "that something failed in"
+            about = "the error's message" if _logging.mentions(log.call, node.name) else "that something failed"
             message = (
-                f"`{shown}` in {caught.label} records only {about} the error, not its traceback: "
+                f"`{shown}` in {caught.label} records only {about}, not the traceback: "
                 f"nobody can tell which call in {where} failed or why. "
                 "Use `logger.exception(...)` or pass `exc_info=True`."
             )
