@@ -168,12 +168,11 @@ def _rules() -> int:
 
     rows = [("CODE", "RULE", "STATUS", "FIX", "WHAT IT FLAGS")]
     for rule in RULES:
-        rows.append((rule.code, rule.slug, status(rule), fix_summary(rule), rule.doc().summary))
+        rows.append((rule.code, rule.slug, status(rule), fix_summary(rule), rule.summary))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for row in rows:
         head = "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4]))
-        summary = row[4] if len(row[4]) <= 100 else row[4][:97] + "..."
-        sys.stdout.write(f"{head}  {summary}\n")
+        sys.stdout.write(f"{head}  {row[4]}\n")
     return EXIT_CLEAN
 
 

@@ -36,6 +36,11 @@ def read_source(path: str) -> ReadFile | FileError:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
+        # no (or a bad) coding cookie and bytes that are not UTF-8: say which bytes
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as decode_error:
+            return FileError(path, f"cannot decode as utf-8 (and no coding declaration): {decode_error}")
         return FileError(path, f"invalid encoding declaration: {exc.msg}")
     try:
         text = data.decode(encoding)

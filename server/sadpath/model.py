@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+SYNTAX_ERROR_CODE = "SAD000"
+SYNTAX_ERROR_SLUG = "syntax-error"
+
+
 class Applicability(str, enum.Enum):
     """How much a fix may be trusted to keep the program's meaning."""
 

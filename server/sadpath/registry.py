@@ -9,8 +9,7 @@ from sadpath.rules.sad103_unchained_translation import UnchainedTranslation
 from sadpath.rules.sad104_lost_traceback_log import LostTracebackLog
 from sadpath.rules.sad105_log_missing_context import LogMissingContext
 
-SYNTAX_ERROR_CODE = "SAD000"
-SYNTAX_ERROR_SLUG = "syntax-error"
+from sadpath.model import SYNTAX_ERROR_CODE, SYNTAX_ERROR_SLUG  # noqa: F401 - re-exported for the reporters
 
 RULES: tuple[type[Rule], ...] = (
     SilentExcept,

@@ -12,8 +12,7 @@ from sadpath.engine.context import ModuleContext
 from sadpath.engine.semantic import SemanticModel
 from sadpath.engine.walker import RuleFailure, walk
 from sadpath.knowledge import exception_hierarchy
-from sadpath.model import Finding, Severity, Span
-from sadpath.registry import SYNTAX_ERROR_CODE, SYNTAX_ERROR_SLUG
+from sadpath.model import SYNTAX_ERROR_CODE, SYNTAX_ERROR_SLUG, Finding, Severity, Span
 from sadpath.source import SourceFile
 
 

@@ -69,6 +69,7 @@ def parse_doc(doc: str) -> RuleDoc:
 class Rule:
     code: ClassVar[str]
     slug: ClassVar[str]
+    summary: ClassVar[str]  # one line for tables: `sadpath rules`, the README
     severity: ClassVar[Severity] = Severity.WARNING
     preview: ClassVar[bool] = False
     # the applicabilities of the fixes this rule can offer (tested against what it reports)

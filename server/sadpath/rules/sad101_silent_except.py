@@ -111,6 +111,7 @@ ERROR_KEYS = frozenset({"error", "errors", "detail", "message", "status", "ok", 
 class SilentExcept(Rule):
     code = "SAD101"
     slug = "silent-except"
+    summary = "A handler that swallows a failure: it passes, continues, returns a sentinel, or only logs without the traceback."
     fix_applicabilities = (Applicability.UNSAFE,)
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler, ctx: ModuleContext) -> None:

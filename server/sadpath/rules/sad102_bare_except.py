@@ -89,6 +89,7 @@ EXITS = frozenset({"sys.exit", "os._exit", "exit", "quit"})
 class BareExcept(Rule):
     code = "SAD102"
     slug = "bare-except"
+    summary = "`except:` or `except BaseException:`, or catching cancellation, Ctrl-C or exit, without re-raising."
     fix_applicabilities = (Applicability.UNSAFE,)
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler, ctx: ModuleContext) -> None:

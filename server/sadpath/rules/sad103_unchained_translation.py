@@ -83,6 +83,7 @@ BOUNDARIES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 class UnchainedTranslation(Rule):
     code = "SAD103"
     slug = "unchained-translation"
+    summary = "`raise NewError(...)` inside an `except` block without `from`: the cause is dropped."
     fix_applicabilities = (Applicability.SAFE,)
 
     def visit_Raise(self, node: ast.Raise, ctx: ModuleContext) -> None:

@@ -88,6 +88,7 @@ from sadpath.rules.base import Rule
 class LostTracebackLog(Rule):
     code = "SAD104"
     slug = "lost-traceback-log"
+    summary = "A log call in a handler that records the failure without its traceback (`print(e)`, `logger.error(e)`)."
     fix_applicabilities = (Applicability.SAFE, Applicability.UNSAFE)
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler, ctx: ModuleContext) -> None:

@@ -79,6 +79,7 @@ from sadpath.rules.sad104_lost_traceback_log import _own_log_calls
 class LogMissingContext(Rule):
     code = "SAD105"
     slug = "log-missing-context"
+    summary = "An error log in a handler without the required structured fields (opt-in: `required-log-fields`)."
     fix_applicabilities = (Applicability.UNSAFE,)
 
     @classmethod
