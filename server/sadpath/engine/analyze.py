@@ -61,10 +61,15 @@ def syntax_error_finding(source: SourceFile, exc: SyntaxError) -> Finding:
     # SyntaxError.offset is 1-based and counts characters (str offsets) for source given as str
     column = max((exc.offset or 1) - 1, 0)
     column = min(column, len(source.line(line)))
+    text = source.line(line)
     end_line = exc.end_lineno or line
     end_column = (exc.end_offset - 1) if exc.end_offset and exc.end_offset > 0 else column + 1
     if end_line != line or end_column <= column:
-        end_line, end_column = line, min(column + 1, max(len(source.line(line)), column))
+        end_line, end_column = line, column + 1
+    if end_column > len(text):
+        # the error is at the end of the line ("expected ':'"): mark the last character so editors show it
+        end_column = len(text)
+        column = max(min(column, end_column - 1), 0)
     message = f"syntax error: {exc.msg}; sadpath analyses this file again once it parses"
     return Finding(SYNTAX_ERROR_CODE, SYNTAX_ERROR_SLUG, Span(line, column, end_line, end_column), message, Severity.ERROR)
 
