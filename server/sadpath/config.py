@@ -35,6 +35,7 @@ class Settings:
     preview: bool = False
     required_log_fields: tuple[str, ...] = ()
     default_timeout: float = 10
+    interfaces: tuple = ()  # user-defined external interfaces (knowledge.interfaces.Interface)
     root: Path | None = None
     config_path: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
@@ -122,7 +123,7 @@ _LIST_KEYS = {
     "required-log-fields": "required_log_fields",
 }
 _SELECTOR_KEYS = {"select", "ignore", "extend-select"}
-KNOWN_KEYS = frozenset({*_LIST_KEYS, "per-file-ignores", "preview", "default-timeout"})
+KNOWN_KEYS = frozenset({*_LIST_KEYS, "per-file-ignores", "preview", "default-timeout", "interfaces"})
 
 
 def find_config(start: Path) -> Path | None:
@@ -190,7 +191,24 @@ def settings_from_table(
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 raise ConfigError(f"{where}: expected a positive number of seconds, got {value!r}")
             values["default_timeout"] = value
+        elif key == "interfaces":
+            values["interfaces"] = _interfaces(value, where)
     return Settings(root=root, config_path=config_path, **values)
+
+
+def _interfaces(value: Any, where: str) -> tuple:
+    from sadpath.knowledge import KnowledgeError
+    from sadpath.knowledge.interfaces import parse_interface
+
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a table of [tool.sadpath.interfaces.<name>] tables")
+    parsed = []
+    for name, table in value.items():
+        try:
+            parsed.append(parse_interface(name, table, where.rsplit(": ", 1)[0]))
+        except KnowledgeError as exc:
+            raise ConfigError(str(exc).replace(": interfaces.", ": tool.sadpath.interfaces.", 1)) from exc
+    return tuple(parsed)
 
 
 def _string_list(value: Any, where: str) -> tuple[str, ...]:

@@ -1,0 +1,80 @@
+"""Which calls go over the wire: a call matched against the interface knowledge base.
+
+A call is external when its qualified name is an interface's I/O function
+(``requests.post``), or when it is a method that performs I/O on a receiver whose
+type is one of an interface's clients (``s.get`` after ``s = requests.Session()``,
+``self.client.post`` after ``self.client = httpx.Client()`` in ``__init__``,
+``boto3.client("s3").put_object``). Django's ``Model.objects`` managers are
+recognised by the ``objects`` attribute.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from sadpath.knowledge.interfaces import Interface, interface_index
+
+DJANGO_EVALUATING = frozenset(
+    {"get", "create", "get_or_create", "update_or_create", "update", "delete", "bulk_create", "bulk_update",
+     "count", "exists", "first", "last", "aggregate", "in_bulk", "earliest", "latest", "iterator"}
+)
+
+
+@dataclass(frozen=True)
+class ExternalCall:
+    interface: Interface
+    call: ast.Call
+    name: str  # how to show it: "requests.post", "Session.get", "s3.put_object"
+    method: str | None  # the client method, None for a module-level function
+    receiver: ast.AST | None
+    client_type: str | None
+    is_async: bool
+
+
+def _interfaces(ctx) -> object:
+    return interface_index(getattr(ctx.settings, "interfaces", ()))
+
+
+def external_call(call: ast.Call, ctx) -> ExternalCall | None:
+    index = _interfaces(ctx)
+    func = call.func
+    qn = ctx.qualified_name(func)
+    if qn is not None:
+        interface = index.functions.get(qn)
+        if interface is not None:
+            return ExternalCall(interface, call, qn, None, None, None, False)
+    if not isinstance(func, ast.Attribute):
+        return None
+    method = func.attr
+    receiver = func.value
+    client_type = index.client_type(ctx.type_of(receiver))
+    if client_type is not None:
+        interface = index.clients.get(client_type)
+        if interface is not None and interface.performs_io(method):
+            short = client_type.rsplit(".", 1)[-1]
+            return ExternalCall(
+                interface, call, f"{short}.{method}", method, receiver, client_type, client_type in index.async_clients
+            )
+    if method in DJANGO_EVALUATING and _is_django_manager_chain(receiver):
+        interface = index.interfaces.get("django_orm")
+        if interface is not None:
+            return ExternalCall(interface, call, f"objects.{method}", method, receiver, "django.db.models.Manager", False)
+    return None
+
+
+def _is_django_manager_chain(expr: ast.AST) -> bool:
+    """``Model.objects``, ``Model.objects.filter(...)``, ``self.model.objects.all().select_related(...)``."""
+    node = expr
+    for _ in range(12):
+        if isinstance(node, ast.Call):
+            node = node.func
+            continue
+        if isinstance(node, ast.Attribute):
+            if node.attr == "objects" and isinstance(node.value, (ast.Name, ast.Attribute)):
+                owner = node.value.id if isinstance(node.value, ast.Name) else node.value.attr
+                return owner[:1].isupper() or owner == "model"
+            node = node.value
+            continue
+        return False
+    return False

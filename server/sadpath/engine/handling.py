@@ -1,0 +1,125 @@
+"""Which failure modes of an external call are handled at the call, and where.
+
+A mode is handled when an enclosing ``try`` of the same function (the call in its
+body, not in a handler, ``else`` or ``finally``) has a handler catching one of the
+mode's exception types or a base of it, or when the module registers a
+framework-level handler for such a type (``@app.errorhandler(X)``,
+``app.register_error_handler(X, f)``, ``@app.exception_handler(X)``,
+``app.add_exception_handler(X, f)``).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from sadpath.engine.external import ExternalCall
+from sadpath.knowledge import ExceptionHierarchy
+
+BROAD = frozenset({"Exception", "BaseException"})
+_REGISTER_DECORATORS = frozenset({"errorhandler", "exception_handler", "app_errorhandler"})
+_REGISTER_CALLS = frozenset({"register_error_handler", "add_exception_handler"})
+_BOUNDARIES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+@dataclass(frozen=True)
+class Handler:
+    where: str  # "except" or "registered"
+    line: int
+    label: str  # "except requests.Timeout" / "@app.errorhandler(requests.RequestException)"
+
+
+@dataclass(frozen=True)
+class ModeStatus:
+    mode: str
+    exceptions: tuple[str, ...]
+    handler: Handler | None
+
+
+def enclosing_try_handlers(call: ast.AST, parents: list[ast.AST]) -> list[ast.ExceptHandler]:
+    """Handlers of the ``try`` statements whose body holds the call, innermost first, within its function."""
+    handlers: list[ast.ExceptHandler] = []
+    child = call
+    for parent in reversed(parents):
+        if isinstance(parent, _BOUNDARIES):
+            break
+        if isinstance(parent, ast.Try) or type(parent).__name__ == "TryStar":
+            if any(child is stmt for stmt in parent.body):
+                handlers.extend(parent.handlers)
+        child = parent
+    return handlers
+
+
+def caught_by(handler: ast.ExceptHandler, ctx) -> tuple[str, ...]:
+    """Canonical names a handler catches ('' for an expression it cannot resolve); ('BaseException',) for bare."""
+    if handler.type is None:
+        return ("BaseException",)
+    exprs = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    names = []
+    for expr in exprs:
+        qn = ctx.qualified_name(expr)
+        names.append(ctx.hierarchy.canonical(qn) if qn else "")
+    return tuple(names)
+
+
+def catches(hierarchy: ExceptionHierarchy, caught: tuple[str, ...], exception: str) -> bool:
+    return any(name and (name in BROAD or hierarchy.is_subclass(exception, name)) for name in caught)
+
+
+def registered_handlers(ctx) -> list[tuple[str, int, str]]:
+    """Framework-level handlers registered in the module: (exception, line, label)."""
+    cache = getattr(ctx, "_registered_handlers", None)
+    if cache is not None:
+        return cache
+    found: list[tuple[str, int, str]] = []
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for decorator in node.decorator_list:
+                if (
+                    isinstance(decorator, ast.Call)
+                    and isinstance(decorator.func, ast.Attribute)
+                    and decorator.func.attr in _REGISTER_DECORATORS
+                    and decorator.args
+                ):
+                    found.extend(_registered(decorator.args[0], decorator, ctx))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _REGISTER_CALLS
+            and node.args
+        ):
+            found.extend(_registered(node.args[0], node, ctx))
+    ctx._registered_handlers = found
+    return found
+
+
+def _registered(expr: ast.AST, node: ast.AST, ctx) -> list[tuple[str, int, str]]:
+    exprs = expr.elts if isinstance(expr, ast.Tuple) else [expr]
+    out = []
+    for item in exprs:
+        qn = ctx.semantic.qualified_name(item, [ctx.tree])
+        if qn:
+            out.append((ctx.hierarchy.canonical(qn), node.lineno, f"@{ast.unparse(node.func) if isinstance(node, ast.Call) else ''}({ast.unparse(item)})"))
+    return out
+
+
+def mode_status(external: ExternalCall, parents: list[ast.AST], ctx) -> list[ModeStatus]:
+    """Each failure mode of the call, with the handler that catches it here (or None)."""
+    hierarchy = ctx.hierarchy
+    handlers = [(h, caught_by(h, ctx)) for h in enclosing_try_handlers(external.call, parents)]
+    registered = registered_handlers(ctx)
+    statuses = []
+    for mode, exceptions in external.interface.modes:
+        found: Handler | None = None
+        for handler, caught in handlers:
+            if any(catches(hierarchy, caught, exc) for exc in exceptions):
+                label = "except:" if handler.type is None else f"except {ast.unparse(handler.type)}"
+                found = Handler("except", handler.lineno, label)
+                break
+        if found is None:
+            for name, line, label in registered:
+                if any(name in BROAD or hierarchy.is_subclass(exc, name) for exc in exceptions):
+                    found = Handler("registered", line, label)
+                    break
+        statuses.append(ModeStatus(mode, exceptions, found))
+    return statuses
