@@ -53,6 +53,7 @@ class FixOffer:
     kind: str  # name of the fix builder in sadpath.fixes
     title: str
     applicability: Applicability
+    preferred: bool = False  # the fix an editor should propose first even though it is not safe
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,12 @@ class Finding:
 
     @property
     def fix(self) -> FixOffer | None:
-        """The preferred fix: the first safe one, else the first offered."""
+        """The preferred fix: the first safe one, else the first marked preferred, else the first offered."""
         for offer in self.fixes:
             if offer.applicability is Applicability.SAFE:
+                return offer
+        for offer in self.fixes:
+            if offer.preferred:
                 return offer
         return self.fixes[0] if self.fixes else None
 
