@@ -14,9 +14,14 @@ computed error response or fallback value, records the failure with its
 traceback and moves on (a worker loop that logs with `logger.exception` and
 continues), when the error is a narrow expected outcome (`KeyError`,
 `StopIteration`, `FileNotFoundError`, `ImportError`, `queue.Empty`, ...), when the
-`try` only cleans up (`conn.close()`) or imports an optional module, inside
-cleanup methods such as `close` and `__exit__`, and when a predicate such as
-`is_healthy()` answers `False`.
+`try` only cleans up (`conn.close()`, `os.unlink(path)`; a call with arguments
+such as `gateway.cancel(charge_id)` is business, not cleanup) or imports an
+optional module, inside cleanup methods such as `close` and `__exit__`, when a
+predicate such as `is_healthy()` answers `False`, when a `for attempt in
+range(n)` retry loop continues and raises once the attempts run out (SAD204
+judges the retry itself), and when a handler that logs the traceback returns the
+value the function also returns on its normal path (`None` for "not cached").
+Sleeping before carrying on (`time.sleep(1)`) is not handling.
 
 ## Why is this bad?
 
@@ -85,6 +90,7 @@ from __future__ import annotations
 import ast
 
 from sadpath.engine.context import ModuleContext
+from sadpath.engine.external import external_call
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules import _except, _logging
 from sadpath.rules._except import CatchKind
@@ -105,6 +111,8 @@ CLEANUP_FUNCTIONS = frozenset(
 )
 PREDICATE_PREFIXES = ("is_", "has_", "can_", "should_", "check", "ping", "health", "exists", "supports",
                       "verify", "validate", "_is_", "_has_", "_can_", "_check", "is_available", "alive", "ready")
+SLEEPS = frozenset({"time.sleep", "asyncio.sleep", "gevent.sleep", "eventlet.sleep", "trio.sleep", "anyio.sleep"})
+PATH_CLEANUP = frozenset({"unlink", "remove", "rmtree", "rmdir", "kill", "discard", "removeHandler", "delete_file"})
 ERROR_KEYS = frozenset({"error", "errors", "detail", "message", "status", "ok", "success"})
 
 
@@ -123,10 +131,14 @@ class SilentExcept(Rule):
         verdict = _swallow(node, ctx)
         if verdict is None:
             return
+        if verdict == "continue" and _retry_loop_then_raise(ctx):
+            return  # the attempts' errors are dropped but the loop ends in a raise (SAD204 judges the retry)
+        func = ctx.enclosing_function()
+        if verdict.startswith("return ") and func is not None and _logged_fallback(node, func, verdict, ctx):
+            return
         try_node = _except.enclosing_try(node, ctx)
         if try_node is not None and _benign_try(try_node, ctx):
             return
-        func = ctx.enclosing_function()
         if func is not None and func.name in CLEANUP_FUNCTIONS:
             return
         if verdict.startswith("return") and func is not None and _predicate_answer(func, node):
@@ -157,6 +169,8 @@ def _swallow(handler: ast.ExceptHandler, ctx: ModuleContext) -> str | None:
             call = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
             log = _logging.as_log_call(call, ctx)
             if log is None:
+                if ctx.qualified_name(call.func) in SLEEPS:
+                    continue  # waiting before carrying on is not handling the error
                 return None  # some other handling: a metric, a callback, a cleanup, a fallback call
             if _logging.keeps_traceback(log, ctx):
                 traceback_logged = True
@@ -232,7 +246,63 @@ def _benign_try(try_node: ast.Try, ctx: ModuleContext) -> bool:
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         if name not in CLEANUP_METHODS:
             return False
+        if (call.args or call.keywords) and name not in PATH_CLEANUP:
+            return False  # gateway.cancel(charge_id) is business, not tidying up
+        if external_call(call, ctx) is not None and name not in ("close", "aclose", "disconnect", "quit", "logout"):
+            return False
     return True
+
+
+def _retry_loop_then_raise(ctx: ModuleContext) -> bool:
+    """The handler continues a ``for ... in range(n)`` loop that raises once the attempts run out."""
+    for index in range(len(ctx.parents) - 1, 0, -1):
+        loop = ctx.parents[index]
+        if isinstance(loop, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return False
+        if isinstance(loop, (ast.For, ast.AsyncFor)):
+            if not (isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Name) and loop.iter.func.id == "range"):
+                return False
+            if any(isinstance(n, ast.Raise) for s in loop.orelse for n in ast.walk(s)):
+                return True
+            container = ctx.parents[index - 1]
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(container, field, None)
+                if isinstance(block, list) and loop in block:
+                    position = block.index(loop)
+                    following = block[position + 1 : position + 2]
+                    return bool(following) and isinstance(following[0], ast.Raise)
+            return False
+        if isinstance(loop, ast.While):
+            return False
+    return False
+
+
+def _logged_fallback(handler: ast.ExceptHandler, func: ast.AST, verdict: str, ctx: ModuleContext) -> bool:
+    """Logged with the traceback, and the constant is also what the function returns on a normal path
+    (``return None`` for "not cached"): a documented fallback, not a sentinel invented for the error."""
+    logged = any(
+        (log := _logging.as_log_call(n, ctx)) is not None and _logging.keeps_traceback(log, ctx)
+        for n in _except.walk_handler(handler)
+    )
+    if not logged:
+        return False
+    value = verdict[len("return ") :]
+    for node in _walk_outside_handlers(func):
+        if isinstance(node, ast.Return):
+            shown = "None" if node.value is None else ast.unparse(node.value)
+            if shown == value:
+                return True
+    return False
+
+
+def _walk_outside_handlers(func: ast.AST):
+    stack = list(func.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ExceptHandler)):
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
 
 
 def _predicate_answer(func: ast.AST, handler: ast.ExceptHandler) -> bool:
@@ -258,7 +328,13 @@ def _message(handler, caught, verdict, try_node, func, ctx) -> str:
         consequence = f"{where} carries on as if the work had succeeded"
     elif verdict == "continue":
         action = "only continues the loop"
-        consequence = "the item is skipped without a trace"
+        loop = ctx.enclosing(ast.For, ast.AsyncFor, ast.While)
+        retrying = isinstance(loop, (ast.For, ast.AsyncFor)) and ast.unparse(loop.iter).startswith("range(")
+        consequence = (
+            f"when every attempt fails {where} ends without a result or an error"
+            if retrying
+            else "the item is skipped without a trace"
+        )
     elif verdict == "break":
         action = "only leaves the loop"
         consequence = "the remaining work is dropped without a trace"

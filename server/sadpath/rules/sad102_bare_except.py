@@ -110,7 +110,7 @@ class BareExcept(Rule):
             )
             fixes = [FixOffer("narrow_except", "Narrow the handler to `except Exception:`", Applicability.UNSAFE)]
         else:
-            if signals == ["asyncio.CancelledError"] and func is not None and _reaps_cancelled_task(func):
+            if signals == ["asyncio.CancelledError"] and func is not None and _reaps_cancelled_task(func, node, ctx):
                 return
             if set(signals) <= {"KeyboardInterrupt", "SystemExit"} and not _keeps_looping(node, ctx):
                 return
@@ -136,15 +136,30 @@ def _exits(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
     return False
 
 
-def _reaps_cancelled_task(func: ast.AST) -> bool:
-    """The function cancels something itself, so a CancelledError here is the expected answer."""
+def _reaps_cancelled_task(func: ast.AST, handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    """The function cancelled a task and awaits that same task in the ``try``: the CancelledError is the answer."""
+    cancelled = set()
     for node in ast.walk(func):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "cancel"
-        ):
-            return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "cancel":
+            cancelled.add(ast.unparse(node.func.value))
+    for node in ast.walk(func):
+        # for task in tasks: task.cancel()  ->  the collection was cancelled too
+        if isinstance(node, (ast.For, ast.AsyncFor)) and ast.unparse(node.target) in cancelled:
+            cancelled.add(ast.unparse(node.iter))
+    if not cancelled:
+        return False
+    try_node = ctx.parents[-1] if ctx.parents else None
+    if not isinstance(try_node, ast.Try):
+        return False
+    for stmt in try_node.body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Await):
+                awaited = node.value
+                targets = [awaited]
+                if isinstance(awaited, ast.Call):
+                    targets = [a.value if isinstance(a, ast.Starred) else a for a in awaited.args]
+                if any(ast.unparse(t) in cancelled for t in targets):
+                    return True
     return False
 
 

@@ -6,6 +6,7 @@ Flags `raise NewError(...)` inside an `except` block without `from`: the new
 error is raised with no declared cause.
 
 It stays quiet for a bare `raise` and for `raise exc` of the caught exception,
+for Celery's `raise self.retry(exc=exc)` (the retry carries the error),
 for `raise ... from exc` and the deliberate `raise ... from None`, for a raise of
 a stored exception object (`raise self._error`), and for raises inside a function
 defined within the handler (they run later, outside it).
@@ -98,6 +99,8 @@ class UnchainedTranslation(Rule):
                 return  # re-raise of the caught exception, or a stored exception object
             raised = exc.id
         elif isinstance(exc, ast.Call):
+            if isinstance(exc.func, ast.Attribute) and exc.func.attr == "retry":
+                return  # Celery's `raise self.retry(exc=exc)`: the task's Retry carries the error itself
             target = exc.func
             while isinstance(target, ast.Attribute):
                 target = target.value
