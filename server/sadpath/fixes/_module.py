@@ -8,6 +8,7 @@ imports), which libcst parses on its own; imports are added with libcst's
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -69,6 +70,45 @@ def module_binds(tree: ast.Module, name: str) -> bool:
     return False
 
 
+def _with_stdlib_imports(tree: ast.Module, header_lines: list[str], modules: list[str]) -> str:
+    """Header text with ``import <module>`` lines placed in the standard-library group (PEP 8 order)."""
+    lines = list(header_lines)
+    statements = [s for s in tree.body if isinstance(s, (ast.Import, ast.ImportFrom)) and (s.end_lineno or 0) <= len(lines)]
+    new = [f"import {m}\n" for m in sorted(modules)]
+
+    def is_stdlib(stmt: ast.stmt) -> bool:
+        name = stmt.names[0].name if isinstance(stmt, ast.Import) else (stmt.module or "")
+        return not getattr(stmt, "level", 0) and name.split(".")[0] in sys.stdlib_module_names and name != "__future__"
+
+    def is_future(stmt: ast.stmt) -> bool:
+        return isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"
+
+    stdlib_group = [s for s in statements if is_stdlib(s)]
+    third_party = [s for s in statements if not is_stdlib(s) and not is_future(s)]
+    if stdlib_group:
+        anchor = stdlib_group[-1]
+        for stmt in stdlib_group:
+            if isinstance(stmt, ast.Import) and stmt.names[0].name > modules[0] and not third_party_before(stmt, third_party):
+                anchor = stmt
+                index = stmt.lineno - 1
+                return "".join(lines[:index] + new + lines[index:])
+        index = anchor.end_lineno or anchor.lineno
+        return "".join(lines[:index] + new + lines[index:])
+    if third_party:
+        index = third_party[0].lineno - 1
+        return "".join(lines[:index] + new + ["\n"] + lines[index:])
+    futures = [s for s in statements if is_future(s)]
+    index = (futures[-1].end_lineno or 0) if futures else len(lines)
+    prefix = lines[:index]
+    if prefix and prefix[-1].strip():
+        new = ["\n", *new]
+    return "".join(prefix + new + lines[index:])
+
+
+def third_party_before(stmt: ast.stmt, third_party: list[ast.stmt]) -> bool:
+    return any(t.lineno < stmt.lineno for t in third_party)
+
+
 def additions_edits(source: SourceFile, tree: ast.Module, additions: ModuleAdditions) -> list[Edit]:
     if not additions:
         return []
@@ -78,7 +118,12 @@ def additions_edits(source: SourceFile, tree: ast.Module, additions: ModuleAddit
     if header_text and not header_text.endswith("\n"):
         header_text += "\n"
     new_header = header_text
-    missing_imports = [(m, n) for m, n in additions.imports if not has_module_import(tree, m, n)]
+    missing_imports = list(dict.fromkeys((m, n) for m, n in additions.imports if not has_module_import(tree, m, n)))
+    stdlib = [(m, n) for m, n in missing_imports if n is None and m.split(".")[0] in sys.stdlib_module_names]
+    missing_imports = [i for i in missing_imports if i not in stdlib]
+    if stdlib:
+        header_text = _with_stdlib_imports(tree, header_lines, [m for m, _ in stdlib])
+        new_header = header_text
     if missing_imports:
         try:
             module = cst.parse_module(header_text)

@@ -1,0 +1,175 @@
+"""Where an escaping exception ends the work: request handlers, tasks, consumer callbacks, thread targets, ``main``.
+
+A boundary is a function whose caller is a framework or the interpreter, so an
+exception that escapes it becomes a 500, a failed task, a dead consumer or a
+crashed process rather than something the project's own code can handle.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "route", "api_route", "websocket"})
+TASK_DECORATORS = frozenset({"task", "shared_task", "periodic_task", "actor"})
+VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
+VIEWSET_METHODS = frozenset({"list", "create", "retrieve", "update", "partial_update", "destroy"})
+VIEW_BASES = ("View", "APIView", "ViewSet", "GenericAPIView", "ModelViewSet", "GenericViewSet", "MethodView", "HTTPEndpoint")
+CALLBACK_KEYWORDS = frozenset({"on_message_callback", "target", "callback", "on_message"})
+CALLBACK_REGISTRARS = frozenset({"basic_consume", "Thread", "Process", "consume", "subscribe_callback"})
+MAIN_NAMES = frozenset({"main"})
+
+
+@dataclass(frozen=True)
+class Boundary:
+    kind: str  # "route", "view", "task", "consumer", "thread", "main"
+    name: str
+    handled: tuple[str, ...] = ()  # exception names the framework handles for it (Celery autoretry_for)
+
+    def describe(self) -> str:
+        return {
+            "route": f"request handler `{self.name}()`",
+            "view": f"view `{self.name}()`",
+            "task": f"task `{self.name}()`",
+            "consumer": f"consumer callback `{self.name}()`",
+            "thread": f"thread target `{self.name}()`",
+            "main": f"`{self.name}()`" if self.name != "__main__" else "the `__main__` block",
+        }[self.kind]
+
+    def consequence(self) -> str:
+        return {
+            "route": "the request fails with a 500 and a stack trace instead of a clear error",
+            "view": "the request fails with a 500 and a stack trace instead of a clear error",
+            "task": "the task fails without a retry or a clear error",
+            "consumer": "the consumer dies or the message is lost",
+            "thread": "the thread dies silently and its work stops",
+            "main": "the process crashes with a traceback",
+        }[self.kind]
+
+
+def _decorator_name(decorator: ast.AST) -> tuple[str, ast.Call | None]:
+    call = decorator if isinstance(decorator, ast.Call) else None
+    target = decorator.func if call is not None else decorator
+    if isinstance(target, ast.Attribute):
+        return target.attr, call
+    if isinstance(target, ast.Name):
+        return target.id, call
+    return "", call
+
+
+def function_boundary(func: ast.FunctionDef | ast.AsyncFunctionDef, cls: ast.ClassDef | None, ctx) -> Boundary | None:
+    for decorator in func.decorator_list:
+        name, call = _decorator_name(decorator)
+        if name in HTTP_VERBS and call is not None and (call.args or call.keywords):
+            return Boundary("route", func.name)
+        if name in TASK_DECORATORS:
+            handled: list[str] = []
+            if call is not None:
+                for keyword in call.keywords:
+                    if keyword.arg == "autoretry_for":
+                        handled.extend(_exception_names(keyword.value, ctx))
+            return Boundary("task", func.name, tuple(handled))
+        if name == "action" and cls is not None:
+            return Boundary("view", func.name)
+    if cls is not None and _is_view_class(cls):
+        if func.name in VIEW_METHODS or func.name in VIEWSET_METHODS:
+            return Boundary("view", f"{cls.name}.{func.name}")
+    if cls is None and func.name in MAIN_NAMES:
+        return Boundary("main", func.name)
+    if cls is None and _is_django_view_function(func, ctx):
+        return Boundary("view", func.name)
+    if func.name in _callback_names(ctx):
+        return Boundary(_callback_names(ctx)[func.name], func.name)
+    return None
+
+
+def _is_view_class(cls: ast.ClassDef) -> bool:
+    for base in cls.bases:
+        name = base.attr if isinstance(base, ast.Attribute) else base.id if isinstance(base, ast.Name) else ""
+        if name.endswith(VIEW_BASES):
+            return True
+    return False
+
+
+def _is_django_view_function(func: ast.AST, ctx) -> bool:
+    path = ctx.source.path.replace("\\", "/")
+    if not (path.endswith("/views.py") or path == "views.py" or "/views/" in path):
+        return False
+    args = func.args.posonlyargs + func.args.args
+    return bool(args) and args[0].arg == "request"
+
+
+def _exception_names(expr: ast.AST, ctx) -> list[str]:
+    exprs = expr.elts if isinstance(expr, (ast.Tuple, ast.List)) else [expr]
+    names = []
+    for item in exprs:
+        qn = ctx.semantic.qualified_name(item, [ctx.tree])
+        if qn:
+            names.append(ctx.hierarchy.canonical(qn))
+    return names
+
+
+def _callback_names(ctx) -> dict[str, str]:
+    """Functions the module hands to a consumer or a thread: name -> boundary kind (cached per module)."""
+    cached = getattr(ctx, "_callback_names", None)
+    if cached is not None:
+        return cached
+    found: dict[str, str] = {}
+    for node in ast.walk(ctx.tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        for keyword in node.keywords:
+            if keyword.arg in CALLBACK_KEYWORDS:
+                name = _callable_name(keyword.value)
+                if name:
+                    found[name] = "thread" if keyword.arg == "target" else "consumer"
+        if called == "basic_consume" and len(node.args) >= 2:
+            name = _callable_name(node.args[1])
+            if name:
+                found[name] = "consumer"
+    ctx._callback_names = found
+    return found
+
+
+def _callable_name(expr: ast.AST) -> str | None:
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id in ("self", "cls"):
+        return expr.attr
+    return None
+
+
+def is_main_guard(node: ast.AST) -> bool:
+    """``if __name__ == "__main__":``"""
+    if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare):
+        return False
+    test = node.test
+    sides = [test.left, *test.comparators]
+    return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
+        isinstance(s, ast.Constant) and s.value == "__main__" for s in sides
+    )
+
+
+def boundary_of(ctx) -> Boundary | None:
+    """The boundary the walk is currently inside (the innermost function, or the __main__ block)."""
+    func = None
+    cls = None
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)) and func is None:
+            func = parent
+            continue
+        if isinstance(parent, ast.Lambda) and func is None:
+            return None
+        if func is not None and isinstance(parent, ast.ClassDef):
+            cls = parent
+            break
+        if func is not None and isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None  # a nested function: called by its enclosing function, not by a framework
+    if func is not None:
+        return function_boundary(func, cls, ctx)
+    for parent in ctx.parents:
+        if is_main_guard(parent):
+            return Boundary("main", "__main__")
+    return None

@@ -1,0 +1,241 @@
+"""Following the project's own functions: which external failures escape a helper unhandled.
+
+``escaping_failures(func)`` walks a project function (not its nested functions)
+and returns, for each external call inside it, the failure modes no enclosing
+``try`` of that function catches — directly or through further project
+functions, up to a small depth. Same-module functions and ``self`` methods are
+resolved on the module's own tree; imported project functions are resolved
+lazily with jedi (``Script.goto``, which never imports or runs the code) and the
+target file is parsed on its own, cached per file version.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sadpath.engine.context import ModuleContext
+from sadpath.engine.external import external_call
+from sadpath.engine.handling import caught_by, catches, enclosing_try_handlers
+from sadpath.engine.semantic import SemanticModel
+from sadpath.source import SourceFile
+
+log = logging.getLogger("sadpath.engine")
+
+MAX_DEPTH = 3
+HTTP_STATUS_MODES = frozenset({"server-error", "auth", "not-found", "rate-limit", "client-error"})
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+@dataclass(frozen=True)
+class Escape:
+    """An external call whose failure modes escape a function unhandled."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    call: str  # "requests.post"
+    interface: str  # label, e.g. "requests"
+    mode_exceptions: tuple[tuple[str, tuple[str, ...]], ...]  # each escaping mode and the types that carry it
+    via: tuple[str, ...] = ()  # project functions it passes through
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        return tuple(mode for mode, _ in self.mode_exceptions)
+
+    @property
+    def exceptions(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(e for _, excs in self.mode_exceptions for e in excs))
+
+    def narrowed(self, still_escaping) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The modes whose exceptions are not all caught by ``still_escaping(exc) -> bool`` == False."""
+        out = []
+        for mode, excs in self.mode_exceptions:
+            left = tuple(e for e in excs if still_escaping(e))
+            if left:
+                out.append((mode, left))
+        return tuple(out)
+
+
+def required_modes(interface) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The modes the call itself raises: for HTTP, status errors come only from an explicit raise_for_status()."""
+    modes = []
+    for mode, exceptions in interface.modes:
+        if interface.kind == "http" and mode in HTTP_STATUS_MODES | {"serialization"}:
+            continue
+        modes.append((mode, exceptions))
+    return tuple(modes)
+
+
+def unhandled_modes(external, parents: list[ast.AST], ctx: ModuleContext, extra_handled: tuple[str, ...] = ()):
+    """Required modes of an external call that no enclosing try of its function catches."""
+    handlers = [caught_by(h, ctx) for h in enclosing_try_handlers(external.call, parents)]
+    missing = []
+    for mode, exceptions in required_modes(external.interface):
+        if any(catches(ctx.hierarchy, caught, exc) for caught in handlers for exc in exceptions):
+            continue
+        if any(catches(ctx.hierarchy, extra_handled, exc) for exc in exceptions):
+            continue
+        missing.append((mode, exceptions))
+    return missing
+
+
+class ProjectCalls:
+    """Per-module resolver and cache of escaping failures (one per ModuleContext)."""
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        self.ctx = ctx
+        self._summaries: dict[tuple[str, int], tuple[Escape, ...]] = {}
+        self._in_progress: set[tuple[str, int]] = set()
+
+    # ------------------------------------------------------------ resolution
+    def resolve(self, call: ast.Call, ctx: ModuleContext) -> tuple[ModuleContext, ast.AST] | None:
+        """The project function a call refers to: same module, ``self`` method, or an imported project function."""
+        func = call.func
+        if isinstance(func, ast.Name):
+            local = ctx.semantic.module_functions.get(func.id)
+            shadowed = any(func.id in ctx.semantic.scope(s).locals for s in ctx.scopes[1:] if not isinstance(s, ast.ClassDef))
+            if local is not None and not shadowed:
+                return ctx, local
+            qualified = ctx.qualified_name(func)
+            if qualified and qualified != func.id:
+                return _resolve_import(call, ctx)
+            return None
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+            cls = ctx.enclosing_class()
+            if cls is not None:
+                for stmt in cls.body:
+                    if isinstance(stmt, _FUNCTIONS) and stmt.name == func.attr:
+                        return ctx, stmt
+            return None
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            if ctx.qualified_name(func.value) and ctx.type_of(func.value) is None:
+                return _resolve_import(call, ctx)  # module.function() of an imported project module
+        return None
+
+    # ------------------------------------------------------------ summaries
+    def escapes(self, target_ctx: ModuleContext, func: ast.AST, depth: int = 0) -> tuple[Escape, ...]:
+        key = (target_ctx.source.path, id(func))
+        if key in self._summaries:
+            return self._summaries[key]
+        if key in self._in_progress or depth > MAX_DEPTH:
+            return ()
+        self._in_progress.add(key)
+        try:
+            found = tuple(self._walk(target_ctx, func, depth))
+        finally:
+            self._in_progress.discard(key)
+        self._summaries[key] = found
+        return found
+
+    def _walk(self, ctx: ModuleContext, func: ast.AST, depth: int):
+        saved_parents, saved_scopes = ctx.parents, ctx.scopes
+        base_scopes = _scopes_for(ctx.tree, func)
+        try:
+            stack: list[tuple[ast.AST, list[ast.AST]]] = [(stmt, [func]) for stmt in reversed(func.body)]
+            while stack:
+                node, parents = stack.pop()
+                if isinstance(node, (*_FUNCTIONS, ast.Lambda, ast.ClassDef)):
+                    continue
+                if isinstance(node, ast.Call):
+                    ctx.parents, ctx.scopes = parents, base_scopes
+                    yield from self._escapes_of_call(node, parents, ctx, depth)
+                for child in reversed(list(ast.iter_child_nodes(node))):
+                    stack.append((child, parents + [node]))
+        finally:
+            ctx.parents, ctx.scopes = saved_parents, saved_scopes
+
+    def _escapes_of_call(self, call: ast.Call, parents: list[ast.AST], ctx: ModuleContext, depth: int):
+        external = external_call(call, ctx)
+        if external is not None:
+            missing = unhandled_modes(external, parents, ctx)
+            if missing:
+                span = ctx.span(call)
+                yield Escape(
+                    ctx.source.path, span.line, span.column, span.end_line, span.end_column, external.name,
+                    external.interface.label, tuple((m, tuple(excs)) for m, excs in missing),
+                )
+            return
+        target = self.resolve(call, ctx)
+        if target is None:
+            return
+        target_ctx, target_func = target
+        handlers = [caught_by(h, ctx) for h in enclosing_try_handlers(call, parents)]
+        for escape in self.escapes(target_ctx, target_func, depth + 1):
+            still = escape.narrowed(lambda exc: not any(catches(ctx.hierarchy, caught, exc) for caught in handlers))
+            if still:
+                yield Escape(
+                    escape.path, escape.line, escape.column, escape.end_line, escape.end_column, escape.call,
+                    escape.interface, still, (target_func.name, *escape.via),
+                )
+
+
+def _scopes_for(tree: ast.Module, func: ast.AST) -> list[ast.AST]:
+    for node in tree.body:
+        if node is func:
+            return [tree, func]
+        if isinstance(node, ast.ClassDef):
+            for stmt in node.body:
+                if stmt is func:
+                    return [tree, node, func]
+    return [tree, func]
+
+
+# ------------------------------------------------------------------ cross-file
+_MODULE_CACHE: dict[tuple[str, float], ModuleContext | None] = {}
+
+
+def _resolve_import(call: ast.Call, ctx: ModuleContext) -> tuple[ModuleContext, ast.AST] | None:
+    """Follow an imported name to its definition in another project file with jedi (lazily, cached)."""
+    path = Path(ctx.source.path)
+    if not path.is_file():
+        return None
+    func = call.func
+    node = func.value if isinstance(func, ast.Attribute) and not isinstance(func.value, ast.Name) else func
+    line = node.lineno
+    column = node.end_col_offset - 1 if node.end_col_offset else node.col_offset
+    try:
+        import jedi
+
+        project_root = ctx.settings.root or path.parent
+        script = jedi.Script(code=ctx.source.text, path=str(path), project=jedi.Project(str(project_root)))
+        definitions = script.goto(line, column, follow_imports=True)
+    except (ValueError, OSError, RecursionError, AttributeError, KeyError) as exc:
+        log.debug("jedi could not resolve %s:%s: %s", path, line, exc)
+        return None
+    for definition in definitions:
+        module_path = definition.module_path
+        if definition.type != "function" or module_path is None or not str(module_path).endswith(".py"):
+            continue
+        if "site-packages" in str(module_path) or "dist-packages" in str(module_path):
+            return None  # a library, not the project
+        target_ctx = _module_context(Path(module_path), ctx)
+        if target_ctx is None:
+            return None
+        for candidate in ast.walk(target_ctx.tree):
+            if isinstance(candidate, _FUNCTIONS) and candidate.name == definition.name and candidate.lineno == definition.line:
+                return target_ctx, candidate
+    return None
+
+
+def _module_context(path: Path, origin: ModuleContext) -> ModuleContext | None:
+    try:
+        stamp = path.stat().st_mtime
+        key = (str(path), stamp)
+        if key not in _MODULE_CACHE:
+            text = path.read_text(encoding="utf-8")
+            tree = ast.parse(text)
+            source = SourceFile(str(path), text)
+            from sadpath.engine.analyze import module_name_for
+
+            _MODULE_CACHE[key] = ModuleContext(
+                source, tree, SemanticModel(tree, module_name_for(str(path))), origin.hierarchy, origin.settings
+            )
+        return _MODULE_CACHE[key]
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError) as exc:
+        log.debug("cannot analyse %s for a cross-file call: %s", path, exc)
+        return None

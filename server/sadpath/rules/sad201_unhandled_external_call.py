@@ -1,0 +1,221 @@
+"""# SAD201 unhandled-external-call
+
+## What it does
+
+Flags a call to an external interface (an HTTP API, a database, a cache, a
+queue, a cloud SDK, a subprocess) whose failure modes reach a boundary
+unhandled: a Flask or FastAPI route, a Django view or DRF viewset, a Celery
+task, a Kafka/pika consumer callback, a `threading.Thread` target, `main()` or
+the `if __name__ == "__main__":` block. The call may sit in the boundary itself
+or in a project function the boundary calls (in the same file or, followed with
+jedi, in another file of the project); then the finding is on the boundary's
+call and points at the external call.
+
+A mode is handled by an enclosing `try` that catches its exception type or a
+base of it (`except requests.RequestException` covers `requests.Timeout`), by a
+handler registered with the framework (`@app.errorhandler(...)`,
+`app.add_exception_handler(...)`, `@app.exception_handler(...)`), or for a
+Celery task by `autoretry_for`. For HTTP clients the modes are the ones the call
+itself raises, timeout and connection failure; status errors need an explicit
+`raise_for_status()` and are SAD203's business.
+
+## Why is this bad?
+
+An external call fails in production as surely as it succeeds in tests: the
+service times out, refuses the connection, throttles. Unhandled at the boundary,
+that becomes a 500 with a stack trace for the user, a task that dies without a
+retry, a consumer that stops; and callers cannot tell "the payment gateway is
+down" from a bug.
+
+## Example
+
+```python
+import requests
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.post("/orders")
+def create_order():
+    resp = requests.post("https://payments.example/charge", json={"amount": 10}, timeout=5)
+    return {"charge": resp.json()["id"]}
+```
+
+## Use instead
+
+```python
+import requests
+from flask import Flask
+
+app = Flask(__name__)
+
+
+class PaymentGatewayError(Exception):
+    status = 502
+
+
+@app.post("/orders")
+def create_order():
+    try:
+        resp = requests.post("https://payments.example/charge", json={"amount": 10}, timeout=5)
+    except requests.RequestException as exc:
+        raise PaymentGatewayError("charge failed") from exc
+    return {"charge": resp.json()["id"]}
+```
+
+## Fix safety
+
+Unsafe, because callers see different exceptions. *Typed exception translation*
+wraps the statement in `try`/`except` over the interface's failure types, most
+specific first, one branch per failure mode, each logging the service and the
+operation and raising a module-level domain error `from` the original
+(`PaymentGatewayTimeout(PaymentGatewayError)` with `status = 503`); the classes
+are defined once per module, or reused.
+
+## Options
+
+- `[tool.sadpath.interfaces.<name>]`: teach sadpath your own clients and their failure modes.
+
+## References
+
+- [Flask: handling application errors](https://flask.palletsprojects.com/en/stable/errorhandling/)
+- [Celery: automatic retry for known exceptions](https://docs.celeryq.dev/en/stable/userguide/tasks.html#automatic-retry-for-known-exceptions)
+"""
+
+from __future__ import annotations
+
+import ast
+
+from sadpath.engine.context import ModuleContext
+from sadpath.engine.external import external_call
+from sadpath.engine.handling import caught_by, catches, enclosing_try_handlers, registered_handlers
+from sadpath.model import Applicability, FixOffer, Related, Span
+from sadpath.rules._boundary import boundary_of
+from sadpath.rules._domain import domain_base
+from sadpath.rules._project_calls import ProjectCalls, unhandled_modes
+from sadpath.rules.base import Rule
+
+MODE_PHRASES = {
+    "timeout": "a timeout",
+    "connection": "a connection failure",
+    "auth": "an authentication error",
+    "not-found": "a not-found error",
+    "rate-limit": "throttling",
+    "server-error": "a server error",
+    "client-error": "a rejected request",
+    "conflict": "a lock or write conflict",
+    "integrity": "an integrity violation",
+    "serialization": "an unreadable response",
+    "protocol": "a protocol error",
+    "process": "a failed process",
+    "io": "an I/O error",
+}
+
+
+def describe_modes(modes) -> str:
+    phrases = [MODE_PHRASES.get(m, m) for m in modes]
+    if len(phrases) == 1:
+        return phrases[0]
+    return ", ".join(phrases[:-1]) + " or " + phrases[-1]
+
+
+class UnhandledExternalCall(Rule):
+    code = "SAD201"
+    slug = "unhandled-external-call"
+    summary = "An external call whose failures reach a route, task, consumer or `main` unhandled, directly or through project functions."
+    fix_applicabilities = (Applicability.UNSAFE,)
+
+    def __init__(self) -> None:
+        self._project: ProjectCalls | None = None
+
+    def visit_Call(self, node: ast.Call, ctx: ModuleContext) -> None:
+        boundary = boundary_of(ctx)
+        if boundary is None:
+            return
+        registered = tuple(name for name, _, _ in registered_handlers(ctx))
+        handled_elsewhere = (*boundary.handled, *registered)
+        external = external_call(node, ctx)
+        if external is not None:
+            missing = unhandled_modes(external, ctx.parents, ctx, handled_elsewhere)
+            if not missing:
+                return
+            modes = [m for m, _ in missing]
+            mode_exceptions = {m: list(excs) for m, excs in missing}
+            message = (
+                f"`{_shown(node)}` ({external.interface.label}) in {boundary.describe()} can fail with "
+                f"{describe_modes(modes)} that nothing handles: {boundary.consequence()}. "
+                "Translate these failures into a domain error here, or handle them."
+            )
+            self._report(ctx, node, message, mode_exceptions, external.interface.label, ())
+            return
+        if self._project is None:
+            self._project = ProjectCalls(ctx)
+        target = self._project.resolve(node, ctx)
+        if target is None:
+            return
+        handlers = [caught_by(h, ctx) for h in enclosing_try_handlers(node, ctx.parents)]
+        handlers.append(handled_elsewhere)
+        escapes = []
+        for escape in self._project.escapes(*target):
+            still = escape.narrowed(lambda e: not any(catches(ctx.hierarchy, c, e) for c in handlers))
+            if still:
+                escapes.append((escape, still))
+        if not escapes:
+            return
+        first, _ = escapes[0]
+        mode_exceptions: dict[str, list[str]] = {}
+        for _, still in escapes:
+            for mode, excs in still:
+                mode_exceptions.setdefault(mode, [])
+                mode_exceptions[mode].extend(e for e in excs if e not in mode_exceptions[mode])
+        modes = list(mode_exceptions)
+        where = "" if first.path == ctx.source.path else f" in {_short_path(first.path)}"
+        message = (
+            f"`{_shown(node)}` in {boundary.describe()} lets {describe_modes(modes)} from "
+            f"`{first.call}()`{where} (line {first.line}) escape: {boundary.consequence()}. "
+            f"Handle them around this call or inside `{target[1].name}()`."
+        )
+        related = tuple(
+            Related(
+                escape.path,
+                Span(escape.line, escape.column, escape.end_line, escape.end_column),
+                f"`{escape.call}()` ({escape.interface}) can fail with {describe_modes(escape.modes)} here"
+                + (f", reached through {' → '.join(f'`{v}()`' for v in escape.via)}" if escape.via else ""),
+            )
+            for escape, _ in escapes
+        )
+        self._report(ctx, node, message, mode_exceptions, first.interface, related)
+
+    def _report(self, ctx, node, message, mode_exceptions, service_label, related) -> None:
+        domain = domain_base(node, ctx)
+        fixes = [
+            FixOffer(
+                "translate_external",
+                f"Translate {service_label} errors into {domain}",
+                Applicability.UNSAFE,
+            )
+        ]
+        span = ctx.span(node)
+        if span.end_line != span.line:
+            span = Span(span.line, span.column, span.line, len(ctx.source.line(span.line)))
+        ctx.report(
+            self,
+            span,
+            message,
+            fixes=fixes,
+            data={"mode_exceptions": mode_exceptions, "service": service_label, "domain_error": domain},
+            related=related,
+        )
+
+
+def _shown(call: ast.Call) -> str:
+    text = ast.unparse(call.func)
+    if len(text) > 50:
+        text = text[:47] + "..."
+    return f"{text}()"
+
+
+def _short_path(path: str) -> str:
+    parts = path.replace("\\", "/").split("/")
+    return "/".join(parts[-2:])
