@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import enum
+import re
 from dataclasses import dataclass
 
 from sadpath.engine.context import ModuleContext
@@ -98,6 +99,35 @@ def _module_tuple(name: str, ctx: ModuleContext) -> ast.Tuple | None:
         ):
             return stmt.value
     return None
+
+
+# Outcomes a caller expects and answers with a fallback: "it is not there", "it already exists", "someone holds it".
+_EXPECTED_NAME = re.compile(r"(NotFound|DoesNotExist|NoSuch\w*|AlreadyExists|Exists|Conflict|MutexHeld|Locked|NotModified|NoResultFound)(Error|Exception)?$")
+
+
+def is_expected_outcome(name: str, ctx: ModuleContext) -> bool:
+    """An expected, narrow outcome: a KB 'expected' type, a not-found/conflict-only type, or one named so."""
+    if not name:
+        return False
+    hierarchy = ctx.hierarchy
+    if hierarchy.is_expected(name):
+        return True
+    if hierarchy.is_known(name):
+        info = hierarchy.exceptions.get(hierarchy.canonical(name))
+        if info is not None and info.modes and set(info.modes) <= {"not-found", "conflict"}:
+            return True
+    return bool(_EXPECTED_NAME.search(name.rsplit(".", 1)[-1]))
+
+
+def is_library_root(name: str, ctx: ModuleContext) -> bool:
+    """The catch-all of a client library (requests.RequestException, redis.RedisError, aiohttp.ClientError):
+    it lumps connection, timeout, status and decoding failures together."""
+    hierarchy = ctx.hierarchy
+    canonical = hierarchy.canonical(name)
+    info = hierarchy.exceptions.get(canonical)
+    if info is None or "." not in canonical:
+        return False
+    return all("." not in hierarchy.canonical(base) for base in info.bases)
 
 
 def is_failure_type(name: str, ctx: ModuleContext) -> bool:

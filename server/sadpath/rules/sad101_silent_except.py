@@ -21,7 +21,12 @@ predicate such as `is_healthy()` answers `False`, when a `for attempt in
 range(n)` retry loop continues and raises once the attempts run out (SAD204
 judges the retry itself), and when a handler that logs the traceback returns the
 value the function also returns on its normal path (`None` for "not cached").
-Sleeping before carrying on (`time.sleep(1)`) is not handling.
+Sleeping before carrying on (`time.sleep(1)`) is not handling. A handler of a
+specific failure type (not `Exception`) that reports it at warning level or above
+and visibly stops the work (`return`, `continue`, `break`) is handling too;
+recording the failure (`errors["base"] = "cannot_connect"`, `self.ok = False`) as
+well. Not-found and already-exists outcomes (`NotFound`, `DoesNotExist`,
+`AlreadyExists`, a held lock) are expected answers, not failures.
 
 ## Why is this bad?
 
@@ -128,7 +133,7 @@ class SilentExcept(Rule):
             return
         if _except.raises(node, ctx):
             return
-        verdict = _swallow(node, ctx)
+        verdict = _swallow(node, ctx, specific=caught.kind is CatchKind.FAILURE)
         if verdict is None:
             return
         if verdict == "continue" and _retry_loop_then_raise(ctx):
@@ -152,10 +157,14 @@ class SilentExcept(Rule):
         ctx.report(self, ctx.line_span(node), message, fixes=fixes, data={"verdict": verdict, "domain_error": domain})
 
 
-def _swallow(handler: ast.ExceptHandler, ctx: ModuleContext) -> str | None:
-    """How the handler swallows the error ("pass", "continue", "return None", "log", ...), or None if it does not."""
+def _swallow(handler: ast.ExceptHandler, ctx: ModuleContext, specific: bool = False) -> str | None:
+    """How the handler swallows the error ("pass", "continue", "return None", "log", ...), or None if it does not.
+
+    ``specific``: the handler catches named failure types, not ``Exception`` or everything.
+    """
     traceback_logged = False
     untraced_log: str | None = None
+    untraced_level = False
     outcome = "pass"
     for stmt in handler.body:
         if isinstance(stmt, ast.Pass) or (
@@ -176,6 +185,7 @@ def _swallow(handler: ast.ExceptHandler, ctx: ModuleContext) -> str | None:
                 traceback_logged = True
             elif untraced_log is None:
                 untraced_log = "print" if log.kind == "print" else f"{log.receiver}.{log.method}"
+                untraced_level = log.kind == "logger" and log.level in _logging.ERROR_LEVELS
             continue
         if isinstance(stmt, ast.Return):
             if stmt.value is None:
@@ -185,9 +195,7 @@ def _swallow(handler: ast.ExceptHandler, ctx: ModuleContext) -> str | None:
                 outcome = f"return {_short(stmt.value)}"
                 break
             return None  # a computed fallback or an explicit error response
-        if isinstance(stmt, ast.Assign) and _is_constant(stmt.value):
-            if isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, bool):
-                return None  # a failure flag is handling
+        if isinstance(stmt, ast.Assign) and _is_placeholder(stmt):
             outcome = "assign"
             continue
         return None  # anything else (compound statements, calls stored in variables) is real handling
@@ -196,8 +204,22 @@ def _swallow(handler: ast.ExceptHandler, ctx: ModuleContext) -> str | None:
     if traceback_logged:
         return None  # visible, with its traceback: a deliberate best-effort or a worker loop that moves on
     if untraced_log is not None:
+        if outcome in ("return", "continue", "break") and untraced_level and specific:
+            return None  # a specific failure, reported at warning level or above, and the work visibly stops
         return f"log:{untraced_log}"
     return outcome
+
+
+SENTINEL_STRINGS = frozenset({"UNKNOWN", "unknown", "Unknown", "N/A", "n/a", "NA", "ERROR", "error", "FAILED", "failed", "none", "null"})
+
+
+def _is_placeholder(stmt: ast.Assign) -> bool:
+    """``rate = None`` / ``status = "UNKNOWN"``: a plain name set to a stand-in for the missing result.
+    Recording the failure (``errors["base"] = "cannot_connect"``, ``self.available = False``) is handling."""
+    if not all(isinstance(t, ast.Name) for t in stmt.targets):
+        return False
+    value = stmt.value
+    return isinstance(value, ast.Constant) and (value.value is None or value.value in SENTINEL_STRINGS)
 
 
 def _is_constant(expr: ast.AST) -> bool:

@@ -7,7 +7,8 @@ Flags `except:` and `except BaseException:` handlers, and handlers that catch
 when they do not re-raise what they caught.
 
 It stays quiet when the handler re-raises (`raise` or `raise exc`) after its
-clean-up, when it exits the process (`sys.exit(1)`), when a `main()` function or
+clean-up, when it keeps the exception to re-raise or report later
+(`error = exc`, `errors.append(exc)`, `sys.exc_info()`, `callback(exc)`), when it exits the process (`sys.exit(1)`), when a `main()` function or
 the `__main__` block turns Ctrl-C into a clean exit, and when the function
 cancelled the task it is awaiting (`task.cancel()` then `await task` inside
 `except asyncio.CancelledError`), which is how a cancelled task is reaped.
@@ -74,7 +75,7 @@ import ast
 
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
-from sadpath.rules import _except
+from sadpath.rules import _except, _logging
 from sadpath.rules.base import Rule
 
 SIGNAL_NAMES = {
@@ -98,7 +99,7 @@ class BareExcept(Rule):
         signals = [n for n in names if n in SIGNAL_NAMES]
         if not broad and not signals:
             return
-        if _except.reraises(node) or _exits(node, ctx):
+        if _except.reraises(node) or _exits(node, ctx) or _captures(node, ctx):
             return
         func = ctx.enclosing_function()
         where = f"`{func.name}()`" if func is not None else "module code"
@@ -123,6 +124,22 @@ class BareExcept(Rule):
             message = f"`except {ast.unparse(node.type)}` in {where} swallows {what}: {consequence}. Re-raise after clean-up."
             fixes = [FixOffer("reraise", "Re-raise after the existing clean-up", Applicability.UNSAFE)]
         ctx.report(self, ctx.line_span(node), message, fixes=fixes, data={"signals": signals, "broad": broad})
+
+
+def _captures(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    """The handler keeps the exception for later (``error = exc``, ``errors.append(exc)``,
+    ``sys.exc_info()``, ``callback(exc)``): it is re-raised or reported by someone else."""
+    for node in _except.walk_handler(handler):
+        if isinstance(node, ast.Call):
+            if ctx.qualified_name(node.func) == "sys.exc_info":
+                return True
+            if handler.name and _logging.as_log_call(node, ctx) is None and any(
+                _logging.mentions(a, handler.name) for a in [*node.args, *(k.value for k in node.keywords)]
+            ):
+                return True
+        if isinstance(node, ast.Assign) and handler.name and _logging.mentions(node.value, handler.name):
+            return True
+    return False
 
 
 def _exits(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:

@@ -8,7 +8,11 @@ traceback: `print(e)`, `logger.error(e)`, `logger.error("... %s", e)`,
 or catches an external interface's failure and does not re-raise.
 
 It stays quiet for `logger.exception(...)`, for `exc_info=True` (or the
-exception) on any call of the handler, for `traceback.print_exc()` and error
+exception) on any call of the handler, for log records in handlers of a specific
+failure type (`requests.Timeout`, `ConnectionError`, `NotFound`: the type already
+says what happened; `print` is still flagged), as opposed to a catch-all such as
+`Exception` or a library's root error (`requests.RequestException`,
+`aiohttp.ClientError`, `redis.RedisError`) that lumps every failure together, for `traceback.print_exc()` and error
 trackers such as `sentry_sdk.capture_exception`, for messages that embed
 `traceback.format_exc()`, for `debug` and `info` records, for narrow expected
 errors (`KeyError`, `ValueError`, ...) where the message is the whole story, and
@@ -102,9 +106,14 @@ class LostTracebackLog(Rule):
             return
         func = ctx.enclosing_function()
         where = f"`{func.name}()`" if func is not None else "this module"
+        lumped = caught.kind in (CatchKind.BARE, CatchKind.BROAD) or any(
+            _except.is_library_root(name, ctx) for name in caught.names
+        )
         for log in logs:
             if log.kind == "logger" and log.level not in _logging.ERROR_LEVELS:
                 continue
+            if log.kind == "logger" and not lumped:
+                continue  # a specific failure type (Timeout, NotFound...) already says what happened
             shown = "print(...)" if log.kind == "print" and log.method == "print" else (
                 f"{log.receiver}.{log.method}(...)"
             )
