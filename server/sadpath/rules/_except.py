@@ -148,10 +148,10 @@ def classify(handler: ast.ExceptHandler, ctx: ModuleContext) -> Caught:
     label = f"`except {ast.unparse(handler.type)}`"
     if any(n in BROAD for n in names):
         return Caught(CatchKind.BROAD, names, label)
-    if any(is_failure_type(n, ctx) for n in names):
-        return Caught(CatchKind.FAILURE, names, label)
-    if names and all(n and ctx.hierarchy.is_expected(n) for n in names):
+    if names and all(n and is_expected_outcome(n, ctx) for n in names):
         return Caught(CatchKind.EXPECTED, names, label)
+    if any(is_failure_type(n, ctx) and not is_expected_outcome(n, ctx) for n in names):
+        return Caught(CatchKind.FAILURE, names, label)
     return Caught(CatchKind.UNKNOWN, names, label)
 
 
