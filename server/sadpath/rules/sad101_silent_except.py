@@ -26,7 +26,12 @@ specific failure type (not `Exception`) that reports it at warning level or abov
 and visibly stops the work (`return`, `continue`, `break`) is handling too;
 recording the failure (`errors["base"] = "cannot_connect"`, `self.ok = False`) as
 well. Not-found and already-exists outcomes (`NotFound`, `DoesNotExist`,
-`AlreadyExists`, a held lock) are expected answers, not failures.
+`AlreadyExists`, a held lock) are expected answers, not failures; so is a
+timeout the code asked for itself (`except socket.timeout` around
+`drain_events(timeout=1)`), and a `try` that only records telemetry
+(`metrics.increment(...)`) may swallow: telemetry must never break the work.
+Returning a result that names the error (`{"base": "cannot_connect"}`,
+`(None, "unreachable")`) is an explicit error response, not a sentinel.
 
 ## Why is this bad?
 
@@ -93,6 +98,7 @@ None.
 from __future__ import annotations
 
 import ast
+import re
 
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
@@ -142,7 +148,7 @@ class SilentExcept(Rule):
         if verdict.startswith("return ") and func is not None and _logged_fallback(node, func, verdict, ctx):
             return
         try_node = _except.enclosing_try(node, ctx)
-        if try_node is not None and _benign_try(try_node, ctx):
+        if try_node is not None and (_benign_try(try_node, ctx) or _designed_timeout(caught, try_node, ctx)):
             return
         if func is not None and func.name in CLEANUP_FUNCTIONS:
             return
@@ -235,15 +241,26 @@ def _is_constant(expr: ast.AST) -> bool:
 
 
 def _is_error_response(expr: ast.AST) -> bool:
-    """``{"error": ...}``, ``("failed", 502)``: an explicit error result, not a sentinel."""
+    """``{"error": ...}``, ``{"base": "cannot_connect"}``, ``("failed", 502)``, ``(None, "unreachable")``:
+    an explicit error result that names what went wrong, not a bare sentinel."""
     if isinstance(expr, ast.Dict):
-        return any(isinstance(k, ast.Constant) and k.value in ERROR_KEYS for k in expr.keys)
+        return any(isinstance(k, ast.Constant) and k.value in ERROR_KEYS for k in expr.keys) or any(
+            _is_message(v) for v in expr.values
+        )
     if isinstance(expr, ast.Tuple):
-        return any(
-            isinstance(e, ast.Constant) and isinstance(e.value, int) and not isinstance(e.value, bool) and 400 <= e.value < 600
-            for e in expr.elts
-        ) or any(_is_error_response(e) for e in expr.elts)
+        return (
+            any(
+                isinstance(e, ast.Constant) and isinstance(e.value, int) and not isinstance(e.value, bool) and 400 <= e.value < 600
+                for e in expr.elts
+            )
+            or any(_is_message(e) for e in expr.elts)
+            or any(_is_error_response(e) for e in expr.elts)
+        )
     return False
+
+
+def _is_message(expr: ast.AST) -> bool:
+    return isinstance(expr, ast.Constant) and isinstance(expr.value, str) and len(expr.value.strip()) > 2
 
 
 def _short(expr: ast.AST) -> str:
@@ -251,10 +268,50 @@ def _short(expr: ast.AST) -> str:
     return text if len(text) <= 30 else text[:27] + "..."
 
 
+TIMEOUT_TYPES = frozenset({"TimeoutError", "concurrent.futures._base.TimeoutError"})
+TIMEOUT_CONTEXTS = frozenset({"asyncio.timeout", "asyncio.wait_for", "async_timeout.timeout", "asyncio.wait"})
+_TELEMETRY = re.compile(
+    r"^_*(record|track|emit|report|increment|incr|decr|inc|observe|gauge|timing|histogram|set_tag|set_tags|"
+    r"set_data|set_context|set_attribute|set_attributes|add_event|add_breadcrumb|capture_\w+|send_metric)"
+)
+
+
+def _designed_timeout(caught, try_node: ast.Try, ctx: ModuleContext) -> bool:
+    """``except socket.timeout`` around a call the code gave a timeout itself (``drain_events(timeout=1)``,
+    ``asyncio.wait_for(..., 5)``): the timeout is the designed "nothing arrived" answer of a poll."""
+    if not caught.names or not all(ctx.hierarchy.canonical(n) in TIMEOUT_TYPES for n in caught.names):
+        return False
+    for stmt in try_node.body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call):
+                if any(k.arg == "timeout" for k in node.keywords):
+                    return True
+                if ctx.qualified_name(node.func) in TIMEOUT_CONTEXTS:
+                    return True
+    return False
+
+
+def _telemetry_only(try_node: ast.Try) -> bool:
+    """A ``try`` that only records metrics, traces or breadcrumbs: telemetry must never break the work."""
+    for stmt in try_node.body:
+        value = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign)) else None
+        if isinstance(value, ast.Await):
+            value = value.value
+        if not isinstance(value, ast.Call):
+            return False
+        func = value.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if not _TELEMETRY.match(name):
+            return False
+    return bool(try_node.body)
+
+
 def _benign_try(try_node: ast.Try, ctx: ModuleContext) -> bool:
     """A ``try`` that only imports optional modules or only cleans up."""
     body = try_node.body
     if all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in body):
+        return True
+    if _telemetry_only(try_node):
         return True
     for stmt in body:
         if isinstance(stmt, ast.Delete):
