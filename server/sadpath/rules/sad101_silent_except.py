@@ -31,7 +31,12 @@ timeout the code asked for itself (`except socket.timeout` around
 `drain_events(timeout=1)`), and a `try` that only records telemetry
 (`metrics.increment(...)`) may swallow: telemetry must never break the work.
 Returning a result that names the error (`{"base": "cannot_connect"}`,
-`(None, "unreachable")`) is an explicit error response, not a sentinel.
+`(None, "unreachable")`) is an explicit error response, not a sentinel; so is
+`False` from a function that answers `True` on success. Control flow that deals
+with the failure also counts: `try`/`else` probes (`except: pass` then the
+fallback), a `raise` right after the `try`, a default prepared before the `try`
+(`body = b""` then `try: body = e.read()`), a loop over alternatives that
+returns on the first success, and a polling loop that logs and sleeps.
 
 ## Why is this bad?
 
@@ -148,11 +153,20 @@ class SilentExcept(Rule):
         if verdict.startswith("return ") and func is not None and _logged_fallback(node, func, verdict, ctx):
             return
         try_node = _except.enclosing_try(node, ctx)
-        if try_node is not None and (_benign_try(try_node, ctx) or _designed_timeout(caught, try_node, ctx)):
+        if try_node is not None and (
+            _benign_try(try_node, ctx)
+            or _designed_timeout(caught, try_node, ctx)
+            or _probe(try_node, verdict)
+            or _raises_after(try_node, ctx)
+            or _preset_fallback(try_node, verdict, ctx)
+        ):
             return
+        if verdict in ("continue", "pass") or verdict.startswith("log:"):
+            if _tries_alternatives(ctx) or _polls_with_sleep(node, verdict, ctx):
+                return
         if func is not None and func.name in CLEANUP_FUNCTIONS:
             return
-        if verdict.startswith("return") and func is not None and _predicate_answer(func, node):
+        if verdict.startswith("return") and func is not None and (_predicate_answer(func, node) or _success_flag(func, verdict)):
             return
         message = _message(node, caught, verdict, try_node, func, ctx)
         fixes = [FixOffer("reraise", "Re-raise the error after the existing handling", Applicability.UNSAFE)]
@@ -288,7 +302,104 @@ def _designed_timeout(caught, try_node: ast.Try, ctx: ModuleContext) -> bool:
                     return True
                 if ctx.qualified_name(node.func) in TIMEOUT_CONTEXTS:
                     return True
+                if isinstance(node.func, ast.Attribute) and POLL_METHODS.match(node.func.attr):
+                    return True
     return False
+
+
+POLL_METHODS = re.compile(r"^_*(drain|poll|recv|read|wait|select|consume|get_message|listen)")
+
+
+def _probe(try_node: ast.Try, verdict: str) -> bool:
+    """``try: pickle.dumps(x) except Exception: pass else: return x`` then the fallback: the failure is the answer."""
+    return verdict == "pass" and any(isinstance(n, ast.Return) for s in try_node.orelse for n in ast.walk(s))
+
+
+def _block_of(node: ast.AST, ctx: ModuleContext) -> tuple[list, int] | None:
+    index = len(ctx.parents) - 1
+    if index < 1 or ctx.parents[index] is not node:
+        return None
+    container = ctx.parents[index - 1]
+    for field in ("body", "orelse", "finalbody", "handlers"):
+        block = getattr(container, field, None)
+        if isinstance(block, list) and node in block:
+            return block, block.index(node)
+    return None
+
+
+def _raises_after(try_node: ast.Try, ctx: ModuleContext) -> bool:
+    """The statement right after the ``try`` raises: the handler only logs before the function fails anyway."""
+    found = _block_of(try_node, ctx)
+    if found is None:
+        return False
+    block, position = found
+    return position + 1 < len(block) and isinstance(block[position + 1], ast.Raise)
+
+
+def _preset_fallback(try_node: ast.Try, verdict: str, ctx: ModuleContext) -> bool:
+    """``body = b""`` then ``try: body = e.read() except Exception: pass``: the prepared default stands."""
+    if verdict != "pass" or len(try_node.body) != 1 or not isinstance(try_node.body[0], ast.Assign):
+        return False
+    targets = try_node.body[0].targets
+    if len(targets) != 1 or not isinstance(targets[0], ast.Name):
+        return False
+    name = targets[0].id
+    found = _block_of(try_node, ctx)
+    if found is None:
+        return False
+    block, position = found
+    for stmt in block[:position]:
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
+            # a real default (b"", {}, a computed value) stands in; None is only a placeholder
+            return not (isinstance(stmt.value, ast.Constant) and stmt.value.value is None)
+    func = ctx.enclosing_function()
+    if func is not None:
+        args = func.args
+        return name in {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+    return False
+
+
+def _tries_alternatives(ctx: ModuleContext) -> bool:
+    """``for host in hosts: try: return connect(host) except ConnectionError: continue``: the next one is tried."""
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.While)):
+            return False
+        if isinstance(parent, (ast.For, ast.AsyncFor)):
+            if isinstance(parent.iter, ast.Call) and isinstance(parent.iter.func, ast.Name) and parent.iter.func.id == "range":
+                return False  # attempts of one operation, not alternatives
+            return any(isinstance(n, (ast.Return, ast.Break)) for stmt in parent.body for n in ast.walk(stmt))
+    return False
+
+
+def _polls_with_sleep(handler: ast.ExceptHandler, verdict: str, ctx: ModuleContext) -> bool:
+    """A polling loop that logs the failure and waits before asking again: it retries."""
+    if not verdict.startswith("log:"):
+        return False
+    try_node = ctx.parents[-1] if ctx.parents else None
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.For, ast.AsyncFor)):
+            return False
+        if isinstance(parent, ast.While):
+            if try_node in parent.body:
+                # a consumer takes a new item each round (item = queue.pop()): a failed item is lost, not retried
+                before = parent.body[: parent.body.index(try_node)]
+                if any(isinstance(stmt, (ast.Assign, ast.AnnAssign)) for stmt in before):
+                    return False
+            for node in ast.walk(parent):
+                if isinstance(node, ast.Call) and ctx.qualified_name(node.func) in SLEEPS:
+                    return True
+            return False
+    return False
+
+
+def _success_flag(func: ast.AST, verdict: str) -> bool:
+    """The function answers True on success and False on failure: False is the failure's explicit result."""
+    if verdict != "return False":
+        return False
+    return any(
+        isinstance(n, ast.Return) and isinstance(n.value, ast.Constant) and n.value.value is True
+        for n in _walk_outside_handlers(func)
+    )
 
 
 def _telemetry_only(try_node: ast.Try) -> bool:
