@@ -102,7 +102,10 @@ def _module_tuple(name: str, ctx: ModuleContext) -> ast.Tuple | None:
 
 
 # Outcomes a caller expects and answers with a fallback: "it is not there", "it already exists", "someone holds it".
-_EXPECTED_NAME = re.compile(r"(NotFound|DoesNotExist|NoSuch\w*|AlreadyExists|Exists|Conflict|MutexHeld|Locked|NotModified|NoResultFound)(Error|Exception)?$")
+_EXPECTED_NAME = re.compile(
+    r"(NotFound|DoesNotExist|NoSuch\w*|AlreadyExists|Exists|Conflict|MutexHeld|Locked|NotModified|NoResultFound|DuplicateKey)"
+    r"(Error|Exception)?$"
+)
 
 
 def is_expected_outcome(name: str, ctx: ModuleContext) -> bool:

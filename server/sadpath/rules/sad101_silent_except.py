@@ -128,6 +128,7 @@ CLEANUP_FUNCTIONS = frozenset(
 PREDICATE_PREFIXES = ("is_", "has_", "can_", "should_", "check", "ping", "health", "exists", "supports",
                       "verify", "validate", "_is_", "_has_", "_can_", "_check", "is_available", "alive", "ready")
 SLEEPS = frozenset({"time.sleep", "asyncio.sleep", "gevent.sleep", "eventlet.sleep", "trio.sleep", "anyio.sleep"})
+_CLEANUP_NAME = re.compile(r"(^|_)(close|shutdown|cleanup|disconnect|teardown|terminate)(_|$)", re.IGNORECASE)
 PATH_CLEANUP = frozenset({"unlink", "remove", "rmtree", "rmdir", "kill", "discard", "removeHandler", "delete_file"})
 ERROR_KEYS = frozenset({"error", "errors", "detail", "message", "status", "ok", "success"})
 
@@ -154,7 +155,8 @@ class SilentExcept(Rule):
             return
         try_node = _except.enclosing_try(node, ctx)
         if try_node is not None and (
-            _benign_try(try_node, ctx)
+            _placeholder_checked(node, try_node, verdict, ctx)
+            or _benign_try(try_node, ctx)
             or _designed_timeout(caught, try_node, ctx)
             or _probe(try_node, verdict)
             or _raises_after(try_node, ctx)
@@ -302,6 +304,8 @@ def _designed_timeout(caught, try_node: ast.Try, ctx: ModuleContext) -> bool:
                     return True
                 if ctx.qualified_name(node.func) in TIMEOUT_CONTEXTS:
                     return True
+                if isinstance(node.func, ast.Attribute) and "timeout" in node.func.attr.lower():
+                    return True  # hass.timeout.async_timeout(...), a deadline the code set itself
                 if isinstance(node.func, ast.Attribute) and POLL_METHODS.match(node.func.attr):
                     return True
     return False
@@ -327,6 +331,22 @@ def _block_of(node: ast.AST, ctx: ModuleContext) -> tuple[list, int] | None:
     return None
 
 
+def _placeholder_checked(handler: ast.ExceptHandler, try_node: ast.Try, verdict: str, ctx: ModuleContext) -> bool:
+    """``stream = None`` in the handler and ``if stream is None: raise/return`` right after the ``try``."""
+    if verdict != "assign":
+        return False
+    names = {t.id for stmt in handler.body if isinstance(stmt, ast.Assign) for t in stmt.targets if isinstance(t, ast.Name)}
+    found = _block_of(try_node, ctx)
+    if found is None or not names:
+        return False
+    block, position = found
+    following = block[position + 1 : position + 2]
+    if not following or not isinstance(following[0], ast.If):
+        return False
+    test_names = {n.id for n in ast.walk(following[0].test) if isinstance(n, ast.Name)}
+    return bool(names & test_names)
+
+
 def _raises_after(try_node: ast.Try, ctx: ModuleContext) -> bool:
     """The statement right after the ``try`` raises: the handler only logs before the function fails anyway."""
     found = _block_of(try_node, ctx)
@@ -348,11 +368,16 @@ def _preset_fallback(try_node: ast.Try, verdict: str, ctx: ModuleContext) -> boo
     if found is None:
         return False
     block, position = found
-    for stmt in block[:position]:
-        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
+    func = ctx.enclosing_function()
+    earlier = [
+        stmt
+        for stmt in (ast.walk(func) if func is not None else block[:position])
+        if isinstance(stmt, ast.Assign) and stmt.lineno < try_node.lineno
+    ]
+    for stmt in earlier:
+        if any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
             # a real default (b"", {}, a computed value) stands in; None is only a placeholder
             return not (isinstance(stmt.value, ast.Constant) and stmt.value.value is None)
-    func = ctx.enclosing_function()
     if func is not None:
         args = func.args
         return name in {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
@@ -434,7 +459,7 @@ def _benign_try(try_node: ast.Try, ctx: ModuleContext) -> bool:
             return False
         func = call.func
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        if name not in CLEANUP_METHODS:
+        if name not in CLEANUP_METHODS and not _CLEANUP_NAME.search(name):
             return False
         if (call.args or call.keywords) and name not in PATH_CLEANUP:
             return False  # gateway.cancel(charge_id) is business, not tidying up
