@@ -333,7 +333,7 @@ def _block_of(node: ast.AST, ctx: ModuleContext) -> tuple[list, int] | None:
 
 def _placeholder_checked(handler: ast.ExceptHandler, try_node: ast.Try, verdict: str, ctx: ModuleContext) -> bool:
     """``stream = None`` in the handler and ``if stream is None: raise/return`` right after the ``try``."""
-    if verdict != "assign":
+    if verdict != "assign" and not verdict.startswith("log:"):
         return False
     names = {t.id for stmt in handler.body if isinstance(stmt, ast.Assign) for t in stmt.targets if isinstance(t, ast.Name)}
     found = _block_of(try_node, ctx)
