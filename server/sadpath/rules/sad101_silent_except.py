@@ -168,7 +168,9 @@ class SilentExcept(Rule):
                 return
         if func is not None and func.name in CLEANUP_FUNCTIONS:
             return
-        if verdict.startswith("return") and func is not None and (_predicate_answer(func, node) or _success_flag(func, verdict)):
+        if verdict.startswith("return") and func is not None and (
+            _predicate_answer(func, node) or _success_flag(func, verdict) or _error_code(func, verdict)
+        ):
             return
         message = _message(node, caught, verdict, try_node, func, ctx)
         fixes = [FixOffer("reraise", "Re-raise the error after the existing handling", Applicability.UNSAFE)]
@@ -385,10 +387,16 @@ def _preset_fallback(try_node: ast.Try, verdict: str, ctx: ModuleContext) -> boo
 
 
 def _tries_alternatives(ctx: ModuleContext) -> bool:
-    """``for host in hosts: try: return connect(host) except ConnectionError: continue``: the next one is tried."""
+    """``for host in hosts: try: return connect(host) except ConnectionError: continue``: the next one is tried;
+    ``while True: try: return read() except X: pass``: the same one is retried (SAD204 judges how)."""
+    try_node = ctx.parents[-1] if ctx.parents else None
     for parent in reversed(ctx.parents):
-        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.While)):
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             return False
+        if isinstance(parent, ast.While):
+            return isinstance(try_node, ast.Try) and any(
+                isinstance(n, (ast.Return, ast.Break)) for stmt in try_node.body for n in ast.walk(stmt)
+            )
         if isinstance(parent, (ast.For, ast.AsyncFor)):
             if isinstance(parent.iter, ast.Call) and isinstance(parent.iter.func, ast.Name) and parent.iter.func.id == "range":
                 return False  # attempts of one operation, not alternatives
@@ -417,6 +425,17 @@ def _polls_with_sleep(handler: ast.ExceptHandler, verdict: str, ctx: ModuleConte
     return False
 
 
+def _error_code(func: ast.AST, verdict: str) -> bool:
+    """``return "cannot_connect"`` from a function whose success answer is ``None``: an error code, not a sentinel."""
+    value = verdict[len("return ") :]
+    if not (value[:1] in "'\"" and len(value) > 4):
+        return False
+    returns = [n for n in _walk_outside_handlers(func) if isinstance(n, ast.Return)]
+    return bool(returns) and all(
+        n.value is None or (isinstance(n.value, ast.Constant) and n.value.value is None) for n in returns
+    )
+
+
 def _success_flag(func: ast.AST, verdict: str) -> bool:
     """The function answers True on success and False on failure: False is the failure's explicit result."""
     if verdict != "return False":
@@ -425,6 +444,9 @@ def _success_flag(func: ast.AST, verdict: str) -> bool:
         isinstance(n, ast.Return) and isinstance(n.value, ast.Constant) and n.value.value is True
         for n in _walk_outside_handlers(func)
     )
+
+
+_TELEMETRY_RECEIVER = re.compile(r"metric|collector|meter|tracer|telemetry|statsd|prometheus|profiler|span", re.IGNORECASE)
 
 
 def _telemetry_only(try_node: ast.Try) -> bool:
@@ -437,7 +459,8 @@ def _telemetry_only(try_node: ast.Try) -> bool:
             return False
         func = value.func
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        if not _TELEMETRY.match(name):
+        receiver = ast.unparse(func.value) if isinstance(func, ast.Attribute) else ""
+        if not (_TELEMETRY.match(name) or _TELEMETRY_RECEIVER.search(receiver) or _TELEMETRY_RECEIVER.search(name)):
             return False
     return bool(try_node.body)
 
