@@ -153,6 +153,8 @@ class SilentExcept(Rule):
         func = ctx.enclosing_function()
         if verdict.startswith("return ") and func is not None and _logged_fallback(node, func, verdict, ctx):
             return
+        if _telemetry_context(func, ctx):
+            return  # recording metrics or traces must never break the work it observes
         try_node = _except.enclosing_try(node, ctx)
         if try_node is not None and (
             _placeholder_checked(node, try_node, verdict, ctx)
@@ -299,6 +301,8 @@ def _designed_timeout(caught, try_node: ast.Try, ctx: ModuleContext) -> bool:
     ``asyncio.wait_for(..., 5)``): the timeout is the designed "nothing arrived" answer of a poll."""
     if not caught.names or not all(ctx.hierarchy.canonical(n) in TIMEOUT_TYPES for n in caught.names):
         return False
+    if ctx.enclosing(ast.While, ast.For, ast.AsyncFor) is not None:
+        return True  # a timeout inside a loop is a poll tick: the loop asks again
     for stmt in try_node.body:
         for node in ast.walk(stmt):
             if isinstance(node, ast.Call):
@@ -447,6 +451,16 @@ def _success_flag(func: ast.AST, verdict: str) -> bool:
 
 
 _TELEMETRY_RECEIVER = re.compile(r"metric|collector|meter|tracer|telemetry|statsd|prometheus|profiler|span", re.IGNORECASE)
+
+
+_TELEMETRY_PATH = re.compile(r"(^|/)(observability|telemetry|metrics|instrumentation)(/|\.py$)")
+
+
+def _telemetry_context(func: ast.AST | None, ctx: ModuleContext) -> bool:
+    """Code whose job is telemetry: a ``record_*``/``track_*`` function, or a metrics/observability module."""
+    if func is not None and _TELEMETRY.match(func.name):
+        return True
+    return bool(_TELEMETRY_PATH.search(ctx.source.path.replace("\\", "/")))
 
 
 def _telemetry_only(try_node: ast.Try) -> bool:
