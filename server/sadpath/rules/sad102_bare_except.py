@@ -8,7 +8,9 @@ when they do not re-raise what they caught.
 
 It stays quiet when the handler re-raises (`raise` or `raise exc`) after its
 clean-up, when it keeps the exception to re-raise or report later
-(`error = exc`, `errors.append(exc)`, `sys.exc_info()`, `callback(exc)`), when it exits the process (`sys.exit(1)`), when a `main()` function or
+(`error = exc`, `errors.append(exc)`, `sys.exc_info()`, `callback(exc)`) or
+hands it to a `reraise(...)` helper, when a done-callback inspects another task
+(`task.result()`: the cancellation is that task's, not its own), when it exits the process (`sys.exit(1)`), when a `main()` function or
 the `__main__` block turns Ctrl-C into a clean exit, and when the function
 cancelled the task it is awaiting (`task.cancel()` then `await task` inside
 `except asyncio.CancelledError`), which is how a cancelled task is reaped.
@@ -101,6 +103,8 @@ class BareExcept(Rule):
             return
         if _except.reraises(node) or _exits(node, ctx) or _captures(node, ctx):
             return
+        if signals == ["asyncio.CancelledError"] and _inspects_other_task(ctx):
+            return
         func = ctx.enclosing_function()
         where = f"`{func.name}()`" if func is not None else "module code"
         if broad:
@@ -142,10 +146,35 @@ def _captures(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
     return False
 
 
+def _inspects_other_task(ctx: ModuleContext) -> bool:
+    """``task.result()`` / ``task.exception()`` in a done-callback: the CancelledError is that task's, not ours."""
+    try_node = ctx.parents[-1] if ctx.parents else None
+    if not isinstance(try_node, ast.Try):
+        return False
+    for stmt in try_node.body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Await):
+                return False  # awaiting in the try: a cancellation may be ours
+    for stmt in try_node.body:
+        for node in ast.walk(stmt):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("result", "exception")
+                and not node.args
+            ):
+                return True
+    return False
+
+
 def _exits(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
     for node in _except.walk_handler(handler):
         if isinstance(node, ast.Call) and ctx.qualified_name(node.func) in EXITS:
             return True
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name == "reraise":
+                return True  # six.reraise / a project's reraise(*exc_info) raises again
         if isinstance(node, ast.Raise) and node.exc is not None:
             target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
             if isinstance(target, ast.Name) and target.id in ("SystemExit", "KeyboardInterrupt"):
