@@ -12,7 +12,9 @@ exception) on any call of the handler, for log records in handlers of a specific
 failure type (`requests.Timeout`, `ConnectionError`, `NotFound`: the type already
 says what happened; `print` is still flagged), as opposed to a catch-all such as
 `Exception` or a library's root error (`requests.RequestException`,
-`aiohttp.ClientError`, `redis.RedisError`) that lumps every failure together, for `traceback.print_exc()` and error
+`aiohttp.ClientError`, `redis.RedisError`) that lumps every failure together
+(unless the handler reads the error's details, `e.response["Error"]["Code"]`,
+`err.status`, to tell the failures apart), for `traceback.print_exc()` and error
 trackers such as `sentry_sdk.capture_exception`, for messages that embed
 `traceback.format_exc()`, for `debug` and `info` records, for narrow expected
 errors (`KeyError`, `ValueError`, ...) where the message is the whole story, and
@@ -106,9 +108,9 @@ class LostTracebackLog(Rule):
             return
         func = ctx.enclosing_function()
         where = f"`{func.name}()`" if func is not None else "this module"
-        lumped = caught.kind in (CatchKind.BARE, CatchKind.BROAD) or any(
+        lumped = (caught.kind in (CatchKind.BARE, CatchKind.BROAD) or any(
             _except.is_library_root(name, ctx) for name in caught.names
-        )
+        )) and not _inspects_error(node)
         for log in logs:
             if log.kind == "logger" and log.level not in _logging.ERROR_LEVELS:
                 continue
@@ -128,6 +130,25 @@ class LostTracebackLog(Rule):
                 fixes.append(FixOffer("log_exception", f"Use `{log.receiver}.exception(...)` to keep the traceback", Applicability.SAFE))
             fixes.append(FixOffer("log_structured", "Log with traceback and context", Applicability.UNSAFE))
             ctx.report(self, ctx.span(log.call), message, fixes=fixes, data={"handler_line": node.lineno})
+
+
+_DETAIL_ATTRS = frozenset({"response", "code", "status", "status_code", "reason", "errno", "returncode", "args", "message"})
+
+
+def _inspects_error(handler: ast.ExceptHandler) -> bool:
+    """The handler reads the error's details (``e.response["Error"]["Code"]``, ``err.status``, ``err.reason``)
+    to decide or report what failed: it has classified the failure, the traceback would add little."""
+    if not handler.name:
+        return False
+    for node in _except.walk_handler(handler):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == handler.name
+            and node.attr in _DETAIL_ATTRS
+        ):
+            return True
+    return False
 
 
 def _own_log_calls(handler: ast.ExceptHandler, ctx: ModuleContext) -> list[_logging.LogCall]:
