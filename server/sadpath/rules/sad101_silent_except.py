@@ -384,6 +384,12 @@ def _preset_fallback(try_node: ast.Try, verdict: str, ctx: ModuleContext) -> boo
         if any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
             # a real default (b"", {}, a computed value) stands in; None is only a placeholder
             return not (isinstance(stmt.value, ast.Constant) and stmt.value.value is None)
+    for parent in ctx.parents:
+        # for key, value in pairs: try: value = convert(value) except: pass -> the raw value stands
+        if isinstance(parent, (ast.For, ast.AsyncFor)) and name in {
+            n.id for n in ast.walk(parent.target) if isinstance(n, ast.Name)
+        }:
+            return True
     if func is not None:
         args = func.args
         return name in {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
@@ -498,7 +504,7 @@ def _benign_try(try_node: ast.Try, ctx: ModuleContext) -> bool:
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         if name not in CLEANUP_METHODS and not _CLEANUP_NAME.search(name):
             return False
-        if (call.args or call.keywords) and name not in PATH_CLEANUP:
+        if call.args and name not in PATH_CLEANUP:
             return False  # gateway.cancel(charge_id) is business, not tidying up
         if external_call(call, ctx) is not None and name not in ("close", "aclose", "disconnect", "quit", "logout"):
             return False
