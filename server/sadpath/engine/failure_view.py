@@ -1,0 +1,76 @@
+"""The failure-mode view of an external call: what can fail at a position and what is handled there.
+
+``failure_view(analysis, line, column)`` finds the innermost external call whose
+callee covers the position and returns its interface, each failure mode with the
+exception types that carry it, and for each mode the handler that catches it at
+this point (an enclosing ``except`` or a registered framework handler) or None.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from sadpath.engine.analyze import Analysis
+from sadpath.engine.context import SCOPE_TYPES, ModuleContext
+from sadpath.engine.external import ExternalCall, external_call
+from sadpath.engine.handling import ModeStatus, mode_status
+from sadpath.knowledge import exception_hierarchy
+
+
+@dataclass(frozen=True)
+class FailureView:
+    external: ExternalCall
+    modes: tuple[ModeStatus, ...]
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @property
+    def label(self) -> str:
+        return self.external.interface.label
+
+
+def failure_view(analysis: Analysis, line: int, column: int, settings=None) -> FailureView | None:
+    """The external call at (1-based line, character column), or None when there is none."""
+    if analysis.tree is None or analysis.semantic is None:
+        return None
+    from sadpath.config import Settings
+
+    source = analysis.source
+    byte_column = source.utf8_from_char_col(line, column)
+    ctx = ModuleContext(source, analysis.tree, analysis.semantic, exception_hierarchy(), settings or Settings())
+    found: tuple[ast.Call, list[ast.AST], list[ast.AST]] | None = None
+    stack: list[tuple[ast.AST, list[ast.AST], list[ast.AST]]] = [(analysis.tree, [], [])]
+    while stack:
+        node, parents, scopes = stack.pop()
+        if isinstance(node, ast.Call) and _covers(node.func, line, byte_column):
+            found = (node, parents, scopes)  # keep going: an inner call on the same spot wins
+        inner_scopes = [*scopes, node] if isinstance(node, SCOPE_TYPES) else scopes
+        for child in ast.iter_child_nodes(node):
+            if _may_contain(child, line):
+                stack.append((child, [*parents, node], inner_scopes))
+    if found is None:
+        return None
+    call, parents, scopes = found
+    ctx.parents, ctx.scopes = parents, scopes
+    external = external_call(call, ctx)
+    if external is None:
+        return None
+    span = ctx.span(call.func)
+    return FailureView(external, tuple(mode_status(external, parents, ctx)), span.line, span.column, span.end_line, span.end_column)
+
+
+def _may_contain(node: ast.AST, line: int) -> bool:
+    start = getattr(node, "lineno", None)
+    if start is None:
+        return True
+    end = getattr(node, "end_lineno", start) or start
+    return start <= line <= end
+
+
+def _covers(node: ast.AST, line: int, byte_column: int) -> bool:
+    start = (node.lineno, node.col_offset)
+    end = (node.end_lineno or node.lineno, node.end_col_offset or node.col_offset)
+    return start <= (line, byte_column) <= end

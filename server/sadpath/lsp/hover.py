@@ -1,0 +1,69 @@
+"""Hover: a finding's rule in short, and the failure modes of any external call with what handles each here."""
+
+from __future__ import annotations
+
+from lsprotocol import types as t
+
+from sadpath.engine import Analysis
+from sadpath.engine.failure_view import failure_view
+from sadpath.lsp.convert import docs_href
+from sadpath.model import Finding
+from sadpath.registry import lookup
+
+
+def _contains(finding: Finding, line: int, column: int) -> bool:
+    span = finding.span
+    return (span.line, span.column) <= (line, column) <= (span.end_line, span.end_column) or (
+        span.line == line and span.end_line == line and span.column <= column <= max(span.end_column, span.column + 1)
+    )
+
+
+def finding_markdown(finding: Finding, docs_url: str) -> str:
+    rule = lookup(finding.code)
+    title = f"**{finding.code} {finding.slug}**"
+    parts = [title, "", finding.message]
+    if rule is not None:
+        why = rule.doc().why
+        if why:
+            parts += ["", f"*Why it matters:* {why}"]
+    if finding.fixes:
+        parts += ["", "Fixes:"]
+        parts += [f"- {offer.title} ({offer.applicability})" for offer in finding.fixes]
+    href = docs_href(finding.code, docs_url)
+    if href:
+        parts += ["", f"[Documentation]({href})"]
+    return "\n".join(parts)
+
+
+def failure_markdown(analysis: Analysis, line: int, column: int, settings) -> str | None:
+    view = failure_view(analysis, line, column, settings)
+    if view is None:
+        return None
+    rows = ["| failure mode | exception types | handled here |", "|---|---|---|"]
+    for status in view.modes:
+        exceptions = ", ".join(f"`{e}`" for e in status.exceptions)
+        if status.handler is None:
+            handled = "✘ unhandled"
+        else:
+            where = f"line {status.handler.line}"
+            handled = f"✔ `{status.handler.label}` ({where})"
+        rows.append(f"| {status.mode} | {exceptions} | {handled} |")
+    unhandled = [s.mode for s in view.modes if s.handler is None]
+    summary = (
+        "Every failure mode is handled here."
+        if not unhandled
+        else f"Unhandled here: {', '.join(unhandled)}; they propagate to the caller."
+    )
+    return "\n".join([f"**{view.external.name}()** · {view.label} ({view.external.interface.kind})", "", *rows, "", summary])
+
+
+def hover(analysis: Analysis, line: int, column: int, docs_url: str, settings) -> str | None:
+    sections = [finding_markdown(f, docs_url) for f in analysis.findings if _contains(f, line, column)]
+    external = failure_markdown(analysis, line, column, settings)
+    if external:
+        sections.append(external)
+    return "\n\n---\n\n".join(sections) if sections else None
+
+
+def to_hover(markdown: str) -> t.Hover:
+    return t.Hover(contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=markdown))

@@ -1,0 +1,101 @@
+"""Typed initialization options (camelCase on the wire). Invalid values fall back to defaults and say which key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+LOG_LEVELS = ("error", "warning", "info", "debug")
+DEFAULT_DOCS_URL = "https://github.com/sadpath/sadpath/blob/main/"
+
+
+@dataclass(frozen=True)
+class Options:
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    unsafe_fixes: bool = False
+    fix_all: bool = True
+    debounce_ms: int = 150
+    max_file_size: int = 1_000_000
+    docs_url: str = DEFAULT_DOCS_URL
+    log_level: str = "warning"
+    extra: dict = field(default_factory=dict, compare=False)
+
+
+_KEYS = {
+    "select": "select",
+    "ignore": "ignore",
+    "unsafeFixes": "unsafe_fixes",
+    "fixAll": "fix_all",
+    "debounceMs": "debounce_ms",
+    "maxFileSize": "max_file_size",
+    "docsUrl": "docs_url",
+    "logLevel": "log_level",
+}
+
+
+def parse_options(raw: Any) -> tuple[Options, list[str]]:
+    """Options from a client's dict, and the keys that were wrong (each replaced by its default)."""
+    if raw is None:
+        return Options(), []
+    if not isinstance(raw, dict):
+        return Options(), [f"initialization options must be an object, got {type(raw).__name__}"]
+    if isinstance(raw.get("sadpath"), dict):  # {"sadpath": {...}} as VS Code sends settings
+        raw = raw["sadpath"]
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, value in raw.items():
+        name = _KEYS.get(key)
+        if name is None:
+            continue  # other clients' settings travel in the same object: not ours to judge
+        checked = _check(name, value)
+        if checked is _INVALID:
+            problems.append(f"{key}: {_expected(name)}, got {value!r}")
+        else:
+            values[name] = checked
+    return Options(**values), problems
+
+
+_INVALID = object()
+
+
+def _check(name: str, value: Any) -> Any:
+    if name in ("select", "ignore"):
+        if value is None and name == "select":
+            return None
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            from sadpath.config import ConfigError, _check_selectors
+
+            try:
+                _check_selectors(value, name)
+            except ConfigError:
+                return _INVALID
+            return tuple(value)
+        return _INVALID
+    if name in ("unsafe_fixes", "fix_all"):
+        return value if isinstance(value, bool) else _INVALID
+    if name in ("debounce_ms", "max_file_size"):
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= (0 if name == "debounce_ms" else 1)
+        return value if ok else _INVALID
+    if name == "docs_url":
+        return value if isinstance(value, str) and value else _INVALID
+    if name == "log_level":
+        return value.lower() if isinstance(value, str) and value.lower() in LOG_LEVELS else _INVALID
+    return _INVALID
+
+
+def _expected(name: str) -> str:
+    return {
+        "select": "expected a list of rule codes, prefixes or slugs",
+        "ignore": "expected a list of rule codes, prefixes or slugs",
+        "unsafe_fixes": "expected true or false",
+        "fix_all": "expected true or false",
+        "debounce_ms": "expected a whole number of milliseconds >= 0",
+        "max_file_size": "expected a positive whole number of characters",
+        "docs_url": "expected a URL",
+        "log_level": f"expected one of {', '.join(LOG_LEVELS)}",
+    }[name]
+
+
+def option_names() -> list[str]:
+    return [f.name for f in fields(Options)]
