@@ -361,11 +361,9 @@ def on_hover(ls: SadpathServer, params: t.HoverParams) -> t.Hover | None:
     return hover.to_hover(markdown) if markdown else None
 
 
-def _overlaps(a: t.Range, b: t.Range) -> bool:
-    return (a.start.line, a.start.character) <= (b.end.line, b.end.character) and (
-        b.start.line,
-        b.start.character,
-    ) <= (a.end.line, a.end.character)
+def _overlaps(diagnostic: t.Range, requested: t.Range) -> bool:
+    """A diagnostic on any line of the requested range: a cursor anywhere on the line offers its fixes."""
+    return diagnostic.start.line <= requested.end.line and requested.start.line <= diagnostic.end.line
 
 
 def main(argv: list[str] | None = None) -> int:
