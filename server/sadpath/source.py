@@ -96,30 +96,44 @@ class SourceFile:
         return len(text[:char_col].encode("utf-8"))
 
     # ---- suppressions ---------------------------------------------------
-    @cached_property
-    def suppressions(self) -> dict[int, frozenset[str]]:
-        """Line -> codes suppressed on it (``*`` for all), read from real comments only."""
-        result: dict[int, frozenset[str]] = {}
-        if "#" not in self.text:
-            return result
-        try:
-            tokens = list(tokenize.generate_tokens(io.StringIO(self.text).readline))
-        except (tokenize.TokenError, SyntaxError, IndentationError):
-            tokens = []
-        for tok in tokens:
-            if tok.type != tokenize.COMMENT:
-                continue
-            codes = parse_suppression(tok.string)
-            if codes is not None:
-                result[tok.start[0]] = result.get(tok.start[0], frozenset()) | codes
-        return result
+    def suppressions_on(self, line: int) -> frozenset[str] | None:
+        """Codes a real comment on ``line`` suppresses (``*`` for all), cached per line.
+
+        Only lines that could hold a suppression are tokenized, and only on their own: a
+        ``#`` inside a string is not a comment.
+        """
+        cache = self.__dict__.setdefault("_suppression_cache", {})
+        if line in cache:
+            return cache[line]
+        text = self.line(line)
+        codes = None
+        if "#" in text and _SUPPRESS_RE.search(text):
+            comment = _comment_of(text)
+            if comment is not None:
+                codes = parse_suppression(comment)
+        cache[line] = codes
+        return codes
 
     def is_suppressed(self, line: int, code: str, slug: str = "") -> bool:
         """True when a comment on ``line`` silences ``code`` (or the rule's slug)."""
-        codes = self.suppressions.get(line)
+        codes = self.suppressions_on(line)
         if not codes:
             return False
         return ALL_CODES in codes or code.upper() in codes or (bool(slug) and slug.upper() in codes)
+
+
+def _comment_of(text: str) -> str | None:
+    """The comment of one physical line, found by tokenizing it alone; a line that does not tokenize on its
+    own (inside a multi-line string or bracket) falls back to the text after the last ``#`` that no quote follows."""
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text + "\n").readline):
+            if token.type == tokenize.COMMENT:
+                return token.string
+        return None
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        index = text.rfind("#")
+        tail = text[index:]
+        return tail if "'" not in tail and '"' not in tail else None
 
 
 def parse_suppression(comment: str) -> frozenset[str] | None:

@@ -72,6 +72,9 @@ def registered_handlers(ctx) -> list[tuple[str, int, str]]:
     if cache is not None:
         return cache
     found: list[tuple[str, int, str]] = []
+    if not any(marker in ctx.source.text for marker in ("errorhandler", "exception_handler", "register_error_handler")):
+        ctx._registered_handlers = found  # no framework handler in this module: skip the walk
+        return found
     for node in ast.walk(ctx.tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for decorator in node.decorator_list:

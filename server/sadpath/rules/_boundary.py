@@ -115,6 +115,10 @@ def _callback_names(ctx) -> dict[str, str]:
     if cached is not None:
         return cached
     found: dict[str, str] = {}
+    text = ctx.source.text
+    if not any(marker in text for marker in ("target=", "callback", "basic_consume", "on_message")):
+        ctx._callback_names = found  # nothing is handed over: skip the walk
+        return found
     for node in ast.walk(ctx.tree):
         if not isinstance(node, ast.Call):
             continue
