@@ -126,7 +126,7 @@ class ProjectCalls:
             return ()
         self._in_progress.add(key)
         try:
-            found = tuple(self._walk(target_ctx, func, depth))
+            found = tuple(dict.fromkeys(self._walk(target_ctx, func, depth)))
         finally:
             self._in_progress.discard(key)
         self._summaries[key] = found
@@ -160,6 +160,8 @@ class ProjectCalls:
                     external.interface.label, tuple((m, tuple(excs)) for m, excs in missing),
                 )
             return
+        if runs_elsewhere(call, parents):
+            return  # handed to a task or another thread: its failures surface there, not here
         target = self.resolve(call, ctx)
         if target is None:
             return
@@ -172,6 +174,19 @@ class ProjectCalls:
                     escape.path, escape.line, escape.column, escape.end_line, escape.end_column, escape.call,
                     escape.interface, still, (target_func.name, *escape.via),
                 )
+
+
+_DETACHING = ("create_task", "ensure_future", "run_coroutine_threadsafe", "spawn", "submit", "start_soon", "call_soon")
+
+
+def runs_elsewhere(call: ast.Call, parents: list[ast.AST]) -> bool:
+    """``asyncio.create_task(work())``, ``executor.submit(work)``: the call's failures belong to that task."""
+    parent = parents[-1] if parents else None
+    if isinstance(parent, ast.Call) and call in parent.args:
+        func = parent.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        return any(marker in name for marker in _DETACHING)
+    return False
 
 
 def _scopes_for(tree: ast.Module, func: ast.AST) -> list[ast.AST]:

@@ -93,7 +93,7 @@ from sadpath.engine.handling import caught_by, catches, enclosing_try_handlers, 
 from sadpath.model import Applicability, FixOffer, Related, Span
 from sadpath.rules._boundary import boundary_of
 from sadpath.rules._domain import domain_base
-from sadpath.rules._project_calls import ProjectCalls, unhandled_modes
+from sadpath.rules._project_calls import ProjectCalls, runs_elsewhere, unhandled_modes
 from sadpath.rules.base import Rule
 
 MODE_PHRASES = {
@@ -149,6 +149,8 @@ class UnhandledExternalCall(Rule):
             )
             self._report(ctx, node, message, mode_exceptions, external.interface.label, ())
             return
+        if runs_elsewhere(node, ctx.parents):
+            return  # handed to a task or an executor: SAD207 follows what happens to it
         if self._project is None:
             self._project = ProjectCalls(ctx)
         target = self._project.resolve(node, ctx)
@@ -171,9 +173,12 @@ class UnhandledExternalCall(Rule):
                 mode_exceptions[mode].extend(e for e in excs if e not in mode_exceptions[mode])
         modes = list(mode_exceptions)
         where = "" if first.path == ctx.source.path else f" in {_short_path(first.path)}"
+        first_modes = [mode for mode, _ in escapes[0][1]]
+        others = len({(e.path, e.line) for e, _ in escapes}) - 1
+        more = f" (and {others} more external call{'s' if others != 1 else ''})" if others > 0 else ""
         message = (
-            f"`{_shown(node)}` in {boundary.describe()} lets {describe_modes(modes)} from "
-            f"`{first.call}()`{where} (line {first.line}) escape: {boundary.consequence()}. "
+            f"`{_shown(node)}` in {boundary.describe()} lets {describe_modes(first_modes)} from "
+            f"`{first.call}()`{where} (line {first.line}){more} escape: {boundary.consequence()}. "
             f"Handle them around this call or inside `{target[1].name}()`."
         )
         related = tuple(
