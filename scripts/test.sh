@@ -19,3 +19,21 @@ if [ -x "$ROOT/tests/nvim/run_nvim_check.sh" ]; then
     echo "== skipped: headless Neovim check (nvim not installed; CI installs it)"
   fi
 fi
+
+# The VS Code extension: TypeScript unit tests and the VSIX build (needs node and npm).
+if command -v npm >/dev/null 2>&1; then
+  echo "== VS Code extension: unit tests and VSIX"
+  (cd "$ROOT/client-vscode" && npm ci --no-audit --no-fund --loglevel=error && npm test && npm run package --silent)
+  if [ "${SADPATH_REQUIRE_EDITORS:-0}" = "1" ] || [ -x "${E2E_DIR:-$HOME/.cache/sadpath-e2e}/node_modules/.bin/code-server" ]; then
+    echo "== real VS Code workbench (code-server + headless chromium)"
+    bash "$ROOT/client-vscode/e2e/setup.sh"
+    VSIX="$ROOT/client-vscode/sadpath.vsix" OUT="$ROOT/e2e-out" bash "$ROOT/client-vscode/e2e/run.sh"
+  else
+    echo "== skipped: real VS Code workbench (run client-vscode/e2e/setup.sh once to enable it)"
+  fi
+elif [ "${SADPATH_REQUIRE_EDITORS:-0}" = "1" ]; then
+  echo "npm is required (SADPATH_REQUIRE_EDITORS=1) but not installed" >&2
+  exit 1
+else
+  echo "== skipped: VS Code extension (npm not installed)"
+fi

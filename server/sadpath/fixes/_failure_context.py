@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 from sadpath.engine.semantic import SemanticModel
 from sadpath.fixes._base import FixRequest
 
+GENERIC_RECEIVERS = frozenset({"session", "client", "http", "conn", "connection", "api", "db", "cursor", "cur", "pool"})
+_CLASS_SUFFIXES = ("Client", "Service", "Adapter", "Api", "API", "Wrapper", "Session", "Repository")
 CORRELATION_NAMES = ("correlation_id", "request_id", "trace_id", "x_request_id", "cid")
 _LOGGING_ROOTS = ("logging", "structlog", "print")
 
@@ -24,7 +27,7 @@ def failure_context(req: FixRequest, handler: ast.ExceptHandler) -> FailureConte
     func = req.enclosing_function(handler.lineno)
     operation = func.name if func is not None else "module initialisation"
     semantic = SemanticModel(req.tree)
-    scopes: list[ast.AST] = [req.tree] + ([func] if func is not None else [])
+    scopes: list[ast.AST] = [req.tree] + _classes_around(req.tree, func) + ([func] if func is not None else [])
     names: set[str] = set()
     for scope_node in scopes:
         scope = semantic.scope(scope_node)
@@ -35,6 +38,28 @@ def failure_context(req: FixRequest, handler: ast.ExceptHandler) -> FailureConte
     if try_node is not None:
         service = _service_of(try_node, semantic, scopes)
     return FailureContext(operation, service, correlation, frozenset(names))
+
+
+def _classes_around(tree: ast.Module, func: ast.AST | None) -> list[ast.AST]:
+    if func is None:
+        return []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and func in node.body:
+            return [node]
+    return []
+
+
+def _enclosing_class(node: ast.AST, scopes: list[ast.AST]) -> str | None:
+    for scope in scopes:
+        if isinstance(scope, ast.ClassDef):
+            name = scope.name
+            for suffix in _CLASS_SUFFIXES:
+                if name.endswith(suffix) and name != suffix:
+                    name = name[: -len(suffix)]
+                    break
+            words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", name)
+            return " ".join(w.lower() for w in words) or None
+    return None
 
 
 def _try_of(tree: ast.Module, handler: ast.ExceptHandler) -> ast.Try | None:
@@ -51,7 +76,12 @@ def _service_of(try_node: ast.Try, semantic: SemanticModel, scopes: list[ast.AST
                 continue
             receiver = node.func.value
             if isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name) and receiver.value.id == "self":
-                return receiver.attr.lstrip("_")
+                name = receiver.attr.lstrip("_")
+                if name not in GENERIC_RECEIVERS:
+                    return name
+                owner = _enclosing_class(try_node, scopes)
+                if owner is not None:
+                    return owner  # self.session in PaymentGatewayClient -> "payment gateway"
             typ = semantic.type_of(receiver, scopes)
             qn = typ or semantic.qualified_name(node.func, scopes)
             if qn and "." in qn:

@@ -1,0 +1,41 @@
+// Finds the interpreter that runs the server: the setting, the Python extension's selection, or python3.
+import { execFile } from "child_process";
+import * as vscode from "vscode";
+
+import { traceError, traceInfo } from "./log";
+import { InterpreterChoice, checkPythonVersion, chooseInterpreter } from "./resolve";
+
+async function fromPythonExtension(resource: vscode.Uri | undefined): Promise<string[] | undefined> {
+  try {
+    const { PythonExtension } = await import("@vscode/python-extension");
+    const api = await PythonExtension.api();
+    const path = api.environments.getActiveEnvironmentPath(resource);
+    const environment = await api.environments.resolveEnvironment(path);
+    const executable = environment?.executable.uri?.fsPath;
+    return executable ? [executable] : undefined;
+  } catch (error) {
+    traceInfo(`Python extension not available (${error instanceof Error ? error.message : String(error)}); using python3`);
+    return undefined;
+  }
+}
+
+export async function resolveInterpreter(setting: string[], resource: vscode.Uri | undefined): Promise<InterpreterChoice> {
+  const fromExtension = setting.length === 0 ? await fromPythonExtension(resource) : undefined;
+  return chooseInterpreter(setting, fromExtension);
+}
+
+/** Runs the interpreter once to check it is Python >= 3.10; says what is wrong otherwise. */
+export function checkInterpreter(command: string[]): Promise<string | undefined> {
+  const [program, ...leading] = command;
+  return new Promise((resolve) => {
+    execFile(program, [...leading, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { timeout: 15000 }, (error, stdout) => {
+      if (error) {
+        traceError(`cannot run ${command.join(" ")}`, error);
+        resolve(`sadpath cannot run the Python interpreter ${command.join(" ")}: ${error.message}`);
+        return;
+      }
+      const { ok, version } = checkPythonVersion(stdout);
+      resolve(ok ? undefined : `sadpath needs Python 3.10 or newer; ${command.join(" ")} is Python ${version}.`);
+    });
+  });
+}

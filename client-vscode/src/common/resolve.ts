@@ -1,0 +1,125 @@
+// Pure decisions behind the extension's settings and interpreter choice, free of the `vscode` module so that
+// they run under mocha without a VS Code download.
+
+export type ImportStrategy = "useBundled" | "fromEnvironment";
+export type LogLevel = "error" | "warning" | "info" | "debug";
+
+export interface Settings {
+  enable: boolean;
+  select: string[];
+  ignore: string[];
+  unsafeFixes: boolean;
+  fixAll: boolean;
+  debounceMs: number;
+  interpreter: string[];
+  importStrategy: ImportStrategy;
+  args: string[];
+  logLevel: LogLevel;
+  showNotifications: "off" | "onError" | "onWarning" | "always";
+}
+
+export const DEFAULTS: Settings = {
+  enable: true,
+  select: [],
+  ignore: [],
+  unsafeFixes: false,
+  fixAll: true,
+  debounceMs: 150,
+  interpreter: [],
+  importStrategy: "useBundled",
+  args: [],
+  logLevel: "warning",
+  showNotifications: "onError",
+};
+
+/** The settings that choose a program to run: a cloned repository must not be able to set them. */
+export const EXECUTABLE_SETTINGS: ReadonlyArray<keyof Settings> = ["interpreter", "args", "importStrategy"];
+
+/** What `WorkspaceConfiguration.inspect()` reports for one key. */
+export interface Inspected<T> {
+  defaultValue?: T;
+  globalValue?: T;
+  workspaceValue?: T;
+  workspaceFolderValue?: T;
+}
+
+/**
+ * The effective value of one setting. In an untrusted workspace the executable settings come only from the
+ * user's own settings (global), never from `.vscode/settings.json` or the folder's settings.
+ */
+export function effectiveValue<T>(key: keyof Settings, inspected: Inspected<T> | undefined, trusted: boolean, fallback: T): T {
+  if (!inspected) {
+    return fallback;
+  }
+  const fromUser = inspected.globalValue;
+  if (!trusted && EXECUTABLE_SETTINGS.includes(key)) {
+    return fromUser !== undefined ? fromUser : inspected.defaultValue !== undefined ? inspected.defaultValue : fallback;
+  }
+  for (const value of [inspected.workspaceFolderValue, inspected.workspaceValue, fromUser, inspected.defaultValue]) {
+    if (value !== undefined) {
+      return value;
+    }
+  }
+  return fallback;
+}
+
+/** `${workspaceFolder}`, `${userHome}` and `${env:NAME}` in string settings. */
+export function expandVariables(value: string, workspaceFolder: string | undefined, env: NodeJS.ProcessEnv, home: string): string {
+  return value
+    .replace(/\$\{workspaceFolder\}/g, workspaceFolder ?? "")
+    .replace(/\$\{userHome\}/g, home)
+    .replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => env[name] ?? "");
+}
+
+export interface InterpreterChoice {
+  command: string[];
+  source: "setting" | "python-extension" | "path";
+}
+
+/** The interpreter: the `sadpath.interpreter` setting, else the Python extension's, else `python3` on PATH. */
+export function chooseInterpreter(setting: string[], fromPythonExtension: string[] | undefined): InterpreterChoice {
+  const configured = setting.filter((part) => part.trim() !== "");
+  if (configured.length > 0) {
+    return { command: configured, source: "setting" };
+  }
+  if (fromPythonExtension && fromPythonExtension.length > 0 && fromPythonExtension[0]) {
+    return { command: fromPythonExtension, source: "python-extension" };
+  }
+  return { command: ["python3"], source: "path" };
+}
+
+export const MINIMUM_PYTHON: [number, number] = [3, 10];
+
+/** Parses `sys.version_info[:2]` printed as "3.11" and says whether it is new enough. */
+export function checkPythonVersion(printed: string): { ok: boolean; version: string } {
+  const match = /(\d+)\.(\d+)/.exec(printed.trim());
+  if (!match) {
+    return { ok: false, version: printed.trim() || "unknown" };
+  }
+  const major = Number(match[1]);
+  const minor = Number(match[2]);
+  const ok = major > MINIMUM_PYTHON[0] || (major === MINIMUM_PYTHON[0] && minor >= MINIMUM_PYTHON[1]);
+  return { ok, version: `${major}.${minor}` };
+}
+
+/** The server's command line for an interpreter and an import strategy. */
+export function serverCommand(interpreter: string[], strategy: ImportStrategy, shim: string, args: string[]): { command: string; args: string[] } {
+  const [command, ...leading] = interpreter;
+  const entry = strategy === "useBundled" ? [shim] : ["-m", "sadpath", "server"];
+  return { command, args: [...leading, ...entry, ...args] };
+}
+
+/** The initialization options the server reads (camelCase, as `sadpath server` documents them). */
+export function initializationOptions(settings: Settings): Record<string, unknown> {
+  const options: Record<string, unknown> = {
+    ignore: settings.ignore,
+    unsafeFixes: settings.unsafeFixes,
+    fixAll: settings.fixAll,
+    debounceMs: settings.debounceMs,
+    logLevel: settings.logLevel,
+  };
+  if (settings.select.length > 0) {
+    options.select = settings.select;
+  }
+  return options;
+}
