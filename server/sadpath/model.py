@@ -87,8 +87,9 @@ class Finding:
                 return offer
         return self.fixes[0] if self.fixes else None
 
-    def sort_key(self) -> tuple[int, int, str]:
-        return (self.span.line, self.span.column, self.code)
+    def sort_key(self) -> tuple[int, int, str, int, int, str]:
+        span = self.span
+        return (span.line, span.column, self.code, span.end_line, span.end_column, self.message)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ class WalkResult:
     failures: list[RuleFailure] = field(default_factory=list)
 
 
-def walk(ctx: ModuleContext, rules: list) -> WalkResult:
+def walk(ctx: ModuleContext, rules: list, roots: list[ast.AST] | None = None) -> WalkResult:
     """Walk ``ctx.tree`` once; call each rule's ``visit_<Type>`` for matching nodes.
 
     A hook that raises loses its rule's findings for this file (the rule is
@@ -41,7 +41,13 @@ def walk(ctx: ModuleContext, rules: list) -> WalkResult:
     parents = ctx.parents
     scopes = ctx.scopes
     # explicit stack instead of recursion: deeply nested expressions must not overflow
-    stack: list[tuple[ast.AST, bool]] = [(ctx.tree, False)]
+    if roots is None:
+        stack: list[tuple[ast.AST, bool]] = [(ctx.tree, False)]
+    else:
+        # top-level statements only, as the full walk would reach them: below the module node
+        parents.append(ctx.tree)
+        scopes.append(ctx.tree)
+        stack = [(root, False) for root in reversed(roots)]
     iter_children = ast.iter_child_nodes
     while stack:
         node, leaving = stack.pop()
@@ -69,6 +75,9 @@ def walk(ctx: ModuleContext, rules: list) -> WalkResult:
         children = list(iter_children(node))
         for child in reversed(children):
             stack.append((child, False))
+    if roots is not None:
+        parents.pop()
+        scopes.pop()
     if failed:
         ctx.findings[:] = [f for f in ctx.findings if f.code not in failed]
     return result

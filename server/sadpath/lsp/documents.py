@@ -10,7 +10,8 @@ from pathlib import Path
 from pygls.uris import to_fs_path
 
 from sadpath.config import ConfigError, Settings, find_config, load_settings
-from sadpath.engine import Analysis, analyze
+from sadpath.engine import Analysis
+from sadpath.engine.incremental import IncrementalAnalyzer
 from sadpath.lsp.options import Options
 from sadpath.source import SourceFile
 
@@ -35,7 +36,7 @@ class DocumentState:
     result: Result | None = None
     pending: object | None = None  # the asyncio task of a scheduled analysis
     too_large_reported: bool = False
-    last_published: str | None = None
+    analyzer: IncrementalAnalyzer = field(default_factory=IncrementalAnalyzer)
 
 
 class SettingsCache:
@@ -89,13 +90,15 @@ def digest_of(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
-def analyse(uri: str, text: str, version: int | None, settings: Settings, previous: Result | None) -> Result:
-    """The analysis of a document version; reused when neither the text nor the settings changed."""
+def analyse(uri: str, text: str, version: int | None, settings: Settings, state: DocumentState) -> Result:
+    """The analysis of a document version: reused whole when neither the text nor the settings changed,
+    otherwise incremental (only the top-level statements the edit touched are analysed again)."""
     digest = digest_of(text)
+    previous = state.result
     if previous is not None and previous.digest == digest and previous.settings == settings:
         return Result(version, digest, previous.analysis, settings)
     source = SourceFile(document_path(uri), text)
-    return Result(version, digest, analyze(source, settings), settings)
+    return Result(version, digest, state.analyzer.analyze(source, settings), settings)
 
 
 @dataclass

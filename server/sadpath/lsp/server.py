@@ -110,7 +110,7 @@ class SadpathServer(LanguageServer):
         settings, error = self.settings_cache.settings_for(document_path(uri), self.options)
         if error:
             self.show(error)
-        result = analyse(uri, text, version, settings, state.result)
+        result = analyse(uri, text, version, settings, state)
         for failure in result.analysis.rule_failures:
             log.error("rule %s crashed on %s: %s", failure.code, failure.path, failure.error)
         state.result = result

@@ -177,3 +177,19 @@ def boundary_of(ctx) -> Boundary | None:
         if is_main_guard(parent):
             return Boundary("main", "__main__")
     return None
+
+
+def may_hold_boundary(statement: ast.stmt, ctx) -> bool:
+    """A top-level statement that can contain a boundary (cheap, conservative)."""
+    if isinstance(statement, ast.ClassDef):
+        return True
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return bool(
+            statement.decorator_list
+            or statement.name in MAIN_NAMES
+            or statement.name in _callback_names(ctx)
+            or _is_django_view_function(statement, ctx)
+        )
+    return is_main_guard(statement) or any(
+        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for node in ast.walk(statement)
+    )

@@ -74,6 +74,13 @@ class Rule:
     preview: ClassVar[bool] = False
     # the applicabilities of the fixes this rule can offer (tested against what it reports)
     fix_applicabilities: ClassVar[tuple[Applicability, ...]] = ()
+    # findings depend on other top-level statements than their own (incremental analysis re-runs the rule)
+    module_dependent: ClassVar[bool] = False
+
+    @classmethod
+    def may_apply_to(cls, statement: ast.stmt, ctx) -> bool:  # noqa: ARG003 - rules narrow it
+        """Whether a top-level statement can hold a finding of a module-dependent rule (a cheap pre-filter)."""
+        return True
 
     @classmethod
     def doc(cls) -> RuleDoc:

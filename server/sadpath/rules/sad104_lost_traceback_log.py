@@ -129,7 +129,7 @@ class LostTracebackLog(Rule):
             if log.kind == "logger" and log.method == "error":
                 fixes.append(FixOffer("log_exception", f"Use `{log.receiver}.exception(...)` to keep the traceback", Applicability.SAFE))
             fixes.append(FixOffer("log_structured", "Log with traceback and context", Applicability.UNSAFE))
-            ctx.report(self, ctx.span(log.call), message, fixes=fixes, data={"handler_line": node.lineno})
+            ctx.report(self, ctx.span(log.call), message, fixes=fixes)
 
 
 _DETAIL_ATTRS = frozenset({"response", "code", "status", "status_code", "reason", "errno", "returncode", "args", "message"})

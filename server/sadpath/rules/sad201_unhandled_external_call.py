@@ -91,7 +91,7 @@ from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.engine.handling import caught_by, catches, enclosing_try_handlers, registered_handlers
 from sadpath.model import Applicability, FixOffer, Related, Span
-from sadpath.rules._boundary import boundary_of
+from sadpath.rules._boundary import boundary_of, may_hold_boundary
 from sadpath.rules._domain import domain_base
 from sadpath.rules._project_calls import ProjectCalls, runs_elsewhere, unhandled_modes
 from sadpath.rules.base import Rule
@@ -125,6 +125,12 @@ class UnhandledExternalCall(Rule):
     slug = "unhandled-external-call"
     summary = "An external call whose failures reach a route, task, consumer or `main` unhandled, directly or through project functions."
     fix_applicabilities = (Applicability.UNSAFE,)
+    module_dependent = True  # follows calls into the module's other functions
+
+    @classmethod
+    def may_apply_to(cls, statement: ast.stmt, ctx: ModuleContext) -> bool:
+        """Only statements that can hold a boundary: decorated or entry-point functions, classes, __main__."""
+        return may_hold_boundary(statement, ctx)
 
     def __init__(self) -> None:
         self._project: ProjectCalls | None = None
