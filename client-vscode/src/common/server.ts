@@ -8,6 +8,12 @@ import { checkInterpreter, resolveInterpreter } from "./python";
 import { Settings, initializationOptions, serverCommand } from "./resolve";
 import { StatusItem } from "./status";
 
+/** The server's name and Python module, from package.json's "serverInfo" (as the Python tools template does). */
+export function serverInfo(context: vscode.ExtensionContext): { name: string; module: string } {
+  const info = context.extension.packageJSON?.serverInfo as { name?: string; module?: string } | undefined;
+  return { name: info?.name ?? "sadpath", module: info?.module ?? "sadpath" };
+}
+
 export class ServerManager implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -70,7 +76,8 @@ export class ServerManager implements vscode.Disposable {
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       initializationOptions: initializationOptions(settings),
     };
-    const client = new LanguageClient("sadpath", "sadpath", serverOptions, clientOptions);
+    const info = serverInfo(this.context);
+    const client = new LanguageClient(info.module, info.name, serverOptions, clientOptions);
     this.client = client;
     try {
       await client.start();
