@@ -9,6 +9,7 @@ from sadpath.rules.sad103_unchained_translation import UnchainedTranslation
 from sadpath.rules.sad104_lost_traceback_log import LostTracebackLog
 from sadpath.rules.sad105_log_missing_context import LogMissingContext
 from sadpath.rules.sad201_unhandled_external_call import UnhandledExternalCall
+from sadpath.rules.sad202_missing_timeout import MissingTimeout
 
 from sadpath.model import SYNTAX_ERROR_CODE, SYNTAX_ERROR_SLUG  # noqa: F401 - re-exported for the reporters
 
@@ -19,6 +20,7 @@ RULES: tuple[type[Rule], ...] = (
     LostTracebackLog,
     LogMissingContext,
     UnhandledExternalCall,
+    MissingTimeout,
 )
 
 BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in RULES}

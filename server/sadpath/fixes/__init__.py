@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 
 from sadpath.config import Settings
-from sadpath.fixes import translate_external
+from sadpath.fixes import add_timeout, translate_external
 from sadpath.fixes import chain_cause, log_exception, log_fields, log_structured, narrow_except, reraise, translate
 from sadpath.fixes._base import FixRequest
 from sadpath.fixes._region import FixRefused, apply_edits
@@ -27,6 +27,7 @@ BUILDERS = {
     "log_structured": log_structured.build,
     "log_fields": log_fields.build,
     "translate_external": translate_external.build,
+    "add_timeout": add_timeout.build,
 }
 
 __all__ = ["BUILDERS", "FixRefused", "apply_edits", "build_fix"]

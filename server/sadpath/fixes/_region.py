@@ -38,8 +38,11 @@ class Region:
         """Add to a file line to get the line inside the parsed region text."""
         return -self.start_line + 1 + (1 if self.wrapped else 0)
 
-    def node_at(self, node_type: type, line: int, column: int | None = None) -> cst.CSTNode:
-        """The libcst node of a type whose start is at a file position (column in characters)."""
+    def node_at(
+        self, node_type: type, line: int, column: int | None = None, end: tuple[int, int] | None = None
+    ) -> cst.CSTNode:
+        """The libcst node of a type whose start is at a file position (column in characters);
+        with ``end``, the one that also ends there (``get(url)`` rather than ``get(url).json()``)."""
         target_line = line + self.line_delta
         best = None
         for node, pos in self.positions.items():
@@ -48,6 +51,8 @@ class Region:
             if pos.start.line != target_line:
                 continue
             if column is not None and pos.start.column != column:
+                continue
+            if end is not None and (pos.end.line, pos.end.column) != (end[0] + self.line_delta, end[1]):
                 continue
             if best is None or _size(pos) > _size(self.positions[best]):
                 best = node
