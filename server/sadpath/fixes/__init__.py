@@ -9,14 +9,17 @@ minimal edits. A fix that cannot prove its change raises ``FixRefused``.
 from __future__ import annotations
 
 import ast
+import logging
 
 from sadpath.config import Settings
-from sadpath.fixes import add_timeout, translate_external
+from sadpath.fixes import add_await, add_timeout, keep_task, translate_external
 from sadpath.fixes import chain_cause, log_exception, log_fields, log_structured, narrow_except, reraise, translate
 from sadpath.fixes._base import FixRequest
 from sadpath.fixes._region import FixRefused, apply_edits
 from sadpath.model import Finding, Fix, FixOffer
 from sadpath.source import SourceFile
+
+log = logging.getLogger("sadpath.fixes")
 
 BUILDERS = {
     "chain_cause": chain_cause.build,
@@ -28,6 +31,8 @@ BUILDERS = {
     "log_fields": log_fields.build,
     "translate_external": translate_external.build,
     "add_timeout": add_timeout.build,
+    "keep_task": keep_task.build,
+    "add_await": add_await.build,
 }
 
 __all__ = ["BUILDERS", "FixRefused", "apply_edits", "build_fix"]
@@ -42,7 +47,13 @@ def build_fix(source: SourceFile, finding: Finding, offer: FixOffer, settings: S
     except SyntaxError as exc:
         raise FixRefused("the file does not parse") from exc
     request = FixRequest(source, tree, finding, offer, settings or Settings())
-    edits = tuple(builder(request))
+    try:
+        edits = tuple(builder(request))
+    except FixRefused:
+        raise
+    except Exception as exc:  # a bug in one fix must not take the run or the editor down: refuse, and say why
+        log.exception("fix %s for %s on %s:%s failed", offer.kind, finding.code, source.path, finding.span.line)
+        raise FixRefused(f"the {offer.kind} fix failed: {type(exc).__name__}: {exc}") from exc
     if not edits:
         raise FixRefused("the fix would change nothing")
     new_text = apply_edits(source.text, edits)
