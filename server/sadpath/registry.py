@@ -10,6 +10,7 @@ from sadpath.rules.sad104_lost_traceback_log import LostTracebackLog
 from sadpath.rules.sad105_log_missing_context import LogMissingContext
 from sadpath.rules.sad201_unhandled_external_call import UnhandledExternalCall
 from sadpath.rules.sad202_missing_timeout import MissingTimeout
+from sadpath.rules.sad203_unchecked_http_status import UncheckedHttpStatus
 from sadpath.rules.sad207_fire_and_forget_task import FireAndForgetTask
 
 from sadpath.model import SYNTAX_ERROR_CODE, SYNTAX_ERROR_SLUG  # noqa: F401 - re-exported for the reporters
@@ -22,6 +23,7 @@ RULES: tuple[type[Rule], ...] = (
     LogMissingContext,
     UnhandledExternalCall,
     MissingTimeout,
+    UncheckedHttpStatus,
     FireAndForgetTask,
 )
 

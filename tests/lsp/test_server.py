@@ -19,7 +19,7 @@ from sadpath.source import SourceFile
 
 SWALLOW = (
     "import requests\n\n\ndef get_rate(currency):\n    try:\n"
-    "        return requests.get('https://fx.example/' + currency, timeout=5).json()\n"
+    "        return requests.get('https://fx.example/' + currency, timeout=5)\n"
     "    except Exception as e:\n        print(e)\n        return 'UNKNOWN'\n"
 )
 UNCHAINED = (

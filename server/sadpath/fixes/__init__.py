@@ -12,7 +12,7 @@ import ast
 import logging
 
 from sadpath.config import Settings
-from sadpath.fixes import add_await, add_timeout, keep_task, translate_external
+from sadpath.fixes import add_await, add_timeout, keep_task, raise_for_status, translate_external
 from sadpath.fixes import chain_cause, log_exception, log_fields, log_structured, narrow_except, reraise, translate
 from sadpath.fixes._base import FixRequest
 from sadpath.fixes._region import FixRefused, apply_edits
@@ -33,6 +33,7 @@ BUILDERS = {
     "add_timeout": add_timeout.build,
     "keep_task": keep_task.build,
     "add_await": add_await.build,
+    "raise_for_status": raise_for_status.build,
 }
 
 __all__ = ["BUILDERS", "FixRefused", "apply_edits", "build_fix"]
