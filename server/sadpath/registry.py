@@ -11,6 +11,7 @@ from sadpath.rules.sad105_log_missing_context import LogMissingContext
 from sadpath.rules.sad201_unhandled_external_call import UnhandledExternalCall
 from sadpath.rules.sad202_missing_timeout import MissingTimeout
 from sadpath.rules.sad203_unchecked_http_status import UncheckedHttpStatus
+from sadpath.rules.sad204_naive_retry import NaiveRetry
 from sadpath.rules.sad206_transaction_without_rollback import TransactionWithoutRollback
 from sadpath.rules.sad207_fire_and_forget_task import FireAndForgetTask
 
@@ -25,6 +26,7 @@ RULES: tuple[type[Rule], ...] = (
     UnhandledExternalCall,
     MissingTimeout,
     UncheckedHttpStatus,
+    NaiveRetry,
     TransactionWithoutRollback,
     FireAndForgetTask,
 )

@@ -1,0 +1,105 @@
+"""Backoff for retries (SAD204, unsafe): exponential sleep with jitter in a retry loop, limits on tenacity.
+
+``backoff_sleep`` makes each retrying handler of a ``for attempt in range(n)`` loop sleep
+``min(30, 0.5 * 2 ** attempt) * random.uniform(0.5, 1.5)`` seconds (``await asyncio.sleep`` in
+async code) before the next attempt, replacing a constant sleep. ``tenacity_limits`` adds
+``stop=stop_after_attempt(3)`` and ``wait=wait_random_exponential(multiplier=0.5, max=30)`` to a
+tenacity decorator that lacks them.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+
+from sadpath.fixes._base import FixRequest, handler_statements, strip_terminal, with_statements
+from sadpath.fixes._module import ModuleAdditions, additions_edits
+from sadpath.fixes._region import FixRefused
+from sadpath.model import Edit
+
+SLEEP_NAMES = ("sleep",)
+
+
+def backoff_expression(counter: str) -> str:
+    return f"min(30.0, 0.5 * 2**{counter}) * random.uniform(0.5, 1.5)"
+
+
+def build_sleep(req: FixRequest) -> list[Edit]:
+    counter = str(req.finding.data.get("counter") or "")
+    if not counter.isidentifier():
+        raise FixRefused("the loop has no attempt counter")
+    is_async = bool(req.finding.data.get("async"))
+    region = req.region()
+    loop = region.node_at(cst.For, req.finding.span.line)
+    if not isinstance(loop, cst.For) or not isinstance(loop.body, cst.IndentedBlock):
+        raise FixRefused("no retry loop at the finding")
+    sleep_code = f"await asyncio.sleep({backoff_expression(counter)})" if is_async else f"time.sleep({backoff_expression(counter)})"
+    sleep_line = cst.parse_statement(sleep_code + "\n")
+
+    class Rewrite(cst.CSTTransformer):
+        def leave_SimpleStatementLine(self, original, updated):
+            # drop the old fixed sleep; the handler gets the backoff instead
+            if len(updated.body) == 1 and isinstance(updated.body[0], cst.Expr):
+                value = updated.body[0].value
+                if isinstance(value, cst.Await):
+                    value = value.expression
+                if isinstance(value, cst.Call) and isinstance(value.func, (cst.Attribute, cst.Name)):
+                    name = value.func.attr.value if isinstance(value.func, cst.Attribute) else value.func.value
+                    if name in SLEEP_NAMES and value.args and isinstance(value.args[0].value, (cst.Integer, cst.Float, cst.Name)):
+                        return cst.RemoveFromParent()
+            return updated
+
+        def leave_ExceptHandler(self, original, updated):
+            statements = strip_terminal(handler_statements(updated))
+            if any(isinstance(n, cst.SimpleStatementLine) and "raise" in cst.Module([]).code_for_node(n) for n in statements):
+                return updated
+            return with_statements(updated, [*statements, sleep_line])
+
+    new_loop = loop.visit(Rewrite())
+    module = region.module.deep_replace(loop, new_loop)
+    additions = ModuleAdditions(imports=[("asyncio", None)] if is_async else [("random", None), ("time", None)])
+    if is_async:
+        additions.imports.append(("random", None))
+    return additions_edits(req.source, req.tree, additions) + region.edits_for(module)
+
+
+def build_tenacity(req: FixRequest) -> list[Edit]:
+    missing = [m for m in req.finding.data.get("missing", []) if m in ("stop", "wait")]
+    if not missing:
+        raise FixRefused("nothing to add")
+    region = req.region()
+    decorator = region.node_at(cst.Decorator, req.finding.span.line)
+    if not isinstance(decorator, cst.Decorator):
+        raise FixRefused("no decorator at the finding")
+    values = {"stop": "stop_after_attempt(3)", "wait": "wait_random_exponential(multiplier=0.5, max=30)"}
+    new_args = [
+        cst.Arg(
+            keyword=cst.Name(name),
+            value=cst.parse_expression(values[name]),
+            equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
+        )
+        for name in missing
+    ]
+    expression = decorator.decorator
+    if isinstance(expression, cst.Call):
+        args = list(expression.args)
+        if args and args[-1].comma is cst.MaybeSentinel.DEFAULT:
+            args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        for index, arg in enumerate(new_args[:-1]):
+            new_args[index] = arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        new_expression = expression.with_changes(args=[*args, *new_args])
+    else:
+        for index, arg in enumerate(new_args[:-1]):
+            new_args[index] = arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        new_expression = cst.Call(func=expression, args=new_args)
+    module = region.module.deep_replace(decorator, decorator.with_changes(decorator=new_expression))
+    names = {"stop": "stop_after_attempt", "wait": "wait_random_exponential"}
+    additions = ModuleAdditions(imports=[("tenacity", names[m]) for m in missing if not _imports(req.tree, names[m])])
+    return additions_edits(req.source, req.tree, additions) + region.edits_for(module)
+
+
+def _imports(tree: ast.Module, name: str) -> bool:
+    return any(
+        isinstance(node, ast.ImportFrom) and any(alias.name == name for alias in node.names) for node in ast.walk(tree)
+    )
