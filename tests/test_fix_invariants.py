@@ -9,6 +9,7 @@ import pytest
 
 from harness import fixtures
 from sadpath.check import fix_text
+from sadpath.model import Applicability
 from sadpath.fixes import apply_edits, build_fix
 from sadpath.source import SourceFile
 
@@ -19,6 +20,8 @@ def _cases():
     for fixture in FIXTURES:
         for finding in fixture.findings():
             for offer in finding.fixes:
+                if offer.applicability is Applicability.DISPLAY_ONLY:
+                    continue  # advice only: never built or applied (checked below)
                 yield pytest.param(fixture, finding, offer, id=f"{fixture.id}:{finding.span.line}:{offer.kind}")
 
 
@@ -47,7 +50,19 @@ def test_fix_all_is_idempotent_and_parses(fixture, unsafe):
     twice, again = fix_text(str(fixture.path), once, fixture.settings, unsafe)
     assert twice == once and again == 0
     if unsafe:
-        fixable = [f for f in fixture.findings() if f.fixes]
+        def applicable(finding):
+            return any(o.applicability is not Applicability.DISPLAY_ONLY for o in finding.fixes)
+
+        fixable = [f for f in fixture.findings() if applicable(f)]
         assert applied >= 1 if fixable else applied == 0
-        leftover = [f for f in fixture.findings(once) if f.fixes]
+        leftover = [f for f in fixture.findings(once) if applicable(f)]
         assert not leftover, [f.message for f in leftover]
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=lambda f: f.id)
+def test_display_only_offers_are_advice(fixture):
+    for finding in fixture.findings():
+        for offer in finding.fixes:
+            if offer.applicability is Applicability.DISPLAY_ONLY:
+                assert offer.applicability in fixture.rule.fix_applicabilities
+                assert len(offer.title) > 20, "a display-only offer must name the remedy"

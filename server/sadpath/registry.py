@@ -12,6 +12,7 @@ from sadpath.rules.sad201_unhandled_external_call import UnhandledExternalCall
 from sadpath.rules.sad202_missing_timeout import MissingTimeout
 from sadpath.rules.sad203_unchecked_http_status import UncheckedHttpStatus
 from sadpath.rules.sad204_naive_retry import NaiveRetry
+from sadpath.rules.sad205_n_plus_one_query import NPlusOneQuery
 from sadpath.rules.sad206_transaction_without_rollback import TransactionWithoutRollback
 from sadpath.rules.sad207_fire_and_forget_task import FireAndForgetTask
 
@@ -27,6 +28,7 @@ RULES: tuple[type[Rule], ...] = (
     MissingTimeout,
     UncheckedHttpStatus,
     NaiveRetry,
+    NPlusOneQuery,
     TransactionWithoutRollback,
     FireAndForgetTask,
 )

@@ -56,14 +56,14 @@ def external_call(call: ast.Call, ctx) -> ExternalCall | None:
             return ExternalCall(
                 interface, call, f"{short}.{method}", method, receiver, client_type, client_type in index.async_clients
             )
-    if method in DJANGO_EVALUATING and _is_django_manager_chain(receiver):
+    if method in DJANGO_EVALUATING and is_django_manager_chain(receiver):
         interface = index.interfaces.get("django_orm")
         if interface is not None:
             return ExternalCall(interface, call, f"objects.{method}", method, receiver, "django.db.models.Manager", False)
     return None
 
 
-def _is_django_manager_chain(expr: ast.AST) -> bool:
+def is_django_manager_chain(expr: ast.AST) -> bool:
     """``Model.objects``, ``Model.objects.filter(...)``, ``self.model.objects.all().select_related(...)``."""
     node = expr
     for _ in range(12):
