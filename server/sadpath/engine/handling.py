@@ -40,14 +40,36 @@ def enclosing_try_handlers(call: ast.AST, parents: list[ast.AST]) -> list[ast.Ex
     """Handlers of the ``try`` statements whose body holds the call, innermost first, within its function."""
     handlers: list[ast.ExceptHandler] = []
     child = call
-    for parent in reversed(parents):
+    for index in range(len(parents) - 1, -1, -1):
+        parent = parents[index]
         if isinstance(parent, _BOUNDARIES):
             break
         if isinstance(parent, ast.Try) or type(parent).__name__ == "TryStar":
             if any(child is stmt for stmt in parent.body):
                 handlers.extend(parent.handlers)
+        if isinstance(parent, (ast.With, ast.AsyncWith)) and index > 0:
+            retried = _tenacity_retry_types(parent, parents[index - 1])
+            if retried is not None:
+                handlers.append(retried)
         child = parent
     return handlers
+
+
+def _tenacity_retry_types(with_node: ast.AST, loop: ast.AST) -> ast.ExceptHandler | None:
+    """``for attempt in Retrying(retry=retry_if_exception_type(X), ...): with attempt:`` retries X like a handler."""
+    if not isinstance(loop, (ast.For, ast.AsyncFor)) or not isinstance(loop.iter, ast.Call):
+        return None
+    if not ast.unparse(loop.iter.func).endswith("Retrying"):
+        return None
+    if not any(isinstance(item.context_expr, ast.Name) and ast.unparse(loop.target) == item.context_expr.id for item in with_node.items):
+        return None
+    for keyword in loop.iter.keywords:
+        if keyword.arg == "retry" and isinstance(keyword.value, ast.Call) and keyword.value.args:
+            if ast.unparse(keyword.value.func).endswith("retry_if_exception_type"):
+                handler = ast.ExceptHandler(type=keyword.value.args[0], name=None, body=[ast.Pass()])
+                ast.copy_location(handler, loop)
+                return handler
+    return None
 
 
 def caught_by(handler: ast.ExceptHandler, ctx) -> tuple[str, ...]:

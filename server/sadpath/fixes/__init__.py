@@ -12,7 +12,16 @@ import ast
 import logging
 
 from sadpath.config import Settings
-from sadpath.fixes import add_await, add_timeout, backoff, keep_task, raise_for_status, rollback_on_error, translate_external
+from sadpath.fixes import (
+    add_await,
+    add_timeout,
+    backoff,
+    keep_task,
+    raise_for_status,
+    retry_external,
+    rollback_on_error,
+    translate_external,
+)
 from sadpath.fixes import chain_cause, log_exception, log_fields, log_structured, narrow_except, reraise, translate
 from sadpath.fixes._base import FixRequest
 from sadpath.fixes._region import FixRefused, apply_edits
@@ -37,6 +46,7 @@ BUILDERS = {
     "rollback_on_error": rollback_on_error.build,
     "backoff_sleep": backoff.build_sleep,
     "tenacity_limits": backoff.build_tenacity,
+    "retry_external": retry_external.build,
 }
 
 __all__ = ["BUILDERS", "FixRefused", "apply_edits", "build_fix"]

@@ -71,38 +71,48 @@ def module_binds(tree: ast.Module, name: str) -> bool:
 
 
 def _with_stdlib_imports(tree: ast.Module, header_lines: list[str], modules: list[str]) -> str:
-    """Header text with ``import <module>`` lines placed in the standard-library group (PEP 8 order)."""
-    lines = list(header_lines)
-    statements = [s for s in tree.body if isinstance(s, (ast.Import, ast.ImportFrom)) and (s.end_lineno or 0) <= len(lines)]
-    new = [f"import {m}\n" for m in sorted(modules)]
+    """Header text with ``import <module>`` lines placed in the standard-library group, in order (PEP 8)."""
+    text = "".join(header_lines)
+    for module in sorted(modules):
+        text = _with_stdlib_import(text, module)
+    return text
+
+
+def _with_stdlib_import(header: str, module: str) -> str:
+    lines = header.splitlines(keepends=True)
+    try:
+        statements = [s for s in ast.parse(header).body if isinstance(s, (ast.Import, ast.ImportFrom))]
+    except SyntaxError:
+        statements = []
+    new = f"import {module}\n"
+
+    def name_of(stmt: ast.stmt) -> str:
+        return stmt.names[0].name if isinstance(stmt, ast.Import) else (stmt.module or "")
 
     def is_stdlib(stmt: ast.stmt) -> bool:
-        name = stmt.names[0].name if isinstance(stmt, ast.Import) else (stmt.module or "")
+        name = name_of(stmt)
         return not getattr(stmt, "level", 0) and name.split(".")[0] in sys.stdlib_module_names and name != "__future__"
 
-    def is_future(stmt: ast.stmt) -> bool:
-        return isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"
-
-    stdlib_group = [s for s in statements if is_stdlib(s)]
-    third_party = [s for s in statements if not is_stdlib(s) and not is_future(s)]
-    if stdlib_group:
-        anchor = stdlib_group[-1]
-        for stmt in stdlib_group:
-            if isinstance(stmt, ast.Import) and stmt.names[0].name > modules[0] and not third_party_before(stmt, third_party):
-                anchor = stmt
-                index = stmt.lineno - 1
-                return "".join(lines[:index] + new + lines[index:])
-        index = anchor.end_lineno or anchor.lineno
-        return "".join(lines[:index] + new + lines[index:])
-    if third_party:
-        index = third_party[0].lineno - 1
-        return "".join(lines[:index] + new + ["\n"] + lines[index:])
-    futures = [s for s in statements if is_future(s)]
+    stdlib = [s for s in statements if is_stdlib(s)]
+    others = [s for s in statements if not is_stdlib(s) and name_of(s) != "__future__"]
+    if stdlib:
+        plain = [s for s in stdlib if isinstance(s, ast.Import)]
+        after = [s for s in plain if name_of(s) > module]
+        if after:
+            index = after[0].lineno - 1
+        else:
+            index = (plain[-1] if plain else stdlib[-1]).end_lineno or 0
+            if not plain:
+                index = stdlib[0].lineno - 1  # plain imports go before the from-imports of the group
+        return "".join(lines[:index] + [new] + lines[index:])
+    if others:
+        index = others[0].lineno - 1
+        return "".join(lines[:index] + [new, "\n"] + lines[index:])
+    futures = [s for s in statements if name_of(s) == "__future__"]
     index = (futures[-1].end_lineno or 0) if futures else len(lines)
     prefix = lines[:index]
-    if prefix and prefix[-1].strip():
-        new = ["\n", *new]
-    return "".join(prefix + new + lines[index:])
+    block = [new] if not (prefix and prefix[-1].strip()) else ["\n", new]
+    return "".join(prefix + block + lines[index:])
 
 
 def third_party_before(stmt: ast.stmt, third_party: list[ast.stmt]) -> bool:

@@ -71,7 +71,13 @@ wraps the statement in `try`/`except` over the interface's failure types, most
 specific first, one branch per failure mode, each logging the service and the
 operation and raising a module-level domain error `from` the original
 (`PaymentGatewayTimeout(PaymentGatewayError)` with `status = 503`); the classes
-are defined once per module, or reused.
+are defined once per module, or reused. When every escaping failure is worth
+retrying (timeouts, connection errors), *Retry with exponential backoff (3
+attempts)* retries just those with jitter and re-raises the last error: with
+tenacity's `for attempt in Retrying(...)` when the project depends on tenacity,
+otherwise with a small loop (the async forms in async code). An enclosing
+tenacity `Retrying(retry=retry_if_exception_type(...))` block counts as handling
+the failures it retries.
 
 ## Options
 
@@ -153,7 +159,7 @@ class UnhandledExternalCall(Rule):
                 f"{describe_modes(modes)} that nothing handles: {boundary.consequence()}. "
                 "Translate these failures into a domain error here, or handle them."
             )
-            self._report(ctx, node, message, mode_exceptions, external.interface.label, ())
+            self._report(ctx, node, message, mode_exceptions, external.interface.label, (), external.interface.retryable)
             return
         if runs_elsewhere(node, ctx.parents):
             return  # handed to a task or an executor: SAD207 follows what happens to it
@@ -196,9 +202,9 @@ class UnhandledExternalCall(Rule):
             )
             for escape, _ in escapes
         )
-        self._report(ctx, node, message, mode_exceptions, first.interface, related)
+        self._report(ctx, node, message, mode_exceptions, first.interface, related, ())
 
-    def _report(self, ctx, node, message, mode_exceptions, service_label, related) -> None:
+    def _report(self, ctx, node, message, mode_exceptions, service_label, related, retryable) -> None:
         domain = domain_base(node, ctx)
         fixes = [
             FixOffer(
@@ -207,6 +213,9 @@ class UnhandledExternalCall(Rule):
                 Applicability.UNSAFE,
             )
         ]
+        if retryable and set(mode_exceptions) <= set(retryable):
+            # every escaping failure is worth retrying: a bounded backoff retry handles them all
+            fixes.append(FixOffer("retry_external", "Retry with exponential backoff (3 attempts)", Applicability.UNSAFE))
         span = ctx.span(node)
         if span.end_line != span.line:
             span = Span(span.line, span.column, span.line, len(ctx.source.line(span.line)))
@@ -215,7 +224,12 @@ class UnhandledExternalCall(Rule):
             span,
             message,
             fixes=fixes,
-            data={"mode_exceptions": mode_exceptions, "service": service_label, "domain_error": domain},
+            data={
+                "mode_exceptions": mode_exceptions,
+                "service": service_label,
+                "domain_error": domain,
+                "retryable": list(retryable),
+            },
             related=related,
         )
 

@@ -1,0 +1,110 @@
+"""Backoff retry around an external call (SAD201, unsafe).
+
+Retries only the retryable failure modes (timeout, connection, and throttling or
+5xx where the interface raises them), three attempts with exponential backoff and
+jitter, re-raising the last error. When the project depends on tenacity (its
+pyproject.toml or a requirements file says so) the statement is wrapped in
+tenacity's ``for attempt in Retrying(...): with attempt:`` (``async for`` with
+``AsyncRetrying`` in async code); otherwise in a small readable loop.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import libcst as cst
+
+from sadpath.fixes._base import FixRequest
+from sadpath.fixes._module import ModuleAdditions, additions_edits
+from sadpath.fixes._region import FixRefused
+from sadpath.fixes.translate_external import _most_specific_first, _region_statement, _spell, _statement_at
+from sadpath.knowledge import exception_hierarchy
+from sadpath.model import Edit
+
+ATTEMPTS = 3
+RETRYABLE_MODES = ("connection", "timeout", "rate-limit", "server-error")
+
+
+def uses_tenacity(path: str) -> bool:
+    """The nearest pyproject.toml, or a requirements file beside it, lists tenacity."""
+    start = Path(path).resolve().parent
+    for directory in (start, *start.parents):
+        candidates = [directory / "pyproject.toml", *sorted(directory.glob("requirements*.txt"))]
+        found = [c for c in candidates if c.is_file()]
+        for candidate in found:
+            try:
+                if "tenacity" in candidate.read_text(encoding="utf-8", errors="replace").lower():
+                    return True
+            except OSError:
+                continue
+        if (directory / "pyproject.toml").is_file():
+            return False  # the project's root: stop looking further up
+    return False
+
+
+def build(req: FixRequest) -> list[Edit]:
+    data = req.finding.data
+    raw = data.get("mode_exceptions") or {}
+    retryable = set(data.get("retryable") or RETRYABLE_MODES)
+    if not isinstance(raw, dict):
+        raise FixRefused("malformed finding data")
+    exceptions: list[str] = []
+    for mode, names in raw.items():
+        if mode in retryable and mode in RETRYABLE_MODES:
+            exceptions.extend(str(n) for n in names if str(n) not in exceptions)
+    if not exceptions:
+        raise FixRefused("none of the failure modes is worth retrying")
+    statement = _statement_at(req.tree, req.finding.span.line, req.finding.span.column, req.source)
+    func = req.enclosing_function(statement.lineno)
+    is_async = isinstance(func, ast.AsyncFunctionDef)
+    additions = ModuleAdditions()
+    spelled = [_spell(e, req, additions) for e in _most_specific_first(exceptions, exception_hierarchy())]
+    caught = spelled[0] if len(spelled) == 1 else "(" + ", ".join(spelled) + ")"
+    region = req.region()
+    column = req.source.char_col_from_utf8(statement.lineno, statement.col_offset)
+    target = _region_statement(region, statement.lineno, column)
+    inner = target.with_changes(leading_lines=[])
+    if uses_tenacity(req.source.path):
+        kind = "AsyncRetrying" if is_async else "Retrying"
+        header = (
+            f"{'async ' if is_async else ''}for attempt in {kind}(\n"
+            f"    stop=stop_after_attempt({ATTEMPTS}),\n"
+            f"    wait=wait_random_exponential(multiplier=0.5, max=30),\n"
+            f"    retry=retry_if_exception_type({caught}),\n"
+            f"    reraise=True,\n"
+            f"):\n"
+            f"    with attempt:\n"
+            f"        pass\n"
+        )
+        loop = cst.parse_statement(header)
+        with_node = loop.body.body[0]
+        new_with = with_node.with_changes(body=with_node.body.with_changes(body=[inner]))
+        wrapped = loop.with_changes(body=loop.body.with_changes(body=[new_with]), leading_lines=target.leading_lines)
+        for name in (kind, "retry_if_exception_type", "stop_after_attempt", "wait_random_exponential"):
+            if not _imported(req.tree, name):
+                additions.imports.append(("tenacity", name))
+    else:
+        sleep = "await asyncio.sleep" if is_async else "time.sleep"
+        code = (
+            f"for attempt in range({ATTEMPTS}):\n"
+            f"    try:\n"
+            f"        pass\n"
+            f"        break\n"
+            f"    except {caught}:\n"
+            f"        if attempt == {ATTEMPTS - 1}:\n"
+            f"            raise\n"
+            f"        {sleep}(min(30.0, 0.5 * 2**attempt) * random.uniform(0.5, 1.5))\n"
+        )
+        loop = cst.parse_statement(code)
+        try_node = loop.body.body[0]
+        body = list(try_node.body.body)
+        new_try = try_node.with_changes(body=try_node.body.with_changes(body=[inner, body[1]]))
+        wrapped = loop.with_changes(body=loop.body.with_changes(body=[new_try]), leading_lines=target.leading_lines)
+        additions.imports.extend([("random", None), ("asyncio", None) if is_async else ("time", None)])
+    module = region.module.deep_replace(target, wrapped)
+    return additions_edits(req.source, req.tree, additions) + region.edits_for(module)
+
+
+def _imported(tree: ast.Module, name: str) -> bool:
+    return any(isinstance(n, ast.ImportFrom) and any(a.name == name for a in n.names) for n in tree.body)

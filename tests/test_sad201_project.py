@@ -1,0 +1,104 @@
+"""SAD201 across files (jedi, never importing the code) and the tenacity form of its retry fix."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+from sadpath.check import CheckOptions, SettingsResolver, run
+from sadpath.config import resolve_settings
+from sadpath.engine import analyze
+from sadpath.fixes import apply_edits, build_fix
+from sadpath.registry import BY_CODE
+from sadpath.source import SourceFile
+
+
+def write(root: Path, name: str, text: str) -> Path:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_escape_through_a_function_in_another_file(tmp_path):
+    write(tmp_path, "pyproject.toml", "[tool.sadpath]\n")
+    write(tmp_path, "shop/__init__.py", "")
+    write(
+        tmp_path,
+        "shop/payments.py",
+        """
+        import requests
+
+
+        def charge(amount):
+            return requests.post("https://pay.example/charge", json={"amount": amount}, timeout=5)
+        """,
+    )
+    routes = write(
+        tmp_path,
+        "shop/routes.py",
+        """
+        from flask import Flask
+
+        from shop.payments import charge
+
+        app = Flask(__name__)
+
+
+        @app.post("/checkout")
+        def checkout():
+            charge(10)
+            return {"ok": True}
+        """,
+    )
+    findings = analyze(SourceFile(str(routes), routes.read_text()), resolve_settings(routes), rules=[BY_CODE["SAD201"]]).findings
+    (finding,) = findings
+    assert finding.span.line == 11
+    assert "`charge()` in request handler `checkout()`" in finding.message
+    assert "in shop/payments.py (line 6)" in finding.message
+    (related,) = finding.related
+    assert related.path.endswith("payments.py") and related.span.line == 6
+
+
+def test_retry_fix_uses_tenacity_when_the_project_does(tmp_path):
+    write(tmp_path, "pyproject.toml", '[project]\nname = "svc"\ndependencies = ["tenacity>=8"]\n\n[tool.sadpath]\n')
+    app = write(
+        tmp_path,
+        "app.py",
+        """
+        import requests
+        from flask import Flask
+
+        app = Flask(__name__)
+
+
+        @app.get("/rates")
+        def rates():
+            resp = requests.get("https://fx.example/latest", timeout=5)
+            return {"rates": resp.text}
+        """,
+    )
+    source = SourceFile(str(app), app.read_text())
+    settings = resolve_settings(app)
+    (finding,) = analyze(source, settings, rules=[BY_CODE["SAD201"]]).findings
+    offer = next(o for o in finding.fixes if o.kind == "retry_external")
+    fixed = apply_edits(source.text, build_fix(source, finding, offer, settings).edits)
+    ast.parse(fixed)
+    assert "for attempt in Retrying(" in fixed and "with attempt:" in fixed
+    assert "retry=retry_if_exception_type((requests.Timeout, requests.ConnectionError))" in fixed
+    assert "from tenacity import" in fixed
+    assert analyze(SourceFile(str(app), fixed), settings, rules=[BY_CODE["SAD201"]]).findings == []
+
+
+def test_check_follows_imports_without_running_them(tmp_path, monkeypatch):
+    """A module that would explode on import is still analysed: nothing is imported or executed."""
+    write(tmp_path, "pyproject.toml", "[tool.sadpath]\n")
+    write(tmp_path, "svc/__init__.py", "raise SystemExit('imported!')\n")
+    write(tmp_path, "svc/client.py", "import requests\nraise SystemExit('imported!')\n\n\ndef fetch():\n    return requests.get('u', timeout=1)\n")
+    write(tmp_path, "svc/main.py", "from svc.client import fetch\n\n\ndef main():\n    fetch()\n")
+    monkeypatch.chdir(tmp_path)
+    options = CheckOptions(jobs=1)
+    result = run(["svc"], SettingsResolver(None, options), options)
+    codes = [f.code for r in result.results for f in r.findings]
+    assert "SAD201" in codes
