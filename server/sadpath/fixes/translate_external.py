@@ -49,7 +49,7 @@ def domain_classes(base: str, modes: list[str], service: str) -> list[tuple[str,
         (
             root,
             f"class {root}(Exception):\n"
-            f'    """{service} failed; ``status`` is the HTTP status to answer with, the cause is ``__cause__``."""\n\n'
+            f'    """{service[:1].upper() + service[1:]} failed; ``status`` is the HTTP status to answer with, the cause is ``__cause__``."""\n\n'
             f"    status = 502\n",
         )
     ]
