@@ -9,10 +9,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sadpath.cache import ResultCache
 from sadpath.config import ConfigError, Settings, resolve_settings
+from sadpath.engine import dependencies
 from sadpath.engine import analyze
 from sadpath.files import ReadFile, discover, read_source, write_source
-from sadpath.fixes import FixRefused, apply_edits, build_fix
 from sadpath.model import Applicability, Edit, FileError, Finding, FixOffer
 from sadpath.source import SourceFile
 
@@ -29,6 +30,11 @@ class CheckOptions:
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
     jobs: int = 1
+    cache_dir: Path | None = None  # None: no cache (--no-cache); fixing never reads the cache
+
+    @property
+    def uses_cache(self) -> bool:
+        return self.cache_dir is not None and not (self.fix or self.diff)
 
     def apply(self, settings: Settings) -> Settings:
         changes: dict = {}
@@ -65,6 +71,8 @@ def choose_offer(finding: Finding, unsafe: bool) -> FixOffer | None:
 
 def fix_text(path: str, text: str, settings: Settings, unsafe: bool) -> tuple[str, int]:
     """Apply fixes until none applies (at most MAX_FIX_ROUNDS rounds); returns the text and how many were applied."""
+    from sadpath.fixes import FixRefused, apply_edits, build_fix  # libcst: only loaded when fixing
+
     fixed = 0
     for _ in range(MAX_FIX_ROUNDS):
         source = SourceFile(path, text)
@@ -77,7 +85,7 @@ def fix_text(path: str, text: str, settings: Settings, unsafe: bool) -> tuple[st
             if offer is None:
                 continue
             try:
-                fix = build_fix(source, finding, offer, settings)
+                fix = build_fix(source, finding, offer, settings, analysis.tree)
             except FixRefused:
                 continue  # the finding stays and is reported; the fix could not prove itself here
             ranges = [(e.span.line, max(e.span.end_line, e.span.line)) for e in fix.edits]
@@ -140,9 +148,24 @@ def _diff_name(prefix: str, path: str) -> str:
     return shown if Path(shown).is_absolute() else f"{prefix}/{shown}"
 
 
-def _worker(job: tuple[str, Settings, CheckOptions]) -> FileResult:
-    path, settings, options = job
-    return check_file(path, settings, options)
+Job = tuple[ReadFile, Settings, CheckOptions, str | None]
+_CACHE: ResultCache | None = None  # one per process, made on first use
+
+
+def _worker(job: Job) -> FileResult:
+    read, settings, options, key = job
+    with dependencies.recording() as read_files:
+        result = check_text(read, settings, options)
+    if key is not None and options.cache_dir is not None and not result.rule_failures and result.error is None:
+        _cache_for(options.cache_dir).put(key, result.findings, read_files)
+    return result
+
+
+def _cache_for(directory: Path) -> ResultCache:
+    global _CACHE
+    if _CACHE is None or _CACHE.root != directory:
+        _CACHE = ResultCache(directory)
+    return _CACHE
 
 
 @dataclass
@@ -173,13 +196,26 @@ class SettingsResolver:
 
 def run(paths: list[str], resolver: SettingsResolver, options: CheckOptions) -> RunResult:
     """Check every Python file under ``paths``. Raises ConfigError for an invalid configuration."""
-    jobs: list[tuple[str, Settings, CheckOptions]] = []
+    jobs: list[Job] = []
     errors: list[FileError] = []
+    slots: list[FileResult | None] = []  # in discovery order; None where a job computes the result
+    cache = _cache_for(options.cache_dir) if options.uses_cache and options.cache_dir is not None else None
     for path, error in discover(paths, lambda p: resolver.for_path(p).is_excluded(p)):
         if error is not None:
             errors.append(error)
             continue
-        jobs.append((path, resolver.for_path(Path(path)), options))
+        read = read_source(path)
+        if isinstance(read, FileError):
+            slots.append(FileResult(path, error=read))
+            continue
+        settings = resolver.for_path(Path(path))
+        key = cache.key(path, read.text, settings) if cache is not None else None
+        cached = cache.get(key) if cache is not None and key is not None else None
+        if cached is not None:
+            slots.append(FileResult(path, findings=cached))
+        else:
+            slots.append(None)
+            jobs.append((read, settings, options, key))
     workers = max(1, options.jobs)
     if workers > 1 and len(jobs) >= PARALLEL_THRESHOLD:
         chunk = max(1, min(32, len(jobs) // (workers * 4)))
@@ -187,7 +223,9 @@ def run(paths: list[str], resolver: SettingsResolver, options: CheckOptions) -> 
             results = list(pool.map(_worker, jobs, chunksize=chunk))
     else:
         results = [_worker(job) for job in jobs]
-    return RunResult(results, errors)
+    computed = iter(results)
+    ordered = [slot if slot is not None else next(computed) for slot in slots]
+    return RunResult(ordered, errors)
 
 
 def default_jobs() -> int:

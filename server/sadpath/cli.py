@@ -1,4 +1,4 @@
-"""The command line: ``sadpath check``, ``sadpath rule``, ``sadpath rules``, ``sadpath server``.
+"""The command line: ``sadpath check``, ``sadpath rule``, ``sadpath rules``, ``sadpath clean``, ``sadpath server``.
 
 Exit status: 0 no findings, 1 findings (or files that could not be checked),
 2 usage, configuration or internal error. Never a traceback.
@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from sadpath import __version__
+from sadpath.cache import clean, default_cache_dir
 from sadpath.check import CheckOptions, SettingsResolver, default_jobs, display_path, run
 from sadpath.config import ConfigError, _check_selectors
 from sadpath.reporters import FORMATS, FileReport, Report, render
@@ -48,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--config", type=Path, help="use this pyproject.toml instead of the nearest one")
     check.add_argument("--jobs", "-j", type=int, default=default_jobs(), help="parallel processes (default: cores)")
     check.add_argument("--output-file", "-o", type=Path, help="write the report here instead of stdout")
+    check.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
+    check.add_argument(
+        "--cache-dir", type=Path, default=None, help="where the result cache lives (default: .sadpath_cache, or $SADPATH_CACHE_DIR)"
+    )
+
+    clean = sub.add_parser("clean", help="remove the result cache")
+    clean.add_argument("--cache-dir", type=Path, default=None, help="the cache to remove (default: .sadpath_cache)")
 
     rule = sub.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", metavar="CODE|SLUG")
@@ -67,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         return _rule(args.code)
     if args.command == "rules":
         return _rules()
+    if args.command == "clean":
+        return _clean(args.cache_dir or default_cache_dir())
     if args.command == "server":
         from sadpath.lsp.server import main as server_main
 
@@ -87,6 +97,7 @@ def _check(args: argparse.Namespace) -> int:
         ignore=tuple(args.ignore),
         extend_select=tuple(args.extend_select),
         jobs=args.jobs,
+        cache_dir=None if args.no_cache else (args.cache_dir or default_cache_dir()),
     )
     try:
         for flag, values in (("--select", args.select or []), ("--ignore", args.ignore), ("--extend-select", args.extend_select)):
@@ -150,6 +161,18 @@ def _emit(output: str, output_file: Path | None) -> bool:
         print(f"sadpath: cannot write {output_file}: {exc.strerror or exc}", file=sys.stderr)
         return False
     return True
+
+
+def _clean(directory: Path) -> int:
+    try:
+        removed = clean(directory)
+    except OSError as exc:
+        print(f"sadpath: cannot remove {directory}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if not removed:
+        print(f"sadpath: {directory} is not a sadpath cache (no CACHEDIR.TAG); left alone", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_CLEAN
 
 
 def _rule(code: str) -> int:

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import ast
 import logging
+import sys
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
+from sadpath.engine import dependencies
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.engine.handling import caught_by, catches, enclosing_try_handlers
@@ -61,10 +64,12 @@ class Escape:
         return tuple(out)
 
 
-def required_modes(interface) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """The modes the call itself raises: for HTTP, status errors come only from an explicit raise_for_status()."""
+def required_modes(interface, external=None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The modes the call itself raises: for HTTP, status errors come only from an explicit raise_for_status();
+    some modes only with some arguments (``subprocess.run(check=True)``)."""
     modes = []
-    for mode, exceptions in interface.modes:
+    declared = interface.modes_of_call(external.call, external.name) if external is not None else interface.modes
+    for mode, exceptions in declared:
         if interface.kind == "http" and mode in HTTP_STATUS_MODES | {"serialization"}:
             continue
         modes.append((mode, exceptions))
@@ -75,7 +80,7 @@ def unhandled_modes(external, parents: list[ast.AST], ctx: ModuleContext, extra_
     """Required modes of an external call that no enclosing try of its function catches."""
     handlers = [caught_by(h, ctx) for h in enclosing_try_handlers(external.call, parents)]
     missing = []
-    for mode, exceptions in required_modes(external.interface):
+    for mode, exceptions in required_modes(external.interface, external):
         if any(catches(ctx.hierarchy, caught, exc) for caught in handlers for exc in exceptions):
             continue
         if any(catches(ctx.hierarchy, extra_handled, exc) for exc in exceptions):
@@ -91,6 +96,8 @@ class ProjectCalls:
         self.ctx = ctx
         self._summaries: dict[tuple[str, int], tuple[Escape, ...]] = {}
         self._in_progress: set[tuple[str, int]] = set()
+        self._imports: dict[tuple[str, str], tuple[ModuleContext, ast.AST] | None] = {}
+        self._scripts: dict[str, object] = {}  # one jedi.Script per file: jedi re-parses for every new Script
 
     # ------------------------------------------------------------ resolution
     def resolve(self, call: ast.Call, ctx: ModuleContext) -> tuple[ModuleContext, ast.AST] | None:
@@ -103,7 +110,7 @@ class ProjectCalls:
                 return ctx, local
             qualified = ctx.qualified_name(func)
             if qualified and qualified != func.id:
-                return _resolve_import(call, ctx)
+                return self._imported(call, ctx, qualified)
             return None
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
             cls = ctx.enclosing_class()
@@ -113,9 +120,21 @@ class ProjectCalls:
                         return ctx, stmt
             return None
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-            if ctx.qualified_name(func.value) and ctx.type_of(func.value) is None:
-                return _resolve_import(call, ctx)  # module.function() of an imported project module
+            module = ctx.qualified_name(func.value)
+            if module and ctx.type_of(func.value) is None:
+                return self._imported(call, ctx, f"{module}.{func.attr}")  # module.function() of a project module
         return None
+
+    def _imported(self, call: ast.Call, ctx: ModuleContext, qualified: str) -> tuple[ModuleContext, ast.AST] | None:
+        """An imported name: resolved with jedi once per module and name, and only when it can be the project's."""
+        key = (ctx.source.path, qualified)
+        if key in self._imports:
+            return self._imports[key]
+        found = None
+        if _may_be_project_module(qualified.split(".")[0], ctx):
+            found = _resolve_import(call, ctx, self._scripts)
+        self._imports[key] = found
+        return found
 
     # ------------------------------------------------------------ summaries
     def escapes(self, target_ctx: ModuleContext, func: ast.AST, depth: int = 0) -> tuple[Escape, ...]:
@@ -201,10 +220,30 @@ def _scopes_for(tree: ast.Module, func: ast.AST) -> list[ast.AST]:
 
 
 # ------------------------------------------------------------------ cross-file
-_MODULE_CACHE: dict[tuple[str, float], ModuleContext | None] = {}
+# Parsed project modules by (path, mtime), least recently used last; bounded so that a long run (or the
+# server) does not grow with the size of the project.
+_MODULE_CACHE: OrderedDict[tuple[str, float], tuple[str, ModuleContext]] = OrderedDict()
+_MODULE_CACHE_SIZE = 64
 
 
-def _resolve_import(call: ast.Call, ctx: ModuleContext) -> tuple[ModuleContext, ast.AST] | None:
+def _may_be_project_module(top: str, ctx: ModuleContext) -> bool:
+    """Whether ``top`` can name a module of the project: not the standard library, and a ``top.py`` or ``top/``
+    beside the file or in a folder above it: up to the project root, or (without one) up through packages."""
+    if not top or top in sys.stdlib_module_names:
+        return False
+    path = Path(ctx.source.path).resolve()
+    root = ctx.settings.root.resolve() if ctx.settings.root is not None else None
+    for folder in path.parents:
+        if (folder / f"{top}.py").is_file() or (folder / top).is_dir():
+            return True
+        if folder == root or folder == folder.parent:
+            break
+        if root is None and not (folder / "__init__.py").is_file():
+            break
+    return False
+
+
+def _resolve_import(call: ast.Call, ctx: ModuleContext, scripts: dict[str, object]) -> tuple[ModuleContext, ast.AST] | None:
     """Follow an imported name to its definition in another project file with jedi (lazily, cached)."""
     path = Path(ctx.source.path)
     if not path.is_file():
@@ -216,8 +255,10 @@ def _resolve_import(call: ast.Call, ctx: ModuleContext) -> tuple[ModuleContext, 
     try:
         import jedi
 
-        project_root = ctx.settings.root or path.parent
-        script = jedi.Script(code=ctx.source.text, path=str(path), project=jedi.Project(str(project_root)))
+        script = scripts.get(str(path))
+        if script is None:
+            project_root = ctx.settings.root or path.parent
+            script = scripts[str(path)] = jedi.Script(code=ctx.source.text, path=str(path), project=jedi.Project(str(project_root)))
         definitions = script.goto(line, column, follow_imports=True)
     except (ValueError, OSError, RecursionError, AttributeError, KeyError) as exc:
         log.debug("jedi could not resolve %s:%s: %s", path, line, exc)
@@ -241,16 +282,21 @@ def _module_context(path: Path, origin: ModuleContext) -> ModuleContext | None:
     try:
         stamp = path.stat().st_mtime
         key = (str(path), stamp)
-        if key not in _MODULE_CACHE:
+        cached = _MODULE_CACHE.get(key)
+        if cached is None:
             text = path.read_text(encoding="utf-8")
             tree = ast.parse(text)
             source = SourceFile(str(path), text)
             from sadpath.engine.analyze import module_name_for
 
-            _MODULE_CACHE[key] = ModuleContext(
-                source, tree, SemanticModel(tree, module_name_for(str(path))), origin.hierarchy, origin.settings
-            )
-        return _MODULE_CACHE[key]
+            context = ModuleContext(source, tree, SemanticModel(tree, module_name_for(str(path))), origin.hierarchy, origin.settings)
+            cached = _MODULE_CACHE[key] = (text, context)
+            while len(_MODULE_CACHE) > _MODULE_CACHE_SIZE:
+                _MODULE_CACHE.popitem(last=False)
+        else:
+            _MODULE_CACHE.move_to_end(key)
+        dependencies.note(str(path), cached[0])
+        return cached[1]
     except (OSError, UnicodeDecodeError, SyntaxError, ValueError) as exc:
         log.debug("cannot analyse %s for a cross-file call: %s", path, exc)
         return None
