@@ -45,6 +45,9 @@ def test_interface_is_complete(interface):
         ({"kind": "http", "timeout": {"param": "t", "default": "soon"}}, "timeout.default"),
         ({"kind": "http", "functions": "requests.get"}, "functions: expected a list of strings"),
         ({"kind": "http", "colour": "red"}, "unknown key(s) ['colour']"),
+        ({"kind": "process", "modes": {"timeout": ["TimeoutError"]}, "mode_requires": {"io": {"keyword": "x"}}}, "mode_requires: unknown key(s) ['io']"),
+        ({"kind": "process", "modes": {"timeout": ["TimeoutError"]}, "mode_requires": {"timeout": {}}}, "mode_requires.timeout.keyword: expected a string"),
+        ({"kind": "process", "modes": {"timeout": ["TimeoutError"]}, "mode_requires": {"timeout": {"keyword": "t", "when": 1}}}, "unknown key(s) ['when']"),
     ],
 )
 def test_malformed_interfaces_are_rejected(table, message):

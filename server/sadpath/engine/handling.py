@@ -134,7 +134,7 @@ def mode_status(external: ExternalCall, parents: list[ast.AST], ctx) -> list[Mod
     handlers = [(h, caught_by(h, ctx)) for h in enclosing_try_handlers(external.call, parents)]
     registered = registered_handlers(ctx)
     statuses = []
-    for mode, exceptions in external.interface.modes:
+    for mode, exceptions in external.interface.modes_of_call(external.call, external.name):
         found: Handler | None = None
         for handler, caught in handlers:
             if any(catches(hierarchy, caught, exc) for exc in exceptions):

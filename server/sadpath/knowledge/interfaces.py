@@ -13,7 +13,11 @@ Each table describes one client library:
 * ``response``: for HTTP, how a status is checked and how the body is read;
 * ``transaction``: commit/rollback method names and transaction contexts;
 * ``modes``: failure mode → exception types that carry it (names from exceptions.toml);
-* ``retryable``: the modes worth retrying.
+* ``retryable``: the modes worth retrying;
+* ``mode_requires``: modes raised only when the call asks for them, as mode → ``{keyword = "check",
+  functions = [...]}``: the mode applies when the call passes ``keyword`` (with a value other than a literal
+  ``False`` or ``None``), or is one of ``functions`` (``subprocess.run`` raises ``CalledProcessError`` only with
+  ``check=True``, ``subprocess.check_call`` always).
 
 Users extend it with ``[tool.sadpath.interfaces.<name>]`` tables of the same shape,
 validated by the same code.
@@ -32,8 +36,9 @@ TIMEOUT_DEFAULTS = frozenset({"none", "finite"})
 TIMEOUT_PLACES = frozenset({"call", "client", "factory"})
 _TOP_KEYS = {
     "kind", "label", "functions", "clients", "async_clients", "factories", "methods", "retryable",
-    "timeout", "response", "transaction", "modes",
+    "timeout", "response", "transaction", "modes", "mode_requires",
 }
+_REQUIRES_KEYS = {"keyword", "functions"}
 _TIMEOUT_KEYS = {"param", "default", "on", "client_param"}
 _RESPONSE_KEYS = {"check_methods", "check_attrs", "body_methods", "body_attrs", "hooks", "raise_param"}
 _TRANSACTION_KEYS = {"commit", "rollback", "contexts", "context_clients"}
@@ -80,6 +85,20 @@ class Interface:
     response: Response | None = None
     transaction: Transaction | None = None
     modes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    mode_requires: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (mode, keyword, functions that always raise it)
+
+    def modes_of_call(self, call, qualified: str | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The modes this call can raise, given its arguments (see ``mode_requires``)."""
+        if not self.mode_requires:
+            return self.modes
+        requires = {mode: (keyword, functions) for mode, keyword, functions in self.mode_requires}
+        out = []
+        for mode, exceptions in self.modes:
+            needed = requires.get(mode)
+            if needed is not None and qualified not in needed[1] and not _passes(call, needed[0]):
+                continue
+            out.append((mode, exceptions))
+        return tuple(out)
 
     def mode_names(self) -> tuple[str, ...]:
         return tuple(mode for mode, _ in self.modes)
@@ -91,6 +110,17 @@ class Interface:
         if method.startswith("_"):
             return False
         return "*" in self.methods or method in self.methods
+
+
+def _passes(call, keyword: str) -> bool:
+    import ast
+
+    for kw in getattr(call, "keywords", ()):
+        if kw.arg == keyword:
+            return not (isinstance(kw.value, ast.Constant) and kw.value.value in (False, None))
+        if kw.arg is None:
+            return True  # **kwargs may carry it
+    return False
 
 
 @dataclass
@@ -156,6 +186,12 @@ def parse_interface(name: str, data: Any, origin: str) -> Interface:
             if not hierarchy.is_known(exc):
                 raise KnowledgeError(f"{where}.modes.{mode}: unknown exception type {exc!r} (add it to exceptions.toml)")
         modes.append((mode, exceptions))
+    requires = []
+    for mode, raw in _table(data.get("mode_requires", {}), f"{where}.mode_requires", set(dict(modes))).items():
+        raw = _table(raw, f"{where}.mode_requires.{mode}", _REQUIRES_KEYS)
+        if not isinstance(raw.get("keyword"), str):
+            raise KnowledgeError(f"{where}.mode_requires.{mode}.keyword: expected a string")
+        requires.append((mode, raw["keyword"], _strings(raw.get("functions", []), f"{where}.mode_requires.{mode}.functions")))
     unknown_retry = set(lists["retryable"]) - FAILURE_MODES
     if unknown_retry:
         raise KnowledgeError(f"{where}.retryable: unknown mode(s) {sorted(unknown_retry)}")
@@ -199,6 +235,7 @@ def parse_interface(name: str, data: Any, origin: str) -> Interface:
         response=response,
         transaction=transaction,
         modes=tuple(modes),
+        mode_requires=tuple(requires),
     )
 
 
