@@ -67,6 +67,9 @@ class Related:
 
 @dataclass
 class Finding:
+    """One reported failure path. ``data`` carries what the rule's fixes need; values under keys ending in
+    ``_line`` are line numbers of the file and move with the finding when lines are added above it."""
+
     code: str
     slug: str
     span: Span

@@ -7,6 +7,7 @@ UTF-16 code units happens here and nowhere else.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import tokenize
 from dataclasses import dataclass, field
@@ -48,12 +49,14 @@ class SourceFile:
     @cached_property
     def line_offsets(self) -> list[int]:
         """Character offset of the start of each line (index 0 is line 1)."""
-        offsets = [0]
-        total = 0
-        for ln in self._lines:
-            total += len(ln)
-            offsets.append(total)
-        return offsets
+        return [0, *itertools.accumulate(map(len, self._lines))]
+
+    def lines_text(self, first: int, last: int) -> str:
+        """The text of lines ``first`` to ``last`` (1-based, inclusive), line endings included."""
+        offsets = self.line_offsets
+        first = min(max(first, 1), len(offsets))
+        last = min(max(last, first - 1), len(offsets) - 1)
+        return self.text[offsets[first - 1] : offsets[last]]
 
     def offset(self, line: int, column: int) -> int:
         """Character offset in the text of a (1-based line, character column)."""

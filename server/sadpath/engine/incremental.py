@@ -1,15 +1,22 @@
-"""Incremental analysis for the language server: after an edit, only the statements it touched are re-analysed.
+"""Incremental analysis for the language server: after an edit, only what it touched is parsed and analysed.
 
-The file is parsed whole (``ast`` is the floor and cheap); rules then run per top-level statement:
+Parsing: ``engine.reparse`` re-parses just the method or top-level statement that holds the changed lines and
+keeps every other node of the previous tree (the very same objects); other edits parse the whole text.
 
-* *local* rules (their findings depend only on the statement and the module's context: imports,
-  module-level assignments, the names of its functions and classes, class headers) are cached per
-  statement, keyed by the statement's text and a digest of that context. A statement whose text and
-  context are unchanged reuses its findings, moved to its new line;
-* *module-dependent* rules (SAD201 follows calls into other functions) run again on every analysis,
-  but only over the statements that can hold what they look for (a route, a task, ``main``).
+Analysis runs per *unit*: a top-level statement, or, for a top-level class, each of its methods and the
+class "shell" (its header and class-level statements). *Local* rules (their findings depend only on the unit
+and on the module's context: imports, module-level code, the names of its functions and classes, class
+headers, facts the rules name through ``context_key``) are cached per unit:
 
-The result equals ``analyze()`` of the same text; a property test holds it to that.
+* by node identity, for nodes the splice kept;
+* by text, for nodes that were parsed again but did not change (a line added above moves them).
+
+A method's findings also depend on its class (its header, class-level code, which methods are async, the
+types of ``self.<attr>`` set in any method), so the class's digest is part of the method's key.
+*Module-dependent* rules (SAD201 follows calls into other functions) run again on every analysis, over the
+statements that can hold what they look for (a route, a task, ``main``).
+
+The result equals ``analyze()`` of the same text; property tests hold it to that.
 """
 
 from __future__ import annotations
@@ -22,8 +29,9 @@ from dataclasses import dataclass, field
 from sadpath.config import Settings
 from sadpath.engine.analyze import Analysis, module_name_for, parse
 from sadpath.engine.context import ModuleContext
+from sadpath.engine.reparse import first_line, splice
 from sadpath.engine.semantic import SemanticModel
-from sadpath.engine.walker import RuleFailure, walk
+from sadpath.engine.walker import Root, RuleFailure, walk
 from sadpath.knowledge import exception_hierarchy
 from sadpath.model import Finding, Span
 from sadpath.source import SourceFile
@@ -38,82 +46,166 @@ class _Entry:
 
 
 @dataclass
-class IncrementalAnalyzer:
-    """One per open document. ``analyze`` returns what ``engine.analyze`` would, re-using unchanged statements."""
+class _Unit:
+    root: Root
+    first: int
+    last: int
+    scope: str  # the context the unit's findings depend on besides its text: "" or the class digest
+    text_key: tuple | None = None  # computed only when the identity cache misses
 
-    cache: dict[tuple[str, str], _Entry] = field(default_factory=dict)
-    reused: int = 0  # statements served from the cache in the last analysis (for tests and benchmarks)
-    analysed: int = 0  # statements walked in the last analysis
+
+@dataclass
+class IncrementalAnalyzer:
+    """One per open document. ``analyze`` returns what ``engine.analyze`` would, re-using what did not change."""
+
+    cache: dict[tuple, _Entry] = field(default_factory=dict)  # by (context, scope, text)
+    by_node: dict[int, tuple[ast.AST, str, str, _Entry]] = field(default_factory=dict)  # id -> (node, ctx, scope, entry)
+    reused: int = 0  # units served from a cache in the last analysis (for tests and benchmarks)
+    analysed: int = 0  # units walked in the last analysis
+    lines_parsed: int = 0  # lines parsed in the last analysis
+    _lines: list[str] | None = None
+    _tree: ast.Module | None = None
+    _context: str = ""
+    _method_memo: dict = field(default_factory=dict)
 
     def analyze(self, source: SourceFile, settings: Settings) -> Analysis:
-        parsed = parse(source)
-        if isinstance(parsed, Finding):
-            self.cache.clear()
-            return Analysis(source, [parsed])
-        tree = parsed
+        lines = source._lines
+        spliced = splice(self._lines, self._tree, lines, source.text) if self._tree is not None and self._lines is not None else None
+        if spliced is not None:
+            tree, self.lines_parsed = spliced.tree, spliced.lines_parsed
+        else:
+            parsed = parse(source)
+            self.lines_parsed = len(lines)
+            if isinstance(parsed, Finding):
+                self._forget()
+                return Analysis(source, [parsed])
+            tree = parsed
         statements = tree.body
-        starts = [_first_line(stmt) for stmt in statements]
+        starts = [first_line(stmt) for stmt in statements]
         if _shares_lines(statements, starts):
-            return self._full(source, settings, tree)
-        semantic = SemanticModel(tree, module_name_for(source.path))
-        ctx = ModuleContext(source, tree, semantic, exception_hierarchy(), settings)
+            self._forget()
+            from sadpath.engine.analyze import analyze
+
+            self.reused, self.analysed = 0, len(statements)
+            return analyze(source, settings)
         rules = settings.enabled_rules(source.path)
         local = [r for r in rules if not r.module_dependent]
         dependent = [r for r in rules if r.module_dependent]
-        context = _context_digest(statements, source, settings, semantic.module_name, [r.code for r in local])
+        module_part = _module_digest(statements, starts, source, settings, module_name_for(source.path), [r.code for r in local])
+        if module_part != self._context.split("|")[0]:
+            self._method_memo = {}  # self.<attr> types resolve names against module-level bindings
+        semantic = SemanticModel(tree, module_name_for(source.path), self._method_memo)
+        ctx = ModuleContext(source, tree, semantic, exception_hierarchy(), settings)
+        context = module_part + "|" + ",".join(r.context_key(ctx) for r in local)
 
-        fresh_cache: dict[tuple[str, str], _Entry] = {}
+        units = _units(tree, starts, source, semantic)
+        fresh_cache: dict[tuple, _Entry] = {}
+        fresh_nodes: dict[int, tuple[ast.AST, str, str, _Entry]] = {}
         findings: list[Finding] = []
-        to_walk: list[tuple[int, ast.stmt, tuple[str, str]]] = []
-        for index, stmt in enumerate(statements):
-            key = (context, _statement_text(source, starts[index], stmt))
-            entry = self.cache.get(key)
-            if entry is not None:
-                delta = starts[index] - entry.first_line
-                findings.extend(_moved(f, delta) for f in entry.findings)
-                fresh_cache[key] = _Entry(starts[index], entry.findings if delta == 0 else [_moved(f, delta) for f in entry.findings])
-            else:
-                to_walk.append((index, stmt, key))
-        self.reused = len(statements) - len(to_walk)
+        to_walk: list[_Unit] = []
+        for unit in units:
+            node = unit.root.node
+            known = self.by_node.get(id(node))
+            entry = None
+            if known is not None and known[0] is node and known[1] == context and known[2] == unit.scope and known[3].first_line == unit.first:
+                entry = known[3]
+            if entry is None:
+                unit.text_key = (context, unit.scope, _unit_text(source, unit))
+                entry = self.cache.get(unit.text_key)
+            if entry is None:
+                to_walk.append(unit)
+                continue
+            delta = unit.first - entry.first_line
+            moved = entry if delta == 0 else _Entry(unit.first, [_moved(f, delta) for f in entry.findings])
+            findings.extend(moved.findings)
+            fresh_nodes[id(node)] = (node, context, unit.scope, moved)
+            if unit.text_key is not None:
+                fresh_cache[unit.text_key] = moved
+        self.reused = len(units) - len(to_walk)
         self.analysed = len(to_walk)
 
         failures: list[RuleFailure] = []
         if to_walk and local:
-            ctx.findings = []
-            walked = walk(ctx, [rule() for rule in local], roots=[stmt for _, stmt, _ in to_walk])
-            failures.extend(walked.failures)
-            by_statement = _by_statement(ctx.findings, [(starts[i], stmt) for i, stmt, _ in to_walk])
-            for (index, stmt, key), own in zip(to_walk, by_statement):
+            instances = [rule() for rule in local]
+            for unit in to_walk:
+                ctx.findings = []
+                walked = walk(ctx, instances, roots=[unit.root])
+                failures.extend(walked.failures)
+                own = list(ctx.findings)
                 findings.extend(own)
-                if not walked.failures:
-                    fresh_cache[key] = _Entry(starts[index], own)
-            if walked.failures:
-                crashed = {f.code for f in walked.failures}
-                findings = [f for f in findings if f.code not in crashed]
+                entry = _Entry(unit.first, own)
+                fresh_nodes[id(unit.root.node)] = (unit.root.node, context, unit.scope, entry)
+                if unit.text_key is not None:
+                    fresh_cache[unit.text_key] = entry
+        if failures:
+            crashed = {f.code for f in failures}
+            findings = [f for f in findings if f.code not in crashed]
+            fresh_cache, fresh_nodes = {}, {}  # a crash is not remembered: the next analysis reports it again
         if dependent:
             ctx.findings = []
-            instances = [rule() for rule in dependent]
             roots = [stmt for stmt in statements if any(rule.may_apply_to(stmt, ctx) for rule in dependent)]
             if roots:
-                walked = walk(ctx, instances, roots=roots)
+                walked = walk(ctx, [rule() for rule in dependent], roots=roots)
                 failures.extend(walked.failures)
                 findings.extend(ctx.findings)
-        self.cache = fresh_cache
+        self.cache, self.by_node = fresh_cache, fresh_nodes
+        self._lines, self._tree, self._context = lines, tree, context
         findings = [f for f in findings if not source.is_suppressed(f.span.line, f.code, f.slug)]
         findings.sort(key=Finding.sort_key)
         return Analysis(source, findings, tree, semantic, failures)
 
-    def _full(self, source: SourceFile, settings: Settings, tree: ast.Module) -> Analysis:
-        from sadpath.engine.analyze import analyze
-
+    def _forget(self) -> None:
         self.cache.clear()
-        self.reused, self.analysed = 0, len(tree.body)
-        return analyze(source, settings)
+        self.by_node.clear()
+        self._lines = self._tree = None
+        self._context = ""
+        self._method_memo = {}
 
 
-def _first_line(stmt: ast.stmt) -> int:
-    decorators = getattr(stmt, "decorator_list", None) or []
-    return min([stmt.lineno, *(d.lineno for d in decorators)])
+def _units(tree: ast.Module, starts: list[int], source: SourceFile, semantic: SemanticModel) -> list[_Unit]:
+    units: list[_Unit] = []
+    for stmt, start in zip(tree.body, starts):
+        methods = [member for member in stmt.body if isinstance(member, _DEFS)] if isinstance(stmt, ast.ClassDef) else []
+        if not methods:
+            units.append(_Unit(Root(stmt, (tree,)), start, stmt.end_lineno or stmt.lineno, ""))
+            continue
+        shell = Root(stmt, (tree,), frozenset(id(m) for m in methods))
+        layout = _shell_layout(stmt, start, methods, source)
+        units.append(_Unit(shell, start, stmt.end_lineno or stmt.lineno, "shell:" + layout))
+        scope = _class_digest(stmt, layout, methods, semantic)
+        for method in methods:
+            units.append(_Unit(Root(method, (tree, stmt)), first_line(method), method.end_lineno or method.lineno, scope))
+    return units
+
+
+def _shell_layout(cls: ast.ClassDef, start: int, methods: list[ast.stmt], source: SourceFile) -> str:
+    """The class without its methods: header lines and class-level statements, placed relative to the class."""
+    digest = hashlib.sha1()
+    body_start = first_line(cls.body[0])
+    digest.update(source.lines_text(start, body_start - 1).encode("utf-8", "surrogatepass"))
+    for member in cls.body:
+        if isinstance(member, _DEFS):
+            continue
+        first = first_line(member)
+        text = source.lines_text(first, member.end_lineno or first)
+        digest.update(f"{first - start}:{text}".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _class_digest(cls: ast.ClassDef, layout: str, methods: list[ast.stmt], semantic: SemanticModel) -> str:
+    digest = hashlib.sha1(layout.encode())
+    for method in methods:
+        digest.update(f"{type(method).__name__} {method.name}\n".encode())
+    digest.update(repr(sorted(semantic.class_attribute_types(cls).items())).encode())
+    return digest.hexdigest()
+
+
+def _unit_text(source: SourceFile, unit: _Unit) -> str:
+    node = unit.root.node
+    if unit.root.skip:  # a class shell: its layout digest is its text
+        return ""
+    # the lines after the statement up to the next one hold its trailing comments (suppressions)
+    return source.lines_text(unit.first, node.end_lineno or node.lineno)
 
 
 def _shares_lines(statements: list[ast.stmt], starts: list[int]) -> bool:
@@ -124,25 +216,20 @@ def _shares_lines(statements: list[ast.stmt], starts: list[int]) -> bool:
     return False
 
 
-def _statement_text(source: SourceFile, first: int, stmt: ast.stmt) -> str:
-    last = stmt.end_lineno or stmt.lineno
-    # the lines after the statement up to the next one hold its trailing comments (suppressions)
-    return "".join(source.line_with_ending(n) for n in range(first, last + 1))
-
-
-def _context_digest(statements, source: SourceFile, settings: Settings, module_name: str, codes: list[str]) -> str:
-    """What local rules may read outside their own statement: imports and other module-level code,
-    the names of functions, class headers (name, bases, decorators), the module's name and the settings."""
+def _module_digest(statements, starts, source: SourceFile, settings: Settings, module_name: str, codes: list[str]) -> str:
+    """What local rules may read outside their own unit: imports and other module-level code, the names of
+    functions, class headers (name, bases, decorators), the module's name and the settings."""
     digest = hashlib.sha1()
     digest.update(repr((module_name, source.path, codes, _settings_key(settings))).encode())
-    for stmt in statements:
+    for stmt, start in zip(statements, starts):
         if isinstance(stmt, _DEFS):
-            digest.update(f"def {stmt.name}\n".encode())
+            digest.update(f"{type(stmt).__name__} {stmt.name}\n".encode())
         elif isinstance(stmt, ast.ClassDef):
             header = ",".join(ast.unparse(b) for b in stmt.bases)
             digest.update(f"class {stmt.name}({header})\n".encode())
         else:
-            digest.update(_statement_text(source, _first_line(stmt), stmt).encode("utf-8", "surrogatepass"))
+            text = source.lines_text(start, stmt.end_lineno or start)
+            digest.update(text.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
@@ -156,15 +243,7 @@ def _moved(finding: Finding, delta: int) -> Finding:
     if delta == 0:
         return finding
     span = finding.span
-    return dataclasses.replace(finding, span=Span(span.line + delta, span.column, span.end_line + delta, span.end_column))
-
-
-def _by_statement(findings: list[Finding], statements: list[tuple[int, ast.stmt]]) -> list[list[Finding]]:
-    """Assign each finding to the walked statement whose lines hold its anchor."""
-    groups: list[list[Finding]] = [[] for _ in statements]
-    for finding in findings:
-        for index, (first, stmt) in enumerate(statements):
-            if first <= finding.span.line <= (stmt.end_lineno or stmt.lineno):
-                groups[index].append(finding)
-                break
-    return groups
+    data = finding.data
+    if any(k.endswith("_line") for k in data):  # line numbers in a finding's data move with it (see model.Finding)
+        data = {k: v + delta if k.endswith("_line") and isinstance(v, int) else v for k, v in data.items()}
+    return dataclasses.replace(finding, span=Span(span.line + delta, span.column, span.end_line + delta, span.end_column), data=data)

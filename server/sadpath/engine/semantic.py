@@ -35,9 +35,12 @@ class Scope:
 
 
 class SemanticModel:
-    def __init__(self, tree: ast.Module, module_name: str = "") -> None:
+    def __init__(self, tree: ast.Module, module_name: str = "", method_memo: dict | None = None) -> None:
         self.tree = tree
         self.module_name = module_name
+        # ``self.<attr>`` assignments per method, by method identity: incremental analysis hands in the memo of
+        # the previous version, whose unchanged methods are the same nodes (valid while imports are unchanged)
+        self._method_memo: dict[int, tuple[ast.AST, tuple[tuple[str, str], ...]]] = {} if method_memo is None else method_memo
         self._scopes: dict[int, Scope] = {}
         self._class_attr_types: dict[int, dict[str, str]] = {}
         self._module_classes: dict[str, ast.ClassDef] | None = None
@@ -148,36 +151,43 @@ class SemanticModel:
         for method in cls.body:
             if not isinstance(method, FUNCTION_NODES):
                 continue
-            scopes = [self.tree, method]
-            for node in _walk_function(method):
-                target = value = annotation = None
-                if isinstance(node, ast.Assign) and len(node.targets) == 1:
-                    target, value = node.targets[0], node.value
-                elif isinstance(node, ast.AnnAssign):
-                    target, value, annotation = node.target, node.value, node.annotation
-                if not (
-                    isinstance(target, ast.Attribute)
-                    and isinstance(target.value, ast.Name)
-                    and target.value.id == "self"
-                ):
-                    continue
-                qn = None
-                if annotation is not None:
-                    qn = self._annotation_name(annotation, scopes)
-                if qn is None and isinstance(value, ast.Call):
-                    qn = self.qualified_name(value.func, scopes)
-                if qn is None and isinstance(value, ast.Name):
-                    qn = self.scope(method).types.get(value.id)
-                if qn is None:
-                    continue
-                previous = types.get(target.attr)
+            for attr, qn in self._method_assignments(method):
+                previous = types.get(attr)
                 if previous is not None and previous != qn:
-                    conflicting.add(target.attr)
-                types[target.attr] = qn
+                    conflicting.add(attr)
+                types[attr] = qn
         for attr in conflicting:
             types.pop(attr, None)
         self._class_attr_types[key] = types
         return types
+
+    def _method_assignments(self, method: ast.AST) -> tuple[tuple[str, str], ...]:
+        """``(attr, type)`` of each typed ``self.<attr> = ...`` in a method, in order."""
+        memo = self._method_memo.get(id(method))
+        if memo is not None and memo[0] is method:
+            return memo[1]
+        found: list[tuple[str, str]] = []
+        scopes = [self.tree, method]
+        for node in _walk_function(method):
+            target = value = annotation = None
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign):
+                target, value, annotation = node.target, node.value, node.annotation
+            if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"):
+                continue
+            qn = None
+            if annotation is not None:
+                qn = self._annotation_name(annotation, scopes)
+            if qn is None and isinstance(value, ast.Call):
+                qn = self.qualified_name(value.func, scopes)
+            if qn is None and isinstance(value, ast.Name):
+                qn = self.scope(method).types.get(value.id)
+            if qn is not None:
+                found.append((target.attr, qn))
+        result = tuple(found)
+        self._method_memo[id(method)] = (method, result)
+        return result
 
     def _annotation_name(self, annotation: ast.AST, scopes) -> str | None:
         """Type named by an annotation; ``scopes`` is a scope list or a resolver callable."""

@@ -23,8 +23,21 @@ class WalkResult:
     failures: list[RuleFailure] = field(default_factory=list)
 
 
-def walk(ctx: ModuleContext, rules: list, roots: list[ast.AST] | None = None) -> WalkResult:
+@dataclass(frozen=True)
+class Root:
+    """A subtree to walk on its own: ``node`` below its ``ancestors`` (outermost first), leaving out the
+    children in ``skip`` (by identity). Incremental analysis walks single methods and class shells this way."""
+
+    node: ast.AST
+    ancestors: tuple[ast.AST, ...]
+    skip: frozenset[int] = frozenset()
+
+
+def walk(ctx: ModuleContext, rules: list, roots: list[ast.AST] | list[Root] | None = None) -> WalkResult:
     """Walk ``ctx.tree`` once; call each rule's ``visit_<Type>`` for matching nodes.
+
+    ``roots`` limits the walk to some subtrees: top-level statements, or ``Root``s with their ancestors; each
+    hook sees the same ``ctx.parents`` and ``ctx.scopes`` as in the full walk.
 
     A hook that raises loses its rule's findings for this file (the rule is
     disabled for the rest of the walk) and the failure is logged with the rule
@@ -38,16 +51,29 @@ def walk(ctx: ModuleContext, rules: list, roots: list[ast.AST] | None = None) ->
     if not dispatch:
         return result
     failed: set[str] = set()
+    if roots is None:
+        _walk_from(ctx, ctx.tree, dispatch, failed, result, frozenset())
+    else:
+        saved_parents, saved_scopes = ctx.parents, ctx.scopes
+        try:
+            for root in roots:
+                if not isinstance(root, Root):
+                    root = Root(root, (ctx.tree,))
+                ctx.parents = list(root.ancestors)
+                ctx.scopes = [a for a in root.ancestors if isinstance(a, SCOPE_TYPES)]
+                _walk_from(ctx, root.node, dispatch, failed, result, root.skip)
+        finally:
+            ctx.parents, ctx.scopes = saved_parents, saved_scopes
+    if failed:
+        ctx.findings[:] = [f for f in ctx.findings if f.code not in failed]
+    return result
+
+
+def _walk_from(ctx: ModuleContext, start: ast.AST, dispatch, failed: set[str], result: WalkResult, skip: frozenset[int]) -> None:
     parents = ctx.parents
     scopes = ctx.scopes
     # explicit stack instead of recursion: deeply nested expressions must not overflow
-    if roots is None:
-        stack: list[tuple[ast.AST, bool]] = [(ctx.tree, False)]
-    else:
-        # top-level statements only, as the full walk would reach them: below the module node
-        parents.append(ctx.tree)
-        scopes.append(ctx.tree)
-        stack = [(root, False) for root in reversed(roots)]
+    stack: list[tuple[ast.AST, bool]] = [(start, False)]
     iter_children = ast.iter_child_nodes
     while stack:
         node, leaving = stack.pop()
@@ -74,10 +100,6 @@ def walk(ctx: ModuleContext, rules: list, roots: list[ast.AST] | None = None) ->
         stack.append((node, True))
         children = list(iter_children(node))
         for child in reversed(children):
+            if skip and node is start and id(child) in skip:
+                continue
             stack.append((child, False))
-    if roots is not None:
-        parents.pop()
-        scopes.pop()
-    if failed:
-        ctx.findings[:] = [f for f in ctx.findings if f.code not in failed]
-    return result

@@ -8,6 +8,7 @@ crashed process rather than something the project's own code can handle.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "route", "api_route", "websocket"})
@@ -179,10 +180,21 @@ def boundary_of(ctx) -> Boundary | None:
     return None
 
 
+_BOUNDARY_DECORATOR = re.compile(
+    r"@[\s(]*(?:[\w.]+\.)?(?:" + "|".join(sorted(HTTP_VERBS | TASK_DECORATORS | {"action"})) + r")\b"
+)
+
+
 def may_hold_boundary(statement: ast.stmt, ctx) -> bool:
     """A top-level statement that can contain a boundary (cheap, conservative)."""
     if isinstance(statement, ast.ClassDef):
-        return True
+        # a view class, a route or task decorator, or a method handed to a consumer or a thread, anywhere inside
+        text = _text_of(statement, ctx)
+        return (
+            any(base in text for base in VIEW_BASES)
+            or _BOUNDARY_DECORATOR.search(text) is not None
+            or any(name in text for name in _callback_names(ctx))
+        )
     if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return bool(
             statement.decorator_list
@@ -193,3 +205,8 @@ def may_hold_boundary(statement: ast.stmt, ctx) -> bool:
     return is_main_guard(statement) or any(
         isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for node in ast.walk(statement)
     )
+
+
+def _text_of(statement: ast.stmt, ctx) -> str:
+    first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", []))])
+    return ctx.source.lines_text(first, statement.end_lineno or first)

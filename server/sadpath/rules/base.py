@@ -83,6 +83,12 @@ class Rule:
         return True
 
     @classmethod
+    def context_key(cls, ctx) -> str:  # noqa: ARG003 - rules that read module-wide facts say which
+        """A module-wide fact a local rule's findings depend on, beyond imports and module-level code
+        (incremental analysis re-analyses every statement when it changes). Must be cheap."""
+        return ""
+
+    @classmethod
     def doc(cls) -> RuleDoc:
         return parse_doc(sys.modules[cls.__module__].__doc__ or "")
 

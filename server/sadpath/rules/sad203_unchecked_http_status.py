@@ -93,13 +93,10 @@ class UncheckedHttpStatus(Rule):
     slug = "unchecked-http-status"
     summary = "An HTTP response's body read with no status check on the way (`raise_for_status()`, `resp.ok`)."
     fix_applicabilities = (Applicability.UNSAFE,)
-    module_dependent = True  # a session-wide hook elsewhere in the module checks every response
 
     @classmethod
-    def may_apply_to(cls, statement: ast.stmt, ctx: ModuleContext) -> bool:
-        first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", []))])
-        text = "".join(ctx.source.line(n) for n in range(first, (statement.end_lineno or first) + 1))
-        return any(read in text for read in (".json", ".text", ".content", ".read(", ".data", ".iter_"))
+    def context_key(cls, ctx: ModuleContext) -> str:
+        return "status-hook" if _checks_everywhere(ctx) else ""  # a session-wide hook checks every response
 
     def visit_FunctionDef(self, node: ast.AST, ctx: ModuleContext) -> None:
         if _checks_everywhere(ctx):
