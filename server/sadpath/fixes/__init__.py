@@ -25,6 +25,7 @@ from sadpath.fixes import (
 from sadpath.fixes import chain_cause, log_exception, log_fields, log_structured, narrow_except, reraise, translate
 from sadpath.fixes._base import FixRequest
 from sadpath.fixes._region import FixRefused, apply_edits
+from sadpath.fixes._scope import check_parses, pruned_tree
 from sadpath.model import Finding, Fix, FixOffer
 from sadpath.source import SourceFile
 
@@ -52,15 +53,19 @@ BUILDERS = {
 __all__ = ["BUILDERS", "FixRefused", "apply_edits", "build_fix"]
 
 
-def build_fix(source: SourceFile, finding: Finding, offer: FixOffer, settings: Settings | None = None) -> Fix:
+def build_fix(
+    source: SourceFile, finding: Finding, offer: FixOffer, settings: Settings | None = None, tree: ast.Module | None = None
+) -> Fix:
+    """The edits of one fix. ``tree`` is ``ast.parse(source.text)`` when the caller has it already."""
     builder = BUILDERS.get(offer.kind)
     if builder is None:
         raise FixRefused(f"unknown fix kind {offer.kind!r}")
-    try:
-        tree = ast.parse(source.text)
-    except SyntaxError as exc:
-        raise FixRefused("the file does not parse") from exc
-    request = FixRequest(source, tree, finding, offer, settings or Settings())
+    if tree is None:
+        try:
+            tree = ast.parse(source.text)
+        except SyntaxError as exc:
+            raise FixRefused("the file does not parse") from exc
+    request = FixRequest(source, pruned_tree(tree, finding.span.line), finding, offer, settings or Settings())
     try:
         edits = tuple(builder(request))
     except FixRefused:
@@ -70,9 +75,5 @@ def build_fix(source: SourceFile, finding: Finding, offer: FixOffer, settings: S
         raise FixRefused(f"the {offer.kind} fix failed: {type(exc).__name__}: {exc}") from exc
     if not edits:
         raise FixRefused("the fix would change nothing")
-    new_text = apply_edits(source.text, edits)
-    try:
-        ast.parse(new_text)
-    except SyntaxError as exc:
-        raise FixRefused(f"the fixed code would not parse: {exc.msg} at line {exc.lineno}") from exc
+    check_parses(source, tree, edits)
     return Fix(offer.title, offer.applicability, edits, finding.code)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import re
 from dataclasses import dataclass
 
@@ -29,6 +31,7 @@ class ActionContext:
     encoding: str
     settings: Settings
     unsafe_fixes: bool
+    tree: ast.Module | None = None  # the analysed tree of ``source``, when it parsed
 
 
 def versioned_edit(ctx: ActionContext, edits: list[t.TextEdit]) -> t.WorkspaceEdit:
@@ -72,7 +75,7 @@ def resolve_fix(ctx: ActionContext, action: t.CodeAction) -> t.CodeAction | None
     if data.get("version") != ctx.version:
         return None  # the document moved on: a fresh code action request will come
     try:
-        fix = build_fix(ctx.source, finding, finding.fixes[index], ctx.settings)
+        fix = build_fix(ctx.source, finding, finding.fixes[index], ctx.settings, ctx.tree)
     except FixRefused:
         return None
     action.edit = versioned_edit(ctx, to_text_edits(fix.edits, ctx.source, ctx.encoding))
@@ -109,12 +112,13 @@ def fix_all_text(ctx: ActionContext) -> str:
         source = SourceFile(ctx.source.path, text)
         edits: list[Edit] = []
         taken: list[tuple[int, int]] = []
-        for finding in analyze(source, ctx.settings).findings:
+        analysis = analyze(source, ctx.settings)
+        for finding in analysis.findings:
             offer = choose_offer(finding, ctx.unsafe_fixes)
             if offer is None:
                 continue
             try:
-                fix = build_fix(source, finding, offer, ctx.settings)
+                fix = build_fix(source, finding, offer, ctx.settings, analysis.tree)
             except FixRefused:
                 continue
             ranges = [(e.span.line, max(e.span.end_line, e.span.line)) for e in fix.edits]

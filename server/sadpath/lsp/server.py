@@ -189,6 +189,7 @@ class SadpathServer(LanguageServer):
             encoding=self.encoding,
             settings=result.settings,
             unsafe_fixes=self.options.unsafe_fixes,
+            tree=result.analysis.tree,
         )
 
 

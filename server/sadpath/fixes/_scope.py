@@ -1,0 +1,105 @@
+"""Keep fix building proportional to the code being fixed, not to the file.
+
+* ``pruned_tree``: the module as fix builders see it. Top-level functions and classes that do not hold the
+  finding keep their headers (name, decorators, bases, positions) but lose their bodies, so the builders'
+  searches (``ast.walk``) cover the module's own statements and the code around the finding only. The class
+  that holds the finding stays whole: ``self.<attr>`` types come from its other methods.
+* ``check_parses``: a fix must leave the file parseable. Only the top-level statements its edits touch are
+  parsed again, with the edits applied: the statements around them are unchanged and complete, so when
+  every touched run of statements parses on its own, the whole file does (when a run does not, the whole
+  file is parsed to decide: a run may end in a backslash that continues into the next line).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+
+from sadpath.fixes._region import FixRefused, apply_edits
+from sadpath.model import Edit, Span
+from sadpath.source import SourceFile
+
+_HEADERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _first_line(stmt: ast.stmt) -> int:
+    decorators = getattr(stmt, "decorator_list", None)
+    return min(stmt.lineno, *(d.lineno for d in decorators)) if decorators else stmt.lineno
+
+
+def pruned_tree(tree: ast.Module, line: int) -> ast.Module:
+    body: list[ast.stmt] = []
+    for stmt in tree.body:
+        if isinstance(stmt, _HEADERS) and not (_first_line(stmt) <= line <= (stmt.end_lineno or stmt.lineno)):
+            stub = copy.copy(stmt)
+            stub.body = []
+            body.append(stub)
+        else:
+            body.append(stmt)
+    return ast.Module(body=body, type_ignores=tree.type_ignores)
+
+
+def check_parses(source: SourceFile, tree: ast.Module, edits: tuple[Edit, ...] | list[Edit]) -> None:
+    """Raise FixRefused unless the text with ``edits`` applied parses."""
+    for first, last, local in _runs(source, tree, edits):
+        old = source.lines_text(first, last)
+        try:
+            new = apply_edits(old, local) if old else None
+        except FixRefused:
+            new = None
+        at_end = last >= source.line_count
+        if new is None or (not at_end and not new.endswith("\n")):
+            _parse(apply_edits(source.text, list(edits)))  # joins the next line, or past the end: the whole file
+            return
+        if not _parses(new):
+            # the run alone does not parse: it may continue into the next line (a trailing backslash);
+            # the whole file decides, and names the line
+            _parse(apply_edits(source.text, list(edits)))
+            return
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return False
+    return True
+
+
+def _parse(text: str) -> None:
+    try:
+        ast.parse(text)
+    except SyntaxError as exc:
+        raise FixRefused(f"the fixed code would not parse: {exc.msg} at line {exc.lineno or 1}") from exc
+
+
+def _runs(source: SourceFile, tree: ast.Module, edits) -> list[tuple[int, int, list[Edit]]]:
+    """Runs of whole top-level statements (old lines ``first..last``) with their edits in run coordinates."""
+    bounds = [(_first_line(stmt), stmt.end_lineno or stmt.lineno) for stmt in tree.body]
+    spans: list[list] = []
+    for edit in edits:
+        span = edit.span
+        first = span.line
+        last = span.end_line - 1 if span.end_column == 0 and span.end_line > span.line else span.end_line
+        # the statement before the edit too: indented lines after it (even after blank lines) continue it
+        before = [b for b in bounds if b[0] <= first]
+        if before:
+            first, last = min(first, before[-1][0]), max(last, before[-1][1])
+        for start, end in bounds:
+            if start <= last and first <= end:
+                first, last = min(first, start), max(last, end)
+        spans.append([first, last, [edit]])
+    spans.sort(key=lambda item: (item[0], item[1]))
+    merged: list[list] = []
+    for item in spans:
+        if merged and item[0] <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], item[1])
+            merged[-1][2].extend(item[2])
+        else:
+            merged.append(item)
+    runs = []
+    for first, last, inside in merged:
+        shift = first - 1
+        local = [Edit(Span(e.span.line - shift, e.span.column, e.span.end_line - shift, e.span.end_column), e.text) for e in inside]
+        runs.append((first, last, local))
+    return runs
