@@ -102,3 +102,47 @@ def test_check_follows_imports_without_running_them(tmp_path, monkeypatch):
     result = run(["svc"], SettingsResolver(None, options), options)
     codes = [f.code for r in result.results for f in r.findings]
     assert "SAD201" in codes
+
+
+def test_reexports_are_followed_without_jedi(tmp_path, monkeypatch):
+    """``from shop import charge`` where ``shop/__init__.py`` re-exports it from ``.payments``."""
+    from sadpath.rules import _project_calls
+
+    def no_jedi(*args, **kwargs):
+        raise AssertionError("jedi should not be needed for a plain re-export")
+
+    monkeypatch.setattr(_project_calls, "_resolve_import", no_jedi)
+    write(tmp_path, "pyproject.toml", "[tool.sadpath]\n")
+    write(tmp_path, "shop/__init__.py", "from .payments import charge\nfrom .models import Order\n")
+    write(tmp_path, "shop/models.py", "class Order:\n    pass\n")
+    write(
+        tmp_path,
+        "shop/payments.py",
+        """
+        import requests
+
+
+        def charge(amount):
+            return requests.post("https://pay.example/charge", json={"amount": amount}, timeout=5)
+        """,
+    )
+    routes = write(
+        tmp_path,
+        "routes.py",
+        """
+        from flask import Flask
+
+        from shop import Order, charge
+
+        app = Flask(__name__)
+
+
+        @app.post("/checkout")
+        def checkout():
+            Order()
+            charge(10)
+            return {"ok": True}
+        """,
+    )
+    findings = analyze(SourceFile(str(routes), routes.read_text()), resolve_settings(routes), rules=[BY_CODE["SAD201"]]).findings
+    assert [(f.span.line, "in shop/payments.py (line 6)" in f.message) for f in findings] == [(12, True)]

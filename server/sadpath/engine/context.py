@@ -28,6 +28,8 @@ class ModuleContext:
     parents: list[ast.AST] = field(default_factory=list)
     scopes: list[ast.AST] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    # per-analysis answers several rules ask for (the external call behind a call node, a function's boundary)
+    memo: dict = field(default_factory=dict, repr=False)
 
     # ----------------------------------------------------------------- positions
     def span(self, node: ast.AST, end: ast.AST | None = None) -> Span:

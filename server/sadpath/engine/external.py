@@ -37,6 +37,18 @@ def _interfaces(ctx) -> object:
 
 
 def external_call(call: ast.Call, ctx) -> ExternalCall | None:
+    """The interface call behind ``call``, or None (asked by several rules: computed once per call and scope)."""
+    memo = getattr(ctx, "memo", None)
+    if memo is None:
+        return _external_call(call, ctx)
+    scopes = ctx.scopes
+    key = ("external", id(call), id(scopes[-1]) if scopes else 0, len(scopes))
+    if key not in memo:
+        memo[key] = _external_call(call, ctx)
+    return memo[key]
+
+
+def _external_call(call: ast.Call, ctx) -> ExternalCall | None:
     index = _interfaces(ctx)
     func = call.func
     qn = ctx.qualified_name(func)

@@ -26,6 +26,7 @@ validated by the same code.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from functools import lru_cache
 from typing import Any
 
@@ -140,6 +141,22 @@ class InterfaceIndex:
         for factory, client in interface.factories:
             self.factories[factory] = client
         self.async_clients = self.async_clients | frozenset(interface.async_clients)
+
+    @cached_property
+    def http_roots(self) -> frozenset[str]:
+        """Top-level modules of the HTTP interfaces (a module that never names one has no HTTP response)."""
+        names = [n for i in self.interfaces.values() if i.kind == "http" for n in (*i.functions, *i.clients, *i.async_clients)]
+        names += [factory for factory, client in self.factories.items() if any(client in i.clients for i in self.interfaces.values() if i.kind == "http")]
+        return frozenset(n.split(".")[0] for n in names)
+
+    @cached_property
+    def body_reads(self) -> frozenset[str]:
+        """``.json``, ``.text``...: how any HTTP interface's response body is read."""
+        return frozenset(f".{n}" for i in self.interfaces.values() if i.response for n in (*i.response.body_methods, *i.response.body_attrs))
+
+    @cached_property
+    def commit_names(self) -> frozenset[str]:
+        return frozenset(n for i in self.interfaces.values() if i.transaction for n in i.transaction.commit)
 
     def client_type(self, type_name: str | None) -> str | None:
         """The client type a receiver has, following factories (``boto3.client`` → its client type)."""

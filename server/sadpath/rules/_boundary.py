@@ -173,7 +173,13 @@ def boundary_of(ctx) -> Boundary | None:
         if func is not None and isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return None  # a nested function: called by its enclosing function, not by a framework
     if func is not None:
-        return function_boundary(func, cls, ctx)
+        memo = getattr(ctx, "memo", None)
+        if memo is None:
+            return function_boundary(func, cls, ctx)
+        key = ("boundary", id(func), id(cls))
+        if key not in memo:
+            memo[key] = function_boundary(func, cls, ctx)
+        return memo[key]
     for parent in ctx.parents:
         if is_main_guard(parent):
             return Boundary("main", "__main__")

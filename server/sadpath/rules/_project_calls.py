@@ -131,8 +131,11 @@ class ProjectCalls:
         if key in self._imports:
             return self._imports[key]
         found = None
-        if _may_be_project_module(qualified.split(".")[0], ctx):
-            found = _resolve_import(call, ctx, self._scripts)
+        base = _project_base(qualified.split(".")[0], ctx)
+        if base is not None:
+            found, certain = _resolve_by_path(base, qualified, ctx)
+            if found is None and not certain:
+                found = _resolve_import(call, ctx, self._scripts)  # re-exports, methods, packages: ask jedi
         self._imports[key] = found
         return found
 
@@ -226,21 +229,61 @@ _MODULE_CACHE: OrderedDict[tuple[str, float], tuple[str, ModuleContext]] = Order
 _MODULE_CACHE_SIZE = 64
 
 
-def _may_be_project_module(top: str, ctx: ModuleContext) -> bool:
-    """Whether ``top`` can name a module of the project: not the standard library, and a ``top.py`` or ``top/``
-    beside the file or in a folder above it: up to the project root, or (without one) up through packages."""
+def _project_base(top: str, ctx: ModuleContext) -> Path | None:
+    """The folder that holds the project module ``top`` (a ``top.py`` or ``top/``): beside the file or in a folder
+    above it, up to the project root, or (without one) up through packages. None: not the project's."""
     if not top or top in sys.stdlib_module_names:
-        return False
+        return None
     path = Path(ctx.source.path).resolve()
     root = ctx.settings.root.resolve() if ctx.settings.root is not None else None
     for folder in path.parents:
         if (folder / f"{top}.py").is_file() or (folder / top).is_dir():
-            return True
+            return folder
         if folder == root or folder == folder.parent:
             break
         if root is None and not (folder / "__init__.py").is_file():
             break
-    return False
+    return None
+
+
+def _resolve_by_path(
+    base: Path, qualified: str, ctx: ModuleContext, depth: int = 0
+) -> tuple[tuple[ModuleContext, ast.AST] | None, bool]:
+    """``pkg.mod.function`` defined at the top level of ``base/pkg/mod.py`` (or ``.../mod/__init__.py``), found
+    without jedi, following ``from ... import`` re-exports; and whether the answer is certain (a class or a
+    variable of that name is no function). Not certain: no such module file, or an import it cannot follow."""
+    parts = qualified.split(".")
+    if len(parts) < 2 or depth > 4:
+        return None, False
+    module, name = parts[:-1], parts[-1]
+    for candidate in (base.joinpath(*module[:-1], f"{module[-1]}.py"), base.joinpath(*module, "__init__.py")):
+        if not candidate.is_file():
+            continue
+        target = _module_context(candidate, ctx)
+        if target is None:
+            return None, True
+        for stmt in target.tree.body:
+            if isinstance(stmt, _FUNCTIONS) and stmt.name == name:
+                return (target, stmt), True
+            if isinstance(stmt, ast.ClassDef) and stmt.name == name:
+                return None, True
+            if isinstance(stmt, ast.ImportFrom) and stmt.module is not None:
+                for alias in stmt.names:
+                    if (alias.asname or alias.name) != name:
+                        continue
+                    if stmt.level:  # relative to the package that holds the candidate
+                        origin = candidate.parent
+                        for _ in range(stmt.level - 1):
+                            origin = origin.parent
+                        return _resolve_by_path(origin, f"{stmt.module}.{alias.name}", ctx, depth + 1)
+                    origin_base = _project_base(stmt.module.split(".")[0], target)
+                    if origin_base is None:
+                        return None, True  # re-exported from a library
+                    return _resolve_by_path(origin_base, f"{stmt.module}.{alias.name}", ctx, depth + 1)
+            if isinstance(stmt, ast.Import) and any((a.asname or a.name.split(".")[0]) == name for a in stmt.names):
+                return None, False
+        return None, True  # not defined at the top level as a function: assigned, or not there
+    return None, False
 
 
 def _resolve_import(call: ast.Call, ctx: ModuleContext, scripts: dict[str, object]) -> tuple[ModuleContext, ast.AST] | None:

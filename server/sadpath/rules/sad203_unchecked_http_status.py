@@ -72,6 +72,7 @@ from dataclasses import dataclass
 
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import ExternalCall, external_call
+from sadpath.knowledge.interfaces import interface_index
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules._logging import LOG_METHODS
 from sadpath.rules.base import Rule
@@ -99,8 +100,15 @@ class UncheckedHttpStatus(Rule):
         return "status-hook" if _checks_everywhere(ctx) else ""  # a session-wide hook checks every response
 
     def visit_FunctionDef(self, node: ast.AST, ctx: ModuleContext) -> None:
-        if _checks_everywhere(ctx):
-            return
+        index = interface_index(ctx.settings.interfaces)
+        names_http = ctx.memo.get("names-http")
+        if names_http is None:
+            names_http = ctx.memo["names-http"] = any(root in ctx.source.text for root in index.http_roots)
+        if not names_http:
+            return  # no HTTP client is named in this module: no response to check
+        text = ctx.source.lines_text(node.lineno, node.end_lineno or node.lineno)
+        if not any(read in text for read in index.body_reads) or _checks_everywhere(ctx):
+            return  # no body is read in this function
         # the hook runs before the walk enters the function: resolve names in its own scope
         ctx.scopes.append(node)
         try:

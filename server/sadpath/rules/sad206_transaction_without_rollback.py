@@ -74,6 +74,7 @@ from __future__ import annotations
 import ast
 
 from sadpath.engine.context import ModuleContext
+from sadpath.knowledge.interfaces import interface_index
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
 
@@ -93,6 +94,9 @@ class TransactionWithoutRollback(Rule):
     fix_applicabilities = (Applicability.UNSAFE,)
 
     def visit_FunctionDef(self, node: ast.AST, ctx: ModuleContext) -> None:
+        text = ctx.source.lines_text(node.lineno, node.end_lineno or node.lineno)
+        if not any(name in text for name in interface_index(ctx.settings.interfaces).commit_names):
+            return  # nothing is committed here
         if any("atomic" in ast.unparse(d) or "transaction" in ast.unparse(d) for d in node.decorator_list):
             return  # @transaction.atomic and the like own the transaction
         opened = _opened_handles(node)
