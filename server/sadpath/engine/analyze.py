@@ -81,7 +81,7 @@ def analyze(source: SourceFile, settings: Settings | None = None, rules: list[ty
     if isinstance(parsed, Finding):
         return Analysis(source, [parsed])
     tree = parsed
-    semantic = SemanticModel(tree, module_name_for(source.path))
+    semantic = SemanticModel(tree, module_name_for(source.path), source=source)
     rule_classes = rules if rules is not None else settings.enabled_rules(source.path)
     ctx = ModuleContext(source, tree, semantic, exception_hierarchy(), settings)
     instances = [rule() for rule in rule_classes]

@@ -94,7 +94,7 @@ class IncrementalAnalyzer:
         module_part = _module_digest(statements, starts, source, settings, module_name_for(source.path), [r.code for r in local])
         if module_part != self._context.split("|")[0]:
             self._method_memo = {}  # self.<attr> types resolve names against module-level bindings
-        semantic = SemanticModel(tree, module_name_for(source.path), self._method_memo)
+        semantic = SemanticModel(tree, module_name_for(source.path), self._method_memo, source)
         ctx = ModuleContext(source, tree, semantic, exception_hierarchy(), settings)
         context = module_part + "|" + ",".join(r.context_key(ctx) for r in local)
 

@@ -17,6 +17,7 @@ cached; the module itself is never walked a second time for rules that do not as
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 ScopeNode = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
@@ -35,9 +36,10 @@ class Scope:
 
 
 class SemanticModel:
-    def __init__(self, tree: ast.Module, module_name: str = "", method_memo: dict | None = None) -> None:
+    def __init__(self, tree: ast.Module, module_name: str = "", method_memo: dict | None = None, source=None) -> None:
         self.tree = tree
         self.module_name = module_name
+        self._source = source  # the SourceFile, when known: lets cheap text checks skip walks
         # ``self.<attr>`` assignments per method, by method identity: incremental analysis hands in the memo of
         # the previous version, whose unchanged methods are the same nodes (valid while imports are unchanged)
         self._method_memo: dict[int, tuple[ast.AST, tuple[tuple[str, str], ...]]] = {} if method_memo is None else method_memo
@@ -166,6 +168,9 @@ class SemanticModel:
         memo = self._method_memo.get(id(method))
         if memo is not None and memo[0] is method:
             return memo[1]
+        if self._source is not None and not _SELF_ASSIGNMENT.search(self._source.lines_text(method.lineno, method.end_lineno or method.lineno)):
+            self._method_memo[id(method)] = (method, ())
+            return ()  # no ``self.<attr> =`` in its text: nothing to walk for
         found: list[tuple[str, str]] = []
         scopes = [self.tree, method]
         for node in _walk_function(method):
@@ -193,6 +198,9 @@ class SemanticModel:
         """Type named by an annotation; ``scopes`` is a scope list or a resolver callable."""
         resolve = scopes if callable(scopes) else (lambda expr: self.qualified_name(expr, scopes))
         return _annotation_type(annotation, resolve)
+
+
+_SELF_ASSIGNMENT = re.compile(r"\bself\s*\.\s*\w+\s*(?::[^=\n]*)?=(?!=)")
 
 
 def _annotation_type(annotation: ast.AST, resolve) -> str | None:

@@ -8,6 +8,7 @@ crashed process rather than something the project's own code can handle.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -110,31 +111,43 @@ def _exception_names(expr: ast.AST, ctx) -> list[str]:
     return names
 
 
+_HANDOVER = re.compile(r"\b(?:" + "|".join(sorted(CALLBACK_KEYWORDS)) + r")\s*=|\bbasic_consume\b")
+
+
 def _callback_names(ctx) -> dict[str, str]:
     """Functions the module hands to a consumer or a thread: name -> boundary kind (cached per module)."""
-    cached = getattr(ctx, "_callback_names", None)
+    memo = getattr(ctx, "memo", None)
+    if memo is None:
+        memo = {}
+    cached = memo.get("callbacks")
     if cached is not None:
         return cached
     found: dict[str, str] = {}
-    text = ctx.source.text
-    if not any(marker in text for marker in ("target=", "callback", "basic_consume", "on_message")):
-        ctx._callback_names = found  # nothing is handed over: skip the walk
-        return found
-    for node in ast.walk(ctx.tree):
-        if not isinstance(node, ast.Call):
-            continue
-        func = node.func
-        called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        for keyword in node.keywords:
-            if keyword.arg in CALLBACK_KEYWORDS:
-                name = _callable_name(keyword.value)
+    memo["callbacks"] = found
+    offsets = ctx.source.line_offsets
+    lines = sorted({bisect.bisect_right(offsets, m.start()) for m in _HANDOVER.finditer(ctx.source.text)})
+    if not lines:
+        return found  # nothing is handed over: skip the walk
+    # only the top-level statements whose lines mention a hand-over
+    statements = [
+        stmt for stmt in ctx.tree.body
+        if any(stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno) for line in lines)
+    ]
+    for statement in statements:
+        for node in ast.walk(statement):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            for keyword in node.keywords:
+                if keyword.arg in CALLBACK_KEYWORDS:
+                    name = _callable_name(keyword.value)
+                    if name:
+                        found[name] = "thread" if keyword.arg == "target" else "consumer"
+            if called == "basic_consume" and len(node.args) >= 2:
+                name = _callable_name(node.args[1])
                 if name:
-                    found[name] = "thread" if keyword.arg == "target" else "consumer"
-        if called == "basic_consume" and len(node.args) >= 2:
-            name = _callable_name(node.args[1])
-            if name:
-                found[name] = "consumer"
-    ctx._callback_names = found
+                    found[name] = "consumer"
     return found
 
 

@@ -332,7 +332,7 @@ def _module_context(path: Path, origin: ModuleContext) -> ModuleContext | None:
             source = SourceFile(str(path), text)
             from sadpath.engine.analyze import module_name_for
 
-            context = ModuleContext(source, tree, SemanticModel(tree, module_name_for(str(path))), origin.hierarchy, origin.settings)
+            context = ModuleContext(source, tree, SemanticModel(tree, module_name_for(str(path)), source=source), origin.hierarchy, origin.settings)
             cached = _MODULE_CACHE[key] = (text, context)
             while len(_MODULE_CACHE) > _MODULE_CACHE_SIZE:
                 _MODULE_CACHE.popitem(last=False)
