@@ -1,0 +1,116 @@
+"""The terminal form: an overview per interface, the worst call sites, one aligned table per interface, a summary."""
+
+from __future__ import annotations
+
+from sadpath.report.inventory import CallSite, Inventory, format_percent
+
+BAR_WIDTH = 20
+
+
+def _table(rows: list[tuple[str, ...]], indent: str = "  ", right: frozenset[int] = frozenset()) -> list[str]:
+    """Columns padded to their widest cell (``right``: right-aligned columns); the last column is not padded."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    out = []
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            if i == len(row) - 1:
+                cells.append(cell)
+            elif i in right:
+                cells.append(cell.rjust(widths[i]))
+            else:
+                cells.append(cell.ljust(widths[i]))
+        out.append((indent + "  ".join(cells)).rstrip())
+    return out
+
+
+def _bar(handled: int, total: int) -> str:
+    if not total:
+        return ""
+    filled = round(BAR_WIDTH * handled / total)
+    return "#" * filled + "." * (BAR_WIDTH - filled)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _handled_by(site: CallSite) -> str:
+    labels: dict[str, None] = {}
+    for result in site.modes:
+        if result.handled:
+            labels.setdefault(f"{result.handler_label} (line {result.handler_line})", None)
+    return "; ".join(labels)
+
+
+def _unhandled(site: CallSite) -> str:
+    if not site.unhandled:
+        return "-"
+    if site.unhandled == site.total and site.total > 1:
+        return "all"
+    return ", ".join(site.unhandled_modes)
+
+
+def render(inventory: Inventory) -> str:
+    lines: list[str] = []
+    sites = inventory.sites
+    if inventory.interfaces:
+        lines.append("Handled failure modes by interface (worst first)")
+        rows = [("INTERFACE", "KIND", "SITES", "HANDLED", "SHARE", "")]
+        for usage in inventory.interfaces:
+            rows.append(
+                (
+                    usage.label,
+                    usage.kind,
+                    str(len(usage.sites)),
+                    f"{usage.handled}/{usage.total}",
+                    format_percent(usage.handled, usage.total),
+                    _bar(usage.handled, usage.total),
+                )
+            )
+        lines.extend(_table(rows, right=frozenset({2, 3, 4})))
+
+        worst = inventory.worst_sites()
+        if worst:
+            lines.append("")
+            lines.append("Worst call sites (most unhandled failure modes)")
+            rows = [("#", "LOCATION", "INTERFACE", "CALL", "FUNCTION", "UNHANDLED", "MODES")]
+            for rank, (usage, site) in enumerate(worst, 1):
+                unhandled = f"{site.unhandled}/{site.total}"
+                rows.append((str(rank), site.location, usage.label, site.call, site.function, unhandled, _unhandled(site)))
+            lines.extend(_table(rows, right=frozenset({0, 5})))
+
+        for usage in inventory.interfaces:
+            lines.append("")
+            share = format_percent(usage.handled, usage.total)
+            lines.append(
+                f"{usage.label} ({usage.kind}): {usage.handled} of {usage.total} failure modes handled ({share}) "
+                f"at {_plural(len(usage.sites), 'call site')}"
+            )
+            lines.append(f"  failure modes: {', '.join(usage.modes) or 'none'}")
+            rows = [("LOCATION", "CALL", "FUNCTION", "HANDLED", "UNHANDLED", "HANDLED BY")]
+            for site in usage.sites:
+                rows.append(
+                    (
+                        site.location,
+                        site.call,
+                        site.function,
+                        f"{site.handled}/{site.total}",
+                        _unhandled(site),
+                        _handled_by(site) or "-",
+                    )
+                )
+            lines.extend(_table(rows, right=frozenset({3})))
+        lines.append("")
+    files = _plural(inventory.files_analysed, "file")
+    if inventory.interfaces:
+        share = format_percent(inventory.handled, inventory.total)
+        lines.append(
+            f"{inventory.handled} of {inventory.total} failure modes handled ({share}) at "
+            f"{_plural(len(sites), 'call site')} of {_plural(len(inventory.interfaces), 'interface')} in {files}."
+        )
+    else:
+        lines.append(f"No external call found in {files}.")
+    if inventory.errors:
+        lines.append(f"{_plural(len(inventory.errors), 'file')} could not be analysed (see errors above).")
+    return "\n".join(lines) + "\n"
