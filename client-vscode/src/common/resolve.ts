@@ -11,6 +11,7 @@ export interface Settings {
   unsafeFixes: boolean;
   fixAll: boolean;
   debounceMs: number;
+  coverage: string;
   interpreter: string[];
   importStrategy: ImportStrategy;
   args: string[];
@@ -25,6 +26,7 @@ export const DEFAULTS: Settings = {
   unsafeFixes: false,
   fixAll: true,
   debounceMs: 150,
+  coverage: "",
   interpreter: [],
   importStrategy: "useBundled",
   args: [],
@@ -120,6 +122,9 @@ export function initializationOptions(settings: Settings): Record<string, unknow
   };
   if (settings.select.length > 0) {
     options.select = settings.select;
+  }
+  if (settings.coverage.trim() !== "") {
+    options.coverage = settings.coverage; // coverage.py data for SAD302, relative to the workspace folder
   }
   return options;
 }

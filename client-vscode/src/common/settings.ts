@@ -19,6 +19,7 @@ export function readSettings(folder: vscode.WorkspaceFolder | undefined): Settin
     unsafeFixes: value("unsafeFixes"),
     fixAll: value("fixAll"),
     debounceMs: value("debounceMs"),
+    coverage: expandVariables(value("coverage"), folder?.uri.fsPath, process.env, os.homedir()),
     interpreter: expand(value("interpreter")),
     importStrategy: value("importStrategy"),
     args: expand(value("args")),

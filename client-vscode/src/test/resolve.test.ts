@@ -65,6 +65,7 @@ suite("interpreter choice", () => {
 
   test("initialization options are the server's camelCase keys", () => {
     assert.deepStrictEqual(initializationOptions(DEFAULTS), { ignore: [], unsafeFixes: false, fixAll: true, debounceMs: 150, logLevel: "warning" });
+    assert.strictEqual(initializationOptions({ ...DEFAULTS, coverage: ".coverage" }).coverage, ".coverage");
     assert.deepStrictEqual(initializationOptions({ ...DEFAULTS, select: ["SAD1"] }).select, ["SAD1"]);
   });
 });

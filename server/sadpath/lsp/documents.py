@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pygls.uris import to_fs_path
 
 from sadpath.config import ConfigError, Settings, find_config, load_settings
-from sadpath.engine import Analysis
+from sadpath.engine import Analysis, coverage_data
 from sadpath.engine.incremental import IncrementalAnalyzer
 from sadpath.lsp.options import Options
 from sadpath.source import SourceFile
@@ -24,9 +25,12 @@ class Result:
     digest: str
     analysis: Analysis
     settings: Settings
+    stamp: tuple = ()  # the coverage data and the file on disk, when SAD302 reads them (coverage_data.stamp)
 
     @property
     def result_id(self) -> str:
+        if self.stamp:  # the same text with new coverage data is a new result
+            return f"{self.version}:{self.digest[:16]}:{digest_of(repr(self.stamp))[:8]}"
         return f"{self.version}:{self.digest[:16]}"
 
 
@@ -50,8 +54,9 @@ class SettingsCache:
         self._by_config.clear()
         self.reported.clear()
 
-    def settings_for(self, path: str | None, options: Options) -> tuple[Settings, str | None]:
-        """Settings for a document path, with the editor's overrides, and an error to show (once) if any."""
+    def settings_for(self, path: str | None, options: Options, root: str | None = None) -> tuple[Settings, str | None]:
+        """Settings for a document path, with the editor's overrides, and an error to show (once) if any.
+        ``root``: the workspace root, that a relative ``coverage`` option is relative to."""
         base, error = Settings(), None
         if path:
             try:
@@ -73,6 +78,11 @@ class SettingsCache:
             changes["extend_select"] = ()
         if options.ignore:
             changes["ignore"] = (*base.ignore, *options.ignore)
+        if options.coverage:
+            data = Path(options.coverage).expanduser()
+            if not data.is_absolute():
+                data = Path(root or Path.cwd()) / data
+            changes["coverage"] = Path(os.path.normpath(data))
         settings = base.with_overrides(**changes) if changes else base
         if error is not None and error in self.reported:
             error = None
@@ -95,10 +105,11 @@ def analyse(uri: str, text: str, version: int | None, settings: Settings, state:
     otherwise incremental (only the top-level statements the edit touched are analysed again)."""
     digest = digest_of(text)
     previous = state.result
-    if previous is not None and previous.digest == digest and previous.settings == settings:
-        return Result(version, digest, previous.analysis, settings)
+    stamp = coverage_data.stamp(settings, document_path(uri))  # new test data, or the file saved: analyse again
+    if previous is not None and previous.digest == digest and previous.settings == settings and previous.stamp == stamp:
+        return Result(version, digest, previous.analysis, settings, stamp)
     source = SourceFile(document_path(uri), text)
-    return Result(version, digest, state.analyzer.analyze(source, settings), settings)
+    return Result(version, digest, state.analyzer.analyze(source, settings), settings, stamp)
 
 
 @dataclass

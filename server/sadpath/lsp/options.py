@@ -19,6 +19,7 @@ class Options:
     max_file_size: int = 1_000_000
     docs_url: str = DEFAULT_DOCS_URL
     log_level: str = "warning"
+    coverage: str | None = None  # coverage.py data for SAD302, relative to the workspace root
     extra: dict = field(default_factory=dict, compare=False)
 
 
@@ -31,6 +32,7 @@ _KEYS = {
     "maxFileSize": "max_file_size",
     "docsUrl": "docs_url",
     "logLevel": "log_level",
+    "coverage": "coverage",
 }
 
 
@@ -81,6 +83,10 @@ def _check(name: str, value: Any) -> Any:
         return value if isinstance(value, str) and value else _INVALID
     if name == "log_level":
         return value.lower() if isinstance(value, str) and value.lower() in LOG_LEVELS else _INVALID
+    if name == "coverage":
+        if value is None or value == "":
+            return None  # no data: SAD302 is inactive (or the project's `coverage` key applies)
+        return value if isinstance(value, str) else _INVALID
     return _INVALID
 
 
@@ -94,6 +100,7 @@ def _expected(name: str) -> str:
         "max_file_size": "expected a positive whole number of characters",
         "docs_url": "expected a URL",
         "log_level": f"expected one of {', '.join(LOG_LEVELS)}",
+        "coverage": "expected the path of a coverage.py data file",
     }[name]
 
 
