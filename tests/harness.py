@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
+import importlib.util
 import re
+import shutil
+import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +38,10 @@ class Fixture:
 
     @property
     def settings(self) -> Settings:
-        return resolve_settings(self.path)
+        settings = resolve_settings(self.path)
+        if self.code == "SAD302":  # coverage data made by running the fixtures' tests (see fixture_coverage)
+            settings = settings.with_overrides(coverage=fixture_coverage(self.path.parent))
+        return settings
 
     @property
     def rule(self):
@@ -50,6 +58,48 @@ class Fixture:
     def findings(self, text: str | None = None) -> list[Finding]:
         source = SourceFile(str(self.path), self.text if text is None else text)
         return analyze(source, self.settings, rules=[self.rule]).findings
+
+
+def measure(paths: list[Path], data_file: Path, branch: bool = False) -> Path:
+    """A test run under coverage.py, in this process: each module's top level runs, then its ``test_*``
+    functions; only these modules are measured. The data is saved to ``data_file``."""
+    import coverage
+
+    cov = coverage.Coverage(data_file=str(data_file), branch=branch, include=[str(p) for p in paths], config_file=False)
+    cov.start()
+    try:
+        for index, path in enumerate(paths):
+            name = f"_sadpath_measured_{index}_{path.stem}"
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            try:
+                spec.loader.exec_module(module)
+                for attribute, value in list(vars(module).items()):
+                    if attribute.startswith("test_") and callable(value):
+                        value()
+            finally:
+                sys.modules.pop(name, None)
+    finally:
+        cov.stop()
+        cov.save()
+    return data_file
+
+
+_FIXTURE_COVERAGE: dict[Path, Path] = {}
+
+
+def fixture_coverage(directory: Path) -> Path:
+    """Coverage data for SAD302's fixtures, made once per session: the fixture files that define ``test_*``
+    functions run under coverage (the others stay unmeasured); the data lives in a temporary folder."""
+    data = _FIXTURE_COVERAGE.get(directory)
+    if data is None:
+        paths = [p for p in sorted(directory.glob("*.py")) if "\ndef test_" in p.read_text(encoding="utf-8")]
+        folder = tempfile.mkdtemp(prefix="sadpath-sad302-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        data = measure(paths, Path(folder) / ".coverage")
+        _FIXTURE_COVERAGE[directory] = data
+    return data
 
 
 def fixtures() -> list[Fixture]:

@@ -160,3 +160,29 @@ def test_user_interfaces_from_configuration(tmp_path):
     assert interface_index(settings.interfaces).functions["billing.client.charge"].label == "billing API"
     _, found = analyse_calls("from billing.client import charge\ncharge(1)\n", settings)
     assert [f.interface.name for f, _ in found] == ["billing"]
+
+
+def test_sessions_made_by_a_sessionmaker_instance():
+    """``SessionLocal = sessionmaker(...)`` at module level, then ``SessionLocal()`` makes sessions."""
+    _, found = analyse_calls(
+        """
+        from sqlalchemy import create_engine
+        from sqlalchemy.orm import sessionmaker
+
+        engine = create_engine("postgresql://db/orders")
+        SessionLocal = sessionmaker(bind=engine)
+
+        def load(order_id):
+            with SessionLocal() as session:
+                return session.get(Order, order_id)
+
+        def save(order):
+            session = SessionLocal()
+            session.add(order)
+            session.commit()
+
+        def not_a_factory(SessionLocal):
+            SessionLocal().get(Order, 1)
+        """
+    )
+    assert sorted(f.name for f, _ in found) == ["Session.commit", "Session.get"]

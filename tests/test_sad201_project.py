@@ -146,3 +146,17 @@ def test_reexports_are_followed_without_jedi(tmp_path, monkeypatch):
     )
     findings = analyze(SourceFile(str(routes), routes.read_text()), resolve_settings(routes), rules=[BY_CODE["SAD201"]]).findings
     assert [(f.span.line, "in shop/payments.py (line 6)" in f.message) for f in findings] == [(12, True)]
+
+
+def test_tenacity_only_in_a_test_extra_or_dev_requirements_does_not_count(tmp_path):
+    from sadpath.fixes.retry_external import uses_tenacity
+
+    write(tmp_path, "pyproject.toml", '[project]\nname = "svc"\ndependencies = ["requests"]\n[project.optional-dependencies]\ntest = ["tenacity"]\n')
+    write(tmp_path, "requirements-dev.txt", "tenacity==8.2\n")
+    module = write(tmp_path, "svc/app.py", "import requests\n")
+    assert not uses_tenacity(str(module))
+    write(tmp_path, "requirements.txt", "requests==2.31\ntenacity>=8.2  # retries\n")
+    assert uses_tenacity(str(module))
+    (tmp_path / "requirements.txt").unlink()
+    write(tmp_path, "pyproject.toml", '[tool.poetry.dependencies]\npython = "^3.11"\ntenacity = "^8.2"\n')
+    assert uses_tenacity(str(module))

@@ -4,6 +4,7 @@ One JSON entry per checked file, named by a digest of everything its findings de
 
 * the file's path and text;
 * the settings that apply to it (selection, per-file ignores, required log fields, user interfaces, ...);
+* the coverage data SAD302 reads, when configured: its path, size and modification time;
 * sadpath itself: its version and every module and knowledge-base file of the installed package, by size
   and modification time, so an upgrade or an edited ``knowledge/*.toml`` starts a fresh cache;
 * for SAD201's cross-file calls, the other project files the analysis read: the entry stores their digests
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import sadpath
 from sadpath.config import Settings
+from sadpath.engine import coverage_data
 from sadpath.engine.dependencies import text_digest
 from sadpath.model import Applicability, Finding, FixOffer, Related, Severity, Span
 
@@ -60,6 +62,9 @@ _BUILD: str | None = None
 
 def settings_digest(settings: Settings) -> str:
     parts = [f"{f.name}={getattr(settings, f.name)!r}" for f in fields(settings) if f.name != "extra"]
+    data = coverage_data.data_path(settings)
+    if data is not None:  # SAD302's findings depend on the coverage data: a new test run is a new key
+        parts.append(f"coverage-data={coverage_data.identity(data)!r}")
     return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
 
 

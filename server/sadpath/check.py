@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sadpath.cache import ResultCache
 from sadpath.config import ConfigError, Settings, resolve_settings
-from sadpath.engine import dependencies
+from sadpath.engine import coverage_data, dependencies
 from sadpath.engine import analyze
 from sadpath.files import ReadFile, discover, read_source, write_source
 from sadpath.model import Applicability, Edit, FileError, Finding, FixOffer
@@ -31,6 +31,7 @@ class CheckOptions:
     extend_select: tuple[str, ...] = ()
     jobs: int = 1
     cache_dir: Path | None = None  # None: no cache (--no-cache); fixing never reads the cache
+    coverage: Path | None = None  # --coverage: the coverage.py data SAD302 reads (overrides the config)
 
     @property
     def uses_cache(self) -> bool:
@@ -45,6 +46,8 @@ class CheckOptions:
             changes["ignore"] = (*settings.ignore, *self.ignore)
         if self.extend_select:
             changes["extend_select"] = (*changes.get("extend_select", settings.extend_select), *self.extend_select)
+        if self.coverage is not None:
+            changes["coverage"] = Path(os.path.abspath(self.coverage))
         return settings.with_overrides(**changes) if changes else settings
 
 
@@ -200,6 +203,7 @@ def run(paths: list[str], resolver: SettingsResolver, options: CheckOptions) -> 
     errors: list[FileError] = []
     slots: list[FileResult | None] = []  # in discovery order; None where a job computes the result
     cache = _cache_for(options.cache_dir) if options.uses_cache and options.cache_dir is not None else None
+    coverage_checked: set[str] = set()
     for path, error in discover(paths, lambda p: resolver.for_path(p).is_excluded(p)):
         if error is not None:
             errors.append(error)
@@ -209,6 +213,7 @@ def run(paths: list[str], resolver: SettingsResolver, options: CheckOptions) -> 
             slots.append(FileResult(path, error=read))
             continue
         settings = resolver.for_path(Path(path))
+        _say_if_coverage_unusable(settings, coverage_checked)
         key = cache.key(path, read.text, settings) if cache is not None else None
         cached = cache.get(key) if cache is not None and key is not None else None
         if cached is not None:
@@ -226,6 +231,17 @@ def run(paths: list[str], resolver: SettingsResolver, options: CheckOptions) -> 
     computed = iter(results)
     ordered = [slot if slot is not None else next(computed) for slot in slots]
     return RunResult(ordered, errors)
+
+
+def _say_if_coverage_unusable(settings: Settings, checked: set[str]) -> None:
+    """One stderr line per run for configured coverage data that cannot be read (SAD302 is then silent)."""
+    path = coverage_data.data_path(settings)
+    if path is None or path in checked:
+        return
+    checked.add(path)
+    problem = coverage_data.problem(settings)
+    if problem is not None and any(rule.code == "SAD302" for rule in settings.enabled_rules()):
+        print(f"sadpath: {problem.message}", file=sys.stderr)
 
 
 def default_jobs() -> int:

@@ -1,4 +1,4 @@
-"""The command line: ``sadpath check``, ``sadpath rule``, ``sadpath rules``, ``sadpath clean``, ``sadpath server``.
+"""The command line: ``sadpath check``, ``sadpath report``, ``sadpath rule``, ``sadpath rules``, ``sadpath clean``, ``sadpath server``.
 
 Exit status: 0 no findings, 1 findings (or files that could not be checked),
 2 usage, configuration or internal error. Never a traceback.
@@ -51,11 +51,33 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--output-file", "-o", type=Path, help="write the report here instead of stdout")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
     check.add_argument(
+        "--coverage", type=Path, metavar="PATH", help="coverage.py data (.coverage) for SAD302 (overrides the config's)"
+    )
+    check.add_argument(
         "--cache-dir", type=Path, default=None, help="where the result cache lives (default: .sadpath_cache, or $SADPATH_CACHE_DIR)"
     )
 
     clean = sub.add_parser("clean", help="remove the result cache")
     clean.add_argument("--cache-dir", type=Path, default=None, help="the cache to remove (default: .sadpath_cache)")
+
+    report = sub.add_parser("report", help="the resilience inventory: external calls and which failure modes are handled")
+    report.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    report.add_argument("--format", choices=("text", "json", "html"), default="text", help="output format (default: text)")
+    report.add_argument("--output-file", "-o", type=Path, help="write the report here instead of stdout")
+    report.add_argument("--config", type=Path, help="use this pyproject.toml instead of the nearest one")
+
+    contracts = sub.add_parser("contracts", help="resilience contracts: `contracts init` writes a starting set")
+    contracts_sub = contracts.add_subparsers(dest="contracts_command", metavar="ACTION", parser_class=_Parser)
+    init = contracts_sub.add_parser("init", help="one contract per external dependency the project uses (dry run unless --write)")
+    init.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    init.add_argument("--write", action="store_true", help="append the contracts to pyproject.toml (default: only show them)")
+    init.add_argument("--config", type=Path, help="the pyproject.toml to write to (default: the nearest configured one)")
+
+    gen = sub.add_parser("gen-tests", help="write failure-injection tests for a function: PATH::function or PATH::Class.method")
+    gen.add_argument("target", metavar="PATH::FUNCTION")
+    gen.add_argument("--output", "-o", type=Path, help="where to write the test module (default: <project>/tests/test_failures_<function>.py)")
+    gen.add_argument("--stdout", action="store_true", help="print the module instead of writing it")
+    gen.add_argument("--config", type=Path, help="use this pyproject.toml instead of the nearest one")
 
     rule = sub.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", metavar="CODE|SLUG")
@@ -71,10 +93,16 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="sadpath: %(message)s", stream=sys.stderr)
     if args.command == "check":
         return _check(args)
+    if args.command == "report":
+        return _report(args)
     if args.command == "rule":
         return _rule(args.code)
     if args.command == "rules":
         return _rules()
+    if args.command == "gen-tests":
+        return _gen_tests(args)
+    if args.command == "contracts":
+        return _contracts(args)
     if args.command == "clean":
         return _clean(args.cache_dir or default_cache_dir())
     if args.command == "server":
@@ -98,6 +126,7 @@ def _check(args: argparse.Namespace) -> int:
         extend_select=tuple(args.extend_select),
         jobs=args.jobs,
         cache_dir=None if args.no_cache else (args.cache_dir or default_cache_dir()),
+        coverage=args.coverage,
     )
     try:
         for flag, values in (("--select", args.select or []), ("--ignore", args.ignore), ("--extend-select", args.extend_select)):
@@ -161,6 +190,85 @@ def _emit(output: str, output_file: Path | None) -> bool:
         print(f"sadpath: cannot write {output_file}: {exc.strerror or exc}", file=sys.stderr)
         return False
     return True
+
+
+def _report(args: argparse.Namespace) -> int:
+    """``sadpath report``: information, so 0 even when nothing is handled; 2 for a configuration error."""
+    from sadpath.report import build, render as render_report
+
+    try:
+        inventory = build(args.paths, args.config)
+    except ConfigError as exc:
+        print(f"sadpath: configuration error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("sadpath: interrupted", file=sys.stderr)
+        return 130
+    for error in inventory.errors:
+        print(f"sadpath: {error.path}: {error.message}", file=sys.stderr)
+    return EXIT_CLEAN if _emit(render_report(inventory, args.format), args.output_file) else EXIT_ERROR
+
+
+def _gen_tests(args: argparse.Namespace) -> int:
+    from sadpath.config import load_settings, resolve_settings
+    from sadpath.gentests import GenerateError, default_output, generate, parse_target
+
+    try:
+        path, _ = parse_target(args.target)
+        if args.config is not None and not args.config.is_file():
+            raise ConfigError(f"{args.config}: no such configuration file")
+        settings = load_settings(args.config) if args.config is not None else resolve_settings(path)
+        target, text = generate(args.target, settings)
+    except ConfigError as exc:
+        print(f"sadpath: configuration error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except GenerateError as exc:
+        print(f"sadpath: gen-tests: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.stdout:
+        sys.stdout.write(text)
+        return EXIT_CLEAN
+    output = args.output or default_output(target, settings)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"sadpath: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    count = text.count("\ndef test_")
+    print(f"Wrote {count} failure-injection test(s) for {target.function}() to {display_path(str(output))}")
+    return EXIT_CLEAN
+
+
+def _contracts(args: argparse.Namespace) -> int:
+    from sadpath.contracts_init import plan, summary, write
+
+    if args.contracts_command != "init":
+        print("sadpath: error: `sadpath contracts init [PATH ...] [--write]`", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        if args.config is not None and not args.config.is_file():
+            raise ConfigError(f"{args.config}: no such configuration file")
+        proposal, errors = plan(args.paths, args.config)
+        for error in errors:
+            print(f"sadpath: {display_path(error.path)}: {error.message}", file=sys.stderr)
+        if not proposal.new:
+            print(summary(proposal) or "No calls to known external interfaces found: no contract to propose.")
+            return EXIT_CLEAN
+        if args.write:
+            write(proposal)
+            print(f"Wrote {len(proposal.new)} contract(s) to {display_path(str(proposal.config))}:")
+            print(summary(proposal))
+            print("Run `sadpath check` to see the call sites that break them (SAD301).")
+        else:
+            print(f"Would append to {display_path(str(proposal.config))} (dry run; --write to do it):")
+            print(summary(proposal))
+            print()
+            sys.stdout.write(proposal.text)
+    except ConfigError as exc:
+        print(f"sadpath: configuration error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_CLEAN
 
 
 def _clean(directory: Path) -> int:

@@ -8,6 +8,7 @@ message and the defaults.
 from __future__ import annotations
 
 import fnmatch
+import os
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -36,6 +37,8 @@ class Settings:
     required_log_fields: tuple[str, ...] = ()
     default_timeout: float = 10
     interfaces: tuple = ()  # user-defined external interfaces (knowledge.interfaces.Interface)
+    contracts: tuple = ()  # resilience contracts (sadpath.contracts.Contract)
+    coverage: Path | None = None  # coverage.py data file for SAD302, absolute
     root: Path | None = None
     config_path: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
@@ -123,7 +126,7 @@ _LIST_KEYS = {
     "required-log-fields": "required_log_fields",
 }
 _SELECTOR_KEYS = {"select", "ignore", "extend-select"}
-KNOWN_KEYS = frozenset({*_LIST_KEYS, "per-file-ignores", "preview", "default-timeout", "interfaces"})
+KNOWN_KEYS = frozenset({*_LIST_KEYS, "per-file-ignores", "preview", "default-timeout", "interfaces", "contracts", "coverage"})
 
 
 def find_config(start: Path) -> Path | None:
@@ -193,6 +196,13 @@ def settings_from_table(
             values["default_timeout"] = value
         elif key == "interfaces":
             values["interfaces"] = _interfaces(value, where)
+        elif key == "contracts":
+            values["contracts"] = _contracts(value, where)
+        elif key == "coverage":
+            if not isinstance(value, str) or not value.strip():
+                got = "an empty string" if isinstance(value, str) else _type_name(value)
+                raise ConfigError(f"{where}: expected the path of a coverage.py data file (a string), got {got}")
+            values["coverage"] = _coverage_path(value, root)
     return Settings(root=root, config_path=config_path, **values)
 
 
@@ -209,6 +219,24 @@ def _interfaces(value: Any, where: str) -> tuple:
         except KnowledgeError as exc:
             raise ConfigError(str(exc).replace(": interfaces.", ": tool.sadpath.interfaces.", 1)) from exc
     return tuple(parsed)
+
+
+def _contracts(value: Any, where: str) -> tuple:
+    from sadpath.contracts import ContractError, parse_contracts
+    from sadpath.knowledge import FAILURE_MODES
+
+    try:
+        return parse_contracts(value, where, frozenset(FAILURE_MODES))
+    except ContractError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+def _coverage_path(value: str, root: Path | None) -> Path:
+    """The data file, relative to the pyproject's folder (the current folder without one)."""
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = (root if root is not None else Path.cwd()) / path
+    return Path(os.path.normpath(path))
 
 
 def _string_list(value: Any, where: str) -> tuple[str, ...]:

@@ -15,6 +15,8 @@ from sadpath.rules.sad204_naive_retry import NaiveRetry
 from sadpath.rules.sad205_n_plus_one_query import NPlusOneQuery
 from sadpath.rules.sad206_transaction_without_rollback import TransactionWithoutRollback
 from sadpath.rules.sad207_fire_and_forget_task import FireAndForgetTask
+from sadpath.rules.sad301_contract_violation import ContractViolation
+from sadpath.rules.sad302_untested_error_branch import UntestedErrorBranch
 
 from sadpath.model import SYNTAX_ERROR_CODE, SYNTAX_ERROR_SLUG  # noqa: F401 - re-exported for the reporters
 
@@ -31,6 +33,8 @@ RULES: tuple[type[Rule], ...] = (
     NPlusOneQuery,
     TransactionWithoutRollback,
     FireAndForgetTask,
+    ContractViolation,
+    UntestedErrorBranch,
 )
 
 BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in RULES}

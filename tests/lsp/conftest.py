@@ -13,8 +13,13 @@ SERVER = [sys.executable, "-m", "sadpath", "server"]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def capabilities(pull: bool = False, resolve: bool = False, utf8: bool = False) -> t.ClientCapabilities:
+def capabilities(pull: bool = False, resolve: bool = False, utf8: bool = False, create_files: bool = False) -> t.ClientCapabilities:
     return t.ClientCapabilities(
+        workspace=t.WorkspaceClientCapabilities(
+            workspace_edit=t.WorkspaceEditClientCapabilities(document_changes=True, resource_operations=[t.ResourceOperationKind.Create])
+        )
+        if create_files
+        else None,
         general=t.GeneralClientCapabilities(position_encodings=[t.PositionEncodingKind.Utf8]) if utf8 else None,
         text_document=t.TextDocumentClientCapabilities(
             diagnostic=t.DiagnosticClientCapabilities() if pull else None,
@@ -62,5 +67,13 @@ async def client(lsp_client: LanguageClient, tmp_path):
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
 async def pull_client(lsp_client: LanguageClient, tmp_path):
     await start(lsp_client, tmp_path, pull=True, resolve=True, utf8=True)
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
+async def files_client(lsp_client: LanguageClient, tmp_path):
+    """A client that applies CreateFile operations (VS Code does): offered the generate-tests action."""
+    await start(lsp_client, tmp_path, create_files=True)
     yield lsp_client
     await lsp_client.shutdown_session()

@@ -247,3 +247,44 @@ async def test_pull_diagnostics_and_utf8_positions(pull_client, tmp_path):
     fixed = apply_workspace_edit(text, uri, resolved.edit, t.PositionEncodingKind.Utf8)
     assert "raise ValueError(s) from exc" in fixed and "except KeyError as exc:" in fixed
     assert not pull_client.diagnostics.get(uri)  # pull clients get no pushes
+
+
+CONTRACTED = (
+    "import requests\n\n\nclass GatewayTimeout(Exception):\n    status = 503\n\n\n"
+    "def charge(amount: int):\n    return requests.post('https://pay.example/charges', json={'amount': amount}, timeout=5)\n"
+)
+
+
+async def test_generate_tests_action_creates_the_test_module(files_client, tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.sadpath]\n[tool.sadpath.contracts.pay]\ncalls = ["requests"]\n'
+        '[tool.sadpath.contracts.pay.modes]\ntimeout = { translate = "GatewayTimeout", status = 503 }\n'
+    )
+    path = tmp_path / "billing.py"
+    path.write_text(CONTRACTED)
+    uri = path.as_uri()
+    open_document(files_client, uri, CONTRACTED)
+    await wait_for_version(files_client, uri, 1)
+    line = CONTRACTED.splitlines().index("def charge(amount: int):")
+    actions = await code_actions(files_client, uri, t.Range(t.Position(line + 1, 4), t.Position(line + 1, 4)), [])
+    generate = [a for a in actions or [] if a.kind == "source.generateTests.sadpath"]
+    assert [a.title for a in generate] == ["Generate failure-injection tests for `charge()`"]
+    create, insert = generate[0].edit.document_changes
+    assert create.uri == (tmp_path / "tests" / "test_failures_charge.py").as_uri() and create.options.overwrite
+    text = insert.edits[0].new_text
+    assert "def test_1_requests_post_timeout_translate(caplog):" in text
+    compile(text, "test_failures_charge.py", "exec")
+    # outside any function, and without the capability, nothing is offered
+    assert not [a for a in await code_actions(files_client, uri, t.Range(t.Position(0, 0), t.Position(0, 0)), []) or [] if a.kind == "source.generateTests.sadpath"]
+
+
+async def test_no_generate_tests_action_without_create_file_support(client, tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.sadpath]\n[tool.sadpath.contracts.pay]\ncalls = ["requests"]\n[tool.sadpath.contracts.pay.modes]\ntimeout = "propagate"\n'
+    )
+    path = tmp_path / "billing.py"
+    path.write_text(CONTRACTED)
+    open_document(client, path.as_uri(), CONTRACTED)
+    await wait_for_version(client, path.as_uri(), 1)
+    actions = await code_actions(client, path.as_uri(), t.Range(t.Position(8, 4), t.Position(8, 4)), [])
+    assert not [a for a in actions or [] if a.kind == "source.generateTests.sadpath"]

@@ -26,6 +26,8 @@ class FailureView:
     column: int
     end_line: int
     end_column: int
+    contract: object | None = None  # the sadpath.contracts.Contract that covers the call, if any
+    verdicts: tuple = ()  # its ModeVerdicts here
 
     @property
     def label(self) -> str:
@@ -59,7 +61,12 @@ def failure_view(analysis: Analysis, line: int, column: int, settings=None) -> F
     if external is None:
         return None
     span = ctx.span(call.func)
-    return FailureView(external, tuple(mode_status(external, parents, ctx)), span.line, span.column, span.end_line, span.end_column)
+    from sadpath.rules._contract_check import check_site, covering_contract
+
+    contract = covering_contract(external, ctx)
+    verdicts = tuple(check_site(external, contract, parents, ctx)) if contract is not None else ()
+    modes = tuple(mode_status(external, parents, ctx))
+    return FailureView(external, modes, span.line, span.column, span.end_line, span.end_column, contract, verdicts)
 
 
 def _may_contain(node: ast.AST, line: int) -> bool:

@@ -346,8 +346,25 @@ def _build_scope(node: ast.AST, model: SemanticModel) -> Scope:
     return scope
 
 
+# instances that make a client when called: ``SessionLocal = sessionmaker(...)``, then ``SessionLocal()``
+INSTANCE_CALLS = {
+    "sqlalchemy.orm.sessionmaker": "sqlalchemy.orm.Session",
+    "sqlalchemy.orm.session.sessionmaker": "sqlalchemy.orm.Session",
+    "sqlalchemy.ext.asyncio.async_sessionmaker": "sqlalchemy.ext.asyncio.AsyncSession",
+    "sqlalchemy.orm.scoped_session": "sqlalchemy.orm.Session",
+}
+
+
 def _call_type(call: ast.Call, model: SemanticModel, scopes: list[ast.AST], scope: Scope) -> str | None:
-    """Qualified name of a call's callee, resolved through the scope under construction first."""
+    """Qualified name of a call's callee, resolved through the scope under construction first; the client
+    type when the callee is a session factory instance."""
+    if isinstance(call.func, ast.Name):
+        name = call.func.id
+        factory = scope.types.get(name)
+        if factory is None and scopes and name not in scope.locals and name not in scope.imports:
+            factory = model.module_scope.types.get(name)
+        if factory in INSTANCE_CALLS:
+            return INSTANCE_CALLS[factory]
     return _resolve_building(call.func, model, scopes, scope)
 
 

@@ -19,6 +19,7 @@ from sadpath.fixes import (
     keep_task,
     raise_for_status,
     retry_external,
+    contract_handlers,
     rollback_on_error,
     translate_external,
 )
@@ -48,6 +49,7 @@ BUILDERS = {
     "backoff_sleep": backoff.build_sleep,
     "tenacity_limits": backoff.build_tenacity,
     "retry_external": retry_external.build,
+    "contract_handlers": contract_handlers.build,
 }
 
 __all__ = ["BUILDERS", "FixRefused", "apply_edits", "build_fix"]

@@ -105,6 +105,37 @@ def suppression_action(ctx: ActionContext, diagnostic: t.Diagnostic) -> t.CodeAc
     )
 
 
+GENERATE_TESTS_KIND = "source.generateTests.sadpath"
+
+
+def generate_tests_action(ctx: ActionContext, analysis, line: int) -> t.CodeAction | None:
+    """Write failure-injection tests for the function at ``line`` (0-based), when a contract covers its calls."""
+    from pathlib import Path
+
+    from sadpath.gentests import GenerateError, default_output, function_at, generate_for
+
+    if analysis.tree is None or not getattr(ctx.settings, "contracts", ()):
+        return None
+    function = function_at(analysis.tree, line + 1)
+    if function is None:
+        return None
+    try:
+        target, text = generate_for(analysis, Path(ctx.source.path), function, ctx.settings)
+    except GenerateError:
+        return None  # no covered call here: nothing to offer
+    output = default_output(target, ctx.settings).resolve().as_uri()
+    edit = t.WorkspaceEdit(
+        document_changes=[
+            t.CreateFile(uri=output, options=t.CreateFileOptions(overwrite=True)),
+            t.TextDocumentEdit(
+                text_document=t.OptionalVersionedTextDocumentIdentifier(uri=output, version=None),
+                edits=[t.TextEdit(range=t.Range(t.Position(0, 0), t.Position(0, 0)), new_text=text)],
+            ),
+        ]
+    )
+    return t.CodeAction(title=f"Generate failure-injection tests for `{function}()`", kind=GENERATE_TESTS_KIND, edit=edit)
+
+
 def fix_all_text(ctx: ActionContext) -> str:
     """The document with every applicable fix applied, repeated until nothing more applies."""
     text = ctx.source.text

@@ -54,7 +54,24 @@ def failure_markdown(analysis: Analysis, line: int, column: int, settings) -> st
         if not unhandled
         else f"Unhandled here: {', '.join(unhandled)}; they propagate to the caller."
     )
-    return "\n".join([f"**{view.external.name}()** · {view.label} ({view.external.interface.kind})", "", *rows, "", summary])
+    parts = [f"**{view.external.name}()** · {view.label} ({view.external.interface.kind})", "", *rows, "", summary]
+    if view.contract is not None:
+        parts += ["", *contract_rows(view)]
+    return "\n".join(parts)
+
+
+def contract_rows(view) -> list[str]:
+    """The contract that covers the call: each declared mode, its strategy, and whether this call keeps it."""
+    rows = [f"Contract **{view.contract.name}**:", "", "| mode | declared | here |", "|---|---|---|"]
+    for verdict in view.verdicts:
+        if verdict.ok:
+            here = "✔" + (f" (line {verdict.line})" if verdict.line else "")
+        else:
+            here = f"✘ {verdict.problem}"
+        rows.append(f"| {verdict.mode} | {verdict.strategy.describe()} | {here} |")
+    if not view.verdicts:
+        rows.append("| | no declared mode applies to this call | ✔ |")
+    return rows
 
 
 def hover(analysis: Analysis, line: int, column: int, docs_url: str, settings) -> str | None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as t
 from pygls.lsp.server import LanguageServer
 
 from sadpath import __version__
+from sadpath.engine import coverage_data
 from sadpath.lsp import code_actions, hover
 from sadpath.lsp.convert import from_position, to_diagnostic
 from sadpath.lsp.documents import DocumentState, Result, SettingsCache, Store, analyse, document_path
@@ -53,8 +56,11 @@ class SadpathServer(LanguageServer):
         self.settings_cache = SettingsCache()
         self.pull = False
         self.resolve_lazily = False
+        self.create_files = False  # the client applies CreateFile in workspace edits (generated tests)
         self.watch_dynamic = False
         self.pending_messages: list[str] = []
+        self.coverage_files: set[str] = set()  # coverage data files SAD302 reads (a change re-analyses)
+        self.coverage_reported: set[str] = set()  # unreadable data files already reported
 
     # ----------------------------------------------------------------- helpers
     @property
@@ -107,14 +113,30 @@ class SadpathServer(LanguageServer):
                 )
             state.result = None
             return None
-        settings, error = self.settings_cache.settings_for(document_path(uri), self.options)
+        settings, error = self.settings_cache.settings_for(document_path(uri), self.options, self.workspace.root_path)
         if error:
             self.show(error)
+        self.check_coverage_data(settings, document_path(uri))
         result = analyse(uri, text, version, settings, state)
         for failure in result.analysis.rule_failures:
             log.error("rule %s crashed on %s: %s", failure.code, failure.path, failure.error)
         state.result = result
         return result
+
+    def check_coverage_data(self, settings, path: str) -> None:
+        """Says once, as a warning, that the configured coverage data cannot be read (SAD302 is then silent)."""
+        data = coverage_data.data_path(settings)
+        if data is None:
+            return
+        self.coverage_files.add(data)
+        problem = coverage_data.problem(settings)
+        if problem is None:
+            self.coverage_reported.discard(data)  # readable again: a later failure is news
+            return
+        if data in self.coverage_reported or not any(r.code == "SAD302" for r in settings.enabled_rules(path)):
+            return
+        self.coverage_reported.add(data)
+        self.show(f"sadpath: {problem.message}")
 
     def diagnostics(self, uri: str, result: Result) -> list[t.Diagnostic]:
         source = result.analysis.source
@@ -208,6 +230,8 @@ def on_initialize(ls: SadpathServer, params: t.InitializeParams) -> None:
         action and action.code_action_literal_support and resolve and "edit" in (resolve.properties or [])
     )
     workspace = capabilities.workspace
+    edits = workspace.workspace_edit if workspace else None
+    ls.create_files = bool(edits and edits.document_changes and "create" in (edits.resource_operations or []))
     watched = workspace.did_change_watched_files if workspace else None
     ls.watch_dynamic = bool(watched and watched.dynamic_registration)
 
@@ -224,8 +248,16 @@ async def on_initialized(ls: SadpathServer, params: t.InitializedParams) -> None
             watchers=[t.FileSystemWatcher(glob_pattern="**/pyproject.toml")]
         ),
     )
+    coverage_names = {".coverage", Path(ls.options.coverage).name if ls.options.coverage else ".coverage"}
+    coverage_watch = t.Registration(
+        id="sadpath-coverage",
+        method=t.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+        register_options=t.DidChangeWatchedFilesRegistrationOptions(
+            watchers=[t.FileSystemWatcher(glob_pattern=f"**/{name}") for name in sorted(coverage_names)]
+        ),
+    )
     try:
-        await ls.client_register_capability_async(t.RegistrationParams(registrations=[registration]))
+        await ls.client_register_capability_async(t.RegistrationParams(registrations=[registration, coverage_watch]))
     except Exception:  # the client refused: configuration changes then apply on the next edit
         log.warning("the client did not accept the pyproject.toml watcher", exc_info=True)
 
@@ -264,6 +296,8 @@ def on_watched_files(ls: SadpathServer, params: t.DidChangeWatchedFilesParams) -
     if any(change.uri.endswith("pyproject.toml") for change in params.changes):
         ls.settings_cache.clear()
         ls.reanalyse_all()
+    elif any(os.path.abspath(document_path(change.uri)) in ls.coverage_files for change in params.changes):
+        ls.reanalyse_all()  # a new test run: SAD302 reads the new data
 
 
 @server.feature(
@@ -304,7 +338,7 @@ def on_workspace_diagnostics(ls: SadpathServer, params: t.WorkspaceDiagnosticPar
 @server.feature(
     t.TEXT_DOCUMENT_CODE_ACTION,
     t.CodeActionOptions(
-        code_action_kinds=[t.CodeActionKind.QuickFix, code_actions.FIX_ALL_KIND],
+        code_action_kinds=[t.CodeActionKind.QuickFix, code_actions.FIX_ALL_KIND, code_actions.GENERATE_TESTS_KIND],
         resolve_provider=True,
     ),
 )
@@ -333,6 +367,10 @@ def on_code_action(ls: SadpathServer, params: t.CodeActionParams) -> list[t.Code
             fix_all = code_actions.fix_all_action(ctx)
             if fix_all is not None:
                 actions.append(fix_all)
+    if ls.create_files and (not wanted or any(code_actions.GENERATE_TESTS_KIND.startswith(k) for k in wanted)):
+        generate = code_actions.generate_tests_action(ctx, result.analysis, params.range.start.line)
+        if generate is not None:
+            actions.append(generate)
     return actions
 
 

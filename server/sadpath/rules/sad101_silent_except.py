@@ -133,6 +133,36 @@ PATH_CLEANUP = frozenset({"unlink", "remove", "rmtree", "rmdir", "kill", "discar
 ERROR_KEYS = frozenset({"error", "errors", "detail", "message", "status", "ok", "success"})
 
 
+def _contract_fallback(handler: ast.ExceptHandler, try_node: ast.Try, ctx: ModuleContext) -> bool:
+    """A resilience contract declares a fallback for the failures this handler catches (and nothing else for
+    any mode it catches): the team decided that this failure degrades gracefully."""
+    if not getattr(ctx.settings, "contracts", ()):
+        return False
+    from sadpath.engine.external import external_call
+    from sadpath.engine.handling import caught_by, catches
+    from sadpath.rules._contract_check import covering_contract
+
+    caught = caught_by(handler, ctx)
+    seen = False
+    for stmt in try_node.body:
+        for node in ast.walk(stmt):
+            if not isinstance(node, ast.Call):
+                continue
+            external = external_call(node, ctx)
+            contract = covering_contract(external, ctx) if external is not None else None
+            if external is None:
+                continue
+            if contract is None:
+                return False
+            strategies = dict(contract.modes)
+            for mode, exceptions in external.interface.modes_of_call(node, external.name):
+                if mode in strategies and any(catches(ctx.hierarchy, caught, exc) for exc in exceptions):
+                    if strategies[mode].kind != "fallback":
+                        return False  # a mode the contract wants translated, retried or propagated
+                    seen = True
+    return seen
+
+
 class SilentExcept(Rule):
     code = "SAD101"
     slug = "silent-except"
@@ -163,6 +193,7 @@ class SilentExcept(Rule):
             or _probe(try_node, verdict)
             or _raises_after(try_node, ctx)
             or _preset_fallback(try_node, verdict, ctx)
+            or _contract_fallback(node, try_node, ctx)
         ):
             return
         if verdict in ("continue", "pass") or verdict.startswith("log:"):

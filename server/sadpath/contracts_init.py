@@ -1,0 +1,189 @@
+"""``sadpath contracts init``: a starting set of resilience contracts, one per external dependency in use.
+
+The project's files are analysed (never imported) for calls to interfaces of the knowledge base; for each
+interface found, a contract covering it declares a strategy for every failure mode its calls can raise:
+
+* the modes the knowledge base marks retryable (timeouts, lost connections, 429, 5xx, ...): retried 3 times
+  with backoff, then translated to ``<Service>UnavailableError`` (``<Service>TimeoutError`` for timeouts);
+* ``not-found``: propagated (the caller decides what a missing record means);
+* every other mode: translated to ``<Service>Error``.
+
+It is a start to edit, not a verdict: the dry run (the default) prints the TOML and where it would go;
+``--write`` appends it to the configuration, after checking that the result still parses, and leaves any
+contract that already exists alone.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sadpath.config import ConfigError, Settings, _read_toml, find_config, resolve_settings
+from sadpath.engine import analyze
+from sadpath.engine.context import SCOPE_TYPES, ModuleContext
+from sadpath.engine.external import external_call
+from sadpath.files import discover, read_source
+from sadpath.knowledge import exception_hierarchy
+from sadpath.model import FileError
+from sadpath.rules._domain import domain_base
+from sadpath.source import SourceFile
+
+
+@dataclass
+class Usage:
+    name: str  # interface name
+    label: str
+    kind: str
+    retryable: tuple[str, ...]
+    sites: int = 0
+    modes: Counter = field(default_factory=Counter)  # mode -> call sites that can raise it
+    services: Counter = field(default_factory=Counter)  # domain error base (``PaystreamError``) -> call sites
+
+
+def scan(paths: list[str], settings_for) -> tuple[dict[str, Usage], list[FileError]]:
+    """Interfaces used under ``paths``, with the modes their calls can raise."""
+    usages: dict[str, Usage] = {}
+    errors: list[FileError] = []
+    for path, error in discover(paths, lambda p: settings_for(p).is_excluded(p)):
+        if error is not None:
+            errors.append(error)
+            continue
+        read = read_source(path)
+        if isinstance(read, FileError):
+            errors.append(read)
+            continue
+        settings = settings_for(Path(path))
+        analysis = analyze(SourceFile(path, read.text), settings, rules=[])
+        if analysis.tree is None or analysis.semantic is None:
+            continue
+        ctx = ModuleContext(analysis.source, analysis.tree, analysis.semantic, exception_hierarchy(), settings)
+        for call, parents, scopes in _calls(analysis.tree):
+            ctx.parents, ctx.scopes = parents, scopes
+            external = external_call(call, ctx)
+            if external is None:
+                continue
+            interface = external.interface
+            usage = usages.setdefault(interface.name, Usage(interface.name, interface.label, interface.kind, interface.retryable))
+            usage.sites += 1
+            usage.services[domain_base(call, ctx)] += 1
+            for mode, _ in interface.modes_of_call(call, external.name):
+                usage.modes[mode] += 1
+    return usages, errors
+
+
+def _calls(tree: ast.Module):
+    """Every call with its ancestors and scopes, as the walk would see them."""
+    stack: list[tuple[ast.AST, list[ast.AST], list[ast.AST]]] = [(tree, [], [])]
+    while stack:
+        node, parents, scopes = stack.pop()
+        if isinstance(node, ast.Call):
+            yield node, parents, scopes
+        inner = [*scopes, node] if isinstance(node, SCOPE_TYPES) else scopes
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, [*parents, node], inner))
+
+
+def service_name(label: str) -> str:
+    """``redis`` -> ``Redis``, ``confluent_kafka`` -> ``ConfluentKafka``, ``boto3`` -> ``Boto3``."""
+    words = [w for w in label.replace("-", "_").replace(".", "_").split("_") if w]
+    return "".join(w[:1].upper() + w[1:] for w in words) or "Dependency"
+
+
+def contract_toml(usage: Usage) -> str:
+    # the domain the call sites point at (their URL, client or class), when they all agree; else the library
+    base, count = usage.services.most_common(1)[0] if usage.services else ("", 0)
+    stem = base[: -len("Error")] if base.endswith("Error") else base
+    service = stem if count == usage.sites and stem and stem != "Service" else service_name(usage.label)
+    lines = [
+        f"# {usage.label} ({usage.kind}): {usage.sites} call site{'s' if usage.sites != 1 else ''}",
+        f"[tool.sadpath.contracts.{_key(usage.name)}]",
+        f'calls = ["{usage.name}"]',
+        f"[tool.sadpath.contracts.{_key(usage.name)}.modes]",
+    ]
+    for mode in sorted(usage.modes):
+        if mode in usage.retryable:
+            error = f"{service}TimeoutError" if mode == "timeout" else f"{service}UnavailableError"
+            lines.append(f'{_key(mode)} = {{ retry = {{ attempts = 3, then = "translate:{error}" }} }}')
+        elif mode == "not-found":
+            lines.append(f'{_key(mode)} = "propagate"')
+        else:
+            lines.append(f'{_key(mode)} = {{ translate = "{service}Error" }}')
+    return "\n".join(lines) + "\n"
+
+
+def _key(name: str) -> str:
+    return name if name.replace("-", "").replace("_", "").isalnum() else f'"{name}"'
+
+
+@dataclass
+class Plan:
+    config: Path
+    new: list[Usage]
+    existing: list[str]  # contracts already configured (left alone)
+    text: str  # the TOML to append
+
+
+def plan(paths: list[str], config: Path | None) -> tuple[Plan, list[FileError]]:
+    """What ``init`` would append to which file. Raises ConfigError for an unusable configuration."""
+    start = Path(paths[0]) if paths else Path.cwd()
+    target = config or find_config(start) or ((start if start.is_dir() else start.parent) / "pyproject.toml")
+    cache: dict = {}
+    if config is not None:
+        explicit = resolve_settings(start, config)
+        usages, errors = scan(paths, lambda p: explicit)
+    else:
+        usages, errors = scan(paths, lambda p: resolve_settings(p, None, cache))
+    existing = _configured_contracts(target)
+    new = [u for name, u in sorted(usages.items(), key=lambda item: (-item[1].sites, item[0])) if name not in existing and u.modes]
+    text = "\n".join(contract_toml(u) for u in new)
+    return Plan(target, new, sorted(existing & set(usages)), text), errors
+
+
+def _configured_contracts(path: Path) -> set[str]:
+    if not path.is_file():
+        return set()
+    data = _read_toml(path)
+    contracts = data.get("tool", {}).get("sadpath", {}).get("contracts", {})
+    return set(contracts) if isinstance(contracts, dict) else set()
+
+
+def write(plan_: Plan) -> None:
+    """Append the contracts to the configuration atomically, after checking that the result parses."""
+    import tomllib
+
+    old = plan_.config.read_text(encoding="utf-8") if plan_.config.is_file() else ""
+    header = "" if "[tool.sadpath]" in old else "[tool.sadpath]\n\n"
+    separator = "" if not old or old.endswith("\n\n") else ("\n" if old.endswith("\n") else "\n\n")
+    new = old + separator + header + "# Resilience contracts written by `sadpath contracts init`: edit them to your decisions.\n" + plan_.text
+    try:
+        parsed = tomllib.loads(new)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{plan_.config}: appending the contracts would break the file ({exc}); nothing written") from exc
+    from sadpath.config import settings_from_table
+
+    settings_from_table(parsed.get("tool", {}).get("sadpath", {}), origin=str(plan_.config))  # validates
+    handle, temp = tempfile.mkstemp(dir=plan_.config.parent, prefix=".pyproject-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(new)
+        os.replace(temp, plan_.config)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise ConfigError(f"{plan_.config}: cannot write: {exc.strerror or exc}") from exc
+
+
+def summary(plan_: Plan) -> str:
+    lines = []
+    for usage in plan_.new:
+        modes = ", ".join(sorted(usage.modes))
+        lines.append(f"  {usage.name:<16} {usage.sites:>4} call site{'s' if usage.sites != 1 else ' '}  modes: {modes}")
+    for name in plan_.existing:
+        lines.append(f"  {name:<16} already has a contract: left alone")
+    return "\n".join(lines)
+
+
+__all__ = ["Plan", "Settings", "plan", "scan", "summary", "write"]

@@ -1,0 +1,156 @@
+"""Write exactly the handlers a resilience contract declares around a covered call (SAD301, unsafe).
+
+The statement holding the call is wrapped in one ``try`` with a branch per declared mode, most specific
+exception first:
+
+* ``translate``: log the failure (with the contract's log fields) and raise the declared error ``from`` it;
+* ``fallback``: log it and return (or assign) the declared fallback value;
+* ``retry``: the ``try`` sits in a ``for attempt in range(N)`` loop; the branch backs off exponentially with
+  jitter (``asyncio.sleep`` in async code) and, on the last attempt, logs and raises the declared error
+  ``from`` the original (or re-raises);
+* ``propagate``: no branch.
+
+Error classes the module does not define yet are added after the imports, each carrying its declared
+``status``. The rule offers this fix only where it can keep the whole contract: no ``try`` already around the
+call, no HTTP status mode to translate (those come from ``raise_for_status()``, not from the call), fallback
+values that are Python expressions, and log fields that have a value in scope under the same name.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+
+from sadpath.contracts import Contract
+from sadpath.fixes._base import FixRequest, py_string
+from sadpath.fixes._module import ModuleAdditions, additions_edits, module_binds
+from sadpath.fixes._region import FixRefused
+from sadpath.fixes.log_structured import module_logger
+from sadpath.fixes.translate_external import _region_statement, _spell, _statement_at
+from sadpath.knowledge import exception_hierarchy
+from sadpath.model import Edit
+
+
+def fallback_value(text: str | None) -> str | None:
+    """The Python expression a fallback string starts with (``"None: the cache is optional"`` -> ``None``)."""
+    if not text:
+        return None
+    value = text.split(":", 1)[0].strip()
+    try:
+        ast.parse(value, mode="eval")
+    except SyntaxError:
+        return None
+    return value
+
+
+def build(req: FixRequest) -> list[Edit]:
+    data = req.finding.data
+    contract = next((c for c in req.settings.contracts if c.name == data.get("contract")), None)
+    raw = data.get("mode_exceptions")
+    if contract is None or not isinstance(raw, dict):
+        raise FixRefused("the contract is no longer configured")
+    strategies = dict(contract.modes)
+    statement = _statement_at(req.tree, req.finding.span.line, req.finding.span.column, req.source)
+    func = req.enclosing_function(statement.lineno)
+    operation = func.name if func is not None else "startup"
+    is_async = isinstance(func, ast.AsyncFunctionDef)
+    hierarchy = exception_hierarchy()
+    additions = ModuleAdditions()
+    logger = module_logger(req.tree)
+    if logger is None:
+        logger = "logger" if not module_binds(req.tree, "logger") else "_sadpath_logger"
+        additions.imports.append(("logging", None))
+        additions.definitions.append(f"{logger} = logging.getLogger(__name__)")
+    fields = ", ".join(f"{py_string(f)}: {f}" for f in contract.log_fields)
+    extra = f'extra={{"contract": {py_string(contract.name)}, "operation": {py_string(operation)}{", " + fields if fields else ""}}}'
+
+    retry_attempts = {strategies[m].attempts for m in raw if m in strategies and strategies[m].kind == "retry"}
+    if len(retry_attempts) > 1:
+        raise FixRefused("the contract retries modes of this call a different number of times")
+    attempts = retry_attempts.pop() if retry_attempts else None
+    counter = _free(func, "attempt")
+    branches: list[tuple[int, str]] = []
+    handled: set[str] = set()
+    for mode, names in raw.items():
+        strategy = strategies.get(mode)
+        if strategy is None or strategy.kind == "propagate":
+            continue
+        these = [str(n) for n in names if str(n) not in handled]
+        if not these:
+            continue
+        handled.update(these)
+        spelled = [_spell(e, req, additions) for e in sorted(these, key=lambda n: -len(hierarchy.ancestors(n)))]
+        caught = spelled[0] if len(spelled) == 1 else "(" + ", ".join(spelled) + ")"
+        message = py_string(f"{contract.name}: {mode} during {operation}")
+        body = [f"{logger}.warning({message}, {extra})"]
+        if strategy.kind == "translate":
+            _define(strategy.error, strategy.status, req, additions)
+            body.append(f"raise {strategy.error}({message}) from exc")
+        elif strategy.kind == "fallback":
+            value = fallback_value(strategy.fallback)
+            if value is None:
+                raise FixRefused(f"the fallback of {mode} is not a Python value")
+            body.append(_fallback_statement(statement, value))
+        else:
+            final = ["raise"]
+            if strategy.error:
+                _define(strategy.error, None, req, additions)
+                final = [f"raise {strategy.error}({message}) from exc"]
+            sleep = "await asyncio.sleep" if is_async else "time.sleep"
+            additions.imports.extend([("asyncio" if is_async else "time", None), ("random", None)])
+            body = [
+                f"if {counter} == {attempts - 1}:",
+                *(f"    {line}" for line in [*body, *final]),
+                f"{sleep}(min(30.0, 0.5 * 2**{counter}) * random.uniform(0.5, 1.5))",
+            ]
+        depth = max(len(hierarchy.ancestors(e)) for e in these)
+        handler_code = "try:\n    pass\nexcept " + caught + " as exc:\n" + "".join(f"    {line}\n" for line in body)
+        branches.append((depth, handler_code))
+    if not branches:
+        raise FixRefused("the contract declares no handling for this call's failures")
+    handlers = [cst.parse_statement(code).handlers[0] for _, code in sorted(branches, key=lambda b: -b[0])]
+
+    region = req.region()
+    column = req.source.char_col_from_utf8(statement.lineno, statement.col_offset)
+    target = _region_statement(region, statement.lineno, column)
+    inner = [target.with_changes(leading_lines=[])]
+    if attempts is not None and not isinstance(statement, ast.Return):
+        inner.append(cst.SimpleStatementLine(body=[cst.Break()]))
+    wrapped: cst.BaseCompoundStatement = cst.Try(body=cst.IndentedBlock(body=inner), handlers=handlers)
+    if attempts is not None:
+        loop = cst.parse_statement(f"for {counter} in range({attempts}):\n    pass\n")
+        wrapped = loop.with_changes(body=cst.IndentedBlock(body=[wrapped]))
+    wrapped = wrapped.with_changes(leading_lines=target.leading_lines)
+    module = region.module.deep_replace(target, wrapped)
+    return additions_edits(req.source, req.tree, additions) + region.edits_for(module)
+
+
+def _fallback_statement(statement: ast.stmt, value: str) -> str:
+    if isinstance(statement, ast.Return):
+        return f"return {value}"
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        return f"{ast.unparse(statement.targets[0])} = {value}"
+    if isinstance(statement, ast.AnnAssign):
+        return f"{ast.unparse(statement.target)} = {value}"
+    return "pass  # the result is not used: carry on without it"
+
+
+def _define(error: str | None, status: int | None, req: FixRequest, additions: ModuleAdditions) -> None:
+    if not error or "." in error or module_binds(req.tree, error) or any(error in d for d in additions.definitions):
+        return  # imported (dotted) or already defined: the module's own class is used
+    body = f"    status = {status}\n" if status is not None else "    pass\n"
+    additions.definitions.append(f'class {error}(Exception):\n    """A failure the resilience contract names; the cause is ``__cause__``."""\n\n{body}')
+
+
+def _free(func: ast.AST | None, name: str) -> str:
+    if func is None:
+        return name
+    used = {n.id for n in ast.walk(func) if isinstance(n, ast.Name)} | {a.arg for a in ast.walk(func) if isinstance(a, ast.arg)}
+    candidate = name
+    while candidate in used:
+        candidate = f"_{candidate}"
+    return candidate
+
+
+__all__ = ["Contract", "build", "fallback_value"]
