@@ -131,7 +131,6 @@ def test_settings_change_misses(project, monkeypatch):
 def test_new_sadpath_build_or_knowledge_base_misses(project, monkeypatch):
     check(["."], project / ".sadpath_cache")
     monkeypatch.setattr(cache_module, "_BUILD", "another-build")
-    monkeypatch.setattr(check_module, "_CACHE", None)
     counter = Analyses(monkeypatch)
     check(["."], project / ".sadpath_cache")
     assert sorted(counter.paths) == ["__init__.py", "client.py"]
@@ -169,15 +168,37 @@ def test_interprocedural_finding_follows_its_dependency(tmp_path, monkeypatch):
     assert counter.paths == ["routes.py"]
 
 
-def test_damaged_entry_is_a_miss(project, monkeypatch):
+def test_damaged_index_is_a_miss(project, monkeypatch):
     cold = check(["."], project / ".sadpath_cache")
-    for entry in (project / ".sadpath_cache").rglob("*.json"):
-        entry.write_text("{not json", encoding="utf-8")
+    (index,) = (project / ".sadpath_cache").rglob("index.json")
+    index.write_text("{not json", encoding="utf-8")
     counter = Analyses(monkeypatch)
     assert check(["."], project / ".sadpath_cache") == cold
     assert sorted(counter.paths) == ["__init__.py", "client.py"]
-    # and the entries were written again
-    assert all(json.loads(e.read_text())["format"] == 1 for e in (project / ".sadpath_cache").rglob("*.json"))
+    # and the index was written again
+    assert len(json.loads(index.read_text())["entries"]) == 2
+
+
+def test_files_untouched_for_a_while_are_not_even_read(project, monkeypatch):
+    import os
+    import time
+
+    old = time.time() - 100
+    for path in (project / "svc").glob("*.py"):
+        os.utime(path, (old, old))
+    check(["."], project / ".sadpath_cache")
+    reads: list[str] = []
+    original = check_module.read_source
+
+    def counting(path):
+        reads.append(Path(path).name)
+        return original(path)
+
+    monkeypatch.setattr(check_module, "read_source", counting)
+    assert ("client.py", 10, "SAD101") in check(["."], project / ".sadpath_cache")
+    assert reads == []
+    write(project, "svc/client.py", SWALLOW.replace("    except Exception:\n        pass", "    except Exception:\n        raise"))
+    assert check(["."], project / ".sadpath_cache") == [] and reads == ["client.py"]
 
 
 def test_unwritable_cache_warns_once_and_the_run_goes_on(project, caplog):

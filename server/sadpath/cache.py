@@ -1,6 +1,7 @@
 """The result cache of ``sadpath check``: ``.sadpath_cache/`` in the directory the run starts from.
 
-One JSON entry per checked file, named by a digest of everything its findings depend on:
+One index per sadpath build (``<build>/index.json``), with an entry per checked file holding everything its
+findings depend on:
 
 * the file's path and text;
 * the settings that apply to it (selection, per-file ignores, required log fields, user interfaces, ...);
@@ -10,8 +11,8 @@ One JSON entry per checked file, named by a digest of everything its findings de
 * for SAD201's cross-file calls, the other project files the analysis read: the entry stores their digests
   and is used only while they are unchanged.
 
-Entries are written to a temporary file and renamed into place, so concurrent runs never see half an entry;
-a damaged or unreadable entry is a miss. A cache that cannot be written is reported once and the run goes
+The index is written to a temporary file and renamed into place, so concurrent runs never see half of it;
+a damaged or unreadable index is a miss for every file. A cache that cannot be written is reported once and the run goes
 on without it. The directory carries its own ``.gitignore`` and ``CACHEDIR.TAG``.
 """
 
@@ -23,6 +24,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import fields
 from pathlib import Path
 
@@ -69,61 +71,120 @@ def settings_digest(settings: Settings) -> str:
 
 
 class ResultCache:
+    """One index per sadpath build: ``{absolute path: entry}``, read once at the start of a run and written
+    once at its end (atomically; of two concurrent runs the last one's index stays, nothing is corrupted).
+
+    An entry holds the file's size and modification time, a digest of its text, the settings digest, the
+    findings and the digests of the project files SAD201 followed. A file whose size and modification time
+    match (and that was not modified within a second of the index being written, when a same-size edit could
+    hide in the clock's resolution) is served without being read; otherwise its text is read and compared
+    by digest."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
         self.directory = root / build_digest()
+        self.index_path = self.directory / "index.json"
         self._settings: dict[int, str] = {}
-        self._broken = False
+        self._entries: dict[str, dict] | None = None
+        self._written = 0.0
+        self._fresh: dict[str, dict] = {}  # entries of this run, written at the end
+        self._changed = False  # whether the index on disk needs writing
+        self.broken = False
 
-    # ------------------------------------------------------------ keys
-    def key(self, path: str, text: str, settings: Settings) -> str:
+    def settings_key(self, settings: Settings) -> str:
         ident = id(settings)
-        sdigest = self._settings.get(ident)
-        if sdigest is None:
-            sdigest = self._settings[ident] = settings_digest(settings)
-        absolute = os.path.abspath(path)
-        return hashlib.blake2b(f"{sdigest}\0{absolute}\0{text_digest(text)}".encode(), digest_size=20).hexdigest()
-
-    def _entry(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.json"
+        digest = self._settings.get(ident)
+        if digest is None:
+            digest = self._settings[ident] = settings_digest(settings)
+        return digest
 
     # ------------------------------------------------------------ read
-    def get(self, key: str) -> list[Finding] | None:
-        try:
-            raw = self._entry(key).read_bytes()
-        except OSError:
-            return None
-        try:
-            data = json.loads(raw)
-            if data.get("format") != _FORMAT or not _dependencies_unchanged(data.get("dependencies", {})):
-                return None
-            return [_finding(item) for item in data["findings"]]
-        except (ValueError, KeyError, TypeError) as exc:
-            log.debug("ignoring a damaged cache entry %s: %s", key, exc)
-            return None
+    def _load(self) -> dict[str, dict]:
+        if self._entries is None:
+            self._entries = {}
+            try:
+                raw = self.index_path.read_bytes()
+                data = json.loads(raw)
+                if data.get("format") == _FORMAT and isinstance(data.get("entries"), dict):
+                    self._entries = data["entries"]
+                    self._written = float(data.get("written", 0))
+            except FileNotFoundError:
+                pass
+            except (OSError, ValueError, TypeError) as exc:
+                log.debug("ignoring a damaged cache index %s: %s", self.index_path, exc)
+        return self._entries
+
+    def lookup(self, path: str, settings: Settings, read_text) -> tuple[list[Finding] | None, str | None]:
+        """(cached findings or None, the file's text digest if it had to be read, else None)."""
+        absolute = os.path.abspath(path)
+        entry = self._load().get(absolute)
+        sdigest = self.settings_key(settings)
+        digest = None
+        if entry is not None and entry.get("settings") == sdigest:
+            try:
+                stat = os.stat(absolute)
+            except OSError:
+                stat = None
+            unchanged = (
+                stat is not None
+                and [stat.st_size, stat.st_mtime_ns] == entry.get("stat")
+                and stat.st_mtime_ns / 1e9 < self._written - 1.0
+            )
+            if not unchanged:
+                text = read_text()
+                if text is None:
+                    return None, None
+                digest = text_digest(text)
+                unchanged = digest == entry.get("digest")
+            if unchanged and _dependencies_unchanged(entry.get("dependencies", {})):
+                try:
+                    findings = [_finding(item) for item in entry["findings"]]
+                except (KeyError, TypeError, ValueError) as exc:
+                    log.debug("ignoring a damaged cache entry for %s: %s", absolute, exc)
+                    return None, digest
+                if stat is not None and entry.get("stat") != [stat.st_size, stat.st_mtime_ns]:
+                    entry = {**entry, "stat": [stat.st_size, stat.st_mtime_ns]}
+                    self._changed = True  # same text, new time stamp: remember it to skip the read next time
+                self._fresh[absolute] = entry
+                return findings, digest
+        return None, digest
 
     # ------------------------------------------------------------ write
-    def put(self, key: str, findings: list[Finding], dependencies: dict[str, str]) -> None:
-        if self._broken:
+    def record(self, path: str, settings: Settings, text: str, findings: list[Finding], dependencies: dict[str, str]) -> None:
+        absolute = os.path.abspath(path)
+        try:
+            stat = os.stat(absolute)
+            stamp = [stat.st_size, stat.st_mtime_ns]
+        except OSError:
+            stamp = None
+        self._changed = True
+        self._fresh[absolute] = {
+            "settings": self.settings_key(settings),
+            "stat": stamp,
+            "digest": text_digest(text),
+            "dependencies": dependencies,
+            "findings": [_plain(f) for f in findings],
+        }
+
+    def save(self) -> None:
+        """Write the index: this run's entries over the previous ones (of files that still exist)."""
+        if self.broken or not self._changed:
             return
-        entry = self._entry(key)
-        payload = json.dumps(
-            {"format": _FORMAT, "dependencies": dependencies, "findings": [_plain(f) for f in findings]},
-            separators=(",", ":"),
-        )
+        entries = {path: entry for path, entry in self._load().items() if path not in self._fresh and os.path.exists(path)}
+        entries.update(self._fresh)
+        payload = json.dumps({"format": _FORMAT, "written": time.time(), "entries": entries}, separators=(",", ":"))
         try:
             self._prepare()
-            entry.parent.mkdir(exist_ok=True)
-            handle, temp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
+            handle, temp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as out:
                     out.write(payload)
-                os.replace(temp, entry)
+                os.replace(temp, self.index_path)
             except BaseException:
                 Path(temp).unlink(missing_ok=True)
                 raise
         except OSError as exc:
-            self._broken = True
+            self.broken = True
             log.warning("cannot write the cache in %s (%s); going on without it", self.root, exc.strerror or exc)
 
     def _prepare(self) -> None:

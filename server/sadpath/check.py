@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sadpath.cache import ResultCache
-from sadpath.config import ConfigError, Settings, resolve_settings
+from sadpath.config import ConfigError, Settings, find_config, resolve_settings
 from sadpath.engine import coverage_data, dependencies
 from sadpath.engine import analyze
 from sadpath.files import ReadFile, discover, read_source, write_source
@@ -59,6 +59,7 @@ class FileResult:
     diff: str = ""
     error: FileError | None = None
     rule_failures: list[str] = field(default_factory=list)
+    dependencies: dict[str, str] = field(default_factory=dict)  # other project files the analysis read
 
 
 def choose_offer(finding: Finding, unsafe: bool) -> FixOffer | None:
@@ -151,24 +152,15 @@ def _diff_name(prefix: str, path: str) -> str:
     return shown if Path(shown).is_absolute() else f"{prefix}/{shown}"
 
 
-Job = tuple[ReadFile, Settings, CheckOptions, str | None]
-_CACHE: ResultCache | None = None  # one per process, made on first use
+Job = tuple[ReadFile, Settings, CheckOptions]
 
 
 def _worker(job: Job) -> FileResult:
-    read, settings, options, key = job
+    read, settings, options = job
     with dependencies.recording() as read_files:
         result = check_text(read, settings, options)
-    if key is not None and options.cache_dir is not None and not result.rule_failures and result.error is None:
-        _cache_for(options.cache_dir).put(key, result.findings, read_files)
+    result.dependencies = dict(read_files)
     return result
-
-
-def _cache_for(directory: Path) -> ResultCache:
-    global _CACHE
-    if _CACHE is None or _CACHE.root != directory:
-        _CACHE = ResultCache(directory)
-    return _CACHE
 
 
 @dataclass
@@ -183,18 +175,39 @@ class SettingsResolver:
     def __init__(self, explicit: Path | None, options: CheckOptions) -> None:
         self.options = options
         self._by_config: dict = {}
-        self._by_dir: dict[Path, Settings] = {}
+        self._by_dir: dict[str, Settings] = {}
         self._explicit = options.apply(resolve_settings(Path.cwd(), explicit)) if explicit is not None else None
 
-    def for_path(self, path: Path) -> Settings:
+    def for_path(self, path: str | Path) -> Settings:
         if self._explicit is not None:
             return self._explicit
-        directory = path.parent if path.suffix == ".py" or path.is_file() else path
-        cached = self._by_dir.get(directory)
-        if cached is None:
-            cached = self.options.apply(resolve_settings(directory, None, self._by_config))
-            self._by_dir[directory] = cached
-        return cached
+        text = os.fspath(path)
+        directory = os.path.dirname(text) if text.endswith(".py") or os.path.isfile(text) else text
+        return self._for_directory(os.path.abspath(directory or "."))
+
+    def _for_directory(self, directory: str) -> Settings:
+        """The settings of the nearest configured pyproject.toml upward, remembered for every folder on the way."""
+        chain: list[str] = []
+        current = directory
+        settings = None
+        while settings is None:
+            settings = self._by_dir.get(current)
+            if settings is not None:
+                break
+            chain.append(current)
+            if os.path.isfile(os.path.join(current, "pyproject.toml")):
+                found = find_config(Path(current))
+                if found is not None and found.parent == Path(current).resolve():
+                    settings = self.options.apply(resolve_settings(Path(current), None, self._by_config))
+                    break
+            parent = os.path.dirname(current)
+            if parent == current:
+                settings = self.options.apply(resolve_settings(Path(current), None, self._by_config))
+                break
+            current = parent
+        for folder in chain:
+            self._by_dir[folder] = settings
+        return settings
 
 
 def run(paths: list[str], resolver: SettingsResolver, options: CheckOptions) -> RunResult:
@@ -202,25 +215,34 @@ def run(paths: list[str], resolver: SettingsResolver, options: CheckOptions) -> 
     jobs: list[Job] = []
     errors: list[FileError] = []
     slots: list[FileResult | None] = []  # in discovery order; None where a job computes the result
-    cache = _cache_for(options.cache_dir) if options.uses_cache and options.cache_dir is not None else None
+    cache = ResultCache(options.cache_dir) if options.uses_cache and options.cache_dir is not None else None
     coverage_checked: set[str] = set()
     for path, error in discover(paths, lambda p: resolver.for_path(p).is_excluded(p)):
         if error is not None:
             errors.append(error)
             continue
-        read = read_source(path)
+        settings = resolver.for_path(path)
+        _say_if_coverage_unusable(settings, coverage_checked)
+        read: ReadFile | FileError | None = None
+        if cache is not None:
+            opened: list[ReadFile | FileError] = []
+
+            def read_text(path: str = path, opened: list = opened) -> str | None:
+                opened.append(read_source(path))
+                return opened[-1].text if isinstance(opened[-1], ReadFile) else None
+
+            cached, _ = cache.lookup(path, settings, read_text)
+            if cached is not None:
+                slots.append(FileResult(path, findings=cached))
+                continue
+            read = opened[-1] if opened else None
+        if read is None:
+            read = read_source(path)
         if isinstance(read, FileError):
             slots.append(FileResult(path, error=read))
             continue
-        settings = resolver.for_path(Path(path))
-        _say_if_coverage_unusable(settings, coverage_checked)
-        key = cache.key(path, read.text, settings) if cache is not None else None
-        cached = cache.get(key) if cache is not None and key is not None else None
-        if cached is not None:
-            slots.append(FileResult(path, findings=cached))
-        else:
-            slots.append(None)
-            jobs.append((read, settings, options, key))
+        slots.append(None)
+        jobs.append((read, settings, options))
     workers = max(1, options.jobs)
     if workers > 1 and len(jobs) >= PARALLEL_THRESHOLD:
         chunk = max(1, min(32, len(jobs) // (workers * 4)))
@@ -228,6 +250,11 @@ def run(paths: list[str], resolver: SettingsResolver, options: CheckOptions) -> 
             results = list(pool.map(_worker, jobs, chunksize=chunk))
     else:
         results = [_worker(job) for job in jobs]
+    if cache is not None:
+        for (read, settings, _), result in zip(jobs, results):
+            if not result.rule_failures and result.error is None:
+                cache.record(read.path, settings, read.text, result.findings, result.dependencies)
+        cache.save()
     computed = iter(results)
     ordered = [slot if slot is not None else next(computed) for slot in slots]
     return RunResult(ordered, errors)
@@ -252,14 +279,18 @@ def default_jobs() -> int:
 
 
 def display_path(path: str) -> str:
-    candidate = Path(path)
+    """``path`` relative to the current folder when it is below it, else as given."""
+    from sadpath.config import real_directory, real_path
+
     try:
-        return candidate.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return candidate.as_posix()
+        real, cwd = real_path(path), real_directory(os.getcwd())
     except OSError as exc:
         print(f"sadpath: cannot resolve {path}: {exc.strerror or exc}", file=sys.stderr)
-        return candidate.as_posix()
+        return Path(path).as_posix()
+    prefix = cwd.rstrip(os.sep) + os.sep
+    if real.startswith(prefix):
+        return Path(real[len(prefix) :]).as_posix()
+    return "." if real == cwd else Path(path).as_posix()
 
 
 __all__ = ["CheckOptions", "ConfigError", "FileResult", "RunResult", "SettingsResolver", "check_text", "fix_text", "run"]

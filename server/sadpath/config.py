@@ -8,6 +8,7 @@ message and the defaults.
 from __future__ import annotations
 
 import fnmatch
+from functools import lru_cache
 import os
 import sys
 from dataclasses import dataclass, field, replace
@@ -75,16 +76,32 @@ class Settings:
         return any(path_matches(pattern, rel) for pattern in self.exclude)
 
     def relative(self, path: str) -> str:
-        candidate = Path(path)
         if self.root is not None:
             try:
-                return candidate.resolve().relative_to(self.root.resolve()).as_posix()
-            except (ValueError, OSError):
-                pass
-        return PurePosixPath(candidate.as_posix()).as_posix()
+                real, root = real_path(str(path)), real_directory(str(self.root))
+            except OSError:
+                real, root = "", ""
+            prefix = root.rstrip(os.sep) + os.sep
+            if real.startswith(prefix):
+                return PurePosixPath(Path(real[len(prefix) :])).as_posix()
+            if real == root:
+                return "."
+        return PurePosixPath(Path(path).as_posix()).as_posix()
 
     def with_overrides(self, **changes: Any) -> "Settings":
         return replace(self, **changes)
+
+
+@lru_cache(maxsize=8192)
+def real_directory(directory: str) -> str:
+    """``os.path.realpath`` of a folder, remembered: files are matched folder by folder."""
+    return os.path.realpath(directory)
+
+
+def real_path(path: str) -> str:
+    """The real path of a file through its folder's real path (one ``realpath`` per folder, not per file)."""
+    head, tail = os.path.split(os.path.abspath(path))
+    return os.path.join(real_directory(head), tail) if tail else real_directory(head)
 
 
 def path_matches(pattern: str, rel: str) -> bool:

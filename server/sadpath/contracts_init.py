@@ -136,7 +136,7 @@ def plan(paths: list[str], config: Path | None) -> tuple[Plan, list[FileError]]:
         explicit = resolve_settings(start, config)
         usages, errors = scan(paths, lambda p: explicit)
     else:
-        usages, errors = scan(paths, lambda p: resolve_settings(p, None, cache))
+        usages, errors = scan(paths, lambda p: resolve_settings(Path(p), None, cache))
     existing = _configured_contracts(target)
     new = [u for name, u in sorted(usages.items(), key=lambda item: (-item[1].sites, item[0])) if name not in existing and u.modes]
     text = "\n".join(contract_toml(u) for u in new)

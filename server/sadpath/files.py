@@ -65,7 +65,7 @@ def write_source(path: str, text: str, encoding: str) -> None:
 
 
 def discover(
-    paths: list[str], is_excluded: Callable[[Path], bool]
+    paths: list[str], is_excluded: Callable[[str], bool]
 ) -> Iterator[tuple[str, FileError | None]]:
     """Python files under ``paths``: (path, None), or (path, FileError) for a path that cannot be walked."""
     seen: set[str] = set()
@@ -82,17 +82,17 @@ def discover(
             continue
         walk_errors: list[OSError] = []
         for dirpath, dirnames, filenames in os.walk(root, onerror=walk_errors.append):
-            here = Path(dirpath)
             dirnames[:] = sorted(
-                d for d in dirnames if d not in DEFAULT_EXCLUDES and not d.endswith(".egg-info") and not is_excluded(here / d)
+                d
+                for d in dirnames
+                if d not in DEFAULT_EXCLUDES and not d.endswith(".egg-info") and not is_excluded(os.path.join(dirpath, d))
             )
             for name in sorted(filenames):
                 if not name.endswith(".py"):
                     continue
-                candidate = here / name
-                if is_excluded(candidate):
+                key = os.path.join(dirpath, name)
+                if is_excluded(key):
                     continue
-                key = str(candidate)
                 if key not in seen:
                     seen.add(key)
                     yield key, None
