@@ -57,11 +57,12 @@ def failure_view(analysis: Analysis, line: int, column: int, settings=None) -> F
         return None
     call, parents, scopes = found
     ctx.parents, ctx.scopes = parents, scopes
-    external = external_call(call, ctx)
+    from sadpath.rules._contract_check import check_site, covering_contract, project_call
+
+    external = external_call(call, ctx) or project_call(call, ctx)
     if external is None:
         return None
     span = ctx.span(call.func)
-    from sadpath.rules._contract_check import check_site, covering_contract
 
     contract = covering_contract(external, ctx)
     verdicts = tuple(check_site(external, contract, parents, ctx)) if contract is not None else ()

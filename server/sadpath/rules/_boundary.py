@@ -111,7 +111,8 @@ def _exception_names(expr: ast.AST, ctx) -> list[str]:
     return names
 
 
-_HANDOVER = re.compile(r"\b(?:" + "|".join(sorted(CALLBACK_KEYWORDS)) + r")\s*=|\bbasic_consume\b")
+# one pattern per keyword: a literal prefix lets the regex engine skip ahead (an alternation cannot)
+_HANDOVERS = [re.compile(re.escape(k) + r"\s*=") for k in sorted(CALLBACK_KEYWORDS)] + [re.compile("basic_consume")]
 
 
 def _callback_names(ctx) -> dict[str, str]:
@@ -125,7 +126,8 @@ def _callback_names(ctx) -> dict[str, str]:
     found: dict[str, str] = {}
     memo["callbacks"] = found
     offsets = ctx.source.line_offsets
-    lines = sorted({bisect.bisect_right(offsets, m.start()) for m in _HANDOVER.finditer(ctx.source.text)})
+    text = ctx.source.text
+    lines = sorted({bisect.bisect_right(offsets, m.start()) for pattern in _HANDOVERS for m in pattern.finditer(text)})
     if not lines:
         return found  # nothing is handed over: skip the walk
     # only the top-level statements whose lines mention a hand-over
@@ -204,13 +206,16 @@ _BOUNDARY_DECORATOR = re.compile(
 )
 
 
+_CLASS_BASES = re.compile(r"class\s+\w+\s*\(([^)]*)\)")
+
+
 def may_hold_boundary(statement: ast.stmt, ctx) -> bool:
     """A top-level statement that can contain a boundary (cheap, conservative)."""
     if isinstance(statement, ast.ClassDef):
         # a view class, a route or task decorator, or a method handed to a consumer or a thread, anywhere inside
         text = _text_of(statement, ctx)
         return (
-            any(base in text for base in VIEW_BASES)
+            any(any(base in bases for base in VIEW_BASES) for bases in _CLASS_BASES.findall(text))
             or _BOUNDARY_DECORATOR.search(text) is not None
             or any(name in text for name in _callback_names(ctx))
         )

@@ -42,6 +42,56 @@ def covering_contract(external: ExternalCall, ctx: ModuleContext) -> Contract | 
     return None
 
 
+def project_call(call: ast.Call, ctx: ModuleContext) -> ExternalCall | None:
+    """A call to a project function or method that a contract names by its qualified name
+    (``billing.gateway.PaymentClient.charge``), as a call whose failure modes are the contract's: each mode is
+    carried by the exception types the knowledge base knows for it."""
+    contracts = getattr(ctx.settings, "contracts", ())
+    if not contracts:
+        return None
+    func = call.func
+    qualified = None
+    if isinstance(func, ast.Attribute):
+        receiver = ctx.type_of(func.value)
+        qualified = f"{receiver}.{func.attr}" if receiver else ctx.qualified_name(func)
+    elif isinstance(func, ast.Name):
+        qualified = ctx.qualified_name(func)
+    if not qualified or "." not in qualified:
+        return None
+    from sadpath.rules._project_calls import _project_base
+
+    top = qualified.split(".")[0]
+    key = ("project-module", top)
+    if key not in ctx.memo:
+        ctx.memo[key] = _project_base(top, ctx) is not None
+    if not ctx.memo[key]:
+        return None  # a library's call (``requests.Session.mount``): only the knowledge base says what it does
+    for contract in contracts:
+        if contract.covers("", "", (qualified,)):
+            from sadpath.knowledge.interfaces import Interface
+
+            modes = tuple((mode, mode_exceptions(mode)) for mode, _ in contract.modes if mode_exceptions(mode))
+            interface = Interface(name=f"project:{qualified}", kind="project", label=qualified.rsplit(".", 1)[-1], modes=modes)
+            return ExternalCall(interface, call, qualified, None, None, None, False)
+    return None
+
+
+_MODE_EXCEPTIONS: dict[str, tuple[str, ...]] = {}
+
+
+def mode_exceptions(mode: str) -> tuple[str, ...]:
+    """Every exception type the knowledge base knows to carry ``mode``, in any library."""
+    if not _MODE_EXCEPTIONS:
+        from sadpath.knowledge.interfaces import builtin_interfaces
+
+        found: dict[str, dict[str, None]] = {}
+        for interface in builtin_interfaces():
+            for name, exceptions in interface.modes:
+                found.setdefault(name, {}).update(dict.fromkeys(exceptions))
+        _MODE_EXCEPTIONS.update({name: tuple(types) for name, types in found.items()})
+    return _MODE_EXCEPTIONS.get(mode, ())
+
+
 def _qualified_names(external: ExternalCall) -> tuple[str, ...]:
     names = [external.name]
     if external.client_type and external.method:

@@ -4,8 +4,11 @@
 
 Holds every call to an external dependency to its resilience contract. A
 contract (`[tool.sadpath.contracts.<name>]`) names the calls it covers (an
-interface such as `requests`, or qualified call names and patterns such as
-`redis.Redis.*`) and, for each failure mode, how it must be handled:
+interface such as `requests`, qualified call names and patterns such as
+`redis.Redis.*`, or the project's own functions and methods such as
+`billing.gateway.PaymentClient.charge`, whose modes are then carried by every
+exception type the knowledge base knows for them) and, for each failure mode,
+how it must be handled:
 `translate` to a domain error raised `from` the original (with the HTTP status
 the error carries), `retry` with backoff a given number of times and then raise
 or translate, `propagate` (nothing may swallow it), or `fallback`. It can also
@@ -101,7 +104,7 @@ from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.engine.handling import enclosing_try_handlers
 from sadpath.model import Applicability, FixOffer
-from sadpath.rules._contract_check import HTTP_STATUS_MODES, check_site, covering_contract, status_context
+from sadpath.rules._contract_check import HTTP_STATUS_MODES, check_site, covering_contract, project_call, status_context
 from sadpath.rules.base import Rule
 
 
@@ -120,7 +123,7 @@ class ContractViolation(Rule):
         return status_context(ctx)  # the status attributes of the contracts' error classes, anywhere in the module
 
     def visit_Call(self, node: ast.Call, ctx: ModuleContext) -> None:
-        external = external_call(node, ctx)
+        external = external_call(node, ctx) or project_call(node, ctx)
         if external is None:
             return
         contract = covering_contract(external, ctx)
@@ -149,6 +152,8 @@ def _can_write_handlers(external, contract, broken, declared, ctx: ModuleContext
     from sadpath.fixes.contract_handlers import fallback_value
     from sadpath.rules.sad105_log_missing_context import _names_in_scope
 
+    if external.interface.kind == "project":
+        return False  # a project function: the exception types of its modes are not known precisely enough to write
     if enclosing_try_handlers(external.call, ctx.parents):
         return False
     if external.interface.kind == "http" and any(v.mode in HTTP_STATUS_MODES for v in broken):
