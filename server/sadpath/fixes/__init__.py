@@ -67,7 +67,7 @@ def build_fix(
             tree = ast.parse(source.text)
         except SyntaxError as exc:
             raise FixRefused("the file does not parse") from exc
-    request = FixRequest(source, pruned_tree(tree, finding.span.line), finding, offer, settings or Settings())
+    request = FixRequest(source, pruned_tree(tree, finding.span.line, source), finding, offer, settings or Settings())
     try:
         edits = tuple(builder(request))
     except FixRefused:

@@ -2,8 +2,9 @@
 
 * ``pruned_tree``: the module as fix builders see it. Top-level functions and classes that do not hold the
   finding keep their headers (name, decorators, bases, positions) but lose their bodies, so the builders'
-  searches (``ast.walk``) cover the module's own statements and the code around the finding only. The class
-  that holds the finding stays whole: ``self.<attr>`` types come from its other methods.
+  searches (``ast.walk``) cover the module's own statements and the code around the finding only. In the
+  class that holds the finding, the other methods become headers too, except those that set a
+  ``self.<attr>`` (its type may be what the fix needs).
 * ``check_parses``: a fix must leave the file parseable. Only the top-level statements its edits touch are
   parsed again, with the edits applied: the statements around them are unchanged and complete, so when
   every touched run of statements parses on its own, the whole file does (when a run does not, the whole
@@ -27,16 +28,46 @@ def _first_line(stmt: ast.stmt) -> int:
     return min(stmt.lineno, *(d.lineno for d in decorators)) if decorators else stmt.lineno
 
 
-def pruned_tree(tree: ast.Module, line: int) -> ast.Module:
+def pruned_tree(tree: ast.Module, line: int, source: SourceFile | None = None) -> ast.Module:
     body: list[ast.stmt] = []
     for stmt in tree.body:
-        if isinstance(stmt, _HEADERS) and not (_first_line(stmt) <= line <= (stmt.end_lineno or stmt.lineno)):
-            stub = copy.copy(stmt)
-            stub.body = []
-            body.append(stub)
+        if isinstance(stmt, _HEADERS) and not _holds(stmt, line):
+            body.append(_stub(stmt))
+        elif isinstance(stmt, ast.ClassDef) and source is not None:
+            body.append(_pruned_class(stmt, line, source))
         else:
             body.append(stmt)
     return ast.Module(body=body, type_ignores=tree.type_ignores)
+
+
+def _holds(stmt: ast.stmt, line: int) -> bool:
+    return _first_line(stmt) <= line <= (stmt.end_lineno or stmt.lineno)
+
+
+def _stub(stmt: ast.stmt) -> ast.stmt:
+    stub = copy.copy(stmt)
+    stub.body = []
+    return stub
+
+
+def _pruned_class(cls: ast.ClassDef, line: int, source: SourceFile) -> ast.ClassDef:
+    """The class that holds the finding: its other methods become headers, except those that set a
+    ``self.<attr>`` (the types of attributes come from them)."""
+    from sadpath.engine.semantic import _SELF_ASSIGNMENT
+
+    members = []
+    for member in cls.body:
+        if (
+            isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and not _holds(member, line)
+            and not _SELF_ASSIGNMENT.search(source.lines_text(member.lineno, member.end_lineno or member.lineno))
+        ):
+            members.append(_stub(member))
+        else:
+            members.append(member)
+    pruned = copy.copy(cls)
+    pruned.body = members
+    return pruned
 
 
 def check_parses(source: SourceFile, tree: ast.Module, edits: tuple[Edit, ...] | list[Edit]) -> None:
