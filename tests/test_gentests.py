@@ -44,13 +44,23 @@ def run_pytest(folder: Path, test_file: Path) -> subprocess.CompletedProcess:
     )
 
 
-def test_generated_tests_fail_unfixed_and_pass_fixed(example, capsys):
+@pytest.mark.parametrize("style", ["mock.patch", "responses"])
+def test_generated_tests_fail_unfixed_and_pass_fixed(example, capsys, style):
+    if style == "responses":  # the project's own tests stub HTTP with responses: the generated ones do too
+        pyproject = example / "pyproject.toml"
+        text = pyproject.read_text(encoding="utf-8")
+        pyproject.write_text(text.replace("\n[tool.sadpath]", '\n[project.optional-dependencies]\ntest = ["pytest", "responses>=0.25"]\n\n[tool.sadpath]', 1))
     assert main(["gen-tests", "orders_service/payments.py::PaymentGatewayClient.cancel"]) == 0
     test_file = example / "tests" / "test_failures_paymentgatewayclient_cancel.py"
     assert "Wrote 2 failure-injection test(s)" in capsys.readouterr().out
     text = test_file.read_text(encoding="utf-8")
-    assert "unittest.mock.patch('requests.Session.post', failing)" in text
-    assert "assert failing.call_count == 3" in text and "delays == sorted(delays)" in text
+    if style == "responses":
+        assert "@responses.activate" in text and "responses.add(method, _ANY_URL, body=_injected(requests.Timeout))" in text
+        assert "assert len(responses.calls) == 3" in text and 'PaymentGatewayClient("https://example.test", "test")' in text
+    else:
+        assert "unittest.mock.patch('requests.Session.post', failing)" in text
+        assert "assert failing.call_count == 3" in text
+    assert "delays == sorted(delays)" in text
 
     unfixed = run_pytest(example, test_file)
     assert unfixed.returncode == 1 and "2 failed" in unfixed.stdout, unfixed.stdout + unfixed.stderr
@@ -74,7 +84,7 @@ def test_log_fields_and_fallbacks_are_asserted(tmp_path):
     assert "unittest.mock.patch('redis.Redis.get', failing)" in text
     assert "_call()  # the contract declares a fallback: no error escapes" in text
     assert "no warning carries correlation_id" in text
-    assert "with pytest.raises(redis.exceptions.TimeoutError)" in text  # propagate: the original escapes
+    assert "with pytest.raises(redis.TimeoutError)" in text  # propagate: the original escapes
     assert 'module.price("test", "test")' in text
     compile(text, "generated.py", "exec")
 
@@ -94,6 +104,22 @@ def test_clear_errors(example, spec, message):
         parse_target(spec)
         generate(spec)
     assert message in str(raised.value)
+
+
+def test_respx_for_httpx_projects_that_use_it(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "svc"\ndependencies = ["httpx"]\n[dependency-groups]\ndev = ["respx>=0.21"]\n\n'
+        '[tool.sadpath]\n[tool.sadpath.contracts.api]\ncalls = ["httpx"]\n[tool.sadpath.contracts.api.modes]\n'
+        'timeout = { translate = "ApiTimeout" }\nnot-found = "propagate"\n'
+    )
+    (tmp_path / "svc.py").write_text(
+        "import httpx\n\n\nclass ApiTimeout(Exception):\n    pass\n\n\n"
+        "def fetch(base_url: str):\n    response = httpx.get(base_url + '/x', timeout=5)\n    response.raise_for_status()\n    return response.json()\n"
+    )
+    _, text = generate(f"{tmp_path / 'svc.py'}::fetch")
+    assert "@respx.mock" in text and "route = respx.route().mock(side_effect=_injected(httpx.TimeoutException))" in text
+    assert "route = respx.route().respond(404)" in text and 'module.fetch("https://example.test")' in text
+    compile(text, "generated.py", "exec")
 
 
 def test_module_names_follow_the_project_root(example):
