@@ -97,12 +97,23 @@ try {
   check("quick fix applied and its finding gone", true);
 
   // fix all: the safe fixes (chain the cause of the unchained translation)
+  // On a loaded machine VS Code may cancel the code-action request when focus returns from the command palette
+  // ("No code actions ... available"): run the command once more before failing, and say so in the log.
+  const sad103Gone = () =>
+    page.waitForFunction(
+      () => ![...document.querySelectorAll(".markers-panel .monaco-list-row")].some((row) => row.innerText.includes("SAD103")),
+      null,
+      { timeout: 15_000 },
+    );
   await command("sadpath: Fix All Fixable Problems");
-  await page.waitForFunction(
-    () => ![...document.querySelectorAll(".markers-panel .monaco-list-row")].some((row) => row.innerText.includes("SAD103")),
-    null,
-    { timeout: 20_000 },
-  );
+  try {
+    await sad103Gone();
+  } catch {
+    log("fix-all left SAD103 in place; running the command again");
+    await page.locator(".monaco-editor .view-lines").first().click();
+    await command("sadpath: Fix All Fixable Problems");
+    await sad103Gone();
+  }
   await page.locator(".monaco-editor .view-lines").first().click();
   await goToLine(68, 13); // scroll back to the translation that fix-all chained
   await page.locator(".monaco-editor .view-lines", { hasText: ") from exc" }).first().waitFor({ timeout: 20_000 });
