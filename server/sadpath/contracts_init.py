@@ -15,17 +15,17 @@ contract that already exists alone.
 
 from __future__ import annotations
 
-import ast
 import os
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sadpath.config import ConfigError, Settings, _read_toml, find_config, resolve_settings
+from sadpath.config import ConfigError, Settings, _read_toml, find_config, resolve_settings, tomllib
 from sadpath.engine import analyze
-from sadpath.engine.context import SCOPE_TYPES, ModuleContext
+from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
+from sadpath.engine.walker import call_sites
 from sadpath.files import discover, read_source
 from sadpath.knowledge import exception_hierarchy
 from sadpath.model import FileError
@@ -61,7 +61,7 @@ def scan(paths: list[str], settings_for) -> tuple[dict[str, Usage], list[FileErr
         if analysis.tree is None or analysis.semantic is None:
             continue
         ctx = ModuleContext(analysis.source, analysis.tree, analysis.semantic, exception_hierarchy(), settings)
-        for call, parents, scopes in _calls(analysis.tree):
+        for call, parents, scopes in call_sites(ctx):
             ctx.parents, ctx.scopes = parents, scopes
             external = external_call(call, ctx)
             if external is None:
@@ -73,18 +73,6 @@ def scan(paths: list[str], settings_for) -> tuple[dict[str, Usage], list[FileErr
             for mode, _ in interface.modes_of_call(call, external.name):
                 usage.modes[mode] += 1
     return usages, errors
-
-
-def _calls(tree: ast.Module):
-    """Every call with its ancestors and scopes, as the walk would see them."""
-    stack: list[tuple[ast.AST, list[ast.AST], list[ast.AST]]] = [(tree, [], [])]
-    while stack:
-        node, parents, scopes = stack.pop()
-        if isinstance(node, ast.Call):
-            yield node, parents, scopes
-        inner = [*scopes, node] if isinstance(node, SCOPE_TYPES) else scopes
-        for child in ast.iter_child_nodes(node):
-            stack.append((child, [*parents, node], inner))
 
 
 def service_name(label: str) -> str:
@@ -153,8 +141,6 @@ def _configured_contracts(path: Path) -> set[str]:
 
 def write(plan_: Plan) -> None:
     """Append the contracts to the configuration atomically, after checking that the result parses."""
-    import tomllib
-
     old = plan_.config.read_text(encoding="utf-8") if plan_.config.is_file() else ""
     header = "" if "[tool.sadpath]" in old else "[tool.sadpath]\n\n"
     separator = "" if not old or old.endswith("\n\n") else ("\n" if old.endswith("\n") else "\n\n")

@@ -23,6 +23,21 @@ class WalkResult:
     failures: list[RuleFailure] = field(default_factory=list)
 
 
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def local_nodes(node: ast.AST):
+    """``node`` and the nodes under it, not entering nested functions, lambdas or classes (their code runs
+    elsewhere, later or never)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        for child in ast.iter_child_nodes(current):
+            if not isinstance(child, _NESTED_SCOPES):
+                stack.append(child)
+
+
 @dataclass(frozen=True)
 class Root:
     """A subtree to walk on its own: ``node`` below its ``ancestors`` (outermost first), leaving out the
@@ -103,3 +118,26 @@ def _walk_from(ctx: ModuleContext, start: ast.AST, dispatch, failed: set[str], r
             if skip and node is start and id(child) in skip:
                 continue
             stack.append((child, False))
+
+
+class _CallRecorder:
+    """A walker client (shaped like a rule) that keeps every call with its ancestors and scopes."""
+
+    code = slug = "calls"
+
+    def __init__(self) -> None:
+        self.found: list[tuple[ast.Call, list[ast.AST], list[ast.AST]]] = []
+
+    def hooks(self) -> dict[type, str]:
+        return {ast.Call: "visit_Call"}
+
+    def visit_Call(self, node: ast.Call, ctx: ModuleContext) -> None:
+        self.found.append((node, list(ctx.parents), list(ctx.scopes)))
+
+
+def call_sites(ctx: ModuleContext, roots: list[Root] | None = None) -> list[tuple[ast.Call, list[ast.AST], list[ast.AST]]]:
+    """Every call under ``roots`` (the whole module by default), in source order, with the ``ctx.parents`` and
+    ``ctx.scopes`` a rule would see at it."""
+    recorder = _CallRecorder()
+    walk(ctx, [recorder], roots=roots)
+    return recorder.found

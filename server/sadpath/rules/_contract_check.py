@@ -12,6 +12,7 @@ from sadpath.contracts import Contract, Strategy
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import ExternalCall
 from sadpath.engine.handling import caught_by, catches, enclosing_try_handlers
+from sadpath.engine.walker import local_nodes
 from sadpath.rules import _logging
 
 HTTP_STATUS_MODES = frozenset({"auth", "not-found", "rate-limit", "server-error", "conflict"})
@@ -215,7 +216,7 @@ def _range_attempts(call: ast.Call, ctx) -> int | None:
 
 def _sleeps_growing(loop: ast.AST) -> bool:
     """A sleep in the loop whose duration is computed (``2 ** attempt``, ``backoff * attempt``), not a constant."""
-    for node in _walk_local(loop):
+    for node in local_nodes(loop):
         if isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] == "sleep" and node.args:
             if not isinstance(node.args[0], ast.Constant):
                 return True
@@ -228,11 +229,11 @@ def _status_check_handlers(function: ast.AST | None) -> list[ast.ExceptHandler]:
     if function is None:
         return []
     found = []
-    for node in _walk_local(function):
+    for node in local_nodes(function):
         if isinstance(node, ast.Try) and any(
             isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "raise_for_status"
             for stmt in node.body
-            for sub in _walk_local(stmt)
+            for sub in local_nodes(stmt)
         ):
             found.extend(node.handlers)
     return found
@@ -241,7 +242,7 @@ def _status_check_handlers(function: ast.AST | None) -> list[ast.ExceptHandler]:
 def _checks_status(function: ast.AST | None) -> bool:
     if function is None:
         return False
-    for node in _walk_local(function):
+    for node in local_nodes(function):
         if isinstance(node, ast.Attribute) and node.attr in ("raise_for_status", "status_code", "ok", "status"):
             return True
     return False
@@ -252,21 +253,21 @@ def _label(handler: ast.ExceptHandler) -> str:
 
 
 def _raises(handler: ast.ExceptHandler) -> bool:
-    return any(isinstance(node, ast.Raise) for node in _walk_local(handler))
+    return any(isinstance(node, ast.Raise) for node in local_nodes(handler))
 
 
 def _always_raises(handler: ast.ExceptHandler) -> bool:
     return bool(handler.body) and isinstance(handler.body[-1], ast.Raise) and not any(
-        isinstance(node, (ast.Return, ast.If)) for node in _walk_local(handler)
+        isinstance(node, (ast.Return, ast.If)) for node in local_nodes(handler)
     )
 
 
 def _raises_from(handler: ast.ExceptHandler, error: str | None) -> bool:
-    return any(_is_raise_of(node, error) for node in _walk_local(handler))
+    return any(_is_raise_of(node, error) for node in local_nodes(handler))
 
 
 def _raises_in(function: ast.AST | None, error: str | None) -> bool:
-    return function is not None and any(_is_raise_of(node, error) for node in _walk_local(function))
+    return function is not None and any(_is_raise_of(node, error) for node in local_nodes(function))
 
 
 def _is_raise_of(node: ast.AST, error: str | None) -> bool:
@@ -315,7 +316,7 @@ def _missing_log_fields(handler: ast.ExceptHandler, contract: Contract, ctx: Mod
         return ""
     from sadpath.rules.sad105_log_missing_context import _fields
 
-    logs = [log for node in _walk_local(handler) if (log := _logging.as_log_call(node, ctx)) is not None]
+    logs = [log for node in local_nodes(handler) if (log := _logging.as_log_call(node, ctx)) is not None]
     if not logs:
         return "a record (it logs nothing; required: " + ", ".join(contract.log_fields) + ")"
     for log in logs:
@@ -327,13 +328,3 @@ def _missing_log_fields(handler: ast.ExceptHandler, contract: Contract, ctx: Mod
             return ", ".join(f"`{m}`" for m in missing)
     return ""
 
-
-def _walk_local(node: ast.AST):
-    """The nodes under ``node``, not entering nested functions or classes."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        for child in ast.iter_child_nodes(current):
-            if not isinstance(child, _SCOPES):
-                stack.append(child)

@@ -72,6 +72,7 @@ from dataclasses import dataclass
 
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import ExternalCall, external_call
+from sadpath.engine.walker import local_nodes
 from sadpath.knowledge.interfaces import interface_index
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules._logging import LOG_METHODS
@@ -146,7 +147,7 @@ class _Flow:
         self.status_handed_over = _status_handed_over(function)
         self.already_checked = {
             sub.func.value.id
-            for sub in _walk_same_function(function)
+            for sub in local_nodes(function)
             if isinstance(sub, ast.Call)
             and isinstance(sub.func, ast.Attribute)
             and sub.func.attr == "raise_for_status"
@@ -241,7 +242,7 @@ class _Flow:
             responses[name] = _Response(name, external, stmt)
 
     def reads(self, node: ast.AST, checked: frozenset[str], responses: dict[str, _Response], skip_bound: bool = False) -> None:
-        for sub in _walk_same_function(node):
+        for sub in local_nodes(node):
             if not isinstance(sub, ast.Attribute) or not isinstance(sub.value, ast.Name):
                 continue
             response = responses.get(sub.value.id)
@@ -265,16 +266,6 @@ class _Flow:
         fixes = [] if name in self.already_checked else [fix]
         line = response.statement.lineno
         self.ctx.report(self.rule, self.ctx.span(read), message, fixes=fixes, data={"name": name, "after_line": response.statement.end_lineno or line, "statement_line": line})
-
-
-def _walk_same_function(node: ast.AST):
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        for child in ast.iter_child_nodes(current):
-            if not isinstance(child, _BOUNDARIES):
-                stack.append(child)
 
 
 def _target(target) -> str | None:
@@ -312,7 +303,7 @@ def _negated(test: ast.AST) -> bool:
 
 def _raise_for_status_names(stmt: ast.AST, responses: dict[str, _Response]) -> frozenset[str]:
     names = set()
-    for sub in _walk_same_function(stmt):
+    for sub in local_nodes(stmt):
         if (
             isinstance(sub, ast.Call)
             and isinstance(sub.func, ast.Attribute)
@@ -328,7 +319,7 @@ def _raise_for_status_names(stmt: ast.AST, responses: dict[str, _Response]) -> f
 def _handed_over(stmt: ast.AST, responses: dict[str, _Response]) -> frozenset[str]:
     """A response passed to another function or returned: the callee or the caller may check it."""
     names = set()
-    for sub in _walk_same_function(stmt):
+    for sub in local_nodes(stmt):
         if isinstance(sub, ast.Call):
             for arg in [*sub.args, *(k.value for k in sub.keywords)]:
                 if isinstance(arg, ast.Name) and arg.id in responses:
@@ -345,7 +336,7 @@ def _status_handed_over(function: ast.AST) -> set[str]:
     """Names whose status is returned, stored or passed on (``return body, resp.status``,
     ``Response(status_code=res.status)``), as opposed to tested in a condition."""
     names: set[str] = set()
-    for sub in _walk_same_function(function):
+    for sub in local_nodes(function):
         values: list[ast.AST] = []
         if isinstance(sub, ast.Return) and sub.value is not None:
             values.append(sub.value)
