@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from sadpath.engine.reparse import first_line
 from sadpath.model import Edit, Span
 from sadpath.source import SourceFile
 
@@ -85,7 +86,7 @@ def enclosing_region_node(tree: ast.Module, line: int) -> ast.AST:
     """The innermost function containing ``line``, else the top-level statement containing it."""
     best: ast.AST | None = None
     for stmt in tree.body:
-        if _first_line(stmt) <= line <= (stmt.end_lineno or stmt.lineno):
+        if first_line(stmt) <= line <= (stmt.end_lineno or stmt.lineno):
             best = stmt
             break
     if best is None:
@@ -94,7 +95,7 @@ def enclosing_region_node(tree: ast.Module, line: int) -> ast.AST:
     while True:
         inner = None
         for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.stmt, ast.ExceptHandler, ast.match_case)) and _first_line(child) <= line <= (
+            if isinstance(child, (ast.stmt, ast.ExceptHandler, ast.match_case)) and first_line(child) <= line <= (
                 getattr(child, "end_lineno", None) or child.lineno
             ):
                 inner = child
@@ -107,14 +108,9 @@ def enclosing_region_node(tree: ast.Module, line: int) -> ast.AST:
     return best
 
 
-def _first_line(node: ast.AST) -> int:
-    decorators = getattr(node, "decorator_list", None) or []
-    return min([node.lineno, *(d.lineno for d in decorators)])
-
-
 def region_for(source: SourceFile, tree: ast.Module, line: int) -> Region:
     node = enclosing_region_node(tree, line)
-    start, end = _first_line(node), node.end_lineno or node.lineno
+    start, end = first_line(node), node.end_lineno or node.lineno
     text = "".join(source.line_with_ending(n) for n in range(start, end + 1))
     if text and not text.endswith("\n"):
         text += "\n"

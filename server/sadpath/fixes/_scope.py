@@ -16,16 +16,12 @@ from __future__ import annotations
 import ast
 import copy
 
+from sadpath.engine.reparse import first_line
 from sadpath.fixes._region import FixRefused, apply_edits
 from sadpath.model import Edit, Span
 from sadpath.source import SourceFile
 
 _HEADERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-
-
-def _first_line(stmt: ast.stmt) -> int:
-    decorators = getattr(stmt, "decorator_list", None)
-    return min(stmt.lineno, *(d.lineno for d in decorators)) if decorators else stmt.lineno
 
 
 def pruned_tree(tree: ast.Module, line: int, source: SourceFile | None = None) -> ast.Module:
@@ -41,7 +37,7 @@ def pruned_tree(tree: ast.Module, line: int, source: SourceFile | None = None) -
 
 
 def _holds(stmt: ast.stmt, line: int) -> bool:
-    return _first_line(stmt) <= line <= (stmt.end_lineno or stmt.lineno)
+    return first_line(stmt) <= line <= (stmt.end_lineno or stmt.lineno)
 
 
 def _stub(stmt: ast.stmt) -> ast.stmt:
@@ -106,7 +102,7 @@ def _parse(text: str) -> None:
 
 def _runs(source: SourceFile, tree: ast.Module, edits) -> list[tuple[int, int, list[Edit]]]:
     """Runs of whole top-level statements (old lines ``first..last``) with their edits in run coordinates."""
-    bounds = [(_first_line(stmt), stmt.end_lineno or stmt.lineno) for stmt in tree.body]
+    bounds = [(first_line(stmt), stmt.end_lineno or stmt.lineno) for stmt in tree.body]
     spans: list[list] = []
     for edit in edits:
         span = edit.span

@@ -12,6 +12,8 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from sadpath.engine.reparse import first_line
+
 HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "route", "api_route", "websocket"})
 TASK_DECORATORS = frozenset({"task", "shared_task", "periodic_task", "actor"})
 VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
@@ -232,5 +234,5 @@ def may_hold_boundary(statement: ast.stmt, ctx) -> bool:
 
 
 def _text_of(statement: ast.stmt, ctx) -> str:
-    first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", []))])
+    first = first_line(statement)
     return ctx.source.lines_text(first, statement.end_lineno or first)
