@@ -28,16 +28,19 @@ from pathlib import Path
 from sadpath.config import Settings, resolve_settings
 from sadpath.contracts import Contract, Strategy
 from sadpath.engine import analyze
-from sadpath.engine.context import SCOPE_TYPES, ModuleContext
+from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import ExternalCall, external_call
+from sadpath.engine.walker import Root, call_sites
 from sadpath.files import read_source
 from sadpath.knowledge import exception_hierarchy
 from sadpath.model import FileError
+from sadpath.project_dependencies import dependencies
 from sadpath.rules._contract_check import HTTP_STATUS_MODES, covering_contract
 from sadpath.source import SourceFile
 from sadpath.fixes.translate_external import _public_name
 
 STATUS_OF_MODE = {"auth": 401, "not-found": 404, "rate-limit": 429, "server-error": 503, "conflict": 409}
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _PLACEHOLDERS = {"str": '"test"', "int": "1", "float": "1.0", "bool": "False", "dict": "{}", "list": "[]", "bytes": 'b""'}
 
 
@@ -115,7 +118,7 @@ def generate_for(analysis, path: Path, function: str, settings: Settings) -> tup
     target = Target(path, module_name(path, settings), function)
     ctx = ModuleContext(analysis.source, analysis.tree, analysis.semantic, exception_hierarchy(), settings)
     cases = _cases(func, cls, ctx, target.module)
-    stubs = project_dependencies(path) & {"responses", "respx"}
+    stubs = dependencies(path, development=True) & {"responses", "respx"}
     cases = [_with_style(case, stubs) for case in cases]
     if not settings.contracts:
         raise GenerateError("no resilience contract is configured: run `sadpath contracts init` first")
@@ -143,32 +146,27 @@ def _find(tree: ast.Module, function: str) -> tuple[ast.FunctionDef | ast.AsyncF
 def _cases(func: ast.AST, cls: ast.ClassDef | None, ctx: ModuleContext, module: str) -> list[Case]:
     cases: list[Case] = []
     checks_status = any(isinstance(n, ast.Attribute) and n.attr == "raise_for_status" for n in ast.walk(func))
-    scopes_base: list[ast.AST] = [ctx.tree, *([cls] if cls is not None else [])]
-    stack: list[tuple[ast.AST, list[ast.AST], list[ast.AST]]] = [(func, [ctx.tree, *([cls] if cls else [])], scopes_base)]
+    ancestors = (ctx.tree, *([cls] if cls is not None else []))
     seen_targets: set[tuple[str, str]] = set()
-    while stack:
-        node, parents, scopes = stack.pop()
-        if isinstance(node, ast.Call):
-            ctx.parents, ctx.scopes = parents, scopes
-            external = external_call(node, ctx)
-            contract = covering_contract(external, ctx) if external is not None else None
-            if external is not None and contract is not None:
-                raised = dict(external.interface.modes_of_call(node, external.name))
-                patch_target = _patch_target(external, ctx)
-                for mode, strategy in contract.modes:
-                    exceptions = raised.get(mode)
-                    if not exceptions or patch_target is None or (patch_target, mode) in seen_targets:
-                        continue
-                    if mode in HTTP_STATUS_MODES and external.interface.kind == "http" and not checks_status:
-                        continue  # the status is never checked: no way to make this mode happen here
-                    seen_targets.add((patch_target, mode))
-                    exception = _public_name(exceptions[0])  # requests.exceptions.Timeout -> requests.Timeout
-                    cases.append(Case(external, patch_target, mode, exception, strategy, contract, external.is_async, module))
-        inner = [*scopes, node] if isinstance(node, SCOPE_TYPES) else scopes
-        for child in reversed(list(ast.iter_child_nodes(node))):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+    for node, parents, scopes in call_sites(ctx, [Root(func, ancestors)]):
+        if any(isinstance(p, _NESTED) for p in parents[len(ancestors) + 1 :]):
+            continue  # a nested function or lambda runs elsewhere, if at all
+        ctx.parents, ctx.scopes = parents, scopes
+        external = external_call(node, ctx)
+        contract = covering_contract(external, ctx) if external is not None else None
+        if external is None or contract is None:
+            continue
+        raised = dict(external.interface.modes_of_call(node, external.name))
+        patch_target = _patch_target(external, ctx)
+        for mode, strategy in contract.modes:
+            exceptions = raised.get(mode)
+            if not exceptions or patch_target is None or (patch_target, mode) in seen_targets:
                 continue
-            stack.append((child, [*parents, node], inner))
+            if mode in HTTP_STATUS_MODES and external.interface.kind == "http" and not checks_status:
+                continue  # the status is never checked: no way to make this mode happen here
+            seen_targets.add((patch_target, mode))
+            exception = _public_name(exceptions[0])  # requests.exceptions.Timeout -> requests.Timeout
+            cases.append(Case(external, patch_target, mode, exception, strategy, contract, external.is_async, module))
     return cases
 
 
@@ -359,46 +357,6 @@ def _with_style(case: Case, stubs: set[str]) -> Case:
     if case.call.interface.name == "httpx" and "respx" in stubs:
         return replace(case, style="respx")
     return case
-
-
-def project_dependencies(path: Path) -> set[str]:
-    """Every distribution the project names: pyproject dependencies (with extras, groups and Poetry's), and
-    requirements files (development ones included: test helpers live there)."""
-    import tomllib
-
-    names: set[str] = set()
-    start = path.resolve().parent
-    for directory in (start, *start.parents):
-        for requirements in [*sorted(directory.glob("requirements*.txt")), *sorted(directory.glob("requirements/*.txt"))]:
-            try:
-                names |= {_requirement(line) for line in requirements.read_text(encoding="utf-8", errors="replace").splitlines()}
-            except OSError:
-                continue
-        pyproject = directory / "pyproject.toml"
-        if not pyproject.is_file():
-            continue
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            break
-        project = data.get("project", {}) if isinstance(data.get("project"), dict) else {}
-        lists = [project.get("dependencies", []), *dict(project.get("optional-dependencies", {})).values()]
-        lists += list(dict(data.get("dependency-groups", {})).values())
-        poetry = data.get("tool", {}).get("poetry", {})
-        tables = [poetry.get("dependencies", {}), poetry.get("dev-dependencies", {})]
-        tables += [group.get("dependencies", {}) for group in dict(poetry.get("group", {})).values() if isinstance(group, dict)]
-        names |= {_requirement(item) for entries in lists if isinstance(entries, list) for item in entries if isinstance(item, str)}
-        names |= {_requirement(key) for table in tables if isinstance(table, dict) for key in table}
-        break  # the project's root
-    names.discard("")
-    return names
-
-
-def _requirement(line: str) -> str:
-    name = line.split("#", 1)[0].strip().split(";", 1)[0]
-    for separator in "<>=!~[ @":
-        name = name.split(separator, 1)[0]
-    return name.strip().lower().replace("_", "-")
 
 
 def _patch_string(case: Case) -> str:

@@ -18,6 +18,7 @@ import libcst as cst
 from sadpath.fixes._base import FixRequest
 from sadpath.fixes._module import ModuleAdditions, additions_edits
 from sadpath.fixes._region import FixRefused
+from sadpath.project_dependencies import dependencies
 from sadpath.fixes.translate_external import _most_specific_first, _region_statement, _spell, _statement_at
 from sadpath.knowledge import exception_hierarchy
 from sadpath.model import Edit
@@ -27,47 +28,8 @@ RETRYABLE_MODES = ("connection", "timeout", "rate-limit", "server-error")
 
 
 def uses_tenacity(path: str) -> bool:
-    """The project's runtime dependencies list tenacity: ``[project] dependencies`` (or Poetry's) of the
-    nearest pyproject.toml, or a requirements file beside it that is not for development or tests."""
-    start = Path(path).resolve().parent
-    for directory in (start, *start.parents):
-        requirements = [
-            r for r in sorted(directory.glob("requirements*.txt")) if not any(w in r.name for w in ("dev", "test", "lint", "doc"))
-        ]
-        for candidate in requirements:
-            try:
-                if _names_tenacity(candidate.read_text(encoding="utf-8", errors="replace").splitlines()):
-                    return True
-            except OSError:
-                continue
-        pyproject = directory / "pyproject.toml"
-        if pyproject.is_file():
-            return _pyproject_depends_on_tenacity(pyproject)  # the project's root: stop looking further up
-    return False
-
-
-def _pyproject_depends_on_tenacity(pyproject: Path) -> bool:
-    import tomllib
-
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False
-    project = data.get("project", {})
-    dependencies = project.get("dependencies", []) if isinstance(project, dict) else []
-    poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {})
-    names = [d for d in dependencies if isinstance(d, str)] + (list(poetry) if isinstance(poetry, dict) else [])
-    return _names_tenacity(names)
-
-
-def _names_tenacity(requirements: list[str]) -> bool:
-    for line in requirements:
-        name = line.split("#", 1)[0].strip().split(";", 1)[0]
-        for separator in "<>=!~[ ":
-            name = name.split(separator, 1)[0]
-        if name.strip().lower() == "tenacity":
-            return True
-    return False
+    """The project depends on tenacity at runtime (test extras and dev requirements do not count)."""
+    return "tenacity" in dependencies(Path(path), development=False)
 
 
 def build(req: FixRequest) -> list[Edit]:
