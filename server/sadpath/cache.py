@@ -89,6 +89,7 @@ class ResultCache:
         self._written = 0.0
         self._fresh: dict[str, dict] = {}  # entries of this run, written at the end
         self._changed = False  # whether the index on disk needs writing
+        self._read_digests: dict[str, str | None] = {}  # files cross-file findings depend on, as read this run
         self.broken = False
 
     def settings_key(self, settings: Settings) -> str:
@@ -136,7 +137,7 @@ class ResultCache:
                     return None, None
                 digest = text_digest(text)
                 unchanged = digest == entry.get("digest")
-            if unchanged and _dependencies_unchanged(entry.get("dependencies", {})):
+            if unchanged and self._dependencies_unchanged(entry.get("dependencies", {})):
                 try:
                     findings = [_finding(item) for item in entry["findings"]]
                 except (KeyError, TypeError, ValueError) as exc:
@@ -148,6 +149,18 @@ class ResultCache:
                 self._fresh[absolute] = entry
                 return findings, digest
         return None, digest
+
+    def _dependencies_unchanged(self, dependencies: dict[str, str]) -> bool:
+        return all(self._digest_of(path) == digest for path, digest in dependencies.items())
+
+    def _digest_of(self, path: str) -> str | None:
+        """A project file's text digest, read once per run however many entries depend on it."""
+        if path not in self._read_digests:
+            try:
+                self._read_digests[path] = text_digest(Path(path).read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                self._read_digests[path] = None
+        return self._read_digests[path]
 
     # ------------------------------------------------------------ write
     def record(self, path: str, settings: Settings, text: str, findings: list[Finding], dependencies: dict[str, str]) -> None:
@@ -208,17 +221,6 @@ def clean(root: Path) -> bool:
     if not (root / "CACHEDIR.TAG").is_file():
         return False
     shutil.rmtree(root)
-    return True
-
-
-def _dependencies_unchanged(dependencies: dict[str, str]) -> bool:
-    for path, digest in dependencies.items():
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return False
-        if text_digest(text) != digest:
-            return False
     return True
 
 

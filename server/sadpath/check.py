@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sadpath.cache import ResultCache
-from sadpath.config import ConfigError, Settings, find_config, resolve_settings
+from sadpath.config import ConfigError, Settings, path_below, resolve_settings
 from sadpath.engine import coverage_data, dependencies
 from sadpath.engine import analyze
 from sadpath.files import ReadFile, discover, read_source, write_source
@@ -186,22 +186,14 @@ class SettingsResolver:
         return self._for_directory(os.path.abspath(directory or "."))
 
     def _for_directory(self, directory: str) -> Settings:
-        """The settings of the nearest configured pyproject.toml upward, remembered for every folder on the way."""
+        """The settings of the nearest configured pyproject.toml upward, remembered for every folder on the way:
+        resolving starts at the first folder that has a pyproject.toml (or at the file system's root)."""
         chain: list[str] = []
         current = directory
-        settings = None
-        while settings is None:
-            settings = self._by_dir.get(current)
-            if settings is not None:
-                break
+        while (settings := self._by_dir.get(current)) is None:
             chain.append(current)
-            if os.path.isfile(os.path.join(current, "pyproject.toml")):
-                found = find_config(Path(current))
-                if found is not None and found.parent == Path(current).resolve():
-                    settings = self.options.apply(resolve_settings(Path(current), None, self._by_config))
-                    break
             parent = os.path.dirname(current)
-            if parent == current:
+            if parent == current or os.path.isfile(os.path.join(current, "pyproject.toml")):
                 settings = self.options.apply(resolve_settings(Path(current), None, self._by_config))
                 break
             current = parent
@@ -280,17 +272,12 @@ def default_jobs() -> int:
 
 def display_path(path: str) -> str:
     """``path`` relative to the current folder when it is below it, else as given."""
-    from sadpath.config import real_directory, real_path
-
     try:
-        real, cwd = real_path(path), real_directory(os.getcwd())
+        below = path_below(path, os.getcwd())
     except OSError as exc:
         print(f"sadpath: cannot resolve {path}: {exc.strerror or exc}", file=sys.stderr)
-        return Path(path).as_posix()
-    prefix = cwd.rstrip(os.sep) + os.sep
-    if real.startswith(prefix):
-        return Path(real[len(prefix) :]).as_posix()
-    return "." if real == cwd else Path(path).as_posix()
+        below = None
+    return below if below is not None else Path(path).as_posix()
 
 
 __all__ = ["CheckOptions", "ConfigError", "FileResult", "RunResult", "SettingsResolver", "check_text", "fix_text", "run"]

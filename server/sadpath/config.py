@@ -78,14 +78,11 @@ class Settings:
     def relative(self, path: str) -> str:
         if self.root is not None:
             try:
-                real, root = real_path(str(path)), real_directory(str(self.root))
+                below = path_below(str(path), str(self.root))
             except OSError:
-                real, root = "", ""
-            prefix = root.rstrip(os.sep) + os.sep
-            if real.startswith(prefix):
-                return PurePosixPath(Path(real[len(prefix) :])).as_posix()
-            if real == root:
-                return "."
+                below = None
+            if below is not None:
+                return below
         return PurePosixPath(Path(path).as_posix()).as_posix()
 
     def with_overrides(self, **changes: Any) -> "Settings":
@@ -102,6 +99,16 @@ def real_path(path: str) -> str:
     """The real path of a file through its folder's real path (one ``realpath`` per folder, not per file)."""
     head, tail = os.path.split(os.path.abspath(path))
     return os.path.join(real_directory(head), tail) if tail else real_directory(head)
+
+
+def path_below(path: str, folder: str) -> str | None:
+    """``path`` relative to ``folder`` as a posix path, through both real paths: ``.`` for the folder itself,
+    None when ``path`` is not below it. Raises OSError when a real path cannot be found."""
+    real, base = real_path(path), real_directory(folder)
+    prefix = base.rstrip(os.sep) + os.sep
+    if real.startswith(prefix):
+        return PurePosixPath(Path(real[len(prefix) :])).as_posix()
+    return "." if real == base else None
 
 
 def path_matches(pattern: str, rel: str) -> bool:
