@@ -14,6 +14,12 @@ findings depend on:
 The index is written to a temporary file and renamed into place, so concurrent runs never see half of it;
 a damaged or unreadable index is a miss for every file. A cache that cannot be written is reported once and the run goes
 on without it. The directory carries its own ``.gitignore`` and ``CACHEDIR.TAG``.
+
+The cache is harmless wherever it is pointed: a cache folder that is a link, that holds other files without
+sadpath's ``CACHEDIR.TAG``, or (unless the user named it) that lies outside the folder the run started in is
+refused with one line, and the run goes on without a cache. Only build folders inside a tagged root are
+removed, and in them only the files sadpath writes; markers are created with ``O_EXCL`` (never through a
+planted link), and every read is of a regular file, capped in size.
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ import hashlib
 import json
 import logging
 import os
-import shutil
+import re
+import stat
 import tempfile
 import time
 from dataclasses import fields
@@ -32,13 +39,18 @@ import sadpath
 from sadpath.config import Settings
 from sadpath.engine import coverage_data
 from sadpath.engine.dependencies import text_digest
+from sadpath.files import read_regular, read_text
 from sadpath.model import Applicability, Finding, FixOffer, Related, Severity, Span
 
 log = logging.getLogger("sadpath.cache")
 
 CACHE_DIR_NAME = ".sadpath_cache"
 _FORMAT = 1
-_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by sadpath.\n"
+_SIGNATURE = b"Signature: 8a477f597d28d172789f06886806bc55"
+_TAG = _SIGNATURE.decode() + "\n# This file is a cache directory tag created by sadpath.\n"
+_GITIGNORE = "# Created by sadpath automatically.\n*\n"
+_BUILD_NAME = re.compile(r"[0-9a-f]{16}")  # build_digest(): blake2b with 8 bytes, in hex
+_MAX_INDEX_BYTES = 1 << 30
 
 
 def default_cache_dir() -> Path:
@@ -104,15 +116,19 @@ class ResultCache:
         if self._entries is None:
             self._entries = {}
             try:
-                raw = self.index_path.read_bytes()
-                data = json.loads(raw)
-                if data.get("format") == _FORMAT and isinstance(data.get("entries"), dict):
-                    self._entries = data["entries"]
-                    self._written = float(data.get("written", 0))
+                data = json.loads(read_regular(self.index_path, _MAX_INDEX_BYTES, follow_links=False))
             except FileNotFoundError:
-                pass
-            except (OSError, ValueError, TypeError) as exc:
+                return self._entries
+            except (OSError, ValueError) as exc:  # unreadable, a link, not JSON: a miss for every file
                 log.debug("ignoring a damaged cache index %s: %s", self.index_path, exc)
+                return self._entries
+            entries = data.get("entries") if isinstance(data, dict) and data.get("format") == _FORMAT else None
+            written = data.get("written") if isinstance(data, dict) else None
+            if isinstance(entries, dict) and isinstance(written, (int, float)) and not isinstance(written, bool):
+                self._entries = {path: entry for path, entry in entries.items() if _well_formed(entry)}
+                self._written = float(written)
+            else:
+                log.debug("ignoring a cache index of the wrong shape: %s", self.index_path)
         return self._entries
 
     def lookup(self, path: str, settings: Settings, read_text) -> tuple[list[Finding] | None, str | None]:
@@ -157,7 +173,7 @@ class ResultCache:
         """A project file's text digest, read once per run however many entries depend on it."""
         if path not in self._read_digests:
             try:
-                self._read_digests[path] = text_digest(Path(path).read_text(encoding="utf-8"))
+                self._read_digests[path] = text_digest(read_text(path))
             except (OSError, UnicodeDecodeError):
                 self._read_digests[path] = None
         return self._read_digests[path]
@@ -201,27 +217,162 @@ class ResultCache:
             log.warning("cannot write the cache in %s (%s); going on without it", self.root, exc.strerror or exc)
 
     def _prepare(self) -> None:
-        if self.directory.is_dir():
-            return
-        self.directory.mkdir(parents=True, exist_ok=True)
-        for name, text in ((".gitignore", "# Created by sadpath automatically.\n*\n"), ("CACHEDIR.TAG", _TAG)):
-            marker = self.root / name
-            if not marker.exists():
-                marker.write_text(text, encoding="utf-8")
-        # entries of other sadpath builds can never be read again
-        for sibling in self.root.iterdir():
-            if sibling.is_dir() and sibling != self.directory:
-                shutil.rmtree(sibling, ignore_errors=True)
+        """Create the cache's folders and markers (never through a link) and drop the indexes of other builds."""
+        os.makedirs(self.root, exist_ok=True)
+        problem = root_problem(self.root, explicit=True)
+        if problem is not None:  # replaced by a link, or filled with other files, since the run started
+            raise OSError(0, problem)
+        for name, text in ((".gitignore", _GITIGNORE), ("CACHEDIR.TAG", _TAG)):
+            _create_marker(self.root / name, text)
+        try:
+            self.directory.mkdir()
+        except FileExistsError:
+            pass
+        if self.directory.is_symlink() or not self.directory.is_dir():
+            raise OSError(0, f"{self.directory} is not a folder sadpath created")
+        with os.scandir(self.root) as entries:  # entries of other sadpath builds can never be read again
+            stale = [e.path for e in entries if e.name != self.directory.name and _is_build_folder(e)]
+        for folder in stale:
+            _remove_build(folder)
 
 
-def clean(root: Path) -> bool:
-    """Remove a cache directory; False when ``root`` exists but is not a sadpath cache."""
-    if not root.exists():
-        return True
-    if not (root / "CACHEDIR.TAG").is_file():
+def _create_marker(path: Path, text: str) -> None:
+    """Write a marker file only where none is: ``O_EXCL`` never writes through a link planted there."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+
+
+def _is_build_folder(entry: os.DirEntry) -> bool:
+    return bool(_BUILD_NAME.fullmatch(entry.name)) and entry.is_dir(follow_symlinks=False)
+
+
+def _remove_build(folder: str) -> list[str]:
+    """Remove the files sadpath writes in a build folder (its index and temporaries), then the folder if
+    that emptied it. Returns what was left because sadpath did not write it."""
+    left: list[str] = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            ours = entry.name == "index.json" or entry.name.startswith(".tmp-")
+            if ours and entry.is_file(follow_symlinks=False):
+                try:
+                    os.unlink(entry.path)
+                except FileNotFoundError:
+                    pass
+            else:
+                left.append(entry.path)
+    if not left:
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass
+    return left
+
+
+def is_sadpath_cache(root: Path) -> bool:
+    """Whether ``root`` carries sadpath's CACHEDIR.TAG (a regular file, not a link)."""
+    try:
+        tag = read_regular(root / "CACHEDIR.TAG", 4096, follow_links=False)
+    except OSError:
         return False
-    shutil.rmtree(root)
-    return True
+    return tag.startswith(_SIGNATURE) and b"sadpath" in tag
+
+
+def root_problem(root: Path, *, explicit: bool) -> str | None:
+    """Why ``root`` cannot hold the cache, or None. A link is refused, and so is a folder that holds other
+    files without sadpath's CACHEDIR.TAG; unless the user named the folder, it must lie inside the folder the
+    run started in (a repository can commit a ``.sadpath_cache`` that points anywhere)."""
+    try:
+        info = os.lstat(root)
+    except (FileNotFoundError, NotADirectoryError):
+        info = None  # created when the index is first written (which reports a failure once)
+    except OSError as exc:
+        return f"cannot use the cache folder {root}: {exc.strerror or exc}"
+    if info is not None and stat.S_ISLNK(info.st_mode):
+        return f"the cache folder {root} is a symbolic link; sadpath does not follow it"
+    if info is not None and not stat.S_ISDIR(info.st_mode):
+        return f"the cache folder {root} is not a folder"
+    if not explicit:
+        base = os.path.realpath(os.getcwd())
+        real = os.path.realpath(root)
+        if not real.startswith(base.rstrip(os.sep) + os.sep):
+            return f"the cache folder {root} lies outside the folder the run started in ({base})"
+    if info is not None and not is_sadpath_cache(root):
+        try:
+            with os.scandir(root) as entries:
+                occupied = any(True for _ in entries)
+        except OSError as exc:
+            return f"cannot use the cache folder {root}: {exc.strerror or exc}"
+        if occupied:
+            return f"{root} holds other files and no CACHEDIR.TAG of sadpath's: it is not a sadpath cache"
+    return None
+
+
+def open_cache(root: Path, *, explicit: bool) -> "ResultCache | None":
+    """The result cache in ``root``, or None (said in one line) when ``root`` is not safe to use."""
+    problem = root_problem(root, explicit=explicit)
+    if problem is not None:
+        log.warning("%s; going on without a cache", problem)
+        return None
+    return ResultCache(root)
+
+
+class CacheRefused(Exception):
+    """``sadpath clean`` will not touch this folder; the message says why."""
+
+
+def clean(root: Path) -> list[str]:
+    """Remove a cache folder: only what sadpath wrote there (build folders, their indexes, the markers).
+    Returns what was left because sadpath did not write it; raises CacheRefused for a folder that is not a
+    sadpath cache or is a link."""
+    try:
+        info = os.lstat(root)
+    except FileNotFoundError:
+        return []
+    if stat.S_ISLNK(info.st_mode):
+        raise CacheRefused(f"{root} is a symbolic link; left alone")
+    if not stat.S_ISDIR(info.st_mode) or not is_sadpath_cache(root):
+        raise CacheRefused(f"{root} is not a sadpath cache (no CACHEDIR.TAG of sadpath's); left alone")
+    left: list[str] = []
+    with os.scandir(root) as entries:
+        listed = list(entries)
+    for entry in listed:
+        if entry.name == "CACHEDIR.TAG":
+            continue
+        if _is_build_folder(entry):
+            left.extend(_remove_build(entry.path))
+            continue
+        if entry.name == ".gitignore" and entry.is_file(follow_symlinks=False):
+            try:
+                if read_regular(entry.path, 4096, follow_links=False) == _GITIGNORE.encode():
+                    os.unlink(entry.path)
+                    continue
+            except OSError:
+                pass
+        left.append(entry.path)
+    if not left:
+        os.unlink(root / "CACHEDIR.TAG")
+        os.rmdir(root)
+    return left
+
+
+def _well_formed(entry: object) -> bool:
+    """An index entry of the shape ``record`` writes (its findings are checked when they are rebuilt)."""
+    if not isinstance(entry, dict):
+        return False
+    stamp, dependencies = entry.get("stat"), entry.get("dependencies", {})
+    return (
+        isinstance(entry.get("settings"), str)
+        and isinstance(entry.get("digest"), str)
+        and isinstance(entry.get("findings"), list)
+        and (stamp is None or isinstance(stamp, list))
+        and isinstance(dependencies, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in dependencies.items())
+    )
 
 
 def _span(values: list[int]) -> Span:
@@ -254,4 +405,4 @@ def _finding(item: dict) -> Finding:
     )
 
 
-__all__ = ["CACHE_DIR_NAME", "ResultCache", "clean", "default_cache_dir"]
+__all__ = ["CACHE_DIR_NAME", "CacheRefused", "ResultCache", "clean", "default_cache_dir", "open_cache", "root_problem"]

@@ -9,13 +9,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sadpath.cache import ResultCache
+from sadpath.cache import open_cache
 from sadpath.config import ConfigError, Settings, path_below, resolve_settings
 from sadpath.engine import coverage_data, dependencies
 from sadpath.engine import analyze
-from sadpath.files import ReadFile, discover, read_source, write_source
+from sadpath.files import ReadFile, WriteRefused, discover, read_source, write_source
 from sadpath.model import Applicability, Edit, FileError, Finding, FixOffer
-from sadpath.source import SourceFile
+from sadpath.source import SourceFile, split_lines
 
 MAX_FIX_ROUNDS = 10
 PARALLEL_THRESHOLD = 16  # below this many files a process pool costs more than it saves
@@ -31,6 +31,7 @@ class CheckOptions:
     extend_select: tuple[str, ...] = ()
     jobs: int = 1
     cache_dir: Path | None = None  # None: no cache (--no-cache); fixing never reads the cache
+    cache_dir_explicit: bool = False  # named by --cache-dir or SADPATH_CACHE_DIR: may lie outside the folder
     coverage: Path | None = None  # --coverage: the coverage.py data SAD302 reads (overrides the config)
 
     @property
@@ -124,15 +125,19 @@ def check_text(read: ReadFile, settings: Settings, options: CheckOptions) -> Fil
             if options.diff:
                 result.diff = "".join(
                     difflib.unified_diff(
-                        text.splitlines(keepends=True),
-                        new_text.splitlines(keepends=True),
+                        split_lines(text),
+                        split_lines(new_text),
                         fromfile=_diff_name("a", read.path),
                         tofile=_diff_name("b", read.path),
                     )
                 )
             else:
                 try:
-                    write_source(read.path, new_text, read.encoding)
+                    write_source(read, new_text)
+                except WriteRefused as exc:
+                    result.error = FileError(read.path, f"not fixed: {exc.strerror}")
+                    result.fixed = 0
+                    new_text = text
                 except OSError as exc:
                     result.error = FileError(read.path, f"cannot write fixes: {exc.strerror or exc}")
                     result.fixed = 0
@@ -207,7 +212,9 @@ def run(paths: list[str], resolver: SettingsResolver, options: CheckOptions) -> 
     jobs: list[Job] = []
     errors: list[FileError] = []
     slots: list[FileResult | None] = []  # in discovery order; None where a job computes the result
-    cache = ResultCache(options.cache_dir) if options.uses_cache and options.cache_dir is not None else None
+    cache = None
+    if options.uses_cache and options.cache_dir is not None:
+        cache = open_cache(options.cache_dir, explicit=options.cache_dir_explicit)
     coverage_checked: set[str] = set()
     for path, error in discover(paths, lambda p: resolver.for_path(p).is_excluded(p)):
         if error is not None:
@@ -235,7 +242,7 @@ def run(paths: list[str], resolver: SettingsResolver, options: CheckOptions) -> 
             continue
         slots.append(None)
         jobs.append((read, settings, options))
-    workers = max(1, options.jobs)
+    workers = effective_jobs(options.jobs, len(jobs))
     if workers > 1 and len(jobs) >= PARALLEL_THRESHOLD:
         chunk = max(1, min(32, len(jobs) // (workers * 4)))
         with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -261,6 +268,11 @@ def _say_if_coverage_unusable(settings: Settings, checked: set[str]) -> None:
     problem = coverage_data.problem(settings)
     if problem is not None and any(rule.code == "SAD302" for rule in settings.enabled_rules()):
         print(f"sadpath: {problem.message}", file=sys.stderr)
+
+
+def effective_jobs(requested: int, files: int) -> int:
+    """Worker processes for a run: never more than the files to analyse, nor four per core."""
+    return max(1, min(requested, files, 4 * default_jobs()))
 
 
 def default_jobs() -> int:

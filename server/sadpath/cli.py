@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
 from sadpath import __version__
-from sadpath.cache import clean, default_cache_dir
+from sadpath.cache import CacheRefused, clean, default_cache_dir
 from sadpath.check import CheckOptions, SettingsResolver, default_jobs, display_path, run
 from sadpath.config import ConfigError, _check_selectors
+from sadpath.files import write_new
+from sadpath.lsp.options import add_server_arguments
 from sadpath.reporters import FORMATS, FileReport, Report, render
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -28,7 +31,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _codes(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
+    parts = [part.strip() for part in value.split(",")]
+    if not all(parts):
+        raise argparse.ArgumentTypeError(f"an empty rule selector in {value!r} (see `sadpath rules` for the codes)")
+    return parts
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,8 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     rule.add_argument("code", metavar="CODE|SLUG")
     sub.add_parser("rules", help="list every rule")
 
-    server = sub.add_parser("server", help="run the language server (stdio, or --tcp HOST:PORT)", add_help=False)
-    server.add_argument("server_args", nargs=argparse.REMAINDER)
+    server = sub.add_parser("server", help="run the language server (stdio, or --tcp HOST:PORT)")
+    add_server_arguments(server)
     return parser
 
 
@@ -106,9 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "clean":
         return _clean(args.cache_dir or default_cache_dir())
     if args.command == "server":
-        from sadpath.lsp.server import main as server_main
+        from sadpath.lsp.server import serve
 
-        return server_main(args.server_args)
+        return serve(args.tcp)
     build_parser().print_help(sys.stderr)
     return EXIT_ERROR
 
@@ -126,6 +132,7 @@ def _check(args: argparse.Namespace) -> int:
         extend_select=tuple(args.extend_select),
         jobs=args.jobs,
         cache_dir=None if args.no_cache else (args.cache_dir or default_cache_dir()),
+        cache_dir_explicit=args.cache_dir is not None or bool(os.environ.get("SADPATH_CACHE_DIR")),
         coverage=args.coverage,
     )
     try:
@@ -230,8 +237,14 @@ def _gen_tests(args: argparse.Namespace) -> int:
         return EXIT_CLEAN
     output = args.output or default_output(target, settings)
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        if args.output is None:  # a path sadpath chose, in the project: never through a planted link
+            project = settings.root if settings.root is not None else target.path.parent
+            if not output.parent.is_symlink():
+                output.parent.mkdir(parents=True, exist_ok=True)
+            write_new(output, text, inside=project)
+        else:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            write_new(output, text)
     except OSError as exc:
         print(f"sadpath: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -273,13 +286,15 @@ def _contracts(args: argparse.Namespace) -> int:
 
 def _clean(directory: Path) -> int:
     try:
-        removed = clean(directory)
+        left = clean(directory)
+    except CacheRefused as exc:
+        print(f"sadpath: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except OSError as exc:
         print(f"sadpath: cannot remove {directory}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_ERROR
-    if not removed:
-        print(f"sadpath: {directory} is not a sadpath cache (no CACHEDIR.TAG); left alone", file=sys.stderr)
-        return EXIT_ERROR
+    if left:
+        print(f"sadpath: removed the cache in {directory}, but left {len(left)} entries sadpath did not create there", file=sys.stderr)
     return EXIT_CLEAN
 
 

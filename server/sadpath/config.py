@@ -15,12 +15,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
+from sadpath.files import read_regular
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-DEFAULT_EXCLUDES = (".venv", "venv", "node_modules", "build", "dist", ".git", ".sadpath_cache", "__pycache__", ".tox", ".mypy_cache")
+MAX_TIMEOUT = 86_400  # seconds: a day; NaN, infinity and 1e400 are not timeouts
 
 
 class ConfigError(ValueError):
@@ -160,30 +162,50 @@ def find_config(start: Path) -> Path | None:
     for candidate_dir in (directory, *directory.parents):
         candidate = candidate_dir / "pyproject.toml"
         if candidate.is_file():
-            try:
-                data = _read_toml(candidate)
-            except ConfigError:
-                raise
-            if "sadpath" in data.get("tool", {}):
+            if sadpath_table(_read_toml(candidate), candidate) is not None:
                 return candidate
     return None
 
 
+MAX_CONFIG_BYTES = 1 << 20
+
+
 def _read_toml(path: Path) -> dict:
+    """A pyproject.toml's data; every way it can be unreadable is a ConfigError naming the file."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        data = read_regular(path, MAX_CONFIG_BYTES)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc.strerror or exc}") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (TOML must be UTF-8): {exc.reason} at byte {exc.start}") from exc
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply to read") from exc
+
+
+def sadpath_table(data: dict, path: Path) -> dict | None:
+    """The ``[tool.sadpath]`` table of a pyproject's data (None when it has none); a ``tool`` or
+    ``tool.sadpath`` that is not a table is a ConfigError naming the key."""
+    tool = data.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: tool: expected a table, got {_type_name(tool)}")
+    table = tool.get("sadpath")
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: tool.sadpath: expected a table, got {_type_name(table)}")
+    return table
 
 
 def load_settings(path: Path) -> Settings:
     """Settings from the ``[tool.sadpath]`` table of ``path`` (defaults when the table is absent)."""
-    data = _read_toml(path)
-    table = data.get("tool", {}).get("sadpath", {})
-    return settings_from_table(table, origin=str(path), root=path.resolve().parent, config_path=path.resolve())
+    table = sadpath_table(_read_toml(path), path)
+    return settings_from_table(table or {}, origin=str(path), root=path.resolve().parent, config_path=path.resolve())
 
 
 def settings_from_table(
@@ -201,6 +223,8 @@ def settings_from_table(
             values[_LIST_KEYS[key]] = _string_list(value, where)
             if key in _SELECTOR_KEYS:
                 _check_selectors(values[_LIST_KEYS[key]], where)
+            elif key == "required-log-fields":
+                _check_log_fields(values["required_log_fields"], where)
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: expected a table of glob = [codes], got {_type_name(value)}")
@@ -215,8 +239,8 @@ def settings_from_table(
                 raise ConfigError(f"{where}: expected true or false, got {_type_name(value)}")
             values["preview"] = value
         elif key == "default-timeout":
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise ConfigError(f"{where}: expected a positive number of seconds, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_TIMEOUT:
+                raise ConfigError(f"{where}: expected a positive number of seconds up to {MAX_TIMEOUT:,}, got {value!r}")
             values["default_timeout"] = value
         elif key == "interfaces":
             values["interfaces"] = _interfaces(value, where)
@@ -269,11 +293,35 @@ def _string_list(value: Any, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+# Attributes every LogRecord has: a field of one of these names in ``extra=`` makes logging raise KeyError
+# ("Attempt to overwrite 'name' in LogRecord") at the moment the error is logged.
+LOG_RECORD_ATTRIBUTES = frozenset(
+    {
+        "args", "asctime", "created", "exc_info", "exc_text", "filename", "funcName", "levelname", "levelno",
+        "lineno", "message", "module", "msecs", "msg", "name", "pathname", "process", "processName",
+        "relativeCreated", "stack_info", "taskName", "thread", "threadName",
+    }
+)  # fmt: skip
+
+
+def _check_log_fields(names: Iterable[str], where: str) -> None:
+    for name in names:
+        if not name.strip():
+            raise ConfigError(f"{where}: an empty field name")
+        if name in LOG_RECORD_ATTRIBUTES:
+            raise ConfigError(
+                f"{where}: {name!r} is an attribute of every logging.LogRecord: a log call with "
+                f"extra={{{name!r}: ...}} raises KeyError when the error is logged; choose another name"
+            )
+
+
 def _check_selectors(selectors: Iterable[str], where: str) -> None:
     from sadpath.registry import RULES, SYNTAX_ERROR_CODE
 
     for selector in selectors:
         sel = selector.strip()
+        if not sel:
+            raise ConfigError(f"{where}: an empty rule selector (see `sadpath rules` for the codes)")
         if sel.upper() == "ALL" or sel.upper() == SYNTAX_ERROR_CODE:
             continue
         if any(rule.code.startswith(sel.upper()) or rule.slug == sel.lower() for rule in RULES):

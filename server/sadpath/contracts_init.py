@@ -16,17 +16,16 @@ contract that already exists alone.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sadpath.config import ConfigError, Settings, _read_toml, find_config, resolve_settings, tomllib
+from sadpath.config import ConfigError, Settings, _read_toml, find_config, resolve_settings, sadpath_table, tomllib
 from sadpath.engine import analyze
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.engine.walker import call_sites
-from sadpath.files import discover, read_source
+from sadpath.files import ReadFile, bytes_digest, discover, read_regular, read_source, write_new, write_source
 from sadpath.knowledge import exception_hierarchy
 from sadpath.model import FileError
 from sadpath.rules._domain import domain_base
@@ -134,14 +133,18 @@ def plan(paths: list[str], config: Path | None) -> tuple[Plan, list[FileError]]:
 def _configured_contracts(path: Path) -> set[str]:
     if not path.is_file():
         return set()
-    data = _read_toml(path)
-    contracts = data.get("tool", {}).get("sadpath", {}).get("contracts", {})
+    contracts = (sadpath_table(_read_toml(path), path) or {}).get("contracts", {})
     return set(contracts) if isinstance(contracts, dict) else set()
 
 
 def write(plan_: Plan) -> None:
-    """Append the contracts to the configuration atomically, after checking that the result parses."""
-    old = plan_.config.read_text(encoding="utf-8") if plan_.config.is_file() else ""
+    """Append the contracts to the configuration, after checking that the result parses; written through a
+    fresh temporary file, never through a link, and only if the file did not change meanwhile."""
+    try:
+        old_bytes = read_regular(plan_.config, follow_links=False) if os.path.lexists(plan_.config) else None
+        old = old_bytes.decode("utf-8") if old_bytes is not None else ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{plan_.config}: cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
     header = "" if "[tool.sadpath]" in old else "[tool.sadpath]\n\n"
     separator = "" if not old or old.endswith("\n\n") else ("\n" if old.endswith("\n") else "\n\n")
     new = old + separator + header + "# Resilience contracts written by `sadpath contracts init`: edit them to your decisions.\n" + plan_.text
@@ -151,15 +154,14 @@ def write(plan_: Plan) -> None:
         raise ConfigError(f"{plan_.config}: appending the contracts would break the file ({exc}); nothing written") from exc
     from sadpath.config import settings_from_table
 
-    settings_from_table(parsed.get("tool", {}).get("sadpath", {}), origin=str(plan_.config))  # validates
-    handle, temp = tempfile.mkstemp(dir=plan_.config.parent, prefix=".pyproject-", suffix=".tmp")
+    settings_from_table(sadpath_table(parsed, plan_.config) or {}, origin=str(plan_.config))  # validates
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(new)
-        os.replace(temp, plan_.config)
+        if old_bytes is None:
+            write_new(plan_.config, new, overwrite=False)
+        else:
+            write_source(ReadFile(str(plan_.config), old, "utf-8", bytes_digest(old_bytes)), new)
     except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise ConfigError(f"{plan_.config}: cannot write: {exc.strerror or exc}") from exc
+        raise ConfigError(f"{plan_.config}: not written: {exc.strerror or exc}") from exc
 
 
 def summary(plan_: Plan) -> str:

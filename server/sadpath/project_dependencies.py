@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sadpath.config import tomllib  # tomli before Python 3.11
+from sadpath.files import read_regular, read_text
 
 _NOT_RUNTIME = ("dev", "test", "lint", "doc")  # requirements-dev.txt and the like
 
@@ -32,7 +33,8 @@ def dependencies(path: Path, *, development: bool) -> set[str]:
             files = [f for f in files if not any(word in f.name for word in _NOT_RUNTIME)]
         for requirements in files:
             try:
-                names |= {requirement_name(line) for line in requirements.read_text(encoding="utf-8", errors="replace").splitlines()}
+                text = read_regular(requirements).decode("utf-8", errors="replace")
+                names |= {requirement_name(line) for line in text.splitlines()}
             except OSError:
                 continue
         pyproject = directory / "pyproject.toml"
@@ -45,21 +47,25 @@ def dependencies(path: Path, *, development: bool) -> set[str]:
 
 def _pyproject_dependencies(pyproject: Path, development: bool) -> set[str]:
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(read_text(pyproject))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return set()
-    project = data.get("project", {}) if isinstance(data.get("project"), dict) else {}
-    poetry = data.get("tool", {}).get("poetry", {})
-    poetry = poetry if isinstance(poetry, dict) else {}
+    project = _table(data.get("project"))
+    poetry = _table(_table(data.get("tool")).get("poetry"))
     lists = [project.get("dependencies", [])]
     tables = [poetry.get("dependencies", {})]
     if development:
-        lists += [*dict(project.get("optional-dependencies", {})).values(), *dict(data.get("dependency-groups", {})).values()]
+        lists += [*_table(project.get("optional-dependencies")).values(), *_table(data.get("dependency-groups")).values()]
         tables += [poetry.get("dev-dependencies", {})]
-        tables += [group.get("dependencies", {}) for group in dict(poetry.get("group", {})).values() if isinstance(group, dict)]
+        tables += [group.get("dependencies", {}) for group in _table(poetry.get("group")).values() if isinstance(group, dict)]
     names = {requirement_name(item) for entries in lists if isinstance(entries, list) for item in entries if isinstance(item, str)}
     names |= {requirement_name(key) for table in tables if isinstance(table, dict) for key in table}
     return names
+
+
+def _table(value: object) -> dict:
+    """A TOML table, or an empty one for a missing key or a value of another type."""
+    return value if isinstance(value, dict) else {}
 
 
 def requirement_name(line: str) -> str:
