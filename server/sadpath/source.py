@@ -18,6 +18,22 @@ _SUPPRESS_RE = re.compile(
     re.IGNORECASE,
 )
 ALL_CODES = "*"
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str, keepends: bool = True) -> list[str]:
+    """The lines of a text, broken only at ``\\r\\n``, ``\\r`` and ``\\n``, as Python's tokenizer and LSP count
+    them (``str.splitlines`` also breaks at form feeds, ``\\x1c``-``\\x1e``, ``\\x85``, ``\\u2028`` and ``\\u2029``).
+    A final line without an ending is kept; an empty text has no lines."""
+    lines: list[str] = []
+    start = 0
+    for match in _LINE_END.finditer(text):
+        end = match.end() if keepends else match.start()
+        lines.append(text[start:end])
+        start = match.end()
+    if start < len(text):
+        lines.append(text[start:])
+    return lines
 
 
 @dataclass
@@ -28,7 +44,7 @@ class SourceFile:
 
     def __post_init__(self) -> None:
         # keepends so that offsets add up; a final line without newline is kept too
-        self._lines = self.text.splitlines(keepends=True)
+        self._lines = split_lines(self.text)
 
     # ---- lines -------------------------------------------------------
     @property

@@ -17,7 +17,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 
 from sadpath.fixes._region import FixRefused, line_edits
 from sadpath.model import Edit
-from sadpath.source import SourceFile
+from sadpath.source import SourceFile, split_lines
 
 
 @dataclass
@@ -79,7 +79,7 @@ def _with_stdlib_imports(tree: ast.Module, header_lines: list[str], modules: lis
 
 
 def _with_stdlib_import(header: str, module: str) -> str:
-    lines = header.splitlines(keepends=True)
+    lines = split_lines(header)
     try:
         statements = [s for s in ast.parse(header).body if isinstance(s, (ast.Import, ast.ImportFrom))]
     except SyntaxError:
@@ -153,5 +153,5 @@ def additions_edits(source: SourceFile, tree: ast.Module, additions: ModuleAddit
         parts.append("\n" if not following.strip() else "\n\n")
     elif not header_text and new_header:
         parts.append("\n")
-    new_lines = "".join(parts).splitlines(keepends=True)
+    new_lines = split_lines("".join(parts))
     return line_edits(header_lines, new_lines, 1)

@@ -16,7 +16,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from sadpath.engine.reparse import first_line
 from sadpath.model import Edit, Span
-from sadpath.source import SourceFile
+from sadpath.source import SourceFile, split_lines
 
 WRAPPER = "if True:\n"
 
@@ -75,7 +75,7 @@ class Region:
                 raise FixRefused("the region's wrapper was changed")
             new_text = new_text[len(WRAPPER) :]
         old_lines = [self.source.line_with_ending(n) for n in range(self.start_line, self.end_line + 1)]
-        return line_edits(old_lines, new_text.splitlines(keepends=True), self.start_line)
+        return line_edits(old_lines, split_lines(new_text), self.start_line)
 
 
 def _size(pos: CodeRange) -> tuple[int, int]:

@@ -16,7 +16,7 @@ from sadpath.fixes import FixRefused, apply_edits, build_fix
 from sadpath.fixes._region import line_edits
 from sadpath.lsp.convert import finding_from_data, to_text_edits
 from sadpath.model import Applicability, Edit, Span
-from sadpath.source import SourceFile
+from sadpath.source import SourceFile, split_lines
 
 FIX_ALL_KIND = "source.fixAll.sadpath"
 MAX_FIX_ALL_ROUNDS = 10
@@ -170,7 +170,7 @@ def fix_all_action(ctx: ActionContext) -> t.CodeAction | None:
     fixed = fix_all_text(ctx)
     if fixed == ctx.source.text:
         return None
-    edits = line_edits(ctx.source.text.splitlines(keepends=True), fixed.splitlines(keepends=True), 1)
+    edits = line_edits(split_lines(ctx.source.text), split_lines(fixed), 1)
     return t.CodeAction(
         title="sadpath: fix all" + (" (including unsafe fixes)" if ctx.unsafe_fixes else " safe fixes"),
         kind=FIX_ALL_KIND,
