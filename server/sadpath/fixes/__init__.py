@@ -55,6 +55,24 @@ BUILDERS = {
 __all__ = ["BUILDERS", "FixRefused", "apply_edits", "build_fix"]
 
 
+def _from_recursion(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, RecursionError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _text_of(exc: BaseException, limit: int = 200) -> str:
+    """An exception's message, cut to one line, from its string arguments only: ``str()`` of a libcst error can
+    recurse through a whole tree."""
+    text = " ".join(" ".join(arg for arg in exc.args if isinstance(arg, str)).split()) or "(no message)"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def build_fix(
     source: SourceFile, finding: Finding, offer: FixOffer, settings: Settings | None = None, tree: ast.Module | None = None
 ) -> Fix:
@@ -68,13 +86,19 @@ def build_fix(
         except SyntaxError as exc:
             raise FixRefused("the file does not parse") from exc
     request = FixRequest(source, pruned_tree(tree, finding.span.line, source), finding, offer, settings or Settings())
+    where = f"{source.path}:{finding.span.line}"
     try:
         edits = tuple(builder(request))
     except FixRefused:
         raise
     except Exception as exc:  # a bug in one fix must not take the run or the editor down: refuse, and say why
-        log.exception("fix %s for %s on %s:%s failed", offer.kind, finding.code, source.path, finding.span.line)
-        raise FixRefused(f"the {offer.kind} fix failed: {type(exc).__name__}: {exc}") from exc
+        if _from_recursion(exc):  # libcst recurses over the tree (and re-raises that as other errors)
+            log.warning("fix %s for %s on %s refused: the code is nested too deeply for libcst", offer.kind, finding.code, where)
+            raise FixRefused("the code is nested too deeply to rewrite") from None
+        reason = f"{type(exc).__name__}: {_text_of(exc)}"
+        log.warning("fix %s for %s on %s failed: %s", offer.kind, finding.code, where, reason)
+        log.debug("the failing fix's traceback", exc_info=True)
+        raise FixRefused(f"the {offer.kind} fix failed: {reason}") from exc
     if not edits:
         raise FixRefused("the fix would change nothing")
     check_parses(source, tree, edits)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -106,3 +107,17 @@ def _expected(name: str) -> str:
 
 def option_names() -> list[str]:
     return [f.name for f in fields(Options)]
+
+
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """``sadpath server``'s options (also the bundled editor shim's, through ``lsp.server.main``)."""
+    transport = parser.add_mutually_exclusive_group()
+    transport.add_argument("--stdio", action="store_true", help="talk over stdin and stdout (the default)")
+    transport.add_argument("--tcp", metavar="HOST:PORT", type=_host_port, help="listen on TCP, for example 127.0.0.1:2087")
+
+
+def _host_port(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, for example 127.0.0.1:2087, got {value!r}")
+    return host.strip("[]"), int(port)

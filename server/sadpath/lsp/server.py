@@ -7,18 +7,21 @@ import asyncio
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as t
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 
 from sadpath import __version__
 from sadpath.engine import coverage_data
-from sadpath.lsp import code_actions, hover
+from sadpath.lsp import code_actions, hover, transport
 from sadpath.lsp.convert import from_position, to_diagnostic
 from sadpath.lsp.documents import DocumentState, Result, SettingsCache, Store, analyse, document_path
-from sadpath.lsp.options import Options, parse_options
+from sadpath.lsp.options import Options, add_server_arguments, parse_options
+from sadpath.lsp.text import make_line_safe
 from sadpath.source import SourceFile
 
 log = logging.getLogger("sadpath.lsp")
@@ -61,6 +64,50 @@ class SadpathServer(LanguageServer):
         self.pending_messages: list[str] = []
         self.coverage_files: set[str] = set()  # coverage data files SAD302 reads (a change re-analyses)
         self.coverage_reported: set[str] = set()  # unreadable data files already reported
+
+    # ----------------------------------------------------------------- transports
+    def start_io(self, stdin=None, stdout=None) -> int:
+        """Serve over stdio with sadpath's bounded, self-healing reader (``lsp.transport``); the exit status."""
+        self._stop_event = threading.Event()
+        source = stdin or sys.stdin.buffer
+        read_some = getattr(source, "read1", None) or source.read
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+
+        async def read() -> bytes:
+            return await asyncio.get_running_loop().run_in_executor(self.thread_pool, read_some, 65536)
+
+        try:
+            asyncio.run(transport.serve(read, self.protocol, self._stop_event))
+        except BrokenPipeError:  # sadpath: ignore[SAD101] - the entry point's exit status says it
+            log.error("the connection to the client is lost; the server stops")
+            return 1
+        except KeyboardInterrupt:
+            return 130
+        finally:
+            self.shutdown()
+        return 0
+
+    def start_tcp(self, host: str, port: int) -> int:
+        """Serve one client at a time on TCP, with the same reader as stdio; the exit status."""
+        self._stop_event = stop = threading.Event()
+
+        async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.protocol.set_writer(writer)
+            await transport.serve(lambda: reader.read(65536), self.protocol, stop)
+            self.shutdown()
+
+        async def listen() -> None:
+            self._server = await asyncio.start_server(connection, host, port)
+            async with self._server:
+                await self._server.serve_forever()
+
+        try:
+            asyncio.run(listen())
+        except asyncio.CancelledError:  # sadpath: ignore[SAD102] - shutdown() closed the listener: how serve_forever() ends
+            return 0
+        except KeyboardInterrupt:
+            return 130
+        return 0
 
     # ----------------------------------------------------------------- helpers
     @property
@@ -220,6 +267,7 @@ server = SadpathServer()
 
 @server.feature(t.INITIALIZE)
 def on_initialize(ls: SadpathServer, params: t.InitializeParams) -> None:
+    make_line_safe(ls.workspace)
     ls.apply_options(params.initialization_options, "initialization options")
     capabilities = params.capabilities
     document = capabilities.text_document
@@ -406,22 +454,19 @@ def _overlaps(diagnostic: t.Range, requested: t.Range) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The server's own command line (the bundled editor shim's entry point): ``[--stdio | --tcp HOST:PORT]``."""
     parser = argparse.ArgumentParser(prog="sadpath server", description="The sadpath language server (stdio by default).")
-    parser.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
-    parser.add_argument("--stdio", action="store_true", help="use stdio (the default)")
+    add_server_arguments(parser)
     args = parser.parse_args(argv if argv is not None else sys.argv[1:])
+    return serve(args.tcp)
+
+
+def serve(tcp: tuple[str, int] | None = None) -> int:
+    """Run the server over stdio, or on ``tcp`` (host, port), until the client stops it."""
     handler = ClientLogHandler(server)
     handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
     root = logging.getLogger("sadpath")
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
     root.propagate = False
-    if args.tcp:
-        host, _, port = args.tcp.rpartition(":")
-        if not host or not port.isdigit():
-            print("sadpath server: --tcp expects HOST:PORT, for example 127.0.0.1:2087", file=sys.stderr)
-            return 2
-        server.start_tcp(host, int(port))
-    else:
-        server.start_io()
-    return 0
+    return server.start_tcp(*tcp) if tcp is not None else server.start_io()

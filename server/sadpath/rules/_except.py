@@ -89,16 +89,24 @@ def _type_exprs(expr: ast.AST, ctx: ModuleContext, depth: int = 0) -> list[ast.A
 
 
 def _module_tuple(name: str, ctx: ModuleContext) -> ast.Tuple | None:
-    for stmt in ctx.tree.body:
-        if (
-            isinstance(stmt, ast.Assign)
-            and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], ast.Name)
-            and stmt.targets[0].id == name
-            and isinstance(stmt.value, ast.Tuple)
-        ):
-            return stmt.value
-    return None
+    return module_tuples(ctx).get(name)
+
+
+def module_tuples(ctx: ModuleContext) -> dict[str, ast.Tuple]:
+    """The module's top-level ``NAME = (A, B, ...)`` assignments (the first of each name), found once per
+    analysis: a module with thousands of handlers must not rescan its body for each."""
+    found = ctx.memo.get("module-tuples")
+    if found is None:
+        found = ctx.memo["module-tuples"] = {}
+        for stmt in ctx.tree.body:
+            if (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+                and isinstance(stmt.value, ast.Tuple)
+            ):
+                found.setdefault(stmt.targets[0].id, stmt.value)
+    return found
 
 
 # Outcomes a caller expects and answers with a fallback: "it is not there", "it already exists", "someone holds it".

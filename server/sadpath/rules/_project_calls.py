@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sadpath.engine import dependencies
+from sadpath.files import read_text
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.engine.handling import caught_by, catches, enclosing_try_handlers
@@ -301,7 +302,14 @@ def _resolve_import(call: ast.Call, ctx: ModuleContext, scripts: dict[str, objec
         script = scripts.get(str(path))
         if script is None:
             project_root = ctx.settings.root or path.parent
-            script = scripts[str(path)] = jedi.Script(code=ctx.source.text, path=str(path), project=jedi.Project(str(project_root)))
+            # jedi's own default would run $VIRTUAL_ENV's (or $CONDA_PREFIX's) python, which a repository can
+            # plant: it infers in this interpreter instead, and never loads the project's compiled extensions
+            script = scripts[str(path)] = jedi.Script(
+                code=ctx.source.text,
+                path=str(path),
+                project=jedi.Project(str(project_root), load_unsafe_extensions=False),
+                environment=jedi.api.environment.InterpreterEnvironment(),
+            )
         definitions = script.goto(line, column, follow_imports=True)
     except (ValueError, OSError, RecursionError, AttributeError, KeyError) as exc:
         log.debug("jedi could not resolve %s:%s: %s", path, line, exc)
@@ -327,7 +335,7 @@ def _module_context(path: Path, origin: ModuleContext) -> ModuleContext | None:
         key = (str(path), stamp)
         cached = _MODULE_CACHE.get(key)
         if cached is None:
-            text = path.read_text(encoding="utf-8")
+            text = read_text(path)
             tree = ast.parse(text)
             source = SourceFile(str(path), text)
             from sadpath.engine.analyze import module_name_for
