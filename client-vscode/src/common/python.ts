@@ -24,11 +24,14 @@ export async function resolveInterpreter(setting: string[], resource: vscode.Uri
   return chooseInterpreter(setting, fromExtension);
 }
 
-/** Runs the interpreter once to check it is Python >= 3.10; says what is wrong otherwise. */
-export function checkInterpreter(command: string[]): Promise<string | undefined> {
+/**
+ * Runs the interpreter once to check it is Python >= 3.10; says what is wrong otherwise. It runs in `cwd` (the
+ * extension's folder), never in the workspace: `-c` puts the working folder first on `sys.path`.
+ */
+export function checkInterpreter(command: string[], cwd: string): Promise<string | undefined> {
   const [program, ...leading] = command;
   return new Promise((resolve) => {
-    execFile(program, [...leading, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { timeout: 15000 }, (error, stdout) => {
+    execFile(program, [...leading, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { timeout: 15000, cwd }, (error, stdout) => {
       if (error) {
         traceError(`cannot run ${command.join(" ")}`, error);
         resolve(`sadpath cannot run the Python interpreter ${command.join(" ")}: ${error.message}`);

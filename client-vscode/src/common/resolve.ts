@@ -104,11 +104,42 @@ export function checkPythonVersion(printed: string): { ok: boolean; version: str
   return { ok, version: `${major}.${minor}` };
 }
 
-/** The server's command line for an interpreter and an import strategy. */
+/**
+ * The server's command line for an interpreter and an import strategy. Both start the shim as a script, never
+ * `python -m`: `-m` puts the working folder (the workspace) first on `sys.path`, so a workspace `sadpath/`
+ * package or a stdlib shadow such as `argparse.py` would run. A script puts only its own folder there.
+ */
 export function serverCommand(interpreter: string[], strategy: ImportStrategy, shim: string, args: string[]): { command: string; args: string[] } {
   const [command, ...leading] = interpreter;
-  const entry = strategy === "useBundled" ? [shim] : ["-m", "sadpath", "server"];
+  const entry = strategy === "useBundled" ? [shim] : [shim, "--from-environment"];
   return { command, args: [...leading, ...entry, ...args] };
+}
+
+/** Whether `file` lies in one of `folders` (compared case-insensitively where the file system is). */
+export function isInside(file: string, folders: string[], platform: string = process.platform): boolean {
+  const normalize = (value: string) => {
+    let out = value.replace(/\\/g, "/").replace(/\/+$/, "");
+    if (platform === "win32" || platform === "darwin") {
+      out = out.toLowerCase();
+    }
+    return out;
+  };
+  const target = normalize(file);
+  return folders.some((folder) => {
+    const base = normalize(folder);
+    return base !== "" && (target === base || target.startsWith(base + "/"));
+  });
+}
+
+/**
+ * In an untrusted workspace no interpreter inside the workspace may run, even one the Python extension selected
+ * (a cloned repository can ship a `.venv/bin/python` that is any program): python3 on PATH runs instead.
+ */
+export function trustedInterpreter(choice: InterpreterChoice, trusted: boolean, folders: string[]): { choice: InterpreterChoice; refused?: string } {
+  if (trusted || choice.source === "path" || !isInside(choice.command[0], folders)) {
+    return { choice };
+  }
+  return { choice: { command: ["python3"], source: "path" }, refused: choice.command[0] };
 }
 
 /** The initialization options the server reads (camelCase, as `sadpath server` documents them). */

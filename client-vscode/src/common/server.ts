@@ -5,7 +5,7 @@ import { LanguageClient, LanguageClientOptions, RevealOutputChannelOn, ServerOpt
 
 import { logChannel, traceError, traceInfo } from "./log";
 import { checkInterpreter, resolveInterpreter } from "./python";
-import { Settings, initializationOptions, serverCommand } from "./resolve";
+import { Settings, initializationOptions, serverCommand, trustedInterpreter } from "./resolve";
 import { StatusItem } from "./status";
 
 /** The server's name and Python module, from package.json's "serverInfo" (as the Python tools template does). */
@@ -55,9 +55,14 @@ export class ServerManager implements vscode.Disposable {
     }
     this.status.set("starting");
     const folder = vscode.workspace.workspaceFolders?.[0];
-    const interpreter = await resolveInterpreter(settings.interpreter, folder?.uri);
+    const resolved = await resolveInterpreter(settings.interpreter, folder?.uri);
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    const { choice: interpreter, refused } = trustedInterpreter(resolved, vscode.workspace.isTrusted, folders);
+    if (refused) {
+      traceInfo(`the workspace is not trusted: ${refused} lies inside it and is not run; using python3 from PATH`);
+    }
     traceInfo(`interpreter (${interpreter.source}): ${interpreter.command.join(" ")}`);
-    const problem = await checkInterpreter(interpreter.command);
+    const problem = await checkInterpreter(interpreter.command, this.context.extensionPath);
     if (problem) {
       this.fail(problem, settings);
       return;

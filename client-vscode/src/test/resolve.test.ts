@@ -7,7 +7,9 @@ import {
   effectiveValue,
   expandVariables,
   initializationOptions,
+  isInside,
   serverCommand,
+  trustedInterpreter,
 } from "../common/resolve";
 
 suite("settings resolution", () => {
@@ -60,7 +62,28 @@ suite("interpreter choice", () => {
       command: "py",
       args: ["-X", "utf8", "/ext/bundled/tool/lsp_server.py", "--stdio"],
     });
-    assert.deepStrictEqual(serverCommand(["py"], "fromEnvironment", "/shim", []), { command: "py", args: ["-m", "sadpath", "server"] });
+    assert.deepStrictEqual(serverCommand(["py"], "fromEnvironment", "/shim", []), { command: "py", args: ["/shim", "--from-environment"] });
+    // never `-m`: it would put the workspace (the working folder) first on sys.path
+    for (const strategy of ["useBundled", "fromEnvironment"] as const) {
+      assert.ok(!serverCommand(["py"], strategy, "/shim", []).args.includes("-m"));
+    }
+  });
+
+  test("an untrusted workspace never runs an interpreter inside it", () => {
+    const venv = { command: ["/ws/repo/.venv/bin/python"], source: "python-extension" as const };
+    assert.deepStrictEqual(trustedInterpreter(venv, false, ["/ws/repo"]), { choice: { command: ["python3"], source: "path" }, refused: "/ws/repo/.venv/bin/python" });
+    assert.deepStrictEqual(trustedInterpreter(venv, true, ["/ws/repo"]), { choice: venv });
+    const outside = { command: ["/usr/bin/python3.12"], source: "python-extension" as const };
+    assert.deepStrictEqual(trustedInterpreter(outside, false, ["/ws/repo"]), { choice: outside });
+    const fromUser = { command: ["/ws/repo/tools/py"], source: "setting" as const };
+    assert.strictEqual(trustedInterpreter(fromUser, false, ["/ws/repo"]).refused, "/ws/repo/tools/py");
+  });
+
+  test("inside a folder: by path components, case-insensitively where the file system is", () => {
+    assert.ok(isInside("/ws/repo/.venv/bin/python", ["/ws/repo"], "linux"));
+    assert.ok(!isInside("/ws/repo2/bin/python", ["/ws/repo"], "linux"));
+    assert.ok(isInside("C:\\Code\\Repo\\.venv\\Scripts\\python.exe", ["c:\\code\\repo"], "win32"));
+    assert.ok(!isInside("/WS/repo/x", ["/ws/repo"], "linux"));
   });
 
   test("initialization options are the server's camelCase keys", () => {
