@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from sadpath.config import Settings
-from sadpath.engine import analyze
+from sadpath.linter import lint
 from sadpath.files import read_source
 from sadpath.model import FileError
 from sadpath.source import SourceFile
@@ -24,11 +24,11 @@ from sadpath.source import SourceFile
 SETTINGS = Settings(required_log_fields=("correlation_id",))
 
 
-def _analyse(path: str):
+def _analyze(path: str):
     read = read_source(path)
     if isinstance(read, FileError):
         return path, [], [read.message]
-    analysis = analyze(SourceFile(path, read.text), SETTINGS)
+    analysis = lint(SourceFile(path, read.text), SETTINGS)
     crashes = [f"{f.code}: {f.error}" for f in analysis.rule_failures]
     return path, [(f.code, f.span.line, f.message) for f in analysis.findings], crashes
 
@@ -50,7 +50,7 @@ def main() -> int:
     by_rule: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
     crashes: list[str] = []
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for path, findings, failures in pool.map(_analyse, files, chunksize=16):
+        for path, findings, failures in pool.map(_analyze, files, chunksize=16):
             crashes.extend(f"{path}: {c}" for c in failures)
             for code, line, message in findings:
                 if not wanted or code in wanted:

@@ -57,7 +57,7 @@ class Fixture:
 
     def findings(self, text: str | None = None) -> list[Finding]:
         source = SourceFile(str(self.path), self.text if text is None else text)
-        return analyze(source, self.settings, rules=[self.rule]).findings
+        return analyze(source, self.settings, [self.rule]).findings
 
 
 def measure(paths: list[Path], data_file: Path, branch: bool = False) -> Path:

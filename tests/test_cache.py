@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from sadpath import cache as cache_module
-from sadpath import check as check_module
-from sadpath.check import CheckOptions, SettingsResolver, run
+from sadpath.commands import check as check_module
+from sadpath.commands.check import CheckOptions, SettingsResolver, run
 from sadpath.cli import main
 
 SWALLOW = """
@@ -85,7 +85,7 @@ def project(tmp_path, monkeypatch):
 
 def check(paths: list[str], cache_dir: Path | None, **options) -> list[tuple[str, int, str]]:
     opts = CheckOptions(cache_dir=cache_dir, **options)
-    result = run(paths, SettingsResolver(None, opts), opts)
+    result = run(paths, SettingsResolver(opts.overrides), opts)
     return [(Path(r.path).name, f.span.line, f.code) for r in result.results for f in r.findings]
 
 
@@ -111,7 +111,7 @@ def test_warm_run_reuses_every_result(project, monkeypatch):
     assert counter.paths == []
 
 
-def test_changed_file_is_analysed_again(project, monkeypatch):
+def test_changed_file_is_analyzed_again(project, monkeypatch):
     check(["."], project / ".sadpath_cache")
     write(project, "svc/client.py", SWALLOW.replace("    except Exception:\n        pass", "    except Exception:\n        raise"))
     counter = Analyses(monkeypatch)

@@ -7,7 +7,7 @@ import pytest
 from harness import FIXTURES
 from sadpath.config import ConfigError, resolve_settings, settings_from_table
 from sadpath.contracts import Strategy
-from sadpath.engine import analyze
+from sadpath.linter import lint
 from sadpath.lsp.hover import hover
 from sadpath.source import SourceFile
 
@@ -69,7 +69,7 @@ def _hover_at(path, needle: str, settings) -> str:
     lines = text.splitlines()
     line = next(i for i, l in enumerate(lines, 1) if needle in l)
     column = lines[line - 1].index(needle) + 3
-    return hover(analyze(SourceFile(str(path), text), settings), line, column, "", settings) or ""
+    return hover(lint(SourceFile(str(path), text), settings), line, column, "", settings) or ""
 
 
 def test_hover_shows_the_contract_with_each_mode_here():
@@ -93,12 +93,12 @@ def test_a_module_that_defines_the_error_with_another_status_breaks_the_contract
     )
     path = tmp_path / "pay.py"
     path.write_text(code)
-    (finding,) = analyze(SourceFile(str(path), code), resolve_settings(path)).findings
+    (finding,) = lint(SourceFile(str(path), code), resolve_settings(path)).findings
     assert "PayTimeout carries status 500, the contract says 503" in finding.message
     fixed = code.replace("status = 500", "status = 503")
-    assert analyze(SourceFile(str(path), fixed), resolve_settings(path)).findings == []
+    assert lint(SourceFile(str(path), fixed), resolve_settings(path)).findings == []
     # requests.post is not covered by a contract on requests.get
-    assert analyze(SourceFile(str(path), code.replace("requests.get", "requests.post")), resolve_settings(path)).findings == []
+    assert lint(SourceFile(str(path), code.replace("requests.get", "requests.post")), resolve_settings(path)).findings == []
 
 
 def test_contracts_init_dry_run_then_write(tmp_path, monkeypatch, capsys):
@@ -152,9 +152,9 @@ def test_sad101_defers_to_a_declared_fallback(tmp_path):
         (tmp_path / "pyproject.toml").write_text(
             f'[tool.sadpath]\nselect = ["SAD101"]\n[tool.sadpath.contracts.cache]\ncalls = ["redis"]\n[tool.sadpath.contracts.cache.modes]\n{modes}\n'
         )
-        return [f.span.line for f in analyze(SourceFile(str(path), code), resolve_settings(path)).findings]
+        return [f.span.line for f in lint(SourceFile(str(path), code), resolve_settings(path)).findings]
 
     assert sad101('connection = "fallback"\ntimeout = { fallback = "None" }') == []
     assert sad101('connection = "fallback"\ntimeout = { translate = "CacheTimeout" }') == [9]  # the team wants timeouts raised
     (tmp_path / "pyproject.toml").write_text('[tool.sadpath]\nselect = ["SAD101"]\n')
-    assert [f.span.line for f in analyze(SourceFile(str(path), code), resolve_settings(path)).findings] == [9]
+    assert [f.span.line for f in lint(SourceFile(str(path), code), resolve_settings(path)).findings] == [9]

@@ -53,11 +53,11 @@ def _findings(rule, code: str, name: str, tmp_path):
     """The rule's findings on a documentation block. SAD302's blocks carry their own tests: the block runs
     under coverage.py first, and the rule reads that data."""
     if rule.code != "SAD302":
-        return analyze(SourceFile(name, code), SETTINGS, rules=[rule]).findings
+        return analyze(SourceFile(name, code), SETTINGS, [rule]).findings
     module = tmp_path / name
     module.write_text(code, encoding="utf-8")
     settings = SETTINGS.with_overrides(coverage=measure([module], tmp_path / ".coverage"))
-    return analyze(SourceFile(str(module), code), settings, rules=[rule]).findings
+    return analyze(SourceFile(str(module), code), settings, [rule]).findings
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)

@@ -8,6 +8,8 @@ import logging
 import pytest
 
 from sadpath.engine import analyze
+from sadpath.settings import Settings
+from sadpath.linter import lint
 from sadpath.model import Span
 from sadpath.registry import BY_CODE
 from sadpath.rules.base import Rule
@@ -39,7 +41,7 @@ class Counting(Rule):
 def test_a_crashing_rule_loses_only_its_own_findings(caplog):
     source = SourceFile("svc/app.py", SWALLOW)
     with caplog.at_level(logging.ERROR, logger="sadpath.engine"):
-        analysis = analyze(source, rules=[Exploding, BY_CODE["SAD101"]])
+        analysis = analyze(source, Settings(), [Exploding, BY_CODE["SAD101"]])
     assert [f.code for f in analysis.findings] == ["SAD101"]
     (failure,) = analysis.rule_failures
     assert failure.code == "SAD999" and failure.path == "svc/app.py" and "boom" in failure.error
@@ -49,14 +51,14 @@ def test_a_crashing_rule_loses_only_its_own_findings(caplog):
 def test_every_node_is_visited_once():
     code = "import a\n\ndef f(x):\n    return [y for y in x if y] + a.b(x)\n"
     Counting.visits = []
-    analyze(SourceFile("m.py", code), rules=[Counting])
+    analyze(SourceFile("m.py", code), Settings(), [Counting])
     names = [n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)]
     assert len(Counting.visits) == len(names)
 
 
 def test_deeply_nested_expression_does_not_overflow():
     code = "x = " + " + ".join(["1"] * 5000) + "\n"
-    analysis = analyze(SourceFile("deep.py", code))
+    analysis = lint(SourceFile("deep.py", code))
     assert analysis.findings == [] or analysis.findings[0].code == "SAD000"
 
 
@@ -69,7 +71,7 @@ def test_deeply_nested_expression_does_not_overflow():
     ],
 )
 def test_syntax_error_is_one_finding_at_the_error(code, line, column):
-    analysis = analyze(SourceFile("broken.py", code))
+    analysis = lint(SourceFile("broken.py", code))
     (finding,) = analysis.findings
     assert finding.code == "SAD000" and finding.slug == "syntax-error"
     assert (finding.span.line, finding.span.column) == (line, column)
@@ -77,14 +79,14 @@ def test_syntax_error_is_one_finding_at_the_error(code, line, column):
 
 
 def test_null_bytes_are_reported_not_raised():
-    analysis = analyze(SourceFile("nul.py", "x = 1\x00\n"))
+    analysis = lint(SourceFile("nul.py", "x = 1\x00\n"))
     assert [f.code for f in analysis.findings] == ["SAD000"]
 
 
 def test_positions_after_non_ascii_text():
     code = "def f(t):\n    try:\n        return t['日本']\n    except KeyError:\n        s = 'é🎉'; raise ValueError(s)\n"
     source = SourceFile("u.py", code)
-    (finding,) = analyze(source, rules=[BY_CODE["SAD103"]]).findings
+    (finding,) = analyze(source, Settings(), [BY_CODE["SAD103"]]).findings
     line = code.splitlines()[4]
     assert finding.span == Span(5, line.index("raise"), 5, len(line))
     # 'é' is one UTF-16 unit, '🎉' two: the UTF-16 column is one more than the character column
@@ -114,5 +116,5 @@ def test_suppression_inside_a_string_is_not_a_comment():
     code = SWALLOW.replace("except Exception:", "except Exception:  # noqa: E722").replace(
         "api.call()", "api.call('# sadpath: ignore[SAD101]')"
     )
-    analysis = analyze(SourceFile("s.py", code), rules=[BY_CODE["SAD101"]])
+    analysis = analyze(SourceFile("s.py", code), Settings(), [BY_CODE["SAD101"]])
     assert [f.code for f in analysis.findings] == ["SAD101"]

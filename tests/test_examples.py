@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from harness import ROOT
-from sadpath.check import CheckOptions, SettingsResolver, run
+from sadpath.commands.check import CheckOptions, SettingsResolver, run
 
 EXAMPLES = ROOT / "examples"
 ROW = re.compile(r"^\| `(?P<path>orders_service/[\w/]+\.py):(?P<line>\d+)` \| (?P<rest>.*)$")
@@ -30,7 +30,7 @@ def documented_findings() -> set[tuple[str, int, str]]:
 
 def reported_findings() -> set[tuple[str, int, str]]:
     options = CheckOptions(jobs=1)
-    result = run([str(EXAMPLES)], SettingsResolver(None, options), options)
+    result = run([str(EXAMPLES)], SettingsResolver(options.overrides), options)
     assert not result.errors
     found = set()
     for file_result in result.results:

@@ -8,7 +8,7 @@ import ast
 import pytest
 
 from harness import fixtures
-from sadpath.check import fix_text
+from sadpath.commands.check import fix_text
 from sadpath.model import Applicability
 from sadpath.fixes import apply_edits, build_fix
 from sadpath.source import SourceFile

@@ -56,7 +56,7 @@ def test_malformed_interfaces_are_rejected(table, message):
     assert message in str(raised.value)
 
 
-def analyse_calls(code: str, settings: Settings | None = None):
+def analyze_calls(code: str, settings: Settings | None = None):
     text = textwrap.dedent(code)
     tree = ast.parse(text)
     ctx = ModuleContext(SourceFile("m.py", text), tree, SemanticModel(tree, "m"), exception_hierarchy(), settings or Settings())
@@ -77,7 +77,7 @@ def analyse_calls(code: str, settings: Settings | None = None):
 
 
 def test_call_matching_through_aliases_sessions_and_attributes():
-    _, found = analyse_calls(
+    _, found = analyze_calls(
         """
         import boto3
         import httpx
@@ -114,7 +114,7 @@ def test_call_matching_through_aliases_sessions_and_attributes():
 
 
 def test_handled_modes_by_enclosing_try_and_registered_handlers():
-    ctx, found = analyse_calls(
+    ctx, found = analyze_calls(
         """
         import requests
         from flask import Flask
@@ -158,13 +158,13 @@ def test_user_interfaces_from_configuration(tmp_path):
     )
     settings = load_settings(config)
     assert interface_index(settings.interfaces).functions["billing.client.charge"].label == "billing API"
-    _, found = analyse_calls("from billing.client import charge\ncharge(1)\n", settings)
+    _, found = analyze_calls("from billing.client import charge\ncharge(1)\n", settings)
     assert [f.interface.name for f, _ in found] == ["billing"]
 
 
 def test_sessions_made_by_a_sessionmaker_instance():
     """``SessionLocal = sessionmaker(...)`` at module level, then ``SessionLocal()`` makes sessions."""
-    _, found = analyse_calls(
+    _, found = analyze_calls(
         """
         from sqlalchemy import create_engine
         from sqlalchemy.orm import sessionmaker

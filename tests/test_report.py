@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from sadpath.cli import main
-from sadpath.report import build, render
+from sadpath.commands.report import build
+from sadpath.inventory import render
 
 HTTP_CALLS = textwrap.dedent(
     """\

@@ -6,7 +6,7 @@ import ast
 import textwrap
 from pathlib import Path
 
-from sadpath.check import CheckOptions, SettingsResolver, run
+from sadpath.commands.check import CheckOptions, SettingsResolver, run
 from sadpath.config import resolve_settings
 from sadpath.engine import analyze
 from sadpath.fixes import apply_edits, build_fix
@@ -52,7 +52,7 @@ def test_escape_through_a_function_in_another_file(tmp_path):
             return {"ok": True}
         """,
     )
-    findings = analyze(SourceFile(str(routes), routes.read_text()), resolve_settings(routes), rules=[BY_CODE["SAD201"]]).findings
+    findings = analyze(SourceFile(str(routes), routes.read_text()), resolve_settings(routes), [BY_CODE["SAD201"]]).findings
     (finding,) = findings
     assert finding.span.line == 11
     assert "`charge()` in request handler `checkout()`" in finding.message
@@ -81,14 +81,14 @@ def test_retry_fix_uses_tenacity_when_the_project_does(tmp_path):
     )
     source = SourceFile(str(app), app.read_text())
     settings = resolve_settings(app)
-    (finding,) = analyze(source, settings, rules=[BY_CODE["SAD201"]]).findings
+    (finding,) = analyze(source, settings, [BY_CODE["SAD201"]]).findings
     offer = next(o for o in finding.fixes if o.kind == "retry_external")
     fixed = apply_edits(source.text, build_fix(source, finding, offer, settings).edits)
     ast.parse(fixed)
     assert "for attempt in Retrying(" in fixed and "with attempt:" in fixed
     assert "retry=retry_if_exception_type((requests.Timeout, requests.ConnectionError))" in fixed
     assert "from tenacity import" in fixed
-    assert analyze(SourceFile(str(app), fixed), settings, rules=[BY_CODE["SAD201"]]).findings == []
+    assert analyze(SourceFile(str(app), fixed), settings, [BY_CODE["SAD201"]]).findings == []
 
 
 def test_check_follows_imports_without_running_them(tmp_path, monkeypatch):
@@ -99,14 +99,14 @@ def test_check_follows_imports_without_running_them(tmp_path, monkeypatch):
     write(tmp_path, "svc/main.py", "from svc.client import fetch\n\n\ndef main():\n    fetch()\n")
     monkeypatch.chdir(tmp_path)
     options = CheckOptions(jobs=1)
-    result = run(["svc"], SettingsResolver(None, options), options)
+    result = run(["svc"], SettingsResolver(options.overrides), options)
     codes = [f.code for r in result.results for f in r.findings]
     assert "SAD201" in codes
 
 
 def test_reexports_are_followed_without_jedi(tmp_path, monkeypatch):
     """``from shop import charge`` where ``shop/__init__.py`` re-exports it from ``.payments``."""
-    from sadpath.rules import _project_calls
+    from sadpath.engine import project_calls as _project_calls
 
     def no_jedi(*args, **kwargs):
         raise AssertionError("jedi should not be needed for a plain re-export")
@@ -144,7 +144,7 @@ def test_reexports_are_followed_without_jedi(tmp_path, monkeypatch):
             return {"ok": True}
         """,
     )
-    findings = analyze(SourceFile(str(routes), routes.read_text()), resolve_settings(routes), rules=[BY_CODE["SAD201"]]).findings
+    findings = analyze(SourceFile(str(routes), routes.read_text()), resolve_settings(routes), [BY_CODE["SAD201"]]).findings
     assert [(f.span.line, "in shop/payments.py (line 6)" in f.message) for f in findings] == [(12, True)]
 
 

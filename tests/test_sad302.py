@@ -15,11 +15,13 @@ import coverage
 import pytest
 import requests
 
-from sadpath import check as check_module
-from sadpath.check import CheckOptions, SettingsResolver, run
+from sadpath.commands import check as check_module
+from sadpath.commands.check import CheckOptions, SettingsResolver, run
 from sadpath.cli import main
 from sadpath.config import ConfigError, Settings, load_settings
-from sadpath.engine import analyze, coverage_data
+from sadpath.engine import coverage_data
+from sadpath.engine import analyze
+from sadpath.registry import enabled_rules
 from sadpath.engine.incremental import IncrementalAnalyzer
 from sadpath.registry import BY_CODE
 from sadpath.source import SourceFile
@@ -132,7 +134,7 @@ def later(path: Path, than: Path) -> None:
 def findings(path: Path, data: Path | None, text: str | None = None) -> list[tuple[int, str]]:
     settings = Settings(coverage=data)
     source = SourceFile(str(path), path.read_text(encoding="utf-8") if text is None else text)
-    return [(f.span.line, f.message) for f in analyze(source, settings, rules=[RULE]).findings]
+    return [(f.span.line, f.message) for f in analyze(source, settings, [RULE]).findings]
 
 
 @pytest.fixture(autouse=True)
@@ -214,8 +216,8 @@ def test_a_file_changed_since_the_data_is_quiet(project):
 def test_no_data_configured_means_inactive_and_bad_data_means_silent(project):
     service = project / "shop" / "service.py"
     assert not RULE.is_active(Settings())
-    assert RULE not in Settings().enabled_rules(str(service))
-    assert RULE in Settings(coverage=project / ".coverage").enabled_rules(str(service))
+    assert RULE not in enabled_rules(Settings(), str(service))
+    assert RULE in enabled_rules(Settings(coverage=project / ".coverage"), str(service))
     assert findings(service, project / "missing" / ".coverage") == []
     corrupt = project / "corrupt.coverage"
     corrupt.write_bytes(b"this is not a coverage.py data file\n" * 20)
@@ -247,13 +249,13 @@ def test_the_editor_analysis_follows_new_data(project):
     settings = Settings(select=("SAD302",), coverage=data)
     analyzer = IncrementalAnalyzer()
     source = SourceFile(str(service), SERVICE)
-    assert [f.span.line for f in analyzer.analyze(source, settings).findings] == [TIMEOUT, NOT_OK, KEY_ERROR]
+    assert [f.span.line for f in analyzer.analyze(source, settings, enabled_rules(settings)).findings] == [TIMEOUT, NOT_OK, KEY_ERROR]
     run_tests(service, with_timeout_test, data)
-    assert [f.span.line for f in analyzer.analyze(source, settings).findings] == [NOT_OK, KEY_ERROR]
+    assert [f.span.line for f in analyzer.analyze(source, settings, enabled_rules(settings)).findings] == [NOT_OK, KEY_ERROR]
     # typing in the buffer silences the rule; undoing brings the findings back
     edited = SourceFile(str(service), SERVICE.replace("return None", "return None  # fallback"))
-    assert analyzer.analyze(edited, settings).findings == []
-    assert [f.span.line for f in analyzer.analyze(source, settings).findings] == [NOT_OK, KEY_ERROR]
+    assert analyzer.analyze(edited, settings, enabled_rules(settings)).findings == []
+    assert [f.span.line for f in analyzer.analyze(source, settings, enabled_rules(settings)).findings] == [NOT_OK, KEY_ERROR]
 
 
 # ------------------------------------------------------------------ configuration
@@ -301,24 +303,24 @@ def test_cli_reads_the_configured_data(project, capsys):
 def test_the_result_cache_follows_the_data_file(project, monkeypatch):
     service = project / "shop" / "service.py"
     data = run_tests(service, happy_path, project / ".coverage")
-    analysed: list[str] = []
+    analyzed: list[str] = []
     original = check_module.check_text
 
     def counting(read, settings, options):
-        analysed.append(Path(read.path).name)
+        analyzed.append(Path(read.path).name)
         return original(read, settings, options)
 
     monkeypatch.setattr(check_module, "check_text", counting)
     options = CheckOptions(select=("SAD302",), cache_dir=project / ".sadpath_cache", coverage=data)
 
     def lines() -> list[int]:
-        result = run(["shop"], SettingsResolver(None, options), options)
+        result = run(["shop"], SettingsResolver(options.overrides), options)
         return [f.span.line for r in result.results for f in r.findings]
 
-    assert lines() == [TIMEOUT, NOT_OK, KEY_ERROR] and analysed == ["service.py"]
-    assert lines() == [TIMEOUT, NOT_OK, KEY_ERROR] and analysed == ["service.py"]  # served from the cache
+    assert lines() == [TIMEOUT, NOT_OK, KEY_ERROR] and analyzed == ["service.py"]
+    assert lines() == [TIMEOUT, NOT_OK, KEY_ERROR] and analyzed == ["service.py"]  # served from the cache
     run_tests(service, with_timeout_test, data)  # a new test run rewrites the data
-    assert lines() == [NOT_OK, KEY_ERROR] and analysed == ["service.py", "service.py"]
+    assert lines() == [NOT_OK, KEY_ERROR] and analyzed == ["service.py", "service.py"]
 
 
 def test_a_suppression_comment_on_disk_silences_the_branch(project):

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from sadpath import check as check_module
+from sadpath.commands import check as check_module
 from sadpath.cache import build_digest, clean, open_cache, root_problem, CacheRefused
-from sadpath.check import CheckOptions, SettingsResolver, effective_jobs, run
+from sadpath.commands.check import CheckOptions, SettingsResolver, effective_jobs, run
 from sadpath.cli import main
-from sadpath.engine import analyze
+from sadpath.linter import lint
 from sadpath.files import ReadFile, WriteRefused, read_source, write_new, write_source
 from sadpath.source import SourceFile, split_lines
 
@@ -213,7 +213,7 @@ def test_open_cache_says_one_line(project, caplog):
 
 def fix(paths: list[str], unsafe: bool = False) -> check_module.RunResult:
     options = CheckOptions(fix=True, unsafe_fixes=unsafe)
-    return run(paths, SettingsResolver(None, options), options)
+    return run(paths, SettingsResolver(options.overrides), options)
 
 
 def test_fix_never_writes_through_a_planted_temporary_link(project, tmp_path):
@@ -333,7 +333,7 @@ def test_fix_lands_on_the_right_line_after_a_separator(project, separator):
     filler = "\x0c\n" if separator == "\x0c" else f"# page {separator} break\n"
     text = LOGGED.replace("class FetchError", filler + "class FetchError")
     target = write(project, "src/svc/sep.py", text)
-    analysis = analyze(SourceFile(str(target), text))
+    analysis = lint(SourceFile(str(target), text))
     sad103 = [f for f in analysis.findings if f.code == "SAD103"]
     assert sad103 and SourceFile("x", text).line(sad103[0].span.line).strip().startswith("raise FetchError(")
     result = fix([str(target)])
@@ -376,7 +376,7 @@ def test_jedi_never_runs_the_repository_interpreter(tmp_path, monkeypatch):
     from sadpath.engine.context import ModuleContext
     from sadpath.engine.semantic import SemanticModel
     from sadpath.knowledge import exception_hierarchy
-    from sadpath.rules import _project_calls
+    from sadpath.engine import project_calls as _project_calls
 
     marker = tmp_path / "ran.txt"
     venv = tmp_path / "evil-venv"
@@ -548,7 +548,7 @@ def test_module_tuples_are_found_once_per_module(monkeypatch):
         return original(ctx)
 
     monkeypatch.setattr(_except, "module_tuples", counting)
-    findings = analyze(SourceFile("m.py", text)).findings
+    findings = lint(SourceFile("m.py", text)).findings
     assert sum(f.code == "SAD103" for f in findings) == 300
     assert len(scans) == 1
 

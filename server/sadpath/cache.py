@@ -36,9 +36,9 @@ from dataclasses import fields
 from pathlib import Path
 
 import sadpath
-from sadpath.config import Settings
+from sadpath.settings import Settings
 from sadpath.engine import coverage_data
-from sadpath.engine.dependencies import text_digest
+from sadpath.engine.file_reads import text_digest
 from sadpath.files import read_regular, read_text
 from sadpath.model import Applicability, Finding, FixOffer, Related, Severity, Span
 

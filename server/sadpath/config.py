@@ -7,140 +7,16 @@ message and the defaults.
 
 from __future__ import annotations
 
-import fnmatch
-from functools import lru_cache
 import os
-import sys
-from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Iterable
 
-from sadpath.files import read_regular
+from sadpath.files import read_regular, tomllib
+from sadpath.registry import check_selectors
+from sadpath.settings import ConfigError, Settings
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 MAX_TIMEOUT = 86_400  # seconds: a day; NaN, infinity and 1e400 are not timeouts
-
-
-class ConfigError(ValueError):
-    """The configuration is invalid; the message names the file and the key."""
-
-
-@dataclass(frozen=True)
-class Settings:
-    select: tuple[str, ...] = ("ALL",)
-    ignore: tuple[str, ...] = ()
-    extend_select: tuple[str, ...] = ()
-    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    exclude: tuple[str, ...] = ()
-    preview: bool = False
-    required_log_fields: tuple[str, ...] = ()
-    default_timeout: float = 10
-    interfaces: tuple = ()  # user-defined external interfaces (knowledge.interfaces.Interface)
-    contracts: tuple = ()  # resilience contracts (sadpath.contracts.Contract)
-    coverage: Path | None = None  # coverage.py data file for SAD302, absolute
-    root: Path | None = None
-    config_path: Path | None = None
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
-
-    # ------------------------------------------------------------ selection
-    def enabled_rules(self, path: str | None = None) -> list[type]:
-        from sadpath.registry import RULES
-
-        selected = [rule for rule in RULES if _matches_any(rule, self.select) or _matches_any(rule, self.extend_select)]
-        ignored = list(self.ignore)
-        if path is not None:
-            ignored.extend(self.ignores_for(path))
-        enabled = []
-        for rule in selected:
-            if _matches_any(rule, ignored):
-                continue
-            if rule.preview and not self.preview and not _explicitly_selected(rule, (*self.select, *self.extend_select)):
-                continue
-            if not rule.is_active(self):
-                continue
-            enabled.append(rule)
-        return enabled
-
-    def ignores_for(self, path: str) -> list[str]:
-        rel = self.relative(path)
-        codes: list[str] = []
-        for pattern, pattern_codes in self.per_file_ignores:
-            if path_matches(pattern, rel):
-                codes.extend(pattern_codes)
-        return codes
-
-    def is_excluded(self, path: str | Path) -> bool:
-        rel = self.relative(str(path))
-        return any(path_matches(pattern, rel) for pattern in self.exclude)
-
-    def relative(self, path: str) -> str:
-        if self.root is not None:
-            try:
-                below = path_below(str(path), str(self.root))
-            except OSError:
-                below = None
-            if below is not None:
-                return below
-        return PurePosixPath(Path(path).as_posix()).as_posix()
-
-    def with_overrides(self, **changes: Any) -> "Settings":
-        return replace(self, **changes)
-
-
-@lru_cache(maxsize=8192)
-def real_directory(directory: str) -> str:
-    """``os.path.realpath`` of a folder, remembered: files are matched folder by folder."""
-    return os.path.realpath(directory)
-
-
-def real_path(path: str) -> str:
-    """The real path of a file through its folder's real path (one ``realpath`` per folder, not per file)."""
-    head, tail = os.path.split(os.path.abspath(path))
-    return os.path.join(real_directory(head), tail) if tail else real_directory(head)
-
-
-def path_below(path: str, folder: str) -> str | None:
-    """``path`` relative to ``folder`` as a posix path, through both real paths: ``.`` for the folder itself,
-    None when ``path`` is not below it. Raises OSError when a real path cannot be found."""
-    real, base = real_path(path), real_directory(folder)
-    prefix = base.rstrip(os.sep) + os.sep
-    if real.startswith(prefix):
-        return PurePosixPath(Path(real[len(prefix) :])).as_posix()
-    return "." if real == base else None
-
-
-def path_matches(pattern: str, rel: str) -> bool:
-    """Glob match of a config pattern against a root-relative posix path.
-
-    ``tests/fixtures`` matches everything below that folder; a pattern without a
-    slash (``migrations``, ``*_pb2.py``) matches any path component.
-    """
-    pattern = pattern.strip().rstrip("/")
-    if pattern.startswith("./"):
-        pattern = pattern[2:]
-    if not pattern:
-        return False
-    if fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(rel, pattern + "/*"):
-        return True
-    if "/" not in pattern:
-        return any(fnmatch.fnmatchcase(part, pattern) for part in rel.split("/"))
-    return False
-
-
-def _matches_any(rule, selectors: Iterable[str]) -> bool:
-    for selector in selectors:
-        sel = selector.strip()
-        if sel.upper() == "ALL" or rule.code.startswith(sel.upper()) or sel.lower() == rule.slug:
-            return True
-    return False
-
-
-def _explicitly_selected(rule, selectors: Iterable[str]) -> bool:
-    return any(s.strip().upper() == rule.code or s.strip().lower() == rule.slug for s in selectors)
 
 
 # ------------------------------------------------------------------ loading
@@ -155,6 +31,11 @@ _SELECTOR_KEYS = {"select", "ignore", "extend-select"}
 KNOWN_KEYS = frozenset({*_LIST_KEYS, "per-file-ignores", "preview", "default-timeout", "interfaces", "contracts", "coverage"})
 
 
+def configures_sadpath(pyproject: Path) -> bool:
+    """Whether a pyproject.toml has a ``[tool.sadpath]`` table (ConfigError when it cannot be read)."""
+    return sadpath_table(read_config(pyproject), pyproject) is not None
+
+
 def find_config(start: Path) -> Path | None:
     """The nearest ``pyproject.toml`` upward from ``start`` that has a ``[tool.sadpath]`` table."""
     start = start.resolve()
@@ -162,7 +43,7 @@ def find_config(start: Path) -> Path | None:
     for candidate_dir in (directory, *directory.parents):
         candidate = candidate_dir / "pyproject.toml"
         if candidate.is_file():
-            if sadpath_table(_read_toml(candidate), candidate) is not None:
+            if sadpath_table(read_config(candidate), candidate) is not None:
                 return candidate
     return None
 
@@ -170,7 +51,7 @@ def find_config(start: Path) -> Path | None:
 MAX_CONFIG_BYTES = 1 << 20
 
 
-def _read_toml(path: Path) -> dict:
+def read_config(path: Path) -> dict:
     """A pyproject.toml's data; every way it can be unreadable is a ConfigError naming the file."""
     try:
         data = read_regular(path, MAX_CONFIG_BYTES)
@@ -204,7 +85,7 @@ def sadpath_table(data: dict, path: Path) -> dict | None:
 
 def load_settings(path: Path) -> Settings:
     """Settings from the ``[tool.sadpath]`` table of ``path`` (defaults when the table is absent)."""
-    table = sadpath_table(_read_toml(path), path)
+    table = sadpath_table(read_config(path), path)
     return settings_from_table(table or {}, origin=str(path), root=path.resolve().parent, config_path=path.resolve())
 
 
@@ -222,7 +103,7 @@ def settings_from_table(
         if key in _LIST_KEYS:
             values[_LIST_KEYS[key]] = _string_list(value, where)
             if key in _SELECTOR_KEYS:
-                _check_selectors(values[_LIST_KEYS[key]], where)
+                check_selectors(values[_LIST_KEYS[key]], where)
             elif key == "required-log-fields":
                 _check_log_fields(values["required_log_fields"], where)
         elif key == "per-file-ignores":
@@ -231,7 +112,7 @@ def settings_from_table(
             entries = []
             for pattern, codes in value.items():
                 codes_list = _string_list(codes, f"{where}.{pattern!r}")
-                _check_selectors(codes_list, f"{where}.{pattern!r}")
+                check_selectors(codes_list, f"{where}.{pattern!r}")
                 entries.append((pattern, codes_list))
             values["per_file_ignores"] = tuple(entries)
         elif key == "preview":
@@ -313,20 +194,6 @@ def _check_log_fields(names: Iterable[str], where: str) -> None:
                 f"{where}: {name!r} is an attribute of every logging.LogRecord: a log call with "
                 f"extra={{{name!r}: ...}} raises KeyError when the error is logged; choose another name"
             )
-
-
-def _check_selectors(selectors: Iterable[str], where: str) -> None:
-    from sadpath.registry import RULES, SYNTAX_ERROR_CODE
-
-    for selector in selectors:
-        sel = selector.strip()
-        if not sel:
-            raise ConfigError(f"{where}: an empty rule selector (see `sadpath rules` for the codes)")
-        if sel.upper() == "ALL" or sel.upper() == SYNTAX_ERROR_CODE:
-            continue
-        if any(rule.code.startswith(sel.upper()) or rule.slug == sel.lower() for rule in RULES):
-            continue
-        raise ConfigError(f"{where}: unknown rule selector {selector!r} (see `sadpath rules`)")
 
 
 def _type_name(value: Any) -> str:

@@ -30,6 +30,8 @@ type, is an error that names the key and the file.
 
 from __future__ import annotations
 
+import ast
+
 import fnmatch
 from dataclasses import dataclass
 from typing import Any
@@ -154,4 +156,17 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-__all__ = ["Contract", "ContractError", "STRATEGIES", "Strategy", "parse_contracts"]
+
+def fallback_expression(text: str | None) -> str | None:
+    """The Python expression a fallback string starts with (``"None: the cache is optional"`` -> ``None``)."""
+    if not text:
+        return None
+    value = text.split(":", 1)[0].strip()
+    try:
+        ast.parse(value, mode="eval")
+    except SyntaxError:
+        return None
+    return value
+
+
+__all__ = ["Contract", "ContractError", "STRATEGIES", "Strategy", "fallback_expression", "parse_contracts"]

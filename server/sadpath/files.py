@@ -18,6 +18,7 @@ import hashlib
 import io
 import os
 import stat
+import sys
 import tempfile
 import tokenize
 from dataclasses import dataclass
@@ -25,6 +26,11 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from sadpath.model import FileError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 DEFAULT_EXCLUDES = (".venv", "venv", "node_modules", "build", "dist", ".git", ".sadpath_cache", "__pycache__", ".tox", ".mypy_cache")
 MAX_FILE_CHARS = 1_000_000  # the language server's maxFileSize default too
@@ -241,3 +247,9 @@ def discover(
         for error in walk_errors:
             where = getattr(error, "filename", None) or raw
             yield str(where), FileError(str(where), f"cannot list directory: {error.strerror or error}")
+
+
+__all__ = [
+    "DEFAULT_EXCLUDES", "MAX_FILE_BYTES", "MAX_FILE_CHARS", "ReadFile", "WriteRefused", "bytes_digest", "decode_source",
+    "discover", "read_regular", "read_source", "read_text", "tomllib", "write_new", "write_source",
+]  # fmt: skip

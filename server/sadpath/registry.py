@@ -1,6 +1,10 @@
-"""One ordered table of every rule: code → rule class, with its status."""
+"""One ordered table of every rule (code → rule class, with its status) and rule selection: which rules a
+``Settings`` enables for a path (``select``, ``extend-select``, ``ignore``, per-file ignores, preview), and
+whether a selector names any rule."""
 
 from __future__ import annotations
+
+from typing import Iterable
 
 from sadpath.rules.base import Rule
 from sadpath.rules.sad101_silent_except import SilentExcept
@@ -18,7 +22,8 @@ from sadpath.rules.sad207_fire_and_forget_task import FireAndForgetTask
 from sadpath.rules.sad301_contract_violation import ContractViolation
 from sadpath.rules.sad302_untested_error_branch import UntestedErrorBranch
 
-from sadpath.model import SYNTAX_ERROR_CODE, SYNTAX_ERROR_SLUG  # noqa: F401 - re-exported for the reporters
+from sadpath.model import SYNTAX_ERROR_CODE
+from sadpath.settings import ConfigError, Settings
 
 RULES: tuple[type[Rule], ...] = (
     SilentExcept,
@@ -53,3 +58,50 @@ def status(rule: type[Rule]) -> str:
 def docs_path(rule: type[Rule]) -> str:
     """Path of the rule's generated documentation page, relative to the repository root."""
     return f"docs/rules/{rule.code}-{rule.slug}.md"
+
+
+# ------------------------------------------------------------------ selection
+def matches(rule: type[Rule], selectors: Iterable[str]) -> bool:
+    """Whether a selector names the rule: ``ALL``, a code prefix (``SAD1``), the code or the slug."""
+    for selector in selectors:
+        sel = selector.strip()
+        if sel.upper() == "ALL" or rule.code.startswith(sel.upper()) or sel.lower() == rule.slug:
+            return True
+    return False
+
+
+def named_exactly(rule: type[Rule], selectors: Iterable[str]) -> bool:
+    """Whether a selector names the rule by its full code or slug (a preview rule needs that, or ``preview``)."""
+    return any(s.strip().upper() == rule.code or s.strip().lower() == rule.slug for s in selectors)
+
+
+def enabled_rules(settings: Settings, path: str | None = None) -> list[type[Rule]]:
+    """The rules ``settings`` enable, for ``path`` when given (its per-file ignores apply), in table order."""
+    chosen = (*settings.select, *settings.extend_select)
+    ignored = [*settings.ignore, *(settings.ignores_for(path) if path is not None else ())]
+    enabled = []
+    for rule in RULES:
+        if not matches(rule, chosen) or matches(rule, ignored):
+            continue
+        if rule.preview and not settings.preview and not named_exactly(rule, chosen):
+            continue
+        if rule.is_active(settings):
+            enabled.append(rule)
+    return enabled
+
+
+def is_enabled(code: str, settings: Settings, path: str | None = None) -> bool:
+    return any(rule.code == code for rule in enabled_rules(settings, path))
+
+
+def check_selectors(selectors: Iterable[str], where: str) -> None:
+    """Raise ConfigError (naming ``where``) for a selector that is empty or names no rule."""
+    for selector in selectors:
+        sel = selector.strip()
+        if not sel:
+            raise ConfigError(f"{where}: an empty rule selector (see `sadpath rules` for the codes)")
+        if sel.upper() in ("ALL", SYNTAX_ERROR_CODE):
+            continue
+        if any(rule.code.startswith(sel.upper()) or rule.slug == sel.lower() for rule in RULES):
+            continue
+        raise ConfigError(f"{where}: unknown rule selector {selector!r} (see `sadpath rules`)")

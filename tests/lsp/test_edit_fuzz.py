@@ -13,7 +13,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 
 from conftest import SERVER, start
 from helpers import apply_text_edits, change_document, open_document, wait_for_version
-from sadpath.engine import analyze
+from sadpath.linter import lint
 from sadpath.source import SourceFile
 
 BASE = (
@@ -98,7 +98,7 @@ async def test_random_edit_sequences(fuzz_client, tmp_path):
     def run(sequence):
         # hypothesis drives examples synchronously from a worker thread; the client lives on the test's loop
         received = asyncio.run_coroutine_threadsafe(apply(sequence), main_loop).result(timeout=60)
-        expected = analyze(SourceFile(str(tmp_path / "fuzz.py"), state["text"])).findings
+        expected = lint(SourceFile(str(tmp_path / "fuzz.py"), state["text"])).findings
         got = sorted((d.code, d.range.start.line + 1, d.message) for d in received)
         want = sorted((f.code, f.span.line, f.message) for f in expected)
         assert got == want

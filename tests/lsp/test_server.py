@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import asyncio
-from pathlib import Path
 
 import pytest
 import pytest_lsp
@@ -14,7 +13,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 from conftest import ROOT, SERVER, start
 from helpers import apply_workspace_edit, change_document, open_document, wait_for_version
 from sadpath.config import resolve_settings
-from sadpath.engine import analyze
+from sadpath.linter import lint
 from sadpath.source import SourceFile
 
 SWALLOW = (
@@ -73,7 +72,7 @@ async def test_diagnostics_equal_the_cli(client):
     uri = EXAMPLE.as_uri()
     open_document(client, uri, text)
     diagnostics = await wait_for_version(client, uri, 1)
-    expected = analyze(SourceFile(str(EXAMPLE), text), resolve_settings(EXAMPLE)).findings
+    expected = lint(SourceFile(str(EXAMPLE), text), resolve_settings(EXAMPLE)).findings
     assert expected, "the example must have findings"
     got = sorted((d.code, d.range.start.line + 1, d.range.start.character, d.message) for d in diagnostics)
     want = sorted((f.code, f.span.line, f.span.column, f.message) for f in expected)

@@ -7,7 +7,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from sadpath.config import Settings
+from sadpath.settings import Settings
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.semantic import SemanticModel
 from sadpath.engine.walker import RuleFailure, walk
@@ -74,17 +74,16 @@ def syntax_error_finding(source: SourceFile, exc: SyntaxError) -> Finding:
     return Finding(SYNTAX_ERROR_CODE, SYNTAX_ERROR_SLUG, Span(line, column, end_line, end_column), message, Severity.ERROR)
 
 
-def analyze(source: SourceFile, settings: Settings | None = None, rules: list[type] | None = None) -> Analysis:
-    """All findings for one file, suppressions and per-file ignores applied, sorted by position."""
-    settings = settings or Settings()
+def analyze(source: SourceFile, settings: Settings, rules: list[type]) -> Analysis:
+    """The findings of ``rules`` (chosen by the caller: ``linter.lint`` asks the registry) for one file,
+    suppressions applied, sorted by position."""
     parsed = parse(source)
     if isinstance(parsed, Finding):
         return Analysis(source, [parsed])
     tree = parsed
     semantic = SemanticModel(tree, module_name_for(source.path), source=source)
-    rule_classes = rules if rules is not None else settings.enabled_rules(source.path)
     ctx = ModuleContext(source, tree, semantic, exception_hierarchy(), settings)
-    instances = [rule() for rule in rule_classes]
+    instances = [rule() for rule in rules]
     walked = walk(ctx, instances)
     findings = [
         f for f in ctx.findings if not source.is_suppressed(f.span.line, f.code, f.slug)

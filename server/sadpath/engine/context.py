@@ -12,7 +12,7 @@ from sadpath.model import FixOffer, Finding, Related, Severity, Span
 from sadpath.source import SourceFile
 
 if TYPE_CHECKING:
-    from sadpath.config import Settings
+    from sadpath.settings import Settings
 
 SCOPE_TYPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
@@ -73,6 +73,17 @@ class ModuleContext:
             if isinstance(node, ast.Lambda):
                 return None
         return None
+
+    def names_in_scope(self) -> set[str]:
+        """Every name bound in the scopes around the node being visited (class bodies excepted: their names are
+        not visible in methods): locals, typed names and imports."""
+        names: set[str] = set()
+        for scope_node in self.scopes:
+            if isinstance(scope_node, ast.ClassDef):
+                continue
+            scope = self.semantic.scope(scope_node)
+            names |= scope.locals | set(scope.types) | set(scope.imports)
+        return names
 
     def enclosing_class(self) -> ast.ClassDef | None:
         for node in reversed(self.parents):

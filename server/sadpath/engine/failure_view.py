@@ -38,7 +38,7 @@ def failure_view(analysis: Analysis, line: int, column: int, settings=None) -> F
     """The external call at (1-based line, character column), or None when there is none."""
     if analysis.tree is None or analysis.semantic is None:
         return None
-    from sadpath.config import Settings
+    from sadpath.settings import Settings
 
     source = analysis.source
     byte_column = source.utf8_from_char_col(line, column)
@@ -57,7 +57,7 @@ def failure_view(analysis: Analysis, line: int, column: int, settings=None) -> F
         return None
     call, parents, scopes = found
     ctx.parents, ctx.scopes = parents, scopes
-    from sadpath.rules._contract_check import check_site, covering_contract, project_call
+    from sadpath.engine.contract_check import check_site, covering_contract, project_call
 
     external = external_call(call, ctx) or project_call(call, ctx)
     if external is None:

@@ -26,7 +26,7 @@ import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 
-from sadpath.config import Settings
+from sadpath.settings import Settings
 from sadpath.engine.analyze import Analysis, module_name_for, parse
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.reparse import first_line, splice
@@ -61,14 +61,14 @@ class IncrementalAnalyzer:
     cache: dict[tuple, _Entry] = field(default_factory=dict)  # by (context, scope, text)
     by_node: dict[int, tuple[ast.AST, str, str, _Entry]] = field(default_factory=dict)  # id -> (node, ctx, scope, entry)
     reused: int = 0  # units served from a cache in the last analysis (for tests and benchmarks)
-    analysed: int = 0  # units walked in the last analysis
+    analyzed: int = 0  # units walked in the last analysis
     lines_parsed: int = 0  # lines parsed in the last analysis
     _lines: list[str] | None = None
     _tree: ast.Module | None = None
     _context: str = ""
     _method_memo: dict = field(default_factory=dict)
 
-    def analyze(self, source: SourceFile, settings: Settings) -> Analysis:
+    def analyze(self, source: SourceFile, settings: Settings, rules: list[type]) -> Analysis:
         lines = source._lines
         spliced = splice(self._lines, self._tree, lines, source.text) if self._tree is not None and self._lines is not None else None
         if spliced is not None:
@@ -86,9 +86,8 @@ class IncrementalAnalyzer:
             self._forget()
             from sadpath.engine.analyze import analyze
 
-            self.reused, self.analysed = 0, len(statements)
-            return analyze(source, settings)
-        rules = settings.enabled_rules(source.path)
+            self.reused, self.analyzed = 0, len(statements)
+            return analyze(source, settings, rules)
         local = [r for r in rules if not r.module_dependent]
         dependent = [r for r in rules if r.module_dependent]
         module_part = _module_digest(statements, starts, source, settings, module_name_for(source.path), [r.code for r in local])
@@ -122,7 +121,7 @@ class IncrementalAnalyzer:
             if unit.text_key is not None:
                 fresh_cache[unit.text_key] = moved
         self.reused = len(units) - len(to_walk)
-        self.analysed = len(to_walk)
+        self.analyzed = len(to_walk)
 
         failures: list[RuleFailure] = []
         if to_walk and local:

@@ -23,7 +23,7 @@ class WalkResult:
     failures: list[RuleFailure] = field(default_factory=list)
 
 
-_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)  # their code runs elsewhere
 
 
 def local_nodes(node: ast.AST):
@@ -34,7 +34,7 @@ def local_nodes(node: ast.AST):
         current = stack.pop()
         yield current
         for child in ast.iter_child_nodes(current):
-            if not isinstance(child, _NESTED_SCOPES):
+            if not isinstance(child, NESTED_SCOPES):
                 stack.append(child)
 
 

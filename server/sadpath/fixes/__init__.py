@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import logging
 
-from sadpath.config import Settings
+from sadpath.settings import Settings
 from sadpath.fixes import (
     add_await,
     add_timeout,

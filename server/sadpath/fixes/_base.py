@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from sadpath.config import Settings
+from sadpath.settings import Settings
 from sadpath.fixes._region import FixRefused, Region, region_for
 from sadpath.model import Finding, FixOffer
 from sadpath.source import SourceFile

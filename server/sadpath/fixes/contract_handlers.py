@@ -22,7 +22,7 @@ import ast
 
 import libcst as cst
 
-from sadpath.contracts import Contract
+from sadpath.contracts import Contract, fallback_expression
 from sadpath.fixes._base import FixRequest, py_string
 from sadpath.fixes._module import ModuleAdditions, additions_edits, module_binds
 from sadpath.fixes._region import FixRefused
@@ -30,18 +30,6 @@ from sadpath.fixes.log_structured import module_logger
 from sadpath.fixes.translate_external import _region_statement, _spell, _statement_at
 from sadpath.knowledge import exception_hierarchy
 from sadpath.model import Edit
-
-
-def fallback_value(text: str | None) -> str | None:
-    """The Python expression a fallback string starts with (``"None: the cache is optional"`` -> ``None``)."""
-    if not text:
-        return None
-    value = text.split(":", 1)[0].strip()
-    try:
-        ast.parse(value, mode="eval")
-    except SyntaxError:
-        return None
-    return value
 
 
 def build(req: FixRequest) -> list[Edit]:
@@ -88,7 +76,7 @@ def build(req: FixRequest) -> list[Edit]:
             _define(strategy.error, strategy.status, req, additions)
             body.append(f"raise {strategy.error}({message}) from exc")
         elif strategy.kind == "fallback":
-            value = fallback_value(strategy.fallback)
+            value = fallback_expression(strategy.fallback)
             if value is None:
                 raise FixRefused(f"the fallback of {mode} is not a Python value")
             body.append(_fallback_statement(statement, value))
@@ -153,4 +141,4 @@ def _free(func: ast.AST | None, name: str) -> str:
     return candidate
 
 
-__all__ = ["Contract", "build", "fallback_value"]
+__all__ = ["Contract", "build"]

@@ -18,7 +18,7 @@ import libcst as cst
 from sadpath.fixes._base import FixRequest
 from sadpath.fixes._module import ModuleAdditions, additions_edits
 from sadpath.fixes._region import FixRefused
-from sadpath.project_dependencies import dependencies
+from sadpath.declared_dependencies import dependencies
 from sadpath.fixes.translate_external import _most_specific_first, _region_statement, _spell, _statement_at
 from sadpath.knowledge import exception_hierarchy
 from sadpath.model import Edit

@@ -9,17 +9,15 @@ from dataclasses import dataclass
 
 from lsprotocol import types as t
 
-from sadpath.check import choose_offer
-from sadpath.config import Settings
-from sadpath.engine import analyze
-from sadpath.fixes import FixRefused, apply_edits, build_fix
+from sadpath.settings import Settings
+from sadpath.linter import lint_fix
+from sadpath.fixes import FixRefused, build_fix
 from sadpath.fixes._region import line_edits
 from sadpath.lsp.convert import finding_from_data, to_text_edits
 from sadpath.model import Applicability, Edit, Span
 from sadpath.source import SourceFile, split_lines
 
 FIX_ALL_KIND = "source.fixAll.sadpath"
-MAX_FIX_ALL_ROUNDS = 10
 _IGNORE_COMMENT = re.compile(r"#\s*sadpath:\s*ignore\[(?P<codes>[^\]]*)\]")
 
 
@@ -112,7 +110,7 @@ def generate_tests_action(ctx: ActionContext, analysis, line: int) -> t.CodeActi
     """Write failure-injection tests for the function at ``line`` (0-based), when a contract covers its calls."""
     from pathlib import Path
 
-    from sadpath.gentests import GenerateError, default_output, function_at, generate_for
+    from sadpath.commands.gentests import GenerateError, default_output, function_at, generate_for
 
     if analysis.tree is None or not getattr(ctx.settings, "contracts", ()):
         return None
@@ -138,32 +136,7 @@ def generate_tests_action(ctx: ActionContext, analysis, line: int) -> t.CodeActi
 
 def fix_all_text(ctx: ActionContext) -> str:
     """The document with every applicable fix applied, repeated until nothing more applies."""
-    text = ctx.source.text
-    for _ in range(MAX_FIX_ALL_ROUNDS):
-        source = SourceFile(ctx.source.path, text)
-        edits: list[Edit] = []
-        taken: list[tuple[int, int]] = []
-        analysis = analyze(source, ctx.settings)
-        for finding in analysis.findings:
-            offer = choose_offer(finding, ctx.unsafe_fixes)
-            if offer is None:
-                continue
-            try:
-                fix = build_fix(source, finding, offer, ctx.settings, analysis.tree)
-            except FixRefused:
-                continue
-            ranges = [(e.span.line, max(e.span.end_line, e.span.line)) for e in fix.edits]
-            if any(a <= d and c <= b for a, b in ranges for c, d in taken):
-                continue
-            taken.extend(ranges)
-            edits.extend(fix.edits)
-        if not edits:
-            break
-        try:
-            text = apply_edits(text, edits)
-        except FixRefused:
-            break
-    return text
+    return lint_fix(ctx.source, ctx.settings, ctx.unsafe_fixes)[0]
 
 
 def fix_all_action(ctx: ActionContext) -> t.CodeAction | None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
 from pygls.uris import to_fs_path
 
-from sadpath.config import ConfigError, Settings, find_config, load_settings
+from sadpath.linter import Overrides, SettingsResolver
+from sadpath.registry import enabled_rules
+from sadpath.settings import ConfigError, Settings
 from sadpath.engine import Analysis, coverage_data
 from sadpath.engine.incremental import IncrementalAnalyzer
 from sadpath.lsp.options import Options
@@ -44,51 +45,48 @@ class DocumentState:
 
 
 class SettingsCache:
-    """Settings per project: the nearest configured pyproject.toml, re-read when it changes."""
+    """Settings per document: its project's configuration (``linter.SettingsResolver``, read again when the
+    pyproject.toml changes) with the editor's overrides. An invalid configuration falls back to the defaults,
+    and the error is said once."""
 
     def __init__(self) -> None:
-        self._by_config: dict[Path, tuple[float, Settings]] = {}
+        self._resolvers: dict[tuple, SettingsResolver] = {}
         self.reported: set[str] = set()
 
     def clear(self) -> None:
-        self._by_config.clear()
+        self._resolvers.clear()
         self.reported.clear()
 
     def settings_for(self, path: str | None, options: Options, root: str | None = None) -> tuple[Settings, str | None]:
         """Settings for a document path, with the editor's overrides, and an error to show (once) if any.
         ``root``: the workspace root, that a relative ``coverage`` option is relative to."""
-        base, error = Settings(), None
-        if path:
-            try:
-                config = find_config(Path(path).parent)
-                if config is not None:
-                    stamp = config.stat().st_mtime
-                    cached = self._by_config.get(config)
-                    if cached is None or cached[0] != stamp:
-                        cached = (stamp, load_settings(config))
-                        self._by_config[config] = cached
-                    base = cached[1]
-            except ConfigError as exc:
-                error = f"sadpath: {exc}; using the default settings for this project"
-            except OSError as exc:
-                error = f"sadpath: cannot read the configuration for {path}: {exc.strerror or exc}"
-        changes = {}
-        if options.select is not None:
-            changes["select"] = options.select
-            changes["extend_select"] = ()
-        if options.ignore:
-            changes["ignore"] = (*base.ignore, *options.ignore)
-        if options.coverage:
-            data = Path(options.coverage).expanduser()
-            if not data.is_absolute():
-                data = Path(root or Path.cwd()) / data
-            changes["coverage"] = Path(os.path.normpath(data))
-        settings = base.with_overrides(**changes) if changes else base
+        overrides = _overrides(options, root)
+        resolver = self._resolvers.get(astuple(overrides))
+        if resolver is None:
+            resolver = self._resolvers[astuple(overrides)] = SettingsResolver(overrides, reload=True)
+        error = None
+        if not path:
+            return overrides.apply(Settings()), None
+        try:
+            settings = resolver.for_path(str(Path(path).parent))
+        except ConfigError as exc:
+            settings, error = overrides.apply(Settings()), f"sadpath: {exc}; using the default settings for this project"
+        except OSError as exc:
+            settings = overrides.apply(Settings())
+            error = f"sadpath: cannot read the configuration for {path}: {exc.strerror or exc}"
         if error is not None and error in self.reported:
             error = None
         elif error is not None:
             self.reported.add(error)
         return settings, error
+
+
+def _overrides(options: Options, root: str | None) -> Overrides:
+    coverage = None
+    if options.coverage:
+        data = Path(options.coverage).expanduser()
+        coverage = data if data.is_absolute() else Path(root or Path.cwd()) / data
+    return Overrides(select=options.select, ignore=options.ignore, coverage=coverage)
 
 
 def document_path(uri: str) -> str:
@@ -100,7 +98,7 @@ def digest_of(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
-def analyse(uri: str, text: str, version: int | None, settings: Settings, state: DocumentState) -> Result:
+def analyze(uri: str, text: str, version: int | None, settings: Settings, state: DocumentState) -> Result:
     """The analysis of a document version: reused whole when neither the text nor the settings changed,
     otherwise incremental (only the top-level statements the edit touched are analysed again)."""
     digest = digest_of(text)
@@ -109,7 +107,7 @@ def analyse(uri: str, text: str, version: int | None, settings: Settings, state:
     if previous is not None and previous.digest == digest and previous.settings == settings and previous.stamp == stamp:
         return Result(version, digest, previous.analysis, settings, stamp)
     source = SourceFile(document_path(uri), text)
-    return Result(version, digest, state.analyzer.analyze(source, settings), settings, stamp)
+    return Result(version, digest, state.analyzer.analyze(source, settings, enabled_rules(settings, source.path)), settings, stamp)
 
 
 @dataclass

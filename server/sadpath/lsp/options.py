@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field, fields
+
+from sadpath.settings import ConfigError
 from typing import Any
 
 LOG_LEVELS = ("error", "warning", "info", "debug")
@@ -67,10 +69,10 @@ def _check(name: str, value: Any) -> Any:
         if value is None and name == "select":
             return None
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            from sadpath.config import ConfigError, _check_selectors
+            from sadpath.registry import check_selectors
 
             try:
-                _check_selectors(value, name)
+                check_selectors(value, name)
             except ConfigError:
                 return _INVALID
             return tuple(value)

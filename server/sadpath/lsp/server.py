@@ -19,9 +19,10 @@ from sadpath import __version__
 from sadpath.engine import coverage_data
 from sadpath.lsp import code_actions, hover, transport
 from sadpath.lsp.convert import from_position, to_diagnostic
-from sadpath.lsp.documents import DocumentState, Result, SettingsCache, Store, analyse, document_path
+from sadpath.lsp.documents import DocumentState, Result, SettingsCache, Store, analyze, document_path
 from sadpath.lsp.options import Options, add_server_arguments, parse_options
 from sadpath.lsp.text import make_line_safe
+from sadpath.registry import is_enabled
 from sadpath.source import SourceFile
 
 log = logging.getLogger("sadpath.lsp")
@@ -164,7 +165,7 @@ class SadpathServer(LanguageServer):
         if error:
             self.show(error)
         self.check_coverage_data(settings, document_path(uri))
-        result = analyse(uri, text, version, settings, state)
+        result = analyze(uri, text, version, settings, state)
         for failure in result.analysis.rule_failures:
             log.error("rule %s crashed on %s: %s", failure.code, failure.path, failure.error)
         state.result = result
@@ -180,7 +181,7 @@ class SadpathServer(LanguageServer):
         if problem is None:
             self.coverage_reported.discard(data)  # readable again: a later failure is news
             return
-        if data in self.coverage_reported or not any(r.code == "SAD302" for r in settings.enabled_rules(path)):
+        if data in self.coverage_reported or not is_enabled("SAD302", settings, path):
             return
         self.coverage_reported.add(data)
         self.show(f"sadpath: {problem.message}")
@@ -234,7 +235,7 @@ class SadpathServer(LanguageServer):
             if state.pending is asyncio.current_task():
                 state.pending = None
 
-    def reanalyse_all(self) -> None:
+    def reanalyze_all(self) -> None:
         for uri in list(self.workspace.text_documents):
             state = self.store.get(uri)
             state.result = None
@@ -336,16 +337,16 @@ def on_configuration(ls: SadpathServer, params: t.DidChangeConfigurationParams) 
         ls.apply_options(params.settings, "settings")
         ls.flush_messages()
     ls.settings_cache.clear()
-    ls.reanalyse_all()
+    ls.reanalyze_all()
 
 
 @server.feature(t.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def on_watched_files(ls: SadpathServer, params: t.DidChangeWatchedFilesParams) -> None:
     if any(change.uri.endswith("pyproject.toml") for change in params.changes):
         ls.settings_cache.clear()
-        ls.reanalyse_all()
+        ls.reanalyze_all()
     elif any(os.path.abspath(document_path(change.uri)) in ls.coverage_files for change in params.changes):
-        ls.reanalyse_all()  # a new test run: SAD302 reads the new data
+        ls.reanalyze_all()  # a new test run: SAD302 reads the new data
 
 
 @server.feature(

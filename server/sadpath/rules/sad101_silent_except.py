@@ -108,7 +108,8 @@ import re
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.model import Applicability, FixOffer
-from sadpath.rules import _except, _logging
+from sadpath.engine import logcalls
+from sadpath.rules import _except
 from sadpath.rules._except import CatchKind
 from sadpath.rules.base import Rule
 
@@ -140,7 +141,7 @@ def _contract_fallback(handler: ast.ExceptHandler, try_node: ast.Try, ctx: Modul
         return False
     from sadpath.engine.external import external_call
     from sadpath.engine.handling import caught_by, catches
-    from sadpath.rules._contract_check import covering_contract
+    from sadpath.engine.contract_check import covering_contract
 
     caught = caught_by(handler, ctx)
     seen = False
@@ -233,16 +234,16 @@ def _swallow(handler: ast.ExceptHandler, ctx: ModuleContext, specific: bool = Fa
             break
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, (ast.Call, ast.Await)):
             call = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
-            log = _logging.as_log_call(call, ctx)
+            log = logcalls.as_log_call(call, ctx)
             if log is None:
                 if ctx.qualified_name(call.func) in SLEEPS:
                     continue  # waiting before carrying on is not handling the error
                 return None  # some other handling: a metric, a callback, a cleanup, a fallback call
-            if _logging.keeps_traceback(log, ctx):
+            if logcalls.keeps_traceback(log, ctx):
                 traceback_logged = True
             elif untraced_log is None:
                 untraced_log = "print" if log.kind == "print" else f"{log.receiver}.{log.method}"
-                untraced_level = log.kind == "logger" and log.level in _logging.ERROR_LEVELS
+                untraced_level = log.kind == "logger" and log.level in logcalls.ERROR_LEVELS
             continue
         if isinstance(stmt, ast.Return):
             if stmt.value is None:
@@ -570,7 +571,7 @@ def _logged_fallback(handler: ast.ExceptHandler, func: ast.AST, verdict: str, ct
     """Logged with the traceback, and the constant is also what the function returns on a normal path
     (``return None`` for "not cached"): a documented fallback, not a sentinel invented for the error."""
     logged = any(
-        (log := _logging.as_log_call(n, ctx)) is not None and _logging.keeps_traceback(log, ctx)
+        (log := logcalls.as_log_call(n, ctx)) is not None and logcalls.keeps_traceback(log, ctx)
         for n in _except.walk_handler(handler)
     )
     if not logged:
@@ -608,7 +609,7 @@ def _predicate_answer(func: ast.AST, handler: ast.ExceptHandler) -> bool:
 def _message(handler, caught, verdict, try_node, func, ctx) -> str:
     what = "every error raised in the `try` block"
     if try_node is not None:
-        first = _except.first_call_in(try_node.body, ctx, skip=lambda c: _logging.as_log_call(c, ctx) is not None)
+        first = _except.first_call_in(try_node.body, ctx, skip=lambda c: logcalls.as_log_call(c, ctx) is not None)
         if first is not None:
             what = f"the failure of `{first[1]}`"
     where = f"`{func.name}()`" if func is not None else "the module"

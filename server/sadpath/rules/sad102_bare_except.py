@@ -77,7 +77,8 @@ import ast
 
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
-from sadpath.rules import _except, _logging
+from sadpath.engine import logcalls
+from sadpath.rules import _except
 from sadpath.rules.base import Rule
 
 SIGNAL_NAMES = {
@@ -137,11 +138,11 @@ def _captures(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
         if isinstance(node, ast.Call):
             if ctx.qualified_name(node.func) == "sys.exc_info":
                 return True
-            if handler.name and _logging.as_log_call(node, ctx) is None and any(
-                _logging.mentions(a, handler.name) for a in [*node.args, *(k.value for k in node.keywords)]
+            if handler.name and logcalls.as_log_call(node, ctx) is None and any(
+                logcalls.mentions(a, handler.name) for a in [*node.args, *(k.value for k in node.keywords)]
             ):
                 return True
-        if isinstance(node, ast.Assign) and handler.name and _logging.mentions(node.value, handler.name):
+        if isinstance(node, ast.Assign) and handler.name and logcalls.mentions(node.value, handler.name):
             return True
     return False
 

@@ -86,7 +86,8 @@ import ast
 
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
-from sadpath.rules import _except, _logging
+from sadpath.engine import logcalls
+from sadpath.rules import _except
 from sadpath.rules._except import CatchKind
 from sadpath.rules.base import Rule
 
@@ -103,8 +104,8 @@ class LostTracebackLog(Rule):
             return
         if _except.raises(node, ctx):
             return
-        logs = [log for log in _own_log_calls(node, ctx)]
-        if any(_logging.keeps_traceback(log, ctx) for log in logs):
+        logs = [log for log in logcalls.own_log_calls(node, ctx)]
+        if any(logcalls.keeps_traceback(log, ctx) for log in logs):
             return
         func = ctx.enclosing_function()
         where = f"`{func.name}()`" if func is not None else "this module"
@@ -112,14 +113,14 @@ class LostTracebackLog(Rule):
             _except.is_library_root(name, ctx) for name in caught.names
         )) and not _inspects_error(node)
         for log in logs:
-            if log.kind == "logger" and log.level not in _logging.ERROR_LEVELS:
+            if log.kind == "logger" and log.level not in logcalls.ERROR_LEVELS:
                 continue
             if log.kind == "logger" and not lumped:
                 continue  # a specific failure type (Timeout, NotFound...) already says what happened
             shown = "print(...)" if log.kind == "print" and log.method == "print" else (
                 f"{log.receiver}.{log.method}(...)"
             )
-            about = "the error's message" if _logging.mentions(log.call, node.name) else "that something failed"
+            about = "the error's message" if logcalls.mentions(log.call, node.name) else "that something failed"
             message = (
                 f"`{shown}` in {caught.label} records only {about}, not the traceback: "
                 f"nobody can tell which call in {where} failed or why. "
@@ -149,19 +150,3 @@ def _inspects_error(handler: ast.ExceptHandler) -> bool:
         ):
             return True
     return False
-
-
-def _own_log_calls(handler: ast.ExceptHandler, ctx: ModuleContext) -> list[_logging.LogCall]:
-    """Log calls of this handler, not of handlers nested inside it."""
-    found = []
-    stack = list(reversed(handler.body))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ExceptHandler)):
-            continue
-        log = _logging.as_log_call(node, ctx)
-        if log is not None:
-            found.append(log)
-            continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
-    return found

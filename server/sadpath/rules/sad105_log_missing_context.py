@@ -71,9 +71,8 @@ import ast
 
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
-from sadpath.rules import _logging
+from sadpath.engine import logcalls
 from sadpath.rules.base import Rule
-from sadpath.rules.sad104_lost_traceback_log import _own_log_calls
 
 
 class LogMissingContext(Rule):
@@ -90,10 +89,10 @@ class LogMissingContext(Rule):
         required = ctx.settings.required_log_fields
         if not required:
             return
-        for log in _own_log_calls(node, ctx):
-            if log.kind != "logger" or log.level not in _logging.ERROR_LEVELS:
+        for log in logcalls.own_log_calls(node, ctx):
+            if log.kind != "logger" or log.level not in logcalls.ERROR_LEVELS:
                 continue
-            present = _fields(log, ctx)
+            present = logcalls.fields_of(log, ctx)
             if present is None:
                 continue
             missing = [f for f in required if f not in present]
@@ -104,42 +103,8 @@ class LogMissingContext(Rule):
                 f"`{log.receiver}.{log.method}(...)` lacks the required log field(s) {names}: this error record "
                 "cannot be tied to the request or service that failed. Add them to `extra={...}`."
             )
-            in_scope = _names_in_scope(ctx)
+            in_scope = ctx.names_in_scope()
             fixes = []
             if all(m in in_scope for m in missing):
                 fixes.append(FixOffer("log_fields", f"Add {names} to the log record", Applicability.UNSAFE))
             ctx.report(self, ctx.span(log.call), message, fixes=fixes, data={"missing": missing})
-
-
-def uses_structlog(ctx: ModuleContext) -> bool:
-    return any(q.split(".", 1)[0] == "structlog" for q in ctx.semantic.module_scope.imports.values())
-
-
-def _fields(log: _logging.LogCall, ctx: ModuleContext) -> set[str] | None:
-    """Field names the call carries, or None when they cannot be known statically."""
-    fields: set[str] = set()
-    structlog = uses_structlog(ctx)
-    for kw in log.call.keywords:
-        if kw.arg is None:
-            return None
-        if kw.arg == "extra":
-            if not isinstance(kw.value, ast.Dict):
-                return None
-            for key in kw.value.keys:
-                if key is None:
-                    return None
-                if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                    fields.add(key.value)
-        elif structlog:
-            fields.add(kw.arg)
-    return fields
-
-
-def _names_in_scope(ctx: ModuleContext) -> set[str]:
-    names: set[str] = set()
-    for scope_node in ctx.scopes:
-        if isinstance(scope_node, ast.ClassDef):
-            continue
-        scope = ctx.semantic.scope(scope_node)
-        names |= scope.locals | set(scope.types) | set(scope.imports)
-    return names

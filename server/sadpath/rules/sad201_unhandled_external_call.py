@@ -97,9 +97,9 @@ from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.engine.handling import caught_by, catches, enclosing_try_handlers, registered_handlers
 from sadpath.model import Applicability, FixOffer, Related, Span
-from sadpath.rules._boundary import boundary_of, may_hold_boundary
-from sadpath.rules._domain import domain_base
-from sadpath.rules._project_calls import ProjectCalls, runs_elsewhere, unhandled_modes
+from sadpath.engine.boundary import boundary_of, may_hold_boundary
+from sadpath.engine.domain import domain_base
+from sadpath.engine.project_calls import ProjectCalls, runs_elsewhere, unhandled_modes
 from sadpath.rules.base import Rule
 
 MODE_PHRASES = {

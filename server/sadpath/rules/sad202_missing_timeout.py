@@ -82,7 +82,7 @@ from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.knowledge.interfaces import interface_index
 from sadpath.model import Applicability, FixOffer
-from sadpath.rules._boundary import boundary_of
+from sadpath.engine.boundary import boundary_of
 from sadpath.rules.base import Rule
 
 # positional index (0-based) where a call or constructor takes its timeout

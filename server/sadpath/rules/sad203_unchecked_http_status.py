@@ -75,7 +75,7 @@ from sadpath.engine.external import ExternalCall, external_call
 from sadpath.engine.walker import local_nodes
 from sadpath.knowledge.interfaces import interface_index
 from sadpath.model import Applicability, FixOffer
-from sadpath.rules._logging import LOG_METHODS
+from sadpath.engine.logcalls import LOG_METHODS
 from sadpath.rules.base import Rule
 
 EXITS = (ast.Return, ast.Raise, ast.Continue, ast.Break)

@@ -100,11 +100,12 @@ from __future__ import annotations
 
 import ast
 
+from sadpath.contracts import fallback_expression
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.engine.handling import enclosing_try_handlers
 from sadpath.model import Applicability, FixOffer
-from sadpath.rules._contract_check import HTTP_STATUS_MODES, check_site, covering_contract, project_call, status_context
+from sadpath.engine.contract_check import HTTP_STATUS_MODES, check_site, covering_contract, project_call, status_context
 from sadpath.rules.base import Rule
 
 
@@ -149,9 +150,6 @@ class ContractViolation(Rule):
 def _can_write_handlers(external, contract, broken, declared, ctx: ModuleContext) -> bool:
     """The generated handlers keep the whole contract: nothing handles the call yet, no HTTP status mode is
     broken (those come from raise_for_status(), not the call), fallbacks are values, log fields are in scope."""
-    from sadpath.fixes.contract_handlers import fallback_value
-    from sadpath.rules.sad105_log_missing_context import _names_in_scope
-
     if external.interface.kind == "project":
         return False  # a project function: the exception types of its modes are not known precisely enough to write
     if enclosing_try_handlers(external.call, ctx.parents):
@@ -159,8 +157,8 @@ def _can_write_handlers(external, contract, broken, declared, ctx: ModuleContext
     if external.interface.kind == "http" and any(v.mode in HTTP_STATUS_MODES for v in broken):
         return False
     strategies = dict(contract.modes)
-    if any(strategies[m].kind == "fallback" and fallback_value(strategies[m].fallback) is None for m in declared):
+    if any(strategies[m].kind == "fallback" and fallback_expression(strategies[m].fallback) is None for m in declared):
         return False
     if len({strategies[m].attempts for m in declared if strategies[m].kind == "retry"}) > 1:
         return False
-    return not contract.log_fields or set(contract.log_fields) <= _names_in_scope(ctx)
+    return not contract.log_fields or set(contract.log_fields) <= ctx.names_in_scope()

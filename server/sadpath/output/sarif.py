@@ -8,8 +8,9 @@ from urllib.parse import quote
 
 from sadpath import __version__
 from sadpath.model import Severity
-from sadpath.registry import RULES, SYNTAX_ERROR_CODE, SYNTAX_ERROR_SLUG, docs_path
-from sadpath.reporters import Report
+from sadpath.model import SYNTAX_ERROR_CODE, SYNTAX_ERROR_SLUG
+from sadpath.registry import RULES, docs_path
+from sadpath.output import Report
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 REPOSITORY = "https://github.com/sadpath/sadpath"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from sadpath.config import Settings
+from sadpath.settings import Settings
 from sadpath.engine.analyze import analyze
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
@@ -243,7 +243,7 @@ def build_inventory(
     """The inventory of every Python file under ``paths``. ``settings_for`` may raise ConfigError."""
     usages: dict[str, InterfaceUsage] = {}
     errors: list[FileError] = []
-    analysed = 0
+    analyzed = 0
     for path, error in discover(paths, lambda p: settings_for(p).is_excluded(p)):
         if error is not None:
             errors.append(FileError(show(error.path), error.message))
@@ -256,7 +256,7 @@ def build_inventory(
         if problem is not None:
             errors.append(FileError(show(problem.path), problem.message))
             continue
-        analysed += 1
+        analyzed += 1
         for name, label, kind, site in found:
             usage = usages.get(name)
             if usage is None:
@@ -265,4 +265,4 @@ def build_inventory(
     ordered = sorted(usages.values(), key=InterfaceUsage.sort_key)
     for usage in ordered:
         usage.sites.sort(key=CallSite.sort_key)
-    return Inventory(ordered, analysed, errors, [show(p) for p in paths])
+    return Inventory(ordered, analyzed, errors, [show(p) for p in paths])

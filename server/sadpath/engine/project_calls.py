@@ -18,7 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from sadpath.engine import dependencies
+from sadpath.engine import file_reads
 from sadpath.files import read_text
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
@@ -346,7 +346,7 @@ def _module_context(path: Path, origin: ModuleContext) -> ModuleContext | None:
                 _MODULE_CACHE.popitem(last=False)
         else:
             _MODULE_CACHE.move_to_end(key)
-        dependencies.note(str(path), cached[0])
+        file_reads.note(str(path), cached[0])
         return cached[1]
     except (OSError, UnicodeDecodeError, SyntaxError, ValueError) as exc:
         log.debug("cannot analyse %s for a cross-file call: %s", path, exc)

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from sadpath.engine.context import ModuleContext
+from sadpath.engine.walker import NESTED_SCOPES
 
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"})
 ERROR_LEVELS = frozenset({"warning", "warn", "error", "critical", "fatal", "exception"})
@@ -112,3 +113,43 @@ def mentions(node: ast.AST, name: str | None) -> bool:
     if not name:
         return False
     return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
+
+
+def uses_structlog(ctx: ModuleContext) -> bool:
+    return any(q.split(".", 1)[0] == "structlog" for q in ctx.semantic.module_scope.imports.values())
+
+
+def fields_of(log: LogCall, ctx: ModuleContext) -> set[str] | None:
+    """Field names the call carries, or None when they cannot be known statically."""
+    fields: set[str] = set()
+    structlog = uses_structlog(ctx)
+    for kw in log.call.keywords:
+        if kw.arg is None:
+            return None
+        if kw.arg == "extra":
+            if not isinstance(kw.value, ast.Dict):
+                return None
+            for key in kw.value.keys:
+                if key is None:
+                    return None
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    fields.add(key.value)
+        elif structlog:
+            fields.add(kw.arg)
+    return fields
+
+
+def own_log_calls(handler: ast.ExceptHandler, ctx: ModuleContext) -> list[LogCall]:
+    """Log calls of this handler, not of handlers or functions nested inside it."""
+    found = []
+    stack = list(reversed(handler.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (*NESTED_SCOPES, ast.ExceptHandler)):
+            continue
+        log = as_log_call(node, ctx)
+        if log is not None:
+            found.append(log)
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    return found

@@ -15,12 +15,16 @@ contract that already exists alone.
 
 from __future__ import annotations
 
+import argparse
 import os
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sadpath.config import ConfigError, Settings, _read_toml, find_config, resolve_settings, sadpath_table, tomllib
+from sadpath.commands import EXIT_CLEAN, EXIT_ERROR, display_path
+from sadpath.config import ConfigError, Settings, find_config, read_config, resolve_settings, sadpath_table
+from sadpath.files import tomllib
 from sadpath.engine import analyze
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
@@ -28,7 +32,7 @@ from sadpath.engine.walker import call_sites
 from sadpath.files import ReadFile, bytes_digest, discover, read_regular, read_source, write_new, write_source
 from sadpath.knowledge import exception_hierarchy
 from sadpath.model import FileError
-from sadpath.rules._domain import domain_base
+from sadpath.engine.domain import domain_base
 from sadpath.source import SourceFile
 
 
@@ -133,7 +137,7 @@ def plan(paths: list[str], config: Path | None) -> tuple[Plan, list[FileError]]:
 def _configured_contracts(path: Path) -> set[str]:
     if not path.is_file():
         return set()
-    contracts = (sadpath_table(_read_toml(path), path) or {}).get("contracts", {})
+    contracts = (sadpath_table(read_config(path), path) or {}).get("contracts", {})
     return set(contracts) if isinstance(contracts, dict) else set()
 
 
@@ -174,4 +178,34 @@ def summary(plan_: Plan) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["Plan", "Settings", "plan", "scan", "summary", "write"]
+
+def main(args: argparse.Namespace) -> int:
+    if args.contracts_command != "init":
+        print("sadpath: error: `sadpath contracts init [PATH ...] [--write]`", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        if args.config is not None and not args.config.is_file():
+            raise ConfigError(f"{args.config}: no such configuration file")
+        proposal, errors = plan(args.paths, args.config)
+        for error in errors:
+            print(f"sadpath: {display_path(error.path)}: {error.message}", file=sys.stderr)
+        if not proposal.new:
+            print(summary(proposal) or "No calls to known external interfaces found: no contract to propose.")
+            return EXIT_CLEAN
+        if args.write:
+            write(proposal)
+            print(f"Wrote {len(proposal.new)} contract(s) to {display_path(str(proposal.config))}:")
+            print(summary(proposal))
+            print("Run `sadpath check` to see the call sites that break them (SAD301).")
+        else:
+            print(f"Would append to {display_path(str(proposal.config))} (dry run; --write to do it):")
+            print(summary(proposal))
+            print()
+            sys.stdout.write(proposal.text)
+    except ConfigError as exc:
+        print(f"sadpath: configuration error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_CLEAN
+
+
+__all__ = ["main", "Plan", "Settings", "plan", "scan", "summary", "write"]

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sadpath.config import tomllib  # tomli before Python 3.11
-from sadpath.files import read_regular, read_text
+from sadpath.files import read_regular, read_text, tomllib
 
 _NOT_RUNTIME = ("dev", "test", "lint", "doc")  # requirements-dev.txt and the like
 

@@ -10,7 +10,7 @@ import re
 from html import escape
 
 from sadpath import __version__
-from sadpath.report.inventory import CallSite, Inventory, InterfaceUsage, ModeResult, format_percent, percent
+from sadpath.inventory.inventory import CallSite, Inventory, InterfaceUsage, ModeResult, format_percent, percent
 
 _CHART_LABEL_CHARS = 28
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sadpath.model import Severity
-from sadpath.reporters import Report
+from sadpath.output import Report
 
 
 def _escape_data(text: str) -> str:

@@ -13,7 +13,7 @@ from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import ExternalCall
 from sadpath.engine.handling import caught_by, catches, enclosing_try_handlers
 from sadpath.engine.walker import local_nodes
-from sadpath.rules import _logging
+from sadpath.engine import logcalls
 
 HTTP_STATUS_MODES = frozenset({"auth", "not-found", "rate-limit", "server-error", "conflict"})
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -59,7 +59,7 @@ def project_call(call: ast.Call, ctx: ModuleContext) -> ExternalCall | None:
         qualified = ctx.qualified_name(func)
     if not qualified or "." not in qualified:
         return None
-    from sadpath.rules._project_calls import _project_base
+    from sadpath.engine.project_calls import _project_base
 
     top = qualified.split(".")[0]
     key = ("project-module", top)
@@ -314,13 +314,11 @@ def status_context(ctx: ModuleContext) -> str:
 def _missing_log_fields(handler: ast.ExceptHandler, contract: Contract, ctx: ModuleContext) -> str:
     if not contract.log_fields:
         return ""
-    from sadpath.rules.sad105_log_missing_context import _fields
-
-    logs = [log for node in local_nodes(handler) if (log := _logging.as_log_call(node, ctx)) is not None]
+    logs = [log for node in local_nodes(handler) if (log := logcalls.as_log_call(node, ctx)) is not None]
     if not logs:
         return "a record (it logs nothing; required: " + ", ".join(contract.log_fields) + ")"
     for log in logs:
-        present = _fields(log, ctx)
+        present = logcalls.fields_of(log, ctx)
         if present is None:
             continue  # fields not known statically: give the benefit of the doubt
         missing = [f for f in contract.log_fields if f not in present]

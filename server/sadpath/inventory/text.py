@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sadpath.report.inventory import CallSite, Inventory, format_percent
+from sadpath.inventory.inventory import CallSite, Inventory, format_percent
 
 BAR_WIDTH = 20
 

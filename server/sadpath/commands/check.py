@@ -9,15 +9,20 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sadpath.cache import open_cache
-from sadpath.config import ConfigError, Settings, path_below, resolve_settings
-from sadpath.engine import coverage_data, dependencies
-from sadpath.engine import analyze
+import argparse
+
+from sadpath.cache import default_cache_dir, open_cache
+from sadpath.commands import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, display_path, emit
+from sadpath.output import FileReport, Report, render
+from sadpath.registry import check_selectors
+from sadpath.engine import coverage_data, file_reads
 from sadpath.files import ReadFile, WriteRefused, discover, read_source, write_source
-from sadpath.model import Applicability, Edit, FileError, Finding, FixOffer
+from sadpath.linter import Overrides, SettingsResolver, lint, lint_fix
+from sadpath.model import FileError, Finding
+from sadpath.registry import is_enabled
+from sadpath.settings import ConfigError, Settings
 from sadpath.source import SourceFile, split_lines
 
-MAX_FIX_ROUNDS = 10
 PARALLEL_THRESHOLD = 16  # below this many files a process pool costs more than it saves
 
 
@@ -38,18 +43,10 @@ class CheckOptions:
     def uses_cache(self) -> bool:
         return self.cache_dir is not None and not (self.fix or self.diff)
 
-    def apply(self, settings: Settings) -> Settings:
-        changes: dict = {}
-        if self.select is not None:
-            changes["select"] = self.select
-            changes["extend_select"] = ()
-        if self.ignore:
-            changes["ignore"] = (*settings.ignore, *self.ignore)
-        if self.extend_select:
-            changes["extend_select"] = (*changes.get("extend_select", settings.extend_select), *self.extend_select)
-        if self.coverage is not None:
-            changes["coverage"] = Path(os.path.abspath(self.coverage))
-        return settings.with_overrides(**changes) if changes else settings
+    @property
+    def overrides(self) -> Overrides:
+        coverage = Path(os.path.abspath(self.coverage)) if self.coverage is not None else None
+        return Overrides(self.select, self.ignore, self.extend_select, coverage)
 
 
 @dataclass
@@ -63,50 +60,9 @@ class FileResult:
     dependencies: dict[str, str] = field(default_factory=dict)  # other project files the analysis read
 
 
-def choose_offer(finding: Finding, unsafe: bool) -> FixOffer | None:
-    for offer in finding.fixes:
-        if offer.applicability is Applicability.SAFE:
-            return offer
-    if unsafe:
-        for offer in finding.fixes:
-            if offer.applicability is Applicability.UNSAFE:
-                return offer
-    return None
-
-
 def fix_text(path: str, text: str, settings: Settings, unsafe: bool) -> tuple[str, int]:
-    """Apply fixes until none applies (at most MAX_FIX_ROUNDS rounds); returns the text and how many were applied."""
-    from sadpath.fixes import FixRefused, apply_edits, build_fix  # libcst: only loaded when fixing
-
-    fixed = 0
-    for _ in range(MAX_FIX_ROUNDS):
-        source = SourceFile(path, text)
-        analysis = analyze(source, settings)
-        chosen: list[Edit] = []
-        taken: list[tuple[int, int]] = []
-        applied = 0
-        for finding in analysis.findings:
-            offer = choose_offer(finding, unsafe)
-            if offer is None:
-                continue
-            try:
-                fix = build_fix(source, finding, offer, settings, analysis.tree)
-            except FixRefused:
-                continue  # the finding stays and is reported; the fix could not prove itself here
-            ranges = [(e.span.line, max(e.span.end_line, e.span.line)) for e in fix.edits]
-            if any(a <= d and c <= b for a, b in ranges for c, d in taken):
-                continue  # overlaps an edit of this round; the next round sees the new text
-            taken.extend(ranges)
-            chosen.extend(fix.edits)
-            applied += 1
-        if not chosen:
-            break
-        try:
-            text = apply_edits(text, chosen)
-        except FixRefused:
-            break
-        fixed += applied
-    return text, fixed
+    """The fixed text of one file and how many fixes were applied (``linter.lint_fix``)."""
+    return lint_fix(SourceFile(path, text), settings, unsafe)
 
 
 def check_file(path: str, settings: Settings, options: CheckOptions) -> FileResult:
@@ -146,7 +102,7 @@ def check_text(read: ReadFile, settings: Settings, options: CheckOptions) -> Fil
             new_text = text  # --diff changes nothing: report the findings of the file as it is
             result.fixed = 0
         text = new_text
-    analysis = analyze(SourceFile(read.path, text), settings)
+    analysis = lint(SourceFile(read.path, text), settings)
     result.findings = analysis.findings
     result.rule_failures = [f"rule {f.code} crashed on {f.path}: {f.error}" for f in analysis.rule_failures]
     return result
@@ -162,7 +118,7 @@ Job = tuple[ReadFile, Settings, CheckOptions]
 
 def _worker(job: Job) -> FileResult:
     read, settings, options = job
-    with dependencies.recording() as read_files:
+    with file_reads.recording() as read_files:
         result = check_text(read, settings, options)
     result.dependencies = dict(read_files)
     return result
@@ -172,39 +128,6 @@ def _worker(job: Job) -> FileResult:
 class RunResult:
     results: list[FileResult]
     errors: list[FileError]
-
-
-class SettingsResolver:
-    """Settings per file: the explicit --config, else the nearest configured pyproject.toml (cached)."""
-
-    def __init__(self, explicit: Path | None, options: CheckOptions) -> None:
-        self.options = options
-        self._by_config: dict = {}
-        self._by_dir: dict[str, Settings] = {}
-        self._explicit = options.apply(resolve_settings(Path.cwd(), explicit)) if explicit is not None else None
-
-    def for_path(self, path: str | Path) -> Settings:
-        if self._explicit is not None:
-            return self._explicit
-        text = os.fspath(path)
-        directory = os.path.dirname(text) if text.endswith(".py") or os.path.isfile(text) else text
-        return self._for_directory(os.path.abspath(directory or "."))
-
-    def _for_directory(self, directory: str) -> Settings:
-        """The settings of the nearest configured pyproject.toml upward, remembered for every folder on the way:
-        resolving starts at the first folder that has a pyproject.toml (or at the file system's root)."""
-        chain: list[str] = []
-        current = directory
-        while (settings := self._by_dir.get(current)) is None:
-            chain.append(current)
-            parent = os.path.dirname(current)
-            if parent == current or os.path.isfile(os.path.join(current, "pyproject.toml")):
-                settings = self.options.apply(resolve_settings(Path(current), None, self._by_config))
-                break
-            current = parent
-        for folder in chain:
-            self._by_dir[folder] = settings
-        return settings
 
 
 def run(paths: list[str], resolver: SettingsResolver, options: CheckOptions) -> RunResult:
@@ -266,7 +189,7 @@ def _say_if_coverage_unusable(settings: Settings, checked: set[str]) -> None:
         return
     checked.add(path)
     problem = coverage_data.problem(settings)
-    if problem is not None and any(rule.code == "SAD302" for rule in settings.enabled_rules()):
+    if problem is not None and is_enabled("SAD302", settings):
         print(f"sadpath: {problem.message}", file=sys.stderr)
 
 
@@ -282,14 +205,73 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def display_path(path: str) -> str:
-    """``path`` relative to the current folder when it is below it, else as given."""
+
+def main(args: argparse.Namespace) -> int:
+    if args.jobs < 1:
+        print("sadpath: error: --jobs must be at least 1", file=sys.stderr)
+        return EXIT_ERROR
+    options = CheckOptions(
+        fix=args.fix and not args.diff,
+        diff=args.diff,
+        unsafe_fixes=args.unsafe_fixes,
+        select=tuple(args.select) if args.select is not None else None,
+        ignore=tuple(args.ignore),
+        extend_select=tuple(args.extend_select),
+        jobs=args.jobs,
+        cache_dir=None if args.no_cache else (args.cache_dir or default_cache_dir()),
+        cache_dir_explicit=args.cache_dir is not None or bool(os.environ.get("SADPATH_CACHE_DIR")),
+        coverage=args.coverage,
+    )
     try:
-        below = path_below(path, os.getcwd())
-    except OSError as exc:
-        print(f"sadpath: cannot resolve {path}: {exc.strerror or exc}", file=sys.stderr)
-        below = None
-    return below if below is not None else Path(path).as_posix()
+        for flag, values in (("--select", args.select or []), ("--ignore", args.ignore), ("--extend-select", args.extend_select)):
+            check_selectors(values, f"command line: {flag}")
+        if args.config is not None and not args.config.is_file():
+            raise ConfigError(f"{args.config}: no such configuration file")
+        resolver = SettingsResolver(options.overrides, args.config)
+        result = run(args.paths, resolver, options)
+    except ConfigError as exc:
+        print(f"sadpath: configuration error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("sadpath: interrupted", file=sys.stderr)
+        return 130
+
+    errors = list(result.errors)
+    files: list[FileReport] = []
+    internal = []
+    diffs = []
+    checked = 0
+    for file_result in result.results:
+        if file_result.error is not None:
+            errors.append(file_result.error)
+        if file_result.error is None or file_result.findings:
+            checked += 1
+        internal.extend(file_result.rule_failures)
+        shown = display_path(file_result.path)
+        if file_result.diff:
+            diffs.append(file_result.diff)
+        if file_result.findings or file_result.fixed:
+            files.append(FileReport(shown, file_result.findings, file_result.fixed))
+    errors = [type(e)(display_path(e.path), e.message) for e in errors]
+    for error in errors:
+        print(f"sadpath: {error.path}: {error.message}", file=sys.stderr)
+    for failure in internal:
+        print(f"sadpath: internal error: {failure}", file=sys.stderr)
+
+    report = Report(files, errors, checked, unsafe_fixes=args.unsafe_fixes)
+    output = "".join(diffs) if args.diff else render(report, args.format)
+    if args.diff and args.format != "text":
+        output = render(report, args.format)
+    if not emit(output, args.output_file):
+        return EXIT_ERROR
+    if internal:
+        return EXIT_ERROR
+    if args.exit_zero:
+        return EXIT_CLEAN
+    if args.diff:
+        return EXIT_FINDINGS if diffs or errors else EXIT_CLEAN
+    has_findings = any(f.findings for f in files)
+    return EXIT_FINDINGS if has_findings or errors else EXIT_CLEAN
 
 
-__all__ = ["CheckOptions", "ConfigError", "FileResult", "RunResult", "SettingsResolver", "check_text", "fix_text", "run"]
+__all__ = ["main", "CheckOptions", "ConfigError", "FileResult", "RunResult", "SettingsResolver", "check_text", "fix_text", "run"]

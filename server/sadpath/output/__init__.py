@@ -32,7 +32,7 @@ class Report:
 
 
 def render(report: Report, fmt: str) -> str:
-    from sadpath.reporters import github, json_format, sarif, text
+    from sadpath.output import github, json_format, sarif, text
 
     renderers = {"text": text.render, "json": json_format.render, "sarif": sarif.render, "github": github.render}
     return renderers[fmt](report)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 
-from sadpath.report.inventory import CallSite, Inventory, InterfaceUsage, ModeResult, percent
+from sadpath.inventory.inventory import CallSite, Inventory, InterfaceUsage, ModeResult, percent
 
 VERSION = 1
 

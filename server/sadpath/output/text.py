@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sadpath.model import Applicability
-from sadpath.reporters import Report
+from sadpath.output import Report
 
 
 def render(report: Report) -> str:

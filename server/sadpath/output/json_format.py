@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sadpath.reporters import Report
+from sadpath.output import Report
 
 
 def render(report: Report) -> str:
