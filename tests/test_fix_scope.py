@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from harness import ROOT
 from sadpath.fixes import FixRefused, apply_edits
-from sadpath.fixes._scope import check_parses, pruned_tree
+from sadpath.fixes.scope import check_parses, pruned_tree
 from sadpath.model import Edit, Span
 from sadpath.source import SourceFile
 

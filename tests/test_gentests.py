@@ -12,7 +12,7 @@ import pytest
 from harness import ROOT
 from sadpath.cli import main
 from sadpath.config import resolve_settings
-from sadpath.commands.gentests import GenerateError, generate, module_name, parse_target
+from sadpath.gentests import GenerateError, generate, module_name, parse_target
 
 CONTRACT = """
 [tool.sadpath.contracts.paystream]

@@ -57,3 +57,46 @@ def test_suppression_comments_silence_each_finding(fixture):
             patched = lines[:index] + [base + comment + "\n"] + lines[index + 1 :]
             findings = fixture.findings("".join(patched))
             assert line_number not in {f.span.line for f in findings}, comment
+
+
+def test_every_sad101_exemption_has_a_lookalike_that_only_it_keeps_quiet(monkeypatch):
+    """Each named exemption of SAD101 has a look-alike block in the fixtures, and removing the exemption makes
+    that look-alike fire: no exemption is dead code."""
+    import re
+
+    from sadpath.config import settings_from_table
+    from sadpath.engine import analyze
+    from sadpath.files import tomllib
+    from sadpath.rules import sad101_silent_except as sad101
+    from sadpath.source import SourceFile
+
+    fixture = next(f for f in FIXTURES if f.path.name == "exemptions.py")
+    marks: dict[int, str] = {}
+    for number, line in enumerate(fixture.text.splitlines(), start=1):
+        match = re.search(r"# exemption: (\w+)", line)
+        if match:
+            marks[number] = match.group(1)
+    names = [exempt.__name__ for exempt in sad101.EXEMPTIONS]
+    contract_table = tomllib.loads(
+        '[cache]\ncalls = ["redis.Redis.*"]\n[cache.modes]\nconnection = { fallback = "None" }\ntimeout = { fallback = "None" }\n'
+    )
+    contract_settings = settings_from_table({"contracts": contract_table}, origin="test")
+    contract_code = (
+        "import redis\n\ncache = redis.Redis(socket_timeout=1)\n\n\ndef cached(key):\n    try:\n"
+        "        return cache.get(key)\n    except redis.RedisError:\n        return None\n"
+    )
+    for name in names:
+        monkeypatch.setattr(sad101, "EXEMPTIONS", tuple(e for e in sad101.EXEMPTIONS if e.__name__ != name))
+        if name == "contract_fallback":  # needs a declared contract: its look-alike carries its settings
+            found = analyze(SourceFile("cache.py", contract_code), contract_settings, [fixture.rule]).findings
+            assert [f.span.line for f in found] == [9]
+            monkeypatch.undo()
+            continue
+        own = {line for line, mark in marks.items() if mark == name}
+        assert own, f"no look-alike marked `# exemption: {name}` in {fixture.id}"
+        reported = {f.span.line for f in fixture.findings()}
+        assert own <= reported, f"without {name}, its look-alike on lines {sorted(own - reported)} stays quiet"
+        monkeypatch.undo()
+    assert set(marks.values()) <= set(names)
+    quiet = analyze(SourceFile("cache.py", contract_code), contract_settings, [fixture.rule]).findings
+    assert quiet == []

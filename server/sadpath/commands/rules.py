@@ -14,7 +14,19 @@ def show(code: str) -> int:
         print(f"sadpath: unknown rule {code!r} (see `sadpath rules`)", file=sys.stderr)
         return EXIT_ERROR
     sys.stdout.write(rule.doc().markdown())
+    sys.stdout.write("\n" + where_it_lives(rule))
     return EXIT_CLEAN
+
+
+def where_it_lives(rule) -> str:
+    """The modules of a rule and of its fixes, and its fixtures' folder, for someone about to change them."""
+    fixes = ", ".join(f"`sadpath.fixes.{kind}`" for kind in rule.fix_kinds) or "none"
+    return (
+        "## Where it lives\n\n"
+        f"- Rule: `{rule.__module__}`\n"
+        f"- Fix modules: {fixes}\n"
+        f"- Fixtures: `tests/fixtures/{rule.code}_{rule.slug}/`\n"
+    )
 
 
 def table() -> int:

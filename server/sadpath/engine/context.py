@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from sadpath.engine.semantic import SemanticModel
 from sadpath.knowledge import ExceptionHierarchy
@@ -14,7 +14,6 @@ from sadpath.source import SourceFile
 if TYPE_CHECKING:
     from sadpath.settings import Settings
 
-SCOPE_TYPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 @dataclass
@@ -52,6 +51,13 @@ class ModuleContext:
         text = self.source.line(line)
         end_column = len(text.rstrip())
         return Span(line, column, line, max(end_column, column))
+
+    # ----------------------------------------------------------------- per-module facts
+    def fact(self, name: str, compute: Callable[[], Any]) -> Any:
+        """A fact about the whole module that several hooks ask for, computed once per analysis."""
+        if name not in self.memo:
+            self.memo[name] = compute()
+        return self.memo[name]
 
     # ----------------------------------------------------------------- queries
     def qualified_name(self, expr: ast.AST) -> str | None:

@@ -9,15 +9,14 @@ import ast
 from dataclasses import dataclass
 
 from sadpath.contracts import Contract, Strategy
+from sadpath.knowledge import HTTP_STATUS_MODES
 from sadpath.engine.context import ModuleContext
-from sadpath.engine.external import ExternalCall
+from sadpath.engine.external import ExternalCall, external_call
 from sadpath.engine.handling import caught_by, catches, enclosing_try_handlers
-from sadpath.engine.walker import local_nodes
+from sadpath.engine.walker import NESTED_SCOPES, local_nodes
 from sadpath.engine import logcalls
 
-HTTP_STATUS_MODES = frozenset({"auth", "not-found", "rate-limit", "server-error", "conflict"})
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 @dataclass(frozen=True)
@@ -59,12 +58,12 @@ def project_call(call: ast.Call, ctx: ModuleContext) -> ExternalCall | None:
         qualified = ctx.qualified_name(func)
     if not qualified or "." not in qualified:
         return None
-    from sadpath.engine.project_calls import _project_base
+    from sadpath.engine.project_calls import project_base
 
     top = qualified.split(".")[0]
     key = ("project-module", top)
     if key not in ctx.memo:
-        ctx.memo[key] = _project_base(top, ctx) is not None
+        ctx.memo[key] = project_base(top, ctx) is not None
     if not ctx.memo[key]:
         return None  # a library's call (``requests.Session.mount``): only the knowledge base says what it does
     for contract in contracts:
@@ -178,7 +177,7 @@ def _retry_around(call, parents, function, exceptions, ctx) -> tuple[int | None,
                 return _tenacity(decorator) + (decorator.lineno,)
     for index in range(len(parents) - 1, -1, -1):
         node = parents[index]
-        if isinstance(node, _SCOPES):
+        if isinstance(node, NESTED_SCOPES):
             break
         if isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.iter, ast.Call):
             name = ast.unparse(node.iter.func).split(".")[-1]
@@ -326,3 +325,28 @@ def _missing_log_fields(handler: ast.ExceptHandler, contract: Contract, ctx: Mod
             return ", ".join(f"`{m}`" for m in missing)
     return ""
 
+
+def declares_fallback(handler: ast.ExceptHandler, try_node: ast.Try, ctx: ModuleContext) -> bool:
+    """A resilience contract declares a fallback for the failures this handler catches (and nothing else for
+    any mode it catches): the team decided that this failure degrades gracefully."""
+    if not getattr(ctx.settings, "contracts", ()):
+        return False
+    caught = caught_by(handler, ctx)
+    seen = False
+    for stmt in try_node.body:
+        for node in ast.walk(stmt):
+            if not isinstance(node, ast.Call):
+                continue
+            external = external_call(node, ctx)
+            contract = covering_contract(external, ctx) if external is not None else None
+            if external is None:
+                continue
+            if contract is None:
+                return False
+            strategies = dict(contract.modes)
+            for mode, exceptions in external.interface.modes_of_call(node, external.name):
+                if mode in strategies and any(catches(ctx.hierarchy, caught, exc) for exc in exceptions):
+                    if strategies[mode].kind != "fallback":
+                        return False  # a mode the contract wants translated, retried or propagated
+                    seen = True
+    return seen

@@ -84,3 +84,19 @@ def _host_name(url: str) -> str | None:
         if label and label not in _GENERIC_HOST_LABELS and not label.isdigit():
             return camel(label)
     return None
+
+
+def module_error_name(ctx) -> str:
+    """The domain error a translation raises: an existing module-level root error, else one named for the code."""
+    for name, cls in ctx.semantic.module_classes.items():
+        if name.endswith("Error") and any(
+            isinstance(b, ast.Name) and b.id in ("Exception", "RuntimeError") for b in cls.bases
+        ):
+            return name
+    cls = ctx.enclosing_class()
+    if cls is not None and not cls.name.endswith(("Error", "Exception")):
+        return cls.name.lstrip("_") + "Error"
+    stem = ctx.semantic.module_name.rsplit(".", 1)[-1] or "service"
+    words = [w for w in stem.replace("-", "_").split("_") if w]
+    camel = "".join(w[:1].upper() + w[1:] for w in words) or "Service"
+    return camel + "Error"

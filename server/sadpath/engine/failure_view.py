@@ -12,7 +12,8 @@ import ast
 from dataclasses import dataclass
 
 from sadpath.engine.analyze import Analysis
-from sadpath.engine.context import SCOPE_TYPES, ModuleContext
+from sadpath.engine.context import ModuleContext
+from sadpath.engine.walker import SCOPE_TYPES
 from sadpath.engine.external import ExternalCall, external_call
 from sadpath.engine.handling import ModeStatus, mode_status
 from sadpath.knowledge import exception_hierarchy

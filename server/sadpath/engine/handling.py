@@ -13,13 +13,13 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from sadpath.engine.walker import NESTED_SCOPES
 from sadpath.engine.external import ExternalCall
 from sadpath.knowledge import ExceptionHierarchy
 
 BROAD = frozenset({"Exception", "BaseException"})
 _REGISTER_DECORATORS = frozenset({"errorhandler", "exception_handler", "app_errorhandler"})
 _REGISTER_CALLS = frozenset({"register_error_handler", "add_exception_handler"})
-_BOUNDARIES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def enclosing_try_handlers(call: ast.AST, parents: list[ast.AST]) -> list[ast.Ex
     child = call
     for index in range(len(parents) - 1, -1, -1):
         parent = parents[index]
-        if isinstance(parent, _BOUNDARIES):
+        if isinstance(parent, NESTED_SCOPES):
             break
         if isinstance(parent, ast.Try) or type(parent).__name__ == "TryStar":
             if any(child is stmt for stmt in parent.body):
@@ -90,13 +90,13 @@ def catches(hierarchy: ExceptionHierarchy, caught: tuple[str, ...], exception: s
 
 def registered_handlers(ctx) -> list[tuple[str, int, str]]:
     """Framework-level handlers registered in the module: (exception, line, label)."""
-    cache = getattr(ctx, "_registered_handlers", None)
-    if cache is not None:
-        return cache
+    return ctx.fact("registered-handlers", lambda: _registered_handlers(ctx))
+
+
+def _registered_handlers(ctx) -> list[tuple[str, int, str]]:
     found: list[tuple[str, int, str]] = []
     if not any(marker in ctx.source.text for marker in ("errorhandler", "exception_handler", "register_error_handler")):
-        ctx._registered_handlers = found  # no framework handler in this module: skip the walk
-        return found
+        return found  # no framework handler in this module: skip the walk
     for node in ast.walk(ctx.tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for decorator in node.decorator_list:
@@ -114,7 +114,6 @@ def registered_handlers(ctx) -> list[tuple[str, int, str]]:
             and node.args
         ):
             found.extend(_registered(node.args[0], node, ctx))
-    ctx._registered_handlers = found
     return found
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sadpath.engine import file_reads
 from sadpath.files import read_text
+from sadpath.knowledge import HTTP_STATUS_MODES
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.engine.handling import caught_by, catches, enclosing_try_handlers
@@ -29,7 +30,6 @@ from sadpath.source import SourceFile
 log = logging.getLogger("sadpath.engine")
 
 MAX_DEPTH = 3
-HTTP_STATUS_MODES = frozenset({"server-error", "auth", "not-found", "rate-limit", "client-error"})
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
@@ -132,7 +132,7 @@ class ProjectCalls:
         if key in self._imports:
             return self._imports[key]
         found = None
-        base = _project_base(qualified.split(".")[0], ctx)
+        base = project_base(qualified.split(".")[0], ctx)
         if base is not None:
             found, certain = _resolve_by_path(base, qualified, ctx)
             if found is None and not certain:
@@ -230,7 +230,7 @@ _MODULE_CACHE: OrderedDict[tuple[str, float], tuple[str, ModuleContext]] = Order
 _MODULE_CACHE_SIZE = 64
 
 
-def _project_base(top: str, ctx: ModuleContext) -> Path | None:
+def project_base(top: str, ctx: ModuleContext) -> Path | None:
     """The folder that holds the project module ``top`` (a ``top.py`` or ``top/``): beside the file or in a folder
     above it, up to the project root, or (without one) up through packages. None: not the project's."""
     if not top or top in sys.stdlib_module_names:
@@ -277,7 +277,7 @@ def _resolve_by_path(
                         for _ in range(stmt.level - 1):
                             origin = origin.parent
                         return _resolve_by_path(origin, f"{stmt.module}.{alias.name}", ctx, depth + 1)
-                    origin_base = _project_base(stmt.module.split(".")[0], target)
+                    origin_base = project_base(stmt.module.split(".")[0], target)
                     if origin_base is None:
                         return None, True  # re-exported from a library
                     return _resolve_by_path(origin_base, f"{stmt.module}.{alias.name}", ctx, depth + 1)

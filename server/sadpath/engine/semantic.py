@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from sadpath.engine.walker import body_nodes
 
 ScopeNode = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
 FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -168,7 +169,7 @@ class SemanticModel:
         memo = self._method_memo.get(id(method))
         if memo is not None and memo[0] is method:
             return memo[1]
-        if self._source is not None and not _SELF_ASSIGNMENT.search(self._source.lines_text(method.lineno, method.end_lineno or method.lineno)):
+        if self._source is not None and not SELF_ASSIGNMENT.search(self._source.lines_text(method.lineno, method.end_lineno or method.lineno)):
             self._method_memo[id(method)] = (method, ())
             return ()  # no ``self.<attr> =`` in its text: nothing to walk for
         found: list[tuple[str, str]] = []
@@ -200,7 +201,7 @@ class SemanticModel:
         return _annotation_type(annotation, resolve)
 
 
-_SELF_ASSIGNMENT = re.compile(r"\bself\s*\.\s*\w+\s*(?::[^=\n]*)?=(?!=)")
+SELF_ASSIGNMENT = re.compile(r"\bself\s*\.\s*\w+\s*(?::[^=\n]*)?=(?!=)")
 
 
 def _annotation_type(annotation: ast.AST, resolve) -> str | None:
@@ -229,13 +230,7 @@ def _annotation_type(annotation: ast.AST, resolve) -> str | None:
 def _walk_function(func: ast.AST):
     """Every node of a function body, not descending into nested functions or classes."""
     body = getattr(func, "body", [])
-    stack = list(reversed(body)) if isinstance(body, list) else [body]
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    return body_nodes(body if isinstance(body, list) else [body], scopes=True)
 
 
 def _import_bindings(node: ast.Import | ast.ImportFrom, module_name: str) -> list[tuple[str, str]]:

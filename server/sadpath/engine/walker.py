@@ -5,8 +5,12 @@ from __future__ import annotations
 import ast
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator
 
-from sadpath.engine.context import SCOPE_TYPES, ModuleContext
+if TYPE_CHECKING:
+    from sadpath.engine.context import ModuleContext
+
+SCOPE_TYPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 log = logging.getLogger("sadpath.engine")
 
@@ -26,16 +30,28 @@ class WalkResult:
 NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)  # their code runs elsewhere
 
 
-def local_nodes(node: ast.AST):
-    """``node`` and the nodes under it, not entering nested functions, lambdas or classes (their code runs
-    elsewhere, later or never)."""
-    stack = [node]
+def local_nodes(node: ast.AST, *, scopes: bool = False) -> Iterator[ast.AST]:
+    """``node`` and the nodes under it in source order, not entering nested functions, lambdas or classes
+    (their code runs elsewhere, later or never); with ``scopes``, those nested definitions themselves are
+    yielded, but not what is inside them."""
+    yield node
+    yield from body_nodes(list(ast.iter_child_nodes(node)), scopes=scopes)
+
+
+def body_nodes(statements: list[ast.AST], *, scopes: bool = False, skip: tuple[type, ...] = ()) -> Iterator[ast.AST]:
+    """The nodes of a block (a body, a handler's statements) in source order, as ``local_nodes`` walks them;
+    nodes of a type in ``skip`` are passed over with everything under them."""
+    stack = list(reversed(statements))
     while stack:
         current = stack.pop()
+        if skip and isinstance(current, skip):
+            continue
+        if isinstance(current, NESTED_SCOPES):
+            if scopes:
+                yield current
+            continue
         yield current
-        for child in ast.iter_child_nodes(current):
-            if not isinstance(child, NESTED_SCOPES):
-                stack.append(child)
+        stack.extend(reversed(list(ast.iter_child_nodes(current))))
 
 
 @dataclass(frozen=True)

@@ -10,49 +10,49 @@ from __future__ import annotations
 
 import ast
 import logging
+from typing import Callable
 
-from sadpath.settings import Settings
 from sadpath.fixes import (
     add_await,
     add_timeout,
-    backoff,
-    keep_task,
-    raise_for_status,
-    retry_external,
+    backoff_sleep,
+    chain_cause,
     contract_handlers,
+    keep_task,
+    log_exception,
+    log_fields,
+    log_structured,
+    narrow_except,
+    raise_for_status,
+    reraise,
+    retry_external,
     rollback_on_error,
+    tenacity_limits,
+    translate,
     translate_external,
 )
-from sadpath.fixes import chain_cause, log_exception, log_fields, log_structured, narrow_except, reraise, translate
-from sadpath.fixes._base import FixRequest
-from sadpath.fixes._region import FixRefused, apply_edits
-from sadpath.fixes._scope import check_parses, pruned_tree
+from sadpath.fixes.region import FixRefused, apply_edits
+from sadpath.fixes.request import FixRequest
+from sadpath.fixes.scope import check_parses, pruned_tree
 from sadpath.model import Finding, Fix, FixOffer
+from sadpath.settings import Settings
 from sadpath.source import SourceFile
 
 log = logging.getLogger("sadpath.fixes")
 
-BUILDERS = {
-    "chain_cause": chain_cause.build,
-    "reraise": reraise.build,
-    "translate": translate.build,
-    "narrow_except": narrow_except.build,
-    "log_exception": log_exception.build,
-    "log_structured": log_structured.build,
-    "log_fields": log_fields.build,
-    "translate_external": translate_external.build,
-    "add_timeout": add_timeout.build,
-    "keep_task": keep_task.build,
-    "add_await": add_await.build,
-    "raise_for_status": raise_for_status.build,
-    "rollback_on_error": rollback_on_error.build,
-    "backoff_sleep": backoff.build_sleep,
-    "tenacity_limits": backoff.build_tenacity,
-    "retry_external": retry_external.build,
-    "contract_handlers": contract_handlers.build,
-}
+# A fix kind is the name of the module that builds it: FixOffer("add_timeout") <-> fixes/add_timeout.py.
+KINDS: dict[str, Callable[[FixRequest], list]] = {
+    module.__name__.rsplit(".", 1)[1]: module.build
+    for module in (
+        add_await, add_timeout, backoff_sleep, chain_cause, contract_handlers, keep_task, log_exception, log_fields,
+        log_structured, narrow_except, raise_for_status, reraise, retry_external, rollback_on_error, tenacity_limits,
+        translate, translate_external,
+    )
+}  # fmt: skip
+# The public helper modules the builders share (no ``build``; not fix kinds).
+HELPER_MODULES = ("additions", "failure_context", "nodes", "region", "request", "scope")
 
-__all__ = ["BUILDERS", "FixRefused", "apply_edits", "build_fix"]
+__all__ = ["HELPER_MODULES", "KINDS", "FixRefused", "apply_edits", "build_fix"]
 
 
 def _from_recursion(exc: BaseException) -> bool:
@@ -77,7 +77,7 @@ def build_fix(
     source: SourceFile, finding: Finding, offer: FixOffer, settings: Settings | None = None, tree: ast.Module | None = None
 ) -> Fix:
     """The edits of one fix. ``tree`` is ``ast.parse(source.text)`` when the caller has it already."""
-    builder = BUILDERS.get(offer.kind)
+    builder = KINDS.get(offer.kind)
     if builder is None:
         raise FixRefused(f"unknown fix kind {offer.kind!r}")
     if tree is None:

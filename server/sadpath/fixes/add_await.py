@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from sadpath.fixes._base import FixRequest
-from sadpath.fixes._region import FixRefused
+from sadpath.fixes.request import FixRequest
+from sadpath.fixes.region import FixRefused
 from sadpath.model import Edit
 
 

@@ -6,9 +6,10 @@ import ast
 
 import libcst as cst
 
-from sadpath.fixes._base import FixRequest, bind_handler, free_name, handler_in_region, handler_name
-from sadpath.fixes._region import FixRefused
+from sadpath.fixes.request import FixRequest, bind_handler, free_name, handler_in_region, handler_name
+from sadpath.fixes.region import FixRefused
 from sadpath.model import Edit
+from sadpath.engine.walker import NESTED_SCOPES
 
 
 def build(req: FixRequest) -> list[Edit]:
@@ -41,7 +42,7 @@ def _enclosing_handler(tree: ast.Module, target: ast.Raise) -> ast.ExceptHandler
             inner = handler
             if isinstance(child, ast.ExceptHandler):
                 inner = child
-            elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            elif isinstance(child, NESTED_SCOPES):
                 inner = None
             if visit(child, inner):
                 return True

@@ -23,11 +23,10 @@ import ast
 import libcst as cst
 
 from sadpath.contracts import Contract, fallback_expression
-from sadpath.fixes._base import FixRequest, py_string
-from sadpath.fixes._module import ModuleAdditions, additions_edits, module_binds
-from sadpath.fixes._region import FixRefused
-from sadpath.fixes.log_structured import module_logger
-from sadpath.fixes.translate_external import _region_statement, _spell, _statement_at
+from sadpath.fixes.request import FixRequest, py_string
+from sadpath.fixes.additions import ModuleAdditions, additions_edits, module_binds
+from sadpath.fixes.region import FixRefused
+from sadpath.fixes.nodes import module_logger, region_statement, spell, statement_at
 from sadpath.knowledge import exception_hierarchy
 from sadpath.model import Edit
 
@@ -39,7 +38,7 @@ def build(req: FixRequest) -> list[Edit]:
     if contract is None or not isinstance(raw, dict):
         raise FixRefused("the contract is no longer configured")
     strategies = dict(contract.modes)
-    statement = _statement_at(req.tree, req.finding.span.line, req.finding.span.column, req.source)
+    statement = statement_at(req.tree, req.finding.span.line, req.finding.span.column, req.source)
     func = req.enclosing_function(statement.lineno)
     operation = func.name if func is not None else "startup"
     is_async = isinstance(func, ast.AsyncFunctionDef)
@@ -68,7 +67,7 @@ def build(req: FixRequest) -> list[Edit]:
         if not these:
             continue
         handled.update(these)
-        spelled = [_spell(e, req, additions) for e in sorted(these, key=lambda n: -len(hierarchy.ancestors(n)))]
+        spelled = [spell(e, req, additions) for e in sorted(these, key=lambda n: -len(hierarchy.ancestors(n)))]
         caught = spelled[0] if len(spelled) == 1 else "(" + ", ".join(spelled) + ")"
         message = py_string(f"{contract.name}: {mode} during {operation}")
         body = [f"{logger}.warning({message}, {extra})"]
@@ -101,7 +100,7 @@ def build(req: FixRequest) -> list[Edit]:
 
     region = req.region()
     column = req.source.char_col_from_utf8(statement.lineno, statement.col_offset)
-    target = _region_statement(region, statement.lineno, column)
+    target = region_statement(region, statement.lineno, column)
     inner = [target.with_changes(leading_lines=[])]
     if attempts is not None and not isinstance(statement, ast.Return):
         inner.append(cst.SimpleStatementLine(body=[cst.Break()]))

@@ -6,10 +6,10 @@ import ast
 
 import libcst as cst
 
-from sadpath.fixes._base import FixRequest
-from sadpath.fixes._module import ModuleAdditions, additions_edits, module_binds
-from sadpath.fixes._region import FixRefused
-from sadpath.fixes.log_structured import module_logger
+from sadpath.fixes.request import FixRequest
+from sadpath.fixes.additions import ModuleAdditions, additions_edits, module_binds
+from sadpath.fixes.nodes import module_logger
+from sadpath.fixes.region import FixRefused
 from sadpath.model import Edit
 
 TASKS = "_background_tasks"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from sadpath.fixes._base import FixRequest, py_string
-from sadpath.fixes._region import FixRefused
-from sadpath.fixes.log_structured import _imports_root
+from sadpath.fixes.request import FixRequest, py_string
+from sadpath.fixes.region import FixRefused
+from sadpath.fixes.nodes import imports_root
 from sadpath.model import Edit
 
 
@@ -18,7 +18,7 @@ def build(req: FixRequest) -> list[Edit]:
     call = region.node_at(cst.Call, req.finding.span.line, req.finding.span.column)
     if not isinstance(call, cst.Call):
         raise FixRefused("no call at the finding")
-    if _imports_root(req.tree, "structlog"):
+    if imports_root(req.tree, "structlog"):
         args = list(call.args)
         for name in missing:
             args.append(cst.Arg(keyword=cst.Name(name), value=cst.Name(name), equal=cst.AssignEqual(

@@ -12,14 +12,14 @@ import ast
 
 import libcst as cst
 
-from sadpath.fixes._base import FixRequest, py_string
-from sadpath.fixes._failure_context import FailureContext, failure_context
-from sadpath.fixes._module import ModuleAdditions, additions_edits, module_binds
-from sadpath.fixes._region import FixRefused
+from sadpath.fixes.request import FixRequest, py_string
+from sadpath.fixes.failure_context import FailureContext, failure_context
+from sadpath.fixes.additions import ModuleAdditions, additions_edits, module_binds
+from sadpath.fixes.nodes import imports_root, module_logger
+from sadpath.fixes.region import FixRefused
 from sadpath.model import Edit
 
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
-LOGGER_FACTORIES = {"logging": "getLogger", "structlog": "get_logger"}
 
 
 def build(req: FixRequest) -> list[Edit]:
@@ -33,7 +33,7 @@ def build(req: FixRequest) -> list[Edit]:
     if not isinstance(call, cst.Call):
         raise FixRefused("no call at the finding")
     additions = ModuleAdditions()
-    structlog = _imports_root(req.tree, "structlog")
+    structlog = imports_root(req.tree, "structlog")
     if isinstance(call.func, cst.Attribute) and call.func.attr.value in LOG_METHODS:
         logger = region.module.code_for_node(call.func.value)
     else:
@@ -74,22 +74,3 @@ def innermost_handler(tree: ast.Module, line: int) -> ast.ExceptHandler | None:
     return best
 
 
-def module_logger(tree: ast.Module) -> str | None:
-    """The name of a module-level logger made by logging.getLogger or structlog.get_logger."""
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-            value = stmt.value
-            if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
-                owner = value.func.value
-                if isinstance(owner, ast.Name) and LOGGER_FACTORIES.get(owner.id) == value.func.attr:
-                    return stmt.targets[0].id
-    return None
-
-
-def _imports_root(tree: ast.Module, root: str) -> bool:
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Import) and any(a.name.split(".")[0] == root for a in stmt.names):
-            return True
-        if isinstance(stmt, ast.ImportFrom) and (stmt.module or "").split(".")[0] == root:
-            return True
-    return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sadpath.fixes._base import FixRequest, handler_in_region, handler_statements, simple_line, strip_terminal, with_statements
+from sadpath.fixes.request import FixRequest, handler_in_region, handler_statements, simple_line, strip_terminal, with_statements
 from sadpath.model import Edit
 
 

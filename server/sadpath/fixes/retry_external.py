@@ -15,16 +15,16 @@ from pathlib import Path
 
 import libcst as cst
 
-from sadpath.fixes._base import FixRequest
-from sadpath.fixes._module import ModuleAdditions, additions_edits
-from sadpath.fixes._region import FixRefused
+from sadpath.fixes.request import FixRequest
+from sadpath.fixes.additions import ModuleAdditions, additions_edits
+from sadpath.fixes.region import FixRefused
 from sadpath.declared_dependencies import dependencies
-from sadpath.fixes.translate_external import _most_specific_first, _region_statement, _spell, _statement_at
+from sadpath.fixes.nodes import most_specific_first, region_statement, spell, statement_at
 from sadpath.knowledge import exception_hierarchy
+from sadpath.knowledge import RETRYABLE_MODES
 from sadpath.model import Edit
 
 ATTEMPTS = 3
-RETRYABLE_MODES = ("connection", "timeout", "rate-limit", "server-error")
 
 
 def uses_tenacity(path: str) -> bool:
@@ -44,15 +44,15 @@ def build(req: FixRequest) -> list[Edit]:
             exceptions.extend(str(n) for n in names if str(n) not in exceptions)
     if not exceptions:
         raise FixRefused("none of the failure modes is worth retrying")
-    statement = _statement_at(req.tree, req.finding.span.line, req.finding.span.column, req.source)
+    statement = statement_at(req.tree, req.finding.span.line, req.finding.span.column, req.source)
     func = req.enclosing_function(statement.lineno)
     is_async = isinstance(func, ast.AsyncFunctionDef)
     additions = ModuleAdditions()
-    spelled = [_spell(e, req, additions) for e in _most_specific_first(exceptions, exception_hierarchy())]
+    spelled = [spell(e, req, additions) for e in most_specific_first(exceptions, exception_hierarchy())]
     caught = spelled[0] if len(spelled) == 1 else "(" + ", ".join(spelled) + ")"
     region = req.region()
     column = req.source.char_col_from_utf8(statement.lineno, statement.col_offset)
-    target = _region_statement(region, statement.lineno, column)
+    target = region_statement(region, statement.lineno, column)
     inner = target.with_changes(leading_lines=[])
     if uses_tenacity(req.source.path):
         kind = "AsyncRetrying" if is_async else "Retrying"

@@ -6,7 +6,7 @@ import re
 
 import libcst as cst
 
-from sadpath.fixes._base import (
+from sadpath.fixes.request import (
     FixRequest,
     bind_handler,
     free_name,
@@ -18,9 +18,9 @@ from sadpath.fixes._base import (
     strip_terminal,
     with_statements,
 )
-from sadpath.fixes._failure_context import failure_context
-from sadpath.fixes._module import ModuleAdditions, additions_edits, module_binds
-from sadpath.fixes._region import FixRefused
+from sadpath.fixes.failure_context import failure_context
+from sadpath.fixes.additions import ModuleAdditions, additions_edits, module_binds
+from sadpath.fixes.region import FixRefused
 from sadpath.model import Edit
 
 _IDENTIFIER = re.compile(r"^[A-Z][A-Za-z0-9_]*$")

@@ -10,35 +10,18 @@ and reused when the module already has them.
 
 from __future__ import annotations
 
-import ast
 import re
 
 import libcst as cst
 
-from sadpath.fixes._base import FixRequest, py_string
-from sadpath.fixes._module import ModuleAdditions, additions_edits, module_binds
-from sadpath.fixes._region import FixRefused
-from sadpath.fixes.log_structured import module_logger
+from sadpath.fixes.request import FixRequest, py_string
+from sadpath.fixes.additions import ModuleAdditions, additions_edits, module_binds
+from sadpath.fixes.nodes import module_logger, most_specific_first, region_statement, spell, statement_at
+from sadpath.fixes.region import FixRefused
+from sadpath import knowledge
 from sadpath.knowledge import exception_hierarchy
 from sadpath.model import Edit
 
-# mode -> (class suffix, status, what the log line says)
-MODE_ERRORS = {
-    "connection": ("Unavailable", 503, "is unreachable"),
-    "timeout": ("Timeout", 503, "timed out"),
-    "server-error": ("UpstreamError", 502, "answered with a server error"),
-    "auth": ("AuthError", 401, "rejected the credentials"),
-    "not-found": ("NotFound", 404, "did not find the resource"),
-    "rate-limit": ("RateLimited", 429, "is throttling requests"),
-    "client-error": ("RequestRejected", 400, "rejected the request"),
-    "conflict": ("Conflict", 409, "hit a lock or write conflict"),
-    "integrity": ("IntegrityError", 409, "rejected the write"),
-    "serialization": ("BadResponse", 502, "sent an unreadable response"),
-    "protocol": ("ProtocolError", 502, "broke the protocol"),
-    "process": ("ProcessFailed", 500, "failed"),
-    "io": ("IOError", 503, "failed"),
-}
-MODE_ORDER = tuple(MODE_ERRORS)
 
 
 def domain_classes(base: str, modes: list[str], service: str) -> list[tuple[str, str]]:
@@ -54,7 +37,8 @@ def domain_classes(base: str, modes: list[str], service: str) -> list[tuple[str,
         )
     ]
     for mode in modes:
-        suffix, status, _ = MODE_ERRORS.get(mode, ("Error", 502, "failed"))
+        known = knowledge.modes().get(mode)
+        suffix, status = (known.error, known.status) if known is not None else ("Error", 502)
         name = f"{stem}{suffix}"
         if name == root:
             continue
@@ -67,13 +51,13 @@ def build(req: FixRequest) -> list[Edit]:
     raw = data.get("mode_exceptions") or {}
     if not isinstance(raw, dict):
         raise FixRefused("malformed finding data")
-    mode_exceptions = {str(m): [str(e) for e in excs] for m, excs in raw.items() if m in MODE_ERRORS}
+    mode_exceptions = {str(m): [str(e) for e in excs] for m, excs in raw.items() if m in knowledge.modes()}
     modes = list(mode_exceptions)
     base = str(data.get("domain_error") or "ServiceError")
     service = service_name(base, str(data.get("service") or "the service"))
     if not modes or not base.isidentifier():
         raise FixRefused("nothing to translate")
-    statement = _statement_at(req.tree, req.finding.span.line, req.finding.span.column, req.source)
+    statement = statement_at(req.tree, req.finding.span.line, req.finding.span.column, req.source)
     func = req.enclosing_function(statement.lineno)
     operation = func.name if func is not None else "startup"
     additions = ModuleAdditions()
@@ -81,14 +65,14 @@ def build(req: FixRequest) -> list[Edit]:
     handled: set[str] = set()
     hierarchy = exception_hierarchy()
     stem = (base[: -len("Error")] if base.endswith("Error") else base) or "Service"
-    for mode in sorted(modes, key=MODE_ORDER.index):
+    for mode in sorted(modes, key=list(knowledge.modes()).index):
         these = [e for e in mode_exceptions[mode] if e not in handled]
         if not these:
             continue
         handled.update(these)
-        spelled = [_spell(e, req, additions) for e in _most_specific_first(these, hierarchy)]
+        spelled = [spell(e, req, additions) for e in most_specific_first(these, hierarchy)]
         caught = spelled[0] if len(spelled) == 1 else "(" + ", ".join(spelled) + ")"
-        suffix, _, phrase = MODE_ERRORS[mode]
+        suffix, phrase = knowledge.modes()[mode].error, knowledge.modes()[mode].log
         error = f"{stem}{suffix}"
         depth = max(len(hierarchy.ancestors(e)) for e in these)
         branches.append((depth, caught, error, f"{service} {phrase} during {operation}"))
@@ -106,7 +90,7 @@ def build(req: FixRequest) -> list[Edit]:
             additions.definitions.append(source)
     region = req.region()
     column = req.source.char_col_from_utf8(statement.lineno, statement.col_offset)
-    target = _region_statement(region, statement.lineno, column)
+    target = region_statement(region, statement.lineno, column)
     handlers = []
     extra = f'extra={{"service": {py_string(service)}, "operation": {py_string(operation)}}}'
     for caught, error, message in branches:
@@ -123,10 +107,6 @@ def build(req: FixRequest) -> list[Edit]:
     return additions_edits(req.source, req.tree, additions) + region.edits_for(module)
 
 
-def _most_specific_first(names: list[str], hierarchy) -> list[str]:
-    return sorted(names, key=lambda n: -len(hierarchy.ancestors(n)))
-
-
 def service_name(base: str, label: str) -> str:
     """``PaymentGatewayError`` -> "payment gateway"; the generic ``ServiceError`` falls back to the library."""
     stem = base[: -len("Error")] if base.endswith("Error") else base
@@ -136,55 +116,3 @@ def service_name(base: str, label: str) -> str:
     return " ".join(w.lower() if not w.isupper() else w for w in words) or label
 
 
-def _public_name(canonical: str) -> str:
-    """``requests.exceptions.Timeout`` -> ``requests.Timeout`` when the package re-exports it."""
-    hierarchy = exception_hierarchy()
-    aliases = [alias for alias, target in hierarchy.aliases.items() if hierarchy.canonical(target) == canonical]
-    candidates = [a for a in aliases if a.count(".") < canonical.count(".")]
-    return min(candidates, key=len) if candidates else canonical
-
-
-def _spell(canonical: str, req: FixRequest, additions: ModuleAdditions) -> str:
-    """How the module can name an exception type, importing its package when needed."""
-    public = _public_name(canonical)
-    if "." not in public:
-        return public
-    package = public.split(".", 1)[0]
-    for stmt in req.tree.body:
-        if isinstance(stmt, ast.Import):
-            for alias in stmt.names:
-                if alias.name == package:
-                    return public if alias.asname is None else alias.asname + public[len(package) :]
-                if public.startswith(alias.name + ".") and alias.asname is None:
-                    return public
-        if isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level:
-            for alias in stmt.names:
-                if f"{stmt.module}.{alias.name}" in (public, canonical):
-                    return alias.asname or alias.name
-    module = public.rsplit(".", 1)[0]
-    additions.imports.append((module, None))
-    return public
-
-
-def _statement_at(tree: ast.Module, line: int, column: int, source) -> ast.stmt:
-    """The innermost statement holding the call at (line, column)."""
-    best: ast.stmt | None = None
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.stmt) or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        if node.lineno <= line <= (node.end_lineno or node.lineno):
-            if best is None or (node.lineno, node.col_offset) >= (best.lineno, best.col_offset):
-                best = node
-    if best is None:
-        raise FixRefused(f"no statement at line {line}")
-    return best
-
-
-def _region_statement(region, line: int, column: int) -> cst.CSTNode:
-    for node_type in (cst.SimpleStatementLine, cst.BaseCompoundStatement):
-        try:
-            node = region.node_at(node_type, line, column)
-        except FixRefused:
-            continue
-        return node
-    raise FixRefused(f"no statement at line {line}")

@@ -96,7 +96,7 @@ def _ancestors(hierarchy: ExceptionHierarchy, name: str) -> tuple[str, ...]:
     return tuple(order)
 
 
-def _load_toml(path: Path) -> dict:
+def load_toml(path: Path) -> dict:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
@@ -136,30 +136,51 @@ def _parse_hierarchy(data: dict, origin: str) -> ExceptionHierarchy:
     return hierarchy
 
 
-FAILURE_MODES = frozenset(
-    {
-        "timeout",
-        "connection",
-        "auth",
-        "not-found",
-        "rate-limit",
-        "server-error",
-        "client-error",
-        "conflict",
-        "integrity",
-        "serialization",
-        "protocol",
-        "process",
-        "io",
-    }
-)
+@dataclass(frozen=True)
+class Mode:
+    """One failure mode of the vocabulary (``modes.toml``)."""
+
+    name: str
+    phrase: str  # "a timeout": what a finding says the call can raise
+    error: str  # "Timeout": the suffix of a generated domain error class
+    status: int  # the HTTP status a translation answers with
+    retryable: bool  # whether a retry can succeed
+    http_status: bool  # whether it can come from an HTTP response's status rather than the call
+    log: str  # "timed out": what a generated log line says the service did
+
+
+_MODE_KEYS = {"phrase": str, "error": str, "status": int, "retryable": bool, "http_status": bool, "log": str}
+
+
+@lru_cache(maxsize=1)
+def modes() -> dict[str, Mode]:
+    """The failure-mode vocabulary, in its order, loaded once per process and validated."""
+    path = KNOWLEDGE_DIR / "modes.toml"
+    table = load_toml(path).get("modes")
+    if not isinstance(table, dict) or not table:
+        raise KnowledgeError(f"{path}: expected a [modes.<name>] table per mode")
+    found: dict[str, Mode] = {}
+    for name, entry in table.items():
+        if not isinstance(entry, dict) or set(entry) != set(_MODE_KEYS):
+            raise KnowledgeError(f"{path}: modes.{name} must have exactly {', '.join(_MODE_KEYS)}")
+        for key, kind in _MODE_KEYS.items():
+            value = entry[key]
+            if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+                raise KnowledgeError(f"{path}: modes.{name}.{key} must be {kind.__name__}, got {value!r}")
+        found[name] = Mode(name, **entry)
+    return found
+
+
+FAILURE_MODES = frozenset(modes())
+HTTP_STATUS_MODES = frozenset(name for name, mode in modes().items() if mode.http_status)
+RETRYABLE_MODES = tuple(name for name, mode in modes().items() if mode.retryable)
 
 
 @lru_cache(maxsize=1)
 def exception_hierarchy() -> ExceptionHierarchy:
     """The built-in exception hierarchy, loaded once per process."""
     path = KNOWLEDGE_DIR / "exceptions.toml"
-    return _parse_hierarchy(_load_toml(path), str(path))
+    return _parse_hierarchy(load_toml(path), str(path))
 
 
 def knowledge_fingerprint() -> str:

@@ -30,7 +30,7 @@ from functools import cached_property
 from functools import lru_cache
 from typing import Any
 
-from sadpath.knowledge import FAILURE_MODES, KNOWLEDGE_DIR, KnowledgeError, _load_toml, exception_hierarchy
+from sadpath.knowledge import FAILURE_MODES, KNOWLEDGE_DIR, KnowledgeError, load_toml, exception_hierarchy
 
 KINDS = frozenset({"http", "database", "cache", "queue", "cloud", "process", "socket", "smtp", "ftp", "search"})
 TIMEOUT_DEFAULTS = frozenset({"none", "finite"})
@@ -260,7 +260,7 @@ def parse_interface(name: str, data: Any, origin: str) -> Interface:
 def builtin_interfaces() -> tuple[Interface, ...]:
     found = []
     for path in sorted((KNOWLEDGE_DIR / "interfaces").glob("*.toml")):
-        for name, table in _load_toml(path).items():
+        for name, table in load_toml(path).items():
             found.append(parse_interface(name, table, str(path)))
     return tuple(found)
 

@@ -12,7 +12,7 @@ from lsprotocol import types as t
 from sadpath.settings import Settings
 from sadpath.linter import lint_fix
 from sadpath.fixes import FixRefused, build_fix
-from sadpath.fixes._region import line_edits
+from sadpath.fixes.region import line_edits
 from sadpath.lsp.convert import finding_from_data, to_text_edits
 from sadpath.model import Applicability, Edit, Span
 from sadpath.source import SourceFile, split_lines
@@ -110,7 +110,7 @@ def generate_tests_action(ctx: ActionContext, analysis, line: int) -> t.CodeActi
     """Write failure-injection tests for the function at ``line`` (0-based), when a contract covers its calls."""
     from pathlib import Path
 
-    from sadpath.commands.gentests import GenerateError, default_output, function_at, generate_for
+    from sadpath.gentests import GenerateError, default_output, function_at, generate_for
 
     if analysis.tree is None or not getattr(ctx.settings, "contracts", ()):
         return None

@@ -123,3 +123,8 @@ def _host_port(value: str) -> tuple[str, int]:
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise argparse.ArgumentTypeError(f"expected HOST:PORT, for example 127.0.0.1:2087, got {value!r}")
     return host.strip("[]"), int(port)
+
+
+def wire_names() -> dict[str, str]:
+    """The options' camelCase names on the wire, each to its ``Options`` field."""
+    return dict(_KEYS)

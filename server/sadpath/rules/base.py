@@ -74,6 +74,8 @@ class Rule:
     preview: ClassVar[bool] = False
     # the applicabilities of the fixes this rule can offer (tested against what it reports)
     fix_applicabilities: ClassVar[tuple[Applicability, ...]] = ()
+    # the fix kinds it offers: each is the module that builds it, fixes/<kind>.py (display-only advice is none)
+    fix_kinds: ClassVar[tuple[str, ...]] = ()
     # findings depend on other top-level statements than their own (incremental analysis re-runs the rule)
     module_dependent: ClassVar[bool] = False
 

@@ -104,11 +104,15 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.model import Applicability, FixOffer
 from sadpath.engine import logcalls
+from sadpath.engine.contract_check import declares_fallback
+from sadpath.engine.domain import module_error_name
+from sadpath.engine.outcome import handler_outcome
 from sadpath.rules import _except
 from sadpath.rules._except import CatchKind
 from sadpath.rules.base import Rule
@@ -128,40 +132,109 @@ CLEANUP_FUNCTIONS = frozenset(
 )
 PREDICATE_PREFIXES = ("is_", "has_", "can_", "should_", "check", "ping", "health", "exists", "supports",
                       "verify", "validate", "_is_", "_has_", "_can_", "_check", "is_available", "alive", "ready")
-SLEEPS = frozenset({"time.sleep", "asyncio.sleep", "gevent.sleep", "eventlet.sleep", "trio.sleep", "anyio.sleep"})
 _CLEANUP_NAME = re.compile(r"(^|_)(close|shutdown|cleanup|disconnect|teardown|terminate)(_|$)", re.IGNORECASE)
 PATH_CLEANUP = frozenset({"unlink", "remove", "rmtree", "rmdir", "kill", "discard", "removeHandler", "delete_file"})
-ERROR_KEYS = frozenset({"error", "errors", "detail", "message", "status", "ok", "success"})
 
 
-def _contract_fallback(handler: ast.ExceptHandler, try_node: ast.Try, ctx: ModuleContext) -> bool:
-    """A resilience contract declares a fallback for the failures this handler catches (and nothing else for
-    any mode it catches): the team decided that this failure degrades gracefully."""
-    if not getattr(ctx.settings, "contracts", ()):
+@dataclass
+class Case:
+    """One handler SAD101 looks at: what it catches, how it swallows, and where it sits."""
+
+    handler: ast.ExceptHandler
+    ctx: ModuleContext
+    caught: _except.Caught
+    verdict: str  # engine.outcome.handler_outcome's name for how the handler swallows
+    func: ast.FunctionDef | ast.AsyncFunctionDef | None
+    try_node: ast.Try | None
+
+
+# ------------------------------------------------------------------ the exemptions, each a named predicate
+def retry_loop_that_raises(case: Case) -> bool:
+    """It continues a ``for attempt in range(n)`` loop that raises once the attempts run out (SAD204's business)."""
+    return case.verdict == "continue" and _except.retry_loop_then_raise(case.ctx)
+
+
+def documented_fallback(case: Case) -> bool:
+    """It logs with the traceback and returns what the function also returns on a normal path."""
+    return case.verdict.startswith("return ") and case.func is not None and _logged_fallback(case.handler, case.func, case.verdict, case.ctx)
+
+
+def telemetry_code(case: Case) -> bool:
+    """The function or module records metrics or traces: telemetry must never break the work it observes."""
+    return _except.telemetry_context(case.func, case.ctx)
+
+
+def placeholder_checked_next(case: Case) -> bool:
+    """It stores a placeholder that the statement right after the ``try`` tests (``if stream is None: ...``)."""
+    return case.try_node is not None and _placeholder_checked(case.handler, case.try_node, case.verdict, case.ctx)
+
+
+def cleanup_or_optional_import(case: Case) -> bool:
+    """The ``try`` only cleans up, records telemetry or imports an optional module."""
+    return case.try_node is not None and _benign_try(case.try_node, case.ctx)
+
+
+def designed_timeout(case: Case) -> bool:
+    """It catches the timeout of a wait the code bounded itself: the designed "nothing arrived" of a poll."""
+    return case.try_node is not None and _except.designed_timeout(case.caught, case.try_node, case.ctx)
+
+
+def probe_with_else(case: Case) -> bool:
+    """``try: ... except: pass else: return x``, then a fallback: the failure is the answer."""
+    return case.try_node is not None and _probe(case.try_node, case.verdict)
+
+
+def raise_after_the_try(case: Case) -> bool:
+    """The statement right after the ``try`` raises: the function fails anyway."""
+    return case.try_node is not None and _raises_after(case.try_node, case.ctx)
+
+
+def prepared_default(case: Case) -> bool:
+    """A default set before the ``try`` stands when the one assignment in it fails."""
+    return case.try_node is not None and _preset_fallback(case.try_node, case.verdict, case.ctx)
+
+
+def contract_fallback(case: Case) -> bool:
+    """A resilience contract declares a fallback for every failure mode this handler catches."""
+    return case.try_node is not None and declares_fallback(case.handler, case.try_node, case.ctx)
+
+
+def next_alternative_or_poll(case: Case) -> bool:
+    """A loop tries the next alternative, or polls again after a sleep."""
+    if case.verdict not in ("continue", "pass") and not case.verdict.startswith("log:"):
         return False
-    from sadpath.engine.external import external_call
-    from sadpath.engine.handling import caught_by, catches
-    from sadpath.engine.contract_check import covering_contract
+    return _except.tries_alternatives(case.ctx) or _except.polls_with_sleep(case.handler, case.verdict, case.ctx)
 
-    caught = caught_by(handler, ctx)
-    seen = False
-    for stmt in try_node.body:
-        for node in ast.walk(stmt):
-            if not isinstance(node, ast.Call):
-                continue
-            external = external_call(node, ctx)
-            contract = covering_contract(external, ctx) if external is not None else None
-            if external is None:
-                continue
-            if contract is None:
-                return False
-            strategies = dict(contract.modes)
-            for mode, exceptions in external.interface.modes_of_call(node, external.name):
-                if mode in strategies and any(catches(ctx.hierarchy, caught, exc) for exc in exceptions):
-                    if strategies[mode].kind != "fallback":
-                        return False  # a mode the contract wants translated, retried or propagated
-                    seen = True
-    return seen
+
+def cleanup_method(case: Case) -> bool:
+    """It sits in a cleanup or dunder method (``close``, ``__exit__``, ``__repr__``): they must not raise."""
+    return case.func is not None and case.func.name in CLEANUP_FUNCTIONS
+
+
+def explicit_answer(case: Case) -> bool:
+    """The returned constant is the function's answer: ``False`` from a predicate or a True/False function, an
+    error code from a function whose success is ``None``."""
+    if not case.verdict.startswith("return") or case.func is None:
+        return False
+    func, verdict = case.func, case.verdict
+    return _predicate_answer(func, case.handler) or _success_flag(func, verdict) or _error_code(func, verdict)
+
+
+EXEMPTIONS = (
+    retry_loop_that_raises,
+    documented_fallback,
+    telemetry_code,
+    placeholder_checked_next,
+    cleanup_or_optional_import,
+    designed_timeout,
+    probe_with_else,
+    raise_after_the_try,
+    prepared_default,
+    contract_fallback,
+    next_alternative_or_poll,
+    cleanup_method,
+    explicit_answer,
+)
 
 
 class SilentExcept(Rule):
@@ -169,187 +242,28 @@ class SilentExcept(Rule):
     slug = "silent-except"
     summary = "A handler that swallows a failure: it passes, continues, returns a sentinel, or only logs without the traceback."
     fix_applicabilities = (Applicability.UNSAFE,)
+    fix_kinds = ("reraise", "translate")
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler, ctx: ModuleContext) -> None:
         caught = _except.classify(node, ctx)
-        if caught.kind not in (CatchKind.BARE, CatchKind.BROAD, CatchKind.FAILURE):
+        if caught.kind not in (CatchKind.BARE, CatchKind.BROAD, CatchKind.FAILURE) or _except.raises(node, ctx):
             return
-        if _except.raises(node, ctx):
-            return
-        verdict = _swallow(node, ctx, specific=caught.kind is CatchKind.FAILURE)
+        verdict = handler_outcome(node, ctx, specific=caught.kind is CatchKind.FAILURE)
         if verdict is None:
             return
-        if verdict == "continue" and _retry_loop_then_raise(ctx):
-            return  # the attempts' errors are dropped but the loop ends in a raise (SAD204 judges the retry)
-        func = ctx.enclosing_function()
-        if verdict.startswith("return ") and func is not None and _logged_fallback(node, func, verdict, ctx):
+        case = Case(node, ctx, caught, verdict, ctx.enclosing_function(), _except.enclosing_try(node, ctx))
+        if any(exempt(case) for exempt in EXEMPTIONS):
             return
-        if _telemetry_context(func, ctx):
-            return  # recording metrics or traces must never break the work it observes
-        try_node = _except.enclosing_try(node, ctx)
-        if try_node is not None and (
-            _placeholder_checked(node, try_node, verdict, ctx)
-            or _benign_try(try_node, ctx)
-            or _designed_timeout(caught, try_node, ctx)
-            or _probe(try_node, verdict)
-            or _raises_after(try_node, ctx)
-            or _preset_fallback(try_node, verdict, ctx)
-            or _contract_fallback(node, try_node, ctx)
-        ):
-            return
-        if verdict in ("continue", "pass") or verdict.startswith("log:"):
-            if _tries_alternatives(ctx) or _polls_with_sleep(node, verdict, ctx):
-                return
-        if func is not None and func.name in CLEANUP_FUNCTIONS:
-            return
-        if verdict.startswith("return") and func is not None and (
-            _predicate_answer(func, node) or _success_flag(func, verdict) or _error_code(func, verdict)
-        ):
-            return
+        node, try_node, func = case.handler, case.try_node, case.func
         message = _message(node, caught, verdict, try_node, func, ctx)
         fixes = [FixOffer("reraise", "Re-raise the error after the existing handling", Applicability.UNSAFE)]
-        domain = _domain_error_name(ctx)
+        domain = module_error_name(ctx)
         fixes.append(
             FixOffer("translate", f"Translate the error into {domain} (raise ... from exc)", Applicability.UNSAFE)
         )
         ctx.report(self, ctx.line_span(node), message, fixes=fixes, data={"verdict": verdict, "domain_error": domain})
 
 
-def _swallow(handler: ast.ExceptHandler, ctx: ModuleContext, specific: bool = False) -> str | None:
-    """How the handler swallows the error ("pass", "continue", "return None", "log", ...), or None if it does not.
-
-    ``specific``: the handler catches named failure types, not ``Exception`` or everything.
-    """
-    traceback_logged = False
-    untraced_log: str | None = None
-    untraced_level = False
-    outcome = "pass"
-    for stmt in handler.body:
-        if isinstance(stmt, ast.Pass) or (
-            isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
-        ):
-            continue  # pass, ..., a docstring-like string
-        if isinstance(stmt, (ast.Continue, ast.Break)):
-            outcome = "continue" if isinstance(stmt, ast.Continue) else "break"
-            break
-        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, (ast.Call, ast.Await)):
-            call = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
-            log = logcalls.as_log_call(call, ctx)
-            if log is None:
-                if ctx.qualified_name(call.func) in SLEEPS:
-                    continue  # waiting before carrying on is not handling the error
-                return None  # some other handling: a metric, a callback, a cleanup, a fallback call
-            if logcalls.keeps_traceback(log, ctx):
-                traceback_logged = True
-            elif untraced_log is None:
-                untraced_log = "print" if log.kind == "print" else f"{log.receiver}.{log.method}"
-                untraced_level = log.kind == "logger" and log.level in logcalls.ERROR_LEVELS
-            continue
-        if isinstance(stmt, ast.Return):
-            if stmt.value is None:
-                outcome = "return"
-                break
-            if _is_constant(stmt.value) and not _is_error_response(stmt.value):
-                outcome = f"return {_short(stmt.value)}"
-                break
-            return None  # a computed fallback or an explicit error response
-        if isinstance(stmt, ast.Assign) and _is_placeholder(stmt):
-            outcome = "assign"
-            continue
-        return None  # anything else (compound statements, calls stored in variables) is real handling
-    if outcome.startswith("return ") and outcome != "return":
-        return outcome  # a sentinel result: swallowed even when logged with the traceback
-    if traceback_logged:
-        return None  # visible, with its traceback: a deliberate best-effort or a worker loop that moves on
-    if untraced_log is not None:
-        if outcome in ("return", "continue", "break") and untraced_level and specific:
-            return None  # a specific failure, reported at warning level or above, and the work visibly stops
-        return f"log:{untraced_log}"
-    return outcome
-
-
-SENTINEL_STRINGS = frozenset({"UNKNOWN", "unknown", "Unknown", "N/A", "n/a", "NA", "ERROR", "error", "FAILED", "failed", "none", "null"})
-
-
-def _is_placeholder(stmt: ast.Assign) -> bool:
-    """``rate = None`` / ``status = "UNKNOWN"``: a plain name set to a stand-in for the missing result.
-    Recording the failure (``errors["base"] = "cannot_connect"``, ``self.available = False``) is handling."""
-    if not all(isinstance(t, ast.Name) for t in stmt.targets):
-        return False
-    value = stmt.value
-    return isinstance(value, ast.Constant) and (value.value is None or value.value in SENTINEL_STRINGS)
-
-
-def _is_constant(expr: ast.AST) -> bool:
-    if isinstance(expr, ast.Constant):
-        return True
-    if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
-        return all(_is_constant(e) for e in expr.elts)
-    if isinstance(expr, ast.Dict):
-        return all(k is not None and _is_constant(k) for k in expr.keys) and all(_is_constant(v) for v in expr.values)
-    if isinstance(expr, ast.UnaryOp) and isinstance(expr.operand, ast.Constant):
-        return True
-    return False
-
-
-def _is_error_response(expr: ast.AST) -> bool:
-    """``{"error": ...}``, ``{"base": "cannot_connect"}``, ``("failed", 502)``, ``(None, "unreachable")``:
-    an explicit error result that names what went wrong, not a bare sentinel."""
-    if isinstance(expr, ast.Dict):
-        return any(isinstance(k, ast.Constant) and k.value in ERROR_KEYS for k in expr.keys) or any(
-            _is_message(v) for v in expr.values
-        )
-    if isinstance(expr, ast.Tuple):
-        return (
-            any(
-                isinstance(e, ast.Constant) and isinstance(e.value, int) and not isinstance(e.value, bool) and 400 <= e.value < 600
-                for e in expr.elts
-            )
-            or any(_is_message(e) for e in expr.elts)
-            or any(_is_error_response(e) for e in expr.elts)
-        )
-    return False
-
-
-def _is_message(expr: ast.AST) -> bool:
-    return isinstance(expr, ast.Constant) and isinstance(expr.value, str) and len(expr.value.strip()) > 2
-
-
-def _short(expr: ast.AST) -> str:
-    text = ast.unparse(expr)
-    return text if len(text) <= 30 else text[:27] + "..."
-
-
-TIMEOUT_TYPES = frozenset({"TimeoutError", "concurrent.futures._base.TimeoutError"})
-TIMEOUT_CONTEXTS = frozenset({"asyncio.timeout", "asyncio.wait_for", "async_timeout.timeout", "asyncio.wait"})
-_TELEMETRY = re.compile(
-    r"^_*(record|track|emit|report|increment|incr|decr|inc|observe|gauge|timing|histogram|set_tag|set_tags|"
-    r"set_data|set_context|set_attribute|set_attributes|add_event|add_breadcrumb|capture_\w+|send_metric)"
-)
-
-
-def _designed_timeout(caught, try_node: ast.Try, ctx: ModuleContext) -> bool:
-    """``except socket.timeout`` around a call the code gave a timeout itself (``drain_events(timeout=1)``,
-    ``asyncio.wait_for(..., 5)``): the timeout is the designed "nothing arrived" answer of a poll."""
-    if not caught.names or not all(ctx.hierarchy.canonical(n) in TIMEOUT_TYPES for n in caught.names):
-        return False
-    if ctx.enclosing(ast.While, ast.For, ast.AsyncFor) is not None:
-        return True  # a timeout inside a loop is a poll tick: the loop asks again
-    for stmt in try_node.body:
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Call):
-                if any(k.arg == "timeout" for k in node.keywords):
-                    return True
-                if ctx.qualified_name(node.func) in TIMEOUT_CONTEXTS:
-                    return True
-                if isinstance(node.func, ast.Attribute) and "timeout" in node.func.attr.lower():
-                    return True  # hass.timeout.async_timeout(...), a deadline the code set itself
-                if isinstance(node.func, ast.Attribute) and POLL_METHODS.match(node.func.attr):
-                    return True
-    return False
-
-
-POLL_METHODS = re.compile(r"^_*(drain|poll|recv|read|wait|select|consume|get_message|listen)")
 
 
 def _probe(try_node: ast.Try, verdict: str) -> bool:
@@ -357,24 +271,12 @@ def _probe(try_node: ast.Try, verdict: str) -> bool:
     return verdict == "pass" and any(isinstance(n, ast.Return) for s in try_node.orelse for n in ast.walk(s))
 
 
-def _block_of(node: ast.AST, ctx: ModuleContext) -> tuple[list, int] | None:
-    index = len(ctx.parents) - 1
-    if index < 1 or ctx.parents[index] is not node:
-        return None
-    container = ctx.parents[index - 1]
-    for field in ("body", "orelse", "finalbody", "handlers"):
-        block = getattr(container, field, None)
-        if isinstance(block, list) and node in block:
-            return block, block.index(node)
-    return None
-
-
 def _placeholder_checked(handler: ast.ExceptHandler, try_node: ast.Try, verdict: str, ctx: ModuleContext) -> bool:
     """``stream = None`` in the handler and ``if stream is None: raise/return`` right after the ``try``."""
     if verdict != "assign" and not verdict.startswith("log:"):
         return False
     names = {t.id for stmt in handler.body if isinstance(stmt, ast.Assign) for t in stmt.targets if isinstance(t, ast.Name)}
-    found = _block_of(try_node, ctx)
+    found = _except.block_of(try_node, ctx)
     if found is None or not names:
         return False
     block, position = found
@@ -387,7 +289,7 @@ def _placeholder_checked(handler: ast.ExceptHandler, try_node: ast.Try, verdict:
 
 def _raises_after(try_node: ast.Try, ctx: ModuleContext) -> bool:
     """The statement right after the ``try`` raises: the handler only logs before the function fails anyway."""
-    found = _block_of(try_node, ctx)
+    found = _except.block_of(try_node, ctx)
     if found is None:
         return False
     block, position = found
@@ -402,7 +304,7 @@ def _preset_fallback(try_node: ast.Try, verdict: str, ctx: ModuleContext) -> boo
     if len(targets) != 1 or not isinstance(targets[0], ast.Name):
         return False
     name = targets[0].id
-    found = _block_of(try_node, ctx)
+    found = _except.block_of(try_node, ctx)
     if found is None:
         return False
     block, position = found
@@ -428,51 +330,12 @@ def _preset_fallback(try_node: ast.Try, verdict: str, ctx: ModuleContext) -> boo
     return False
 
 
-def _tries_alternatives(ctx: ModuleContext) -> bool:
-    """``for host in hosts: try: return connect(host) except ConnectionError: continue``: the next one is tried;
-    ``while True: try: return read() except X: pass``: the same one is retried (SAD204 judges how)."""
-    try_node = ctx.parents[-1] if ctx.parents else None
-    for parent in reversed(ctx.parents):
-        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            return False
-        if isinstance(parent, ast.While):
-            return isinstance(try_node, ast.Try) and any(
-                isinstance(n, (ast.Return, ast.Break)) for stmt in try_node.body for n in ast.walk(stmt)
-            )
-        if isinstance(parent, (ast.For, ast.AsyncFor)):
-            if isinstance(parent.iter, ast.Call) and isinstance(parent.iter.func, ast.Name) and parent.iter.func.id == "range":
-                return False  # attempts of one operation, not alternatives
-            return any(isinstance(n, (ast.Return, ast.Break)) for stmt in parent.body for n in ast.walk(stmt))
-    return False
-
-
-def _polls_with_sleep(handler: ast.ExceptHandler, verdict: str, ctx: ModuleContext) -> bool:
-    """A polling loop that logs the failure and waits before asking again: it retries."""
-    if not verdict.startswith("log:"):
-        return False
-    try_node = ctx.parents[-1] if ctx.parents else None
-    for parent in reversed(ctx.parents):
-        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.For, ast.AsyncFor)):
-            return False
-        if isinstance(parent, ast.While):
-            if try_node in parent.body:
-                # a consumer takes a new item each round (item = queue.pop()): a failed item is lost, not retried
-                before = parent.body[: parent.body.index(try_node)]
-                if any(isinstance(stmt, (ast.Assign, ast.AnnAssign)) for stmt in before):
-                    return False
-            for node in ast.walk(parent):
-                if isinstance(node, ast.Call) and ctx.qualified_name(node.func) in SLEEPS:
-                    return True
-            return False
-    return False
-
-
 def _error_code(func: ast.AST, verdict: str) -> bool:
     """``return "cannot_connect"`` from a function whose success answer is ``None``: an error code, not a sentinel."""
     value = verdict[len("return ") :]
     if not (value[:1] in "'\"" and len(value) > 4):
         return False
-    returns = [n for n in _walk_outside_handlers(func) if isinstance(n, ast.Return)]
+    returns = [n for n in _except.walk_outside_handlers(func) if isinstance(n, ast.Return)]
     return bool(returns) and all(
         n.value is None or (isinstance(n.value, ast.Constant) and n.value.value is None) for n in returns
     )
@@ -484,37 +347,8 @@ def _success_flag(func: ast.AST, verdict: str) -> bool:
         return False
     return any(
         isinstance(n, ast.Return) and isinstance(n.value, ast.Constant) and n.value.value is True
-        for n in _walk_outside_handlers(func)
+        for n in _except.walk_outside_handlers(func)
     )
-
-
-_TELEMETRY_RECEIVER = re.compile(r"metric|collector|meter|tracer|telemetry|statsd|prometheus|profiler|span", re.IGNORECASE)
-
-
-_TELEMETRY_PATH = re.compile(r"(^|/)(observability|telemetry|metrics|instrumentation)(/|\.py$)")
-
-
-def _telemetry_context(func: ast.AST | None, ctx: ModuleContext) -> bool:
-    """Code whose job is telemetry: a ``record_*``/``track_*`` function, or a metrics/observability module."""
-    if func is not None and _TELEMETRY.match(func.name):
-        return True
-    return bool(_TELEMETRY_PATH.search(ctx.source.path.replace("\\", "/")))
-
-
-def _telemetry_only(try_node: ast.Try) -> bool:
-    """A ``try`` that only records metrics, traces or breadcrumbs: telemetry must never break the work."""
-    for stmt in try_node.body:
-        value = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign)) else None
-        if isinstance(value, ast.Await):
-            value = value.value
-        if not isinstance(value, ast.Call):
-            return False
-        func = value.func
-        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        receiver = ast.unparse(func.value) if isinstance(func, ast.Attribute) else ""
-        if not (_TELEMETRY.match(name) or _TELEMETRY_RECEIVER.search(receiver) or _TELEMETRY_RECEIVER.search(name)):
-            return False
-    return bool(try_node.body)
 
 
 def _benign_try(try_node: ast.Try, ctx: ModuleContext) -> bool:
@@ -522,7 +356,7 @@ def _benign_try(try_node: ast.Try, ctx: ModuleContext) -> bool:
     body = try_node.body
     if all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in body):
         return True
-    if _telemetry_only(try_node):
+    if _except.telemetry_only(try_node):
         return True
     for stmt in body:
         if isinstance(stmt, ast.Delete):
@@ -543,30 +377,6 @@ def _benign_try(try_node: ast.Try, ctx: ModuleContext) -> bool:
     return True
 
 
-def _retry_loop_then_raise(ctx: ModuleContext) -> bool:
-    """The handler continues a ``for ... in range(n)`` loop that raises once the attempts run out."""
-    for index in range(len(ctx.parents) - 1, 0, -1):
-        loop = ctx.parents[index]
-        if isinstance(loop, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            return False
-        if isinstance(loop, (ast.For, ast.AsyncFor)):
-            if not (isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Name) and loop.iter.func.id == "range"):
-                return False
-            if any(isinstance(n, ast.Raise) for s in loop.orelse for n in ast.walk(s)):
-                return True
-            container = ctx.parents[index - 1]
-            for field in ("body", "orelse", "finalbody"):
-                block = getattr(container, field, None)
-                if isinstance(block, list) and loop in block:
-                    position = block.index(loop)
-                    following = block[position + 1 : position + 2]
-                    return bool(following) and isinstance(following[0], ast.Raise)
-            return False
-        if isinstance(loop, ast.While):
-            return False
-    return False
-
-
 def _logged_fallback(handler: ast.ExceptHandler, func: ast.AST, verdict: str, ctx: ModuleContext) -> bool:
     """Logged with the traceback, and the constant is also what the function returns on a normal path
     (``return None`` for "not cached"): a documented fallback, not a sentinel invented for the error."""
@@ -577,22 +387,12 @@ def _logged_fallback(handler: ast.ExceptHandler, func: ast.AST, verdict: str, ct
     if not logged:
         return False
     value = verdict[len("return ") :]
-    for node in _walk_outside_handlers(func):
+    for node in _except.walk_outside_handlers(func):
         if isinstance(node, ast.Return):
             shown = "None" if node.value is None else ast.unparse(node.value)
             if shown == value:
                 return True
     return False
-
-
-def _walk_outside_handlers(func: ast.AST):
-    stack = list(func.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ExceptHandler)):
-            continue
-        yield node
-        stack.extend(ast.iter_child_nodes(node))
 
 
 def _predicate_answer(func: ast.AST, handler: ast.ExceptHandler) -> bool:
@@ -639,19 +439,3 @@ def _message(handler, caught, verdict, try_node, func, ctx) -> str:
         action = f"returns `{value}`"
         consequence = f"callers of {where} get `{value}` instead of an error and cannot tell failure from a real result"
     return f"{caught.label} swallows {what}: the handler {action}, so {consequence}. Re-raise or translate it."
-
-
-def _domain_error_name(ctx: ModuleContext) -> str:
-    """The domain error a translation raises: an existing module-level root error, else one named for the code."""
-    for name, cls in ctx.semantic.module_classes.items():
-        if name.endswith("Error") and any(
-            isinstance(b, ast.Name) and b.id in ("Exception", "RuntimeError") for b in cls.bases
-        ):
-            return name
-    cls = ctx.enclosing_class()
-    if cls is not None and not cls.name.endswith(("Error", "Exception")):
-        return cls.name.lstrip("_") + "Error"
-    stem = ctx.semantic.module_name.rsplit(".", 1)[-1] or "service"
-    words = [w for w in stem.replace("-", "_").split("_") if w]
-    camel = "".join(w[:1].upper() + w[1:] for w in words) or "Service"
-    return camel + "Error"

@@ -80,6 +80,7 @@ from sadpath.model import Applicability, FixOffer
 from sadpath.engine import logcalls
 from sadpath.rules import _except
 from sadpath.rules.base import Rule
+from sadpath.engine.walker import NESTED_SCOPES
 
 SIGNAL_NAMES = {
     "asyncio.CancelledError": "the task's cancellation",
@@ -95,6 +96,7 @@ class BareExcept(Rule):
     slug = "bare-except"
     summary = "`except:` or `except BaseException:`, or catching cancellation, Ctrl-C or exit, without re-raising."
     fix_applicabilities = (Applicability.UNSAFE,)
+    fix_kinds = ('narrow_except', 'reraise')
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler, ctx: ModuleContext) -> None:
         names = _except.caught_names(node, ctx)
@@ -217,7 +219,7 @@ def _keeps_looping(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
         if isinstance(parent, (ast.For, ast.AsyncFor, ast.While)):
             in_loop = True
             break
-        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+        if isinstance(parent, NESTED_SCOPES):
             break
     if not in_loop:
         return False  # the program stops after the handler: a clean exit on Ctrl-C

@@ -77,8 +77,8 @@ import ast
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
+from sadpath.engine.walker import NESTED_SCOPES
 
-BOUNDARIES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 class UnchainedTranslation(Rule):
@@ -86,6 +86,7 @@ class UnchainedTranslation(Rule):
     slug = "unchained-translation"
     summary = "`raise NewError(...)` inside an `except` block without `from`: the cause is dropped."
     fix_applicabilities = (Applicability.SAFE,)
+    fix_kinds = ('chain_cause',)
 
     def visit_Raise(self, node: ast.Raise, ctx: ModuleContext) -> None:
         if node.exc is None or node.cause is not None:
@@ -124,6 +125,6 @@ def _enclosing_handler(ctx: ModuleContext) -> ast.ExceptHandler | None:
     for parent in reversed(ctx.parents):
         if isinstance(parent, ast.ExceptHandler):
             return parent
-        if isinstance(parent, BOUNDARIES):
+        if isinstance(parent, NESTED_SCOPES):
             return None
     return None

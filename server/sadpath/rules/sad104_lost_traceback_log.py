@@ -97,6 +97,7 @@ class LostTracebackLog(Rule):
     slug = "lost-traceback-log"
     summary = "A log call in a handler that records the failure without its traceback (`print(e)`, `logger.error(e)`)."
     fix_applicabilities = (Applicability.SAFE, Applicability.UNSAFE)
+    fix_kinds = ('log_exception', 'log_structured')
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler, ctx: ModuleContext) -> None:
         caught = _except.classify(node, ctx)

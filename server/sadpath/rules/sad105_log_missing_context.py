@@ -80,6 +80,7 @@ class LogMissingContext(Rule):
     slug = "log-missing-context"
     summary = "An error log in a handler without the required structured fields (opt-in: `required-log-fields`)."
     fix_applicabilities = (Applicability.UNSAFE,)
+    fix_kinds = ('log_fields',)
 
     @classmethod
     def is_active(cls, settings) -> bool:

@@ -101,26 +101,12 @@ from sadpath.engine.boundary import boundary_of, may_hold_boundary
 from sadpath.engine.domain import domain_base
 from sadpath.engine.project_calls import ProjectCalls, runs_elsewhere, unhandled_modes
 from sadpath.rules.base import Rule
+from sadpath import knowledge
 
-MODE_PHRASES = {
-    "timeout": "a timeout",
-    "connection": "a connection failure",
-    "auth": "an authentication error",
-    "not-found": "a not-found error",
-    "rate-limit": "throttling",
-    "server-error": "a server error",
-    "client-error": "a rejected request",
-    "conflict": "a lock or write conflict",
-    "integrity": "an integrity violation",
-    "serialization": "an unreadable response",
-    "protocol": "a protocol error",
-    "process": "a failed process",
-    "io": "an I/O error",
-}
 
 
 def describe_modes(modes) -> str:
-    phrases = [MODE_PHRASES.get(m, m) for m in modes]
+    phrases = [knowledge.modes()[m].phrase if m in knowledge.modes() else m for m in modes]
     if len(phrases) == 1:
         return phrases[0]
     return ", ".join(phrases[:-1]) + " or " + phrases[-1]
@@ -131,6 +117,7 @@ class UnhandledExternalCall(Rule):
     slug = "unhandled-external-call"
     summary = "An external call whose failures reach a route, task, consumer or `main` unhandled, directly or through project functions."
     fix_applicabilities = (Applicability.UNSAFE,)
+    fix_kinds = ('translate_external', 'retry_external')
     module_dependent = True  # follows calls into the module's other functions
 
     @classmethod

@@ -106,6 +106,7 @@ class MissingTimeout(Rule):
     slug = "missing-timeout"
     summary = "A network call or client that can wait forever: no timeout, or `timeout=None`."
     fix_applicabilities = (Applicability.UNSAFE,)
+    fix_kinds = ('add_timeout',)
 
     def visit_Call(self, node: ast.Call, ctx: ModuleContext) -> None:
         qn = ctx.qualified_name(node.func)
@@ -226,11 +227,7 @@ def _sets_default_timeout(ctx: ModuleContext) -> bool:
 
 def _session_has_default_timeout(ctx: ModuleContext) -> bool:
     """An HTTPAdapter or Session subclass in the module that sets a timeout, or a partial() that binds one."""
-    cached = getattr(ctx, "_session_default_timeout", None)
-    if cached is None:
-        cached = "timeout" in ctx.source.text and _session_defaults(ctx.tree)
-        ctx._session_default_timeout = cached
-    return cached
+    return ctx.fact("session-default-timeout", lambda: "timeout" in ctx.source.text and _session_defaults(ctx.tree))
 
 
 def _module_mentions(ctx: ModuleContext, text: str) -> bool:

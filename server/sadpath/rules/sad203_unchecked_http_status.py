@@ -72,14 +72,13 @@ from dataclasses import dataclass
 
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import ExternalCall, external_call
-from sadpath.engine.walker import local_nodes
+from sadpath.engine.walker import NESTED_SCOPES, local_nodes
 from sadpath.knowledge.interfaces import interface_index
 from sadpath.model import Applicability, FixOffer
 from sadpath.engine.logcalls import LOG_METHODS
 from sadpath.rules.base import Rule
 
 EXITS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
-_BOUNDARIES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 @dataclass
@@ -95,6 +94,7 @@ class UncheckedHttpStatus(Rule):
     slug = "unchecked-http-status"
     summary = "An HTTP response's body read with no status check on the way (`raise_for_status()`, `resp.ok`)."
     fix_applicabilities = (Applicability.UNSAFE,)
+    fix_kinds = ('raise_for_status',)
 
     @classmethod
     def context_key(cls, ctx: ModuleContext) -> str:
@@ -102,10 +102,7 @@ class UncheckedHttpStatus(Rule):
 
     def visit_FunctionDef(self, node: ast.AST, ctx: ModuleContext) -> None:
         index = interface_index(ctx.settings.interfaces)
-        names_http = ctx.memo.get("names-http")
-        if names_http is None:
-            names_http = ctx.memo["names-http"] = any(root in ctx.source.text for root in index.http_roots)
-        if not names_http:
+        if not ctx.fact("names-http", lambda: any(root in ctx.source.text for root in index.http_roots)):
             return  # no HTTP client is named in this module: no response to check
         text = ctx.source.lines_text(node.lineno, node.end_lineno or node.lineno)
         if not any(read in text for read in index.body_reads) or _checks_everywhere(ctx):
@@ -163,7 +160,7 @@ class _Flow:
         return checked, False
 
     def statement(self, stmt: ast.stmt, checked: frozenset[str], responses: dict[str, _Response]) -> tuple[frozenset[str], bool]:
-        if isinstance(stmt, _BOUNDARIES):
+        if isinstance(stmt, NESTED_SCOPES):
             return checked, False
         if isinstance(stmt, ast.If):
             self.reads(stmt.test, checked, responses)
@@ -374,9 +371,10 @@ def _checks_everywhere(ctx: ModuleContext) -> bool:
     """A session-wide check: aiohttp ``ClientSession(raise_for_status=True)``, httpx ``event_hooks=``, a requests
     response hook (``session.hooks["response"]``, ``hooks={"response": ...}``). Then every response in the
     module is taken as checked (the hook raises before the body is read)."""
-    cached = getattr(ctx, "_status_hooks", None)
-    if cached is not None:
-        return cached
+    return ctx.fact("status-hooks", lambda: _status_hooks(ctx))
+
+
+def _status_hooks(ctx: ModuleContext) -> bool:
     cached = False
     text = ctx.source.text
     if any(marker in text for marker in ("raise_for_status=", "event_hooks", "hooks[", "hooks=")):
@@ -391,5 +389,4 @@ def _checks_everywhere(ctx: ModuleContext) -> bool:
             if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "hooks":
                 cached = True
                 break
-    ctx._status_hooks = cached
     return cached

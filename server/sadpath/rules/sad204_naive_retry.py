@@ -94,6 +94,7 @@ from sadpath.engine.external import external_call
 from sadpath.rules._except import is_expected_outcome, is_failure_type
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
+from sadpath.engine.walker import body_nodes
 
 SLEEPS = frozenset({"time.sleep", "asyncio.sleep", "gevent.sleep", "trio.sleep", "anyio.sleep"})
 NON_RETRYABLE = frozenset(
@@ -105,7 +106,6 @@ NON_RETRYABLE = frozenset(
     }
 )
 TENACITY = frozenset({"tenacity.retry", "tenacity.Retrying", "tenacity.AsyncRetrying"})
-_BOUNDARIES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 class NaiveRetry(Rule):
@@ -113,6 +113,7 @@ class NaiveRetry(Rule):
     slug = "naive-retry"
     summary = "A retry with no backoff, a constant sleep, no cap, or on errors a retry cannot fix."
     fix_applicabilities = (Applicability.UNSAFE,)
+    fix_kinds = ('backoff_sleep', 'tenacity_limits')
 
     # ----------------------------------------------------------------- loops
     def visit_For(self, node: ast.For, ctx: ModuleContext) -> None:
@@ -219,13 +220,7 @@ class NaiveRetry(Rule):
 
 
 def _walk(nodes):
-    stack = list(nodes)
-    while stack:
-        node = stack.pop()
-        yield node
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, _BOUNDARIES):
-                stack.append(child)
+    return body_nodes(list(nodes))
 
 
 def _leaves_on_success(attempt: ast.Try) -> bool:

@@ -71,11 +71,11 @@ from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import is_django_manager_chain
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
+from sadpath.engine.walker import body_nodes
 
 RELATED_QUERIES = frozenset({"all", "filter", "count", "exists", "first", "last", "get", "exclude", "values", "values_list", "aggregate"})
 SQLA_QUERIES = frozenset({"query", "get", "execute", "scalars", "scalar"})
 SQLA_SOURCES = frozenset({"query", "scalars", "execute"})
-_BOUNDARIES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 class NPlusOneQuery(Rule):
@@ -211,11 +211,4 @@ def _prefetched(source: ast.AST, relation: str) -> bool:
 
 
 def _calls_in(statements: list[ast.stmt]):
-    stack = list(reversed(statements))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Call):
-            yield node
-        for child in reversed(list(ast.iter_child_nodes(node))):
-            if not isinstance(child, _BOUNDARIES):
-                stack.append(child)
+    return (node for node in body_nodes(statements) if isinstance(node, ast.Call))

@@ -77,13 +77,13 @@ from sadpath.engine.context import ModuleContext
 from sadpath.knowledge.interfaces import interface_index
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
+from sadpath.engine.walker import NESTED_SCOPES
 
 WRITES = frozenset(
     {"add", "add_all", "delete", "merge", "execute", "executemany", "bulk_save_objects", "bulk_insert_mappings",
      "bulk_update_mappings", "copy_from", "copy_expert", "insert", "update", "flush", "executescript"}
 )
 CLEANUPS = frozenset({"rollback", "close"})
-_BOUNDARIES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 DB_HINTS = ("session", "conn", "connection", "db", "sess", "tx")
 
 
@@ -92,6 +92,7 @@ class TransactionWithoutRollback(Rule):
     slug = "transaction-without-rollback"
     summary = "A `commit()` after writes on a connection or session the function opened, with no rollback path."
     fix_applicabilities = (Applicability.UNSAFE,)
+    fix_kinds = ('rollback_on_error',)
 
     def visit_FunctionDef(self, node: ast.AST, ctx: ModuleContext) -> None:
         text = ctx.source.lines_text(node.lineno, node.end_lineno or node.lineno)
@@ -130,7 +131,7 @@ def _walk(node: ast.AST):
     while stack:
         current, parents = stack.pop()
         yield current, parents
-        if isinstance(current, _BOUNDARIES):
+        if isinstance(current, NESTED_SCOPES):
             continue
         for child in reversed(list(ast.iter_child_nodes(current))):
             stack.append((child, [*parents, current]))

@@ -100,6 +100,7 @@ class FireAndForgetTask(Rule):
     slug = "fire-and-forget-task"
     summary = "A task whose result is thrown away, or a coroutine called without `await`: its failure (or the work) vanishes."
     fix_applicabilities = (Applicability.UNSAFE,)
+    fix_kinds = ('keep_task', 'add_await')
 
     def visit_Expr(self, node: ast.Expr, ctx: ModuleContext) -> None:
         call = node.value

@@ -105,7 +105,8 @@ from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.engine.handling import enclosing_try_handlers
 from sadpath.model import Applicability, FixOffer
-from sadpath.engine.contract_check import HTTP_STATUS_MODES, check_site, covering_contract, project_call, status_context
+from sadpath.knowledge import HTTP_STATUS_MODES
+from sadpath.engine.contract_check import check_site, covering_contract, project_call, status_context
 from sadpath.rules.base import Rule
 
 
@@ -114,6 +115,7 @@ class ContractViolation(Rule):
     slug = "contract-violation"
     summary = "A call covered by a resilience contract handles a declared failure mode differently, or not at all."
     fix_applicabilities = (Applicability.UNSAFE,)
+    fix_kinds = ('contract_handlers',)
 
     @classmethod
     def is_active(cls, settings) -> bool:

@@ -126,7 +126,9 @@ from sadpath.engine.external import ExternalCall, external_call
 from sadpath.engine.reparse import first_line
 from sadpath.model import Severity
 from sadpath.rules import _except
+from sadpath.knowledge import HTTP_STATUS_MODES
 from sadpath.rules.base import Rule
+from sadpath.engine.walker import NESTED_SCOPES
 
 # coverage.py's default exclusion: a branch its author marked as not to be covered
 NO_COVER = re.compile(r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)")
@@ -134,8 +136,7 @@ IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
 SUCCESS_FLAGS = frozenset({"ok", "is_success"})
 FAILURE_FLAGS = frozenset({"is_error", "is_client_error", "is_server_error"})
 STATUS_CODES = frozenset({"status_code", "status"})
-STATUS_MODES = frozenset({"server-error", "client-error", "auth", "not-found", "rate-limit"})
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+STATUS_MODES = HTTP_STATUS_MODES - {"conflict"}  # a conflict is also a database lock, not only a 409
 _FLIP = {ast.Lt: ast.Gt, ast.Gt: ast.Lt, ast.LtE: ast.GtE, ast.GtE: ast.LtE, ast.Eq: ast.Eq, ast.NotEq: ast.NotEq}
 
 
@@ -417,7 +418,7 @@ def _bindings(scope: ast.AST, ctx: ModuleContext) -> dict[str, list[tuple[int, E
     stack = list(reversed(getattr(scope, "body", [])))
     while stack:
         node = stack.pop()
-        if isinstance(node, _SCOPES):
+        if isinstance(node, NESTED_SCOPES):
             continue
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]

@@ -17,7 +17,7 @@ import ast
 import copy
 
 from sadpath.engine.reparse import first_line
-from sadpath.fixes._region import FixRefused, apply_edits
+from sadpath.fixes.region import FixRefused, apply_edits
 from sadpath.model import Edit, Span
 from sadpath.source import SourceFile
 
@@ -49,14 +49,14 @@ def _stub(stmt: ast.stmt) -> ast.stmt:
 def _pruned_class(cls: ast.ClassDef, line: int, source: SourceFile) -> ast.ClassDef:
     """The class that holds the finding: its other methods become headers, except those that set a
     ``self.<attr>`` (the types of attributes come from them)."""
-    from sadpath.engine.semantic import _SELF_ASSIGNMENT
+    from sadpath.engine.semantic import SELF_ASSIGNMENT
 
     members = []
     for member in cls.body:
         if (
             isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef))
             and not _holds(member, line)
-            and not _SELF_ASSIGNMENT.search(source.lines_text(member.lineno, member.end_lineno or member.lineno))
+            and not SELF_ASSIGNMENT.search(source.lines_text(member.lineno, member.end_lineno or member.lineno))
         ):
             members.append(_stub(member))
         else:

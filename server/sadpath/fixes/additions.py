@@ -15,7 +15,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
-from sadpath.fixes._region import FixRefused, line_edits
+from sadpath.fixes.region import FixRefused, line_edits
 from sadpath.model import Edit
 from sadpath.source import SourceFile, split_lines
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from sadpath.settings import Settings
-from sadpath.fixes._region import FixRefused, Region, region_for
+from sadpath.fixes.region import FixRefused, Region, region_for
 from sadpath.model import Finding, FixOffer
 from sadpath.source import SourceFile
 

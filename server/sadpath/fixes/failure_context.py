@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from sadpath.engine.semantic import SemanticModel
-from sadpath.fixes._base import FixRequest
+from sadpath.fixes.request import FixRequest
 
 GENERIC_RECEIVERS = frozenset({"session", "client", "http", "conn", "connection", "api", "db", "cursor", "cur", "pool"})
 _CLASS_SUFFIXES = ("Client", "Service", "Adapter", "Api", "API", "Wrapper", "Session", "Repository")
