@@ -44,13 +44,27 @@ def benchmark_labels():
     return score.load_labels(CASES)
 
 
-def test_benchmark_meets_its_floors(benchmark_labels):
+@pytest.fixture(scope="module")
+def benchmark_score(benchmark_labels):
     assert not benchmark_labels.errors, "\n".join(map(str, benchmark_labels.errors))
     try:
         findings = score.run_sadpath(CASES)  # this Python's `-m sadpath`: the installed build
     except score.ScoreError as exc:
         pytest.fail("\n".join(exc.lines()))
-    result = score.score(benchmark_labels, findings)
+    return score.score(benchmark_labels, findings)
+
+
+def test_the_readme_shows_the_benchmark_as_it_scores(benchmark_score):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start, end = "<!-- quality-table:start -->\n", "<!-- quality-table:end -->"
+    shown = readme[readme.index(start) + len(start) : readme.index(end)]
+    assert shown == score.render_markdown(benchmark_score), (
+        "the README's Quality table is out of date: paste `python bench/quality/score.py --markdown` into it"
+    )
+
+
+def test_benchmark_meets_its_floors(benchmark_score):
+    result = benchmark_score
     violations = score.check_floors(result, score.read_floors(FLOORS))
     assert not violations, (
         "below the floors in bench/quality/floors.toml (run `python bench/quality/score.py` for the misses and "

@@ -747,6 +747,27 @@ Floors = dict  # {"SAD101": {"precision": Decimal, "recall": Decimal}, ..., "ove
 FLOOR_SECTIONS: tuple[str, ...] = (*SCORED, OVERALL)
 
 
+def render_markdown(result: Score) -> str:
+    """The per-rule table as Markdown (the README's Quality section carries it)."""
+
+    def two(value: Fraction | None) -> str:
+        return "-" if value is None else f"{float(value):.2f}"
+
+    rows = [
+        "| rule | labels | findings | right | wrong | missed | precision | recall |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for code in SCORED:
+        r = result.rules[code]
+        rows.append(f"| {code} {r.slug} | {r.labels} | {r.findings} | {r.tp} | {r.fp} | {r.misses} | {two(r.precision)} | {two(r.recall)} |")
+    o = result.overall
+    rows.append(
+        f"| **all** | **{o.labels}** | **{o.findings}** | **{o.tp}** | **{o.fp}** | **{o.misses}** | "
+        f"**{two(o.precision)}** | **{two(o.recall)}** |"
+    )
+    return "\n".join(rows) + "\n"
+
+
 def read_floors(path: Path | str = DEFAULT_FLOORS) -> Floors:
     """The floors file: ``[SECTION]`` headers (a scored rule's code or ``overall``) and ``precision = X`` /
     ``recall = X`` lines with X in [0, 1], read exactly (as decimals). Raises ScoreError on anything else."""
@@ -906,6 +927,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="the sadpath command prefix (default: this Python's -m sadpath), e.g. "
                              "../baseline/.venv/bin/sadpath")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--markdown", action="store_true", help="print only the per-rule table, as Markdown (for the README)")
     parser.add_argument("--rule", metavar="CODE|SLUG", help="limit the lists of misses and false positives to a rule")
     parser.add_argument("--check-labels", action="store_true", help="only check the labels; do not run sadpath")
     parser.add_argument("--ratchet", action="store_true",
@@ -972,6 +994,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(overall_line(result))
         return 0
 
+    if args.markdown:
+        sys.stdout.write(render_markdown(result))
+        return 1 if violations else 0
     if args.json:
         print(render_json(result, only_rule=only_rule, violations=violations, cases=_display(cases),
                           command=[*prefix, *CHECK_ARGS]))
