@@ -25,6 +25,15 @@ SWALLOW = textwrap.dedent(
         except Exception as e:
             print(e)
             return "UNKNOWN"
+
+
+    def main():
+        try:
+            requests.post("https://fx.example/refresh", timeout=5).raise_for_status()
+        except requests.RequestException as e:
+            print(e)
+            return 1
+        return 0
     """
 )
 UNCHAINED = textwrap.dedent(
@@ -82,7 +91,7 @@ def test_findings_exit_one_and_exit_zero_overrides(project, capsys):
     code, out, _ = run(capsys, ".")
     assert code == 1
     assert "app.py:7:5: SAD101 `except Exception` swallows" in out
-    assert "app.py:8:9: SAD104" in out
+    assert "app.py:16:9: SAD104" in out
     assert "Found 2 findings in 1 file checked." in out
     code, _, _ = run(capsys, ".", "--exit-zero")
     assert code == 0
@@ -163,7 +172,7 @@ def test_per_file_ignores_and_exclude(project, capsys):
     write(project, "legacy/old.py", SWALLOW)
     _, out, _ = run(capsys, ".")
     assert "generated" not in out
-    assert "legacy/old.py:8:9: SAD104" in out
+    assert "legacy/old.py:16:9: SAD104" in out
     assert "legacy/old.py:7:5: SAD101" not in out
 
 
@@ -180,8 +189,8 @@ def test_nearest_pyproject_wins(project, capsys):
     write(project, "svc/app.py", SWALLOW)
     write(project, "top.py", SWALLOW)
     _, out, _ = run(capsys, ".")
-    assert "top.py:8:9: SAD104" in out
-    assert "svc/app.py:8:9: SAD104" not in out
+    assert "top.py:16:9: SAD104" in out
+    assert "svc/app.py:16:9: SAD104" not in out
     assert "svc/app.py:7:5: SAD101" in out
 
 

@@ -67,7 +67,7 @@ def test_every_sad101_exemption_has_a_lookalike_that_only_it_keeps_quiet(monkeyp
     from sadpath.config import settings_from_table
     from sadpath.engine import analyze
     from sadpath.files import tomllib
-    from sadpath.rules import sad101_silent_except as sad101
+    from sadpath.engine import swallow as sad101  # the judgement reads EXEMPTIONS from here
     from sadpath.source import SourceFile
 
     fixture = next(f for f in FIXTURES if f.path.name == "exemptions.py")
@@ -100,3 +100,23 @@ def test_every_sad101_exemption_has_a_lookalike_that_only_it_keeps_quiet(monkeyp
     assert set(marks.values()) <= set(names)
     quiet = analyze(SourceFile("cache.py", contract_code), contract_settings, [fixture.rule]).findings
     assert quiet == []
+
+
+def test_a_bare_except_gets_one_finding_from_sad101_or_sad102():
+    """With both rules on, a handler that swallows gets SAD101's finding (which names the bare `except:`), one
+    that does not swallow gets SAD102's, and none gets both; with SAD101 off, SAD102 still reports every one."""
+    from sadpath.engine import analyze
+    from sadpath.registry import lookup as rule_for
+    from sadpath.settings import Settings
+    from sadpath.source import SourceFile
+
+    code = (
+        "import logging\nlog = logging.getLogger(__name__)\n\n\n"
+        "def parse_port(raw):\n    try:\n        return int(raw)\n    except:\n        return 8080\n\n\n"
+        "def push(api, order):\n    try:\n        api.push(order)\n    except:\n        pass\n"
+    )
+    both = analyze(SourceFile("m.py", code), Settings(), [rule_for("SAD101"), rule_for("SAD102")]).findings
+    assert sorted((f.span.line, f.code) for f in both) == [(8, "SAD102"), (15, "SAD101")]
+    assert "bare `except:`" in next(f.message for f in both if f.code == "SAD101")
+    alone = analyze(SourceFile("m.py", code), Settings(), [rule_for("SAD102")]).findings
+    assert sorted((f.span.line, f.code) for f in alone) == [(8, "SAD102"), (15, "SAD102")]

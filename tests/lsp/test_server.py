@@ -19,7 +19,9 @@ from sadpath.source import SourceFile
 SWALLOW = (
     "import requests\n\n\ndef get_rate(currency):\n    try:\n"
     "        return requests.get('https://fx.example/' + currency, timeout=5)\n"
-    "    except Exception as e:\n        print(e)\n        return 'UNKNOWN'\n"
+    "    except Exception as e:\n        print(e)\n        return 'UNKNOWN'\n\n\n"
+    "def main():\n    try:\n        requests.post('https://fx.example/refresh', timeout=5).raise_for_status()\n"
+    "    except requests.RequestException as e:\n        print(e)\n        return 1\n    return 0\n"
 )
 UNCHAINED = (
     "class GatewayError(Exception):\n    pass\n\n\ndef charge(api):\n    try:\n        api.charge()\n"
@@ -54,14 +56,14 @@ async def test_open_change_close(client, tmp_path):
     assert first.code_description.href.endswith("docs/rules/SAD101-silent-except.md")
     assert first.range.start == t.Position(line=6, character=4)
     assert first.data["fixes"] and first.data["version"] == 1
-    # replace the handler body with a re-raise: the findings go away
+    # replace the handler body with a re-raise: its finding goes away, and main()'s stays
     change_document(
         client,
         uri,
         2,
         [t.TextDocumentContentChangePartial(range=t.Range(t.Position(7, 8), t.Position(8, 24)), text="raise")],
     )
-    assert await wait_for_version(client, uri, 2) == []
+    assert [d.code for d in await wait_for_version(client, uri, 2)] == ["SAD104"]
     client.text_document_did_close(t.DidCloseTextDocumentParams(text_document=t.TextDocumentIdentifier(uri=uri)))
     await client.wait_for_notification(t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
     assert list(client.diagnostics[uri]) == []
@@ -86,12 +88,14 @@ async def test_every_code_action_applies_and_parses(client, tmp_path):
     diagnostics = await wait_for_version(client, uri, 1)
     actions = await code_actions(client, uri, full_range(text), diagnostics)
     titles = [a.title for a in actions]
-    assert "Chain the cause: add `from exc`" in titles
-    assert any(title.startswith("Translate the error into") for title in titles)
-    assert "Disable SAD101 for this line" in titles
+    assert "sadpath (SAD103): Chain the cause: add `from exc`" in titles  # the tool, the rule, the fix
+    translations = [title for title in titles if title.startswith("sadpath (SAD101): Translate the error into")]
+    assert translations and all(title.endswith(" (unsafe)") for title in translations)
+    assert "sadpath (SAD101): Disable SAD101 for this line" in titles
+    assert titles.count("sadpath: Fix all safe problems") == 1
     preferred = {a.title for a in actions if a.is_preferred}
-    assert "Chain the cause: add `from exc`" in preferred  # the safe fix
-    assert not any(title.startswith("Translate the error") for title in preferred)  # unsafe ones are not
+    assert "sadpath (SAD103): Chain the cause: add `from exc`" in preferred  # the safe fix
+    assert not any("Translate the error" in title for title in preferred)  # unsafe ones are not
     for action in actions:
         assert action.edit is not None, action.title
         fixed = apply_workspace_edit(text, uri, action.edit)
@@ -107,7 +111,7 @@ async def test_suppression_action_silences_the_finding(client, tmp_path):
     diagnostics = await wait_for_version(client, uri, 1)
     target = next(d for d in diagnostics if d.code == "SAD101")
     actions = await code_actions(client, uri, target.range, [target])
-    suppress = next(a for a in actions if a.title == "Disable SAD101 for this line")
+    suppress = next(a for a in actions if a.title == "sadpath (SAD101): Disable SAD101 for this line")
     fixed = apply_workspace_edit(SWALLOW, uri, suppress.edit)
     assert "except Exception as e:  # sadpath: ignore[SAD101]" in fixed
     change_document(client, uri, 2, [t.TextDocumentContentChangeWholeDocument(text=fixed)])
@@ -240,7 +244,7 @@ async def test_pull_diagnostics_and_utf8_positions(pull_client, tmp_path):
     assert [item.uri for item in workspace.items] == [uri]
     # lazily resolved code action carries its edit only after codeAction/resolve
     actions = await code_actions(pull_client, uri, diagnostic.range, [diagnostic])
-    chain = next(a for a in actions if a.title.startswith("Chain the cause"))
+    chain = next(a for a in actions if a.title.startswith("sadpath (SAD103): Chain the cause"))
     assert chain.edit is None
     resolved = await pull_client.code_action_resolve_async(chain)
     fixed = apply_workspace_edit(text, uri, resolved.edit, t.PositionEncodingKind.Utf8)

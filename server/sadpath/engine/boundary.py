@@ -22,11 +22,14 @@ VIEW_BASES = ("View", "APIView", "ViewSet", "GenericAPIView", "ModelViewSet", "G
 CALLBACK_KEYWORDS = frozenset({"on_message_callback", "target", "callback", "on_message"})
 CALLBACK_REGISTRARS = frozenset({"basic_consume", "Thread", "Process", "consume", "subscribe_callback"})
 MAIN_NAMES = frozenset({"main"})
+COMMAND_DECORATORS = frozenset({"command"})  # click's and typer's @cli.command(), @app.command(), @click.command()
+COMMAND_BASES = ("BaseCommand", "LabelCommand", "AppCommand")  # Django management commands: handle()
+ROUTE_REGISTRARS = frozenset({"Route", "WebSocketRoute", "add_url_rule", "add_api_route", "add_route", "path", "re_path"})
 
 
 @dataclass(frozen=True)
 class Boundary:
-    kind: str  # "route", "view", "task", "consumer", "thread", "main"
+    kind: str  # "route", "view", "task", "consumer", "thread", "command", "main"
     name: str
     handled: tuple[str, ...] = ()  # exception names the framework handles for it (Celery autoretry_for)
 
@@ -37,6 +40,7 @@ class Boundary:
             "task": f"task `{self.name}()`",
             "consumer": f"consumer callback `{self.name}()`",
             "thread": f"thread target `{self.name}()`",
+            "command": f"command `{self.name}()`",
             "main": f"`{self.name}()`" if self.name != "__main__" else "the `__main__` block",
         }[self.kind]
 
@@ -47,6 +51,7 @@ class Boundary:
             "task": "the task fails without a retry or a clear error",
             "consumer": "the consumer dies or the message is lost",
             "thread": "the thread dies silently and its work stops",
+            "command": "the command crashes with a traceback instead of a clear error and exit status",
             "main": "the process crashes with a traceback",
         }[self.kind]
 
@@ -75,6 +80,10 @@ def function_boundary(func: ast.FunctionDef | ast.AsyncFunctionDef, cls: ast.Cla
             return Boundary("task", func.name, tuple(handled))
         if name == "action" and cls is not None:
             return Boundary("view", func.name)
+        if name in COMMAND_DECORATORS and cls is None:
+            return Boundary("command", func.name)
+    if cls is not None and func.name == "handle" and _has_base(cls, COMMAND_BASES):
+        return Boundary("command", f"{cls.name}.handle")
     if cls is not None and _is_view_class(cls):
         if func.name in VIEW_METHODS or func.name in VIEWSET_METHODS:
             return Boundary("view", f"{cls.name}.{func.name}")
@@ -88,9 +97,13 @@ def function_boundary(func: ast.FunctionDef | ast.AsyncFunctionDef, cls: ast.Cla
 
 
 def _is_view_class(cls: ast.ClassDef) -> bool:
+    return _has_base(cls, VIEW_BASES)
+
+
+def _has_base(cls: ast.ClassDef, names: tuple[str, ...]) -> bool:
     for base in cls.bases:
         name = base.attr if isinstance(base, ast.Attribute) else base.id if isinstance(base, ast.Name) else ""
-        if name.endswith(VIEW_BASES):
+        if name.endswith(names):
             return True
     return False
 
@@ -114,7 +127,9 @@ def _exception_names(expr: ast.AST, ctx) -> list[str]:
 
 
 # one pattern per keyword: a literal prefix lets the regex engine skip ahead (an alternation cannot)
-_HANDOVERS = [re.compile(re.escape(k) + r"\s*=") for k in sorted(CALLBACK_KEYWORDS)] + [re.compile("basic_consume")]
+_HANDOVERS = [re.compile(re.escape(k) + r"\s*=") for k in sorted(CALLBACK_KEYWORDS)] + [
+    re.compile(re.escape(name) + r"\(") for name in ("basic_consume", *sorted(ROUTE_REGISTRARS))
+]
 
 
 def _callback_names(ctx) -> dict[str, str]:
@@ -152,6 +167,11 @@ def _callback_names(ctx) -> dict[str, str]:
                 name = _callable_name(node.args[1])
                 if name:
                     found[name] = "consumer"
+            if called in ROUTE_REGISTRARS:
+                for argument in [*node.args[1:3], *(k.value for k in node.keywords if k.arg in ("endpoint", "view", "view_func"))]:
+                    name = _callable_name(argument)
+                    if name:
+                        found[name] = "route"
     return found
 
 
@@ -204,7 +224,7 @@ def boundary_of(ctx) -> Boundary | None:
 
 
 _BOUNDARY_DECORATOR = re.compile(
-    r"@[\s(]*(?:[\w.]+\.)?(?:" + "|".join(sorted(HTTP_VERBS | TASK_DECORATORS | {"action"})) + r")\b"
+    r"@[\s(]*(?:[\w.]+\.)?(?:" + "|".join(sorted(HTTP_VERBS | TASK_DECORATORS | COMMAND_DECORATORS | {"action"})) + r")\b"
 )
 
 
@@ -217,7 +237,7 @@ def may_hold_boundary(statement: ast.stmt, ctx) -> bool:
         # a view class, a route or task decorator, or a method handed to a consumer or a thread, anywhere inside
         text = _text_of(statement, ctx)
         return (
-            any(any(base in bases for base in VIEW_BASES) for bases in _CLASS_BASES.findall(text))
+            any(any(base in bases for base in (*VIEW_BASES, *COMMAND_BASES)) for bases in _CLASS_BASES.findall(text))
             or _BOUNDARY_DECORATOR.search(text) is not None
             or any(name in text for name in _callback_names(ctx))
         )

@@ -29,6 +29,9 @@ class ModuleContext:
     findings: list[Finding] = field(default_factory=list)
     # per-analysis answers several rules ask for (the external call behind a call node, a function's boundary)
     memo: dict = field(default_factory=dict, repr=False)
+    # the codes of the rules this analysis runs: a rule leaves a problem to the rule that owns it only when that
+    # rule runs (one finding per problem, and never none)
+    active: frozenset[str] = frozenset()
 
     # ----------------------------------------------------------------- positions
     def span(self, node: ast.AST, end: ast.AST | None = None) -> Span:

@@ -83,3 +83,40 @@ def _covers(node: ast.AST, line: int, byte_column: int) -> bool:
     start = (node.lineno, node.col_offset)
     end = (node.end_lineno or node.lineno, node.end_col_offset or node.col_offset)
     return start <= (line, byte_column) <= end
+
+
+@dataclass(frozen=True)
+class HandlerView:
+    """What sadpath concluded about the ``except`` handler on a line: does it swallow, why or why not."""
+
+    label: str  # ``except requests.RequestException``
+    swallows: bool
+    consequence: str  # when it swallows: what the caller or the user sees
+    exemption: str | None  # when it does not: the exemption that keeps it quiet, as its one-line docstring
+    considered: tuple[tuple[str, str], ...]  # exemptions considered that do not apply: (name, one-line docstring)
+
+
+def handler_view(analysis: Analysis, line: int, settings=None) -> HandlerView | None:
+    """The judgement of the ``except`` handler whose ``except`` line is ``line`` (1-based), or None."""
+    if analysis.tree is None or analysis.semantic is None:
+        return None
+    from sadpath.engine import exemptions, swallow
+    from sadpath.settings import Settings
+
+    ctx = ModuleContext(analysis.source, analysis.tree, analysis.semantic, exception_hierarchy(), settings or Settings())
+    stack: list[tuple[ast.AST, list[ast.AST], list[ast.AST]]] = [(analysis.tree, [], [])]
+    while stack:
+        node, parents, scopes = stack.pop()
+        if isinstance(node, ast.ExceptHandler) and node.lineno == line:
+            ctx.parents, ctx.scopes = parents, scopes
+            judgement = swallow.judge(node, ctx)
+            exemption = None
+            if judgement.exemption is not None:
+                described = {e.__name__: exemptions.describe(e) for e in exemptions.EXEMPTIONS}
+                exemption = described.get(judgement.exemption, judgement.exemption.replace("_", " "))
+            return HandlerView(judgement.caught.label, judgement.swallows, judgement.consequence, exemption, tuple(judgement.considered))
+        inner_scopes = [*scopes, node] if isinstance(node, SCOPE_TYPES) else scopes
+        for child in ast.iter_child_nodes(node):
+            if _may_contain(child, line):
+                stack.append((child, [*parents, node], inner_scopes))
+    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from lsprotocol import types as t
 
 from sadpath.engine import Analysis
-from sadpath.engine.failure_view import failure_view
+from sadpath.engine.failure_view import failure_view, handler_view
 from sadpath.lsp.convert import docs_href
 from sadpath.model import Finding
 from sadpath.registry import lookup
@@ -74,11 +74,31 @@ def contract_rows(view) -> list[str]:
     return rows
 
 
+def handler_markdown(analysis: Analysis, line: int, settings) -> str | None:
+    """On an ``except`` line: whether the handler swallows, and which exemptions were weighed and why."""
+    view = handler_view(analysis, line, settings)
+    if view is None:
+        return None
+    if view.swallows:
+        parts = [f"**{view.label}** swallows the failure: {view.consequence}."]
+    elif view.exemption is not None:
+        parts = [f"**{view.label}** is not reported as swallowing: {view.exemption[:1].lower()}{view.exemption[1:]}"]
+    else:
+        parts = [f"**{view.label}** handles the failure (it raises, exits, answers an error or records it)."]
+    if view.considered:
+        parts += ["", "Considered, and not the case here:"]
+        parts += [f"- {doc}" for _name, doc in view.considered]
+    return "\n".join(parts)
+
+
 def hover(analysis: Analysis, line: int, column: int, docs_url: str, settings) -> str | None:
     sections = [finding_markdown(f, docs_url) for f in analysis.findings if _contains(f, line, column)]
     external = failure_markdown(analysis, line, column, settings)
     if external:
         sections.append(external)
+    handler = handler_markdown(analysis, line, settings)
+    if handler:
+        sections.append(handler)
     return "\n\n---\n\n".join(sections) if sections else None
 
 

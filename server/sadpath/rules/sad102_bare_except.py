@@ -6,7 +6,11 @@ Flags `except:` and `except BaseException:` handlers, and handlers that catch
 `asyncio.CancelledError`, `KeyboardInterrupt`, `SystemExit` or `GeneratorExit`,
 when they do not re-raise what they caught.
 
-It stays quiet when the handler re-raises (`raise` or `raise exc`) after its
+It stays quiet for `except CancelledError` in a plain (not `async`) function, such
+as a thread's entry point around `asyncio.run(server.serve())`: no task of its own is
+cancelled there. It stays quiet when the handler also swallows ordinary errors and SAD101 runs:
+SAD101's single finding says so and names the bare `except:` too. It stays quiet
+when the handler re-raises (`raise` or `raise exc`) after its
 clean-up, when it keeps the exception to re-raise or report later
 (`error = exc`, `errors.append(exc)`, `sys.exc_info()`, `callback(exc)`) or
 hands it to a `reraise(...)` helper, when a done-callback inspects another task
@@ -78,6 +82,7 @@ import ast
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
 from sadpath.engine import logcalls
+from sadpath.engine import catching, swallow
 from sadpath.rules import _except
 from sadpath.rules.base import Rule
 from sadpath.engine.walker import NESTED_SCOPES
@@ -99,18 +104,31 @@ class BareExcept(Rule):
     fix_kinds = ('narrow_except', 'reraise')
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler, ctx: ModuleContext) -> None:
-        names = _except.caught_names(node, ctx)
+        names = catching.caught_names(node, ctx)
         broad = node.type is None or "BaseException" in names
         signals = [n for n in names if n in SIGNAL_NAMES]
         if not broad and not signals:
             return
-        if _except.reraises(node) or _exits(node, ctx) or _captures(node, ctx):
+        translated = _translation(node) if broad else None
+        if translated is None and (_except.reraises(node) or _exits(node, ctx) or _captures(node, ctx)):
             return
         if signals == ["asyncio.CancelledError"] and _inspects_other_task(ctx):
             return
+        func_here = ctx.enclosing_function()
+        if signals == ["asyncio.CancelledError"] and isinstance(func_here, ast.FunctionDef) and not _keeps_looping(node, ctx):
+            return  # a plain function is no task: ``asyncio.run(server.serve())`` in a thread's entry point ended
+        if broad and not signals and "SAD101" in ctx.active and swallow.judge(node, ctx).swallows:
+            return  # SAD101's one finding says the handler swallows, and that a bare `except:` also catches Ctrl-C
         func = ctx.enclosing_function()
         where = f"`{func.name}()`" if func is not None else "module code"
-        if broad:
+        if broad and translated is not None:
+            label = "bare `except:`" if node.type is None else "`except BaseException`"
+            message = (
+                f"{label} in {where} turns Ctrl-C, sys.exit() and task cancellation into `{translated}`: an operator's "
+                "abort becomes one more failure the caller counts and carries on after. Catch `Exception` instead."
+            )
+            fixes = [FixOffer("narrow_except", "Narrow the handler to `except Exception:`", Applicability.UNSAFE)]
+        elif broad:
             label = "bare `except:`" if node.type is None else "`except BaseException`"
             message = (
                 f"{label} in {where} also catches KeyboardInterrupt, SystemExit and task cancellation: "
@@ -122,6 +140,8 @@ class BareExcept(Rule):
                 return
             if set(signals) <= {"KeyboardInterrupt", "SystemExit"} and not _keeps_looping(node, ctx):
                 return
+            if signals == ["GeneratorExit"] and not _yields_again(node, ctx):
+                return  # the generator cleans up and finishes: that is how close() is answered
             what = " and ".join(SIGNAL_NAMES[s] for s in signals)
             consequence = (
                 "the task reports success to whoever cancelled it, and timeouts and shutdown wait on work that never ended"
@@ -134,19 +154,48 @@ class BareExcept(Rule):
 
 
 def _captures(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
-    """The handler keeps the exception for later (``error = exc``, ``errors.append(exc)``,
-    ``sys.exc_info()``, ``callback(exc)``): it is re-raised or reported by someone else."""
+    """The handler hands the exception object itself on (``error = exc``, ``errors.append(exc)``,
+    ``future.set_exception(exc)``, ``self._exc_info = sys.exc_info()``): it is re-raised or reported by someone
+    else. Its text alone (``str(exc)``, ``getattr(exc, "stderr")``, ``str(sys.exc_info()[1])``) is not the error."""
+    texts = {id(n) for node in _except.walk_handler(handler) if _text_of(node) for n in ast.walk(node)}
     for node in _except.walk_handler(handler):
+        if id(node) in texts:
+            continue
         if isinstance(node, ast.Call):
             if ctx.qualified_name(node.func) == "sys.exc_info":
                 return True
             if handler.name and logcalls.as_log_call(node, ctx) is None and any(
-                logcalls.mentions(a, handler.name) for a in [*node.args, *(k.value for k in node.keywords)]
+                isinstance(n, ast.Name) and n.id == handler.name and id(n) not in texts
+                for a in [*node.args, *(k.value for k in node.keywords)]
+                for n in ast.walk(a)
             ):
                 return True
-        if isinstance(node, ast.Assign) and handler.name and logcalls.mentions(node.value, handler.name):
+        if isinstance(node, ast.Assign) and handler.name and any(
+            isinstance(n, ast.Name) and n.id == handler.name and id(n) not in texts for n in ast.walk(node.value)
+        ):
             return True
     return False
+
+
+def _text_of(node: ast.AST) -> bool:
+    """``str(x)``, ``repr(x)``, ``getattr(x, ...)``, ``type(x)``, an f-string: the error's text, not the error."""
+    if isinstance(node, ast.JoinedStr):
+        return True
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("str", "repr", "getattr", "type", "format", "isinstance")
+
+
+def _translation(handler: ast.ExceptHandler) -> str | None:
+    """The name of the new error a broad handler raises (``raise RemoteCommandError(...) from exc``), if it does."""
+    for node in _except.walk_handler(handler):
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            if isinstance(target, ast.Name) and target.id == handler.name:
+                continue
+            shown = ast.unparse(target)
+            if shown in ("SystemExit", "KeyboardInterrupt") or shown.endswith(("Exit", "Abort")):
+                continue
+            return shown
+    return None
 
 
 def _inspects_other_task(ctx: ModuleContext) -> bool:
@@ -187,10 +236,10 @@ def _exits(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
 
 def _reaps_cancelled_task(func: ast.AST, handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
     """The function cancelled a task and awaits that same task in the ``try``: the CancelledError is the answer."""
-    cancelled = set()
-    for node in ast.walk(func):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "cancel":
-            cancelled.add(ast.unparse(node.func.value))
+    cancelled = {ast.unparse(n.func.value) for n in ast.walk(func) if _cancels(n)}
+    cls = ctx.enclosing_class()
+    if cls is not None:  # ``stop()`` cancels ``self.consumer_task`` that ``start()`` awaits: the idiom across methods
+        cancelled |= {shown for n in ast.walk(cls) if _cancels(n) and (shown := ast.unparse(n.func.value)).startswith("self.")}
     for node in ast.walk(func):
         # for task in tasks: task.cancel()  ->  the collection was cancelled too
         if isinstance(node, (ast.For, ast.AsyncFor)) and ast.unparse(node.target) in cancelled:
@@ -210,6 +259,19 @@ def _reaps_cancelled_task(func: ast.AST, handler: ast.ExceptHandler, ctx: Module
                 if any(ast.unparse(t) in cancelled for t in targets):
                     return True
     return False
+
+
+def _cancels(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "cancel"
+
+
+def _yields_again(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    """After ``except GeneratorExit`` the generator yields again (in the handler, or by looping): Python then raises
+    RuntimeError. Finishing (cleaning up and returning) is the correct answer to ``close()``."""
+    if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _except.walk_handler(handler)):
+        return True
+    loop = ctx.enclosing(ast.For, ast.AsyncFor, ast.While)
+    return loop is not None and any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(loop))
 
 
 def _keeps_looping(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:

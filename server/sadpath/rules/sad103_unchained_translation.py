@@ -8,8 +8,9 @@ error is raised with no declared cause.
 It stays quiet for a bare `raise` and for `raise exc` of the caught exception,
 for Celery's `raise self.retry(exc=exc)` (the retry carries the error),
 for `raise ... from exc` and the deliberate `raise ... from None`, for a raise of
-a stored exception object (`raise self._error`), and for raises inside a function
-defined within the handler (they run later, outside it).
+a stored exception object (`raise self._error`), for an exit (`raise SystemExit(1)`,
+`raise typer.Exit(code=2)`, `click.Abort`: an exit status, not a translation), and for
+raises inside a function defined within the handler (they run later, outside it).
 
 ## Why is this bad?
 
@@ -110,6 +111,8 @@ class UnchainedTranslation(Rule):
             raised = ast.unparse(exc.func)
         else:
             return
+        if (ctx.qualified_name(exc.func if isinstance(exc, ast.Call) else exc) or raised) in EXITS:
+            return  # ``raise SystemExit(1)``, ``raise typer.Exit(code=2)``: an exit status, not a translation
         caught = f"`except {ast.unparse(handler.type)}`" if handler.type is not None else "bare `except:`"
         binding = handler.name or "exc"
         message = (
@@ -119,6 +122,12 @@ class UnchainedTranslation(Rule):
         )
         fix = FixOffer("chain_cause", f"Chain the cause: add `from {binding}`", Applicability.SAFE)
         ctx.report(self, ctx.span(node), message, fixes=[fix], data={"binding": binding})
+
+
+EXITS = frozenset(
+    {"SystemExit", "KeyboardInterrupt", "typer.Exit", "typer.Abort", "click.exceptions.Exit", "click.exceptions.Abort",
+     "click.Abort", "click.Exit", "typer.main.Exit"}
+)  # fmt: skip
 
 
 def _enclosing_handler(ctx: ModuleContext) -> ast.ExceptHandler | None:
