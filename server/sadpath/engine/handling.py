@@ -76,12 +76,49 @@ def caught_by(handler: ast.ExceptHandler, ctx) -> tuple[str, ...]:
     """Canonical names a handler catches ('' for an expression it cannot resolve); ('BaseException',) for bare."""
     if handler.type is None:
         return ("BaseException",)
-    exprs = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    names = []
-    for expr in exprs:
-        qn = ctx.qualified_name(expr)
-        names.append(ctx.hierarchy.canonical(qn) if qn else "")
+    names: list[str] = []
+    _add_caught(handler.type, ctx, names, depth=0)
     return tuple(names)
+
+
+# exception tuples that libraries export under one name
+KNOWN_TUPLES = {
+    "ftplib.all_errors": ("ftplib.Error", "OSError", "EOFError"),
+    "socket.error": ("OSError",),
+}
+
+
+def _add_caught(expr: ast.expr, ctx, names: list[str], depth: int) -> None:
+    """Flatten what an ``except`` names: tuples, ``*starred`` tuples, library tuples like ``ftplib.all_errors``,
+    and tuples the module binds to a name (``RETRYABLE = (Timeout, ConnectionError)``)."""
+    if isinstance(expr, (ast.Tuple, ast.List)):
+        for element in expr.elts:
+            _add_caught(element, ctx, names, depth)
+        return
+    if isinstance(expr, ast.Starred):
+        _add_caught(expr.value, ctx, names, depth)
+        return
+    qn = ctx.qualified_name(expr)
+    if qn in KNOWN_TUPLES:
+        names.extend(ctx.hierarchy.canonical(name) for name in KNOWN_TUPLES[qn])
+        return
+    bound = _module_tuple(expr, ctx) if depth < 3 else None
+    if bound is not None:
+        _add_caught(bound, ctx, names, depth + 1)
+        return
+    names.append(ctx.hierarchy.canonical(qn) if qn else "")
+
+
+def _module_tuple(expr: ast.expr, ctx) -> ast.expr | None:
+    """The tuple a module-level name is bound to, when it is bound once, to a tuple."""
+    if not isinstance(expr, ast.Name):
+        return None
+    values = [
+        node.value
+        for node in ctx.tree.body
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == expr.id for t in node.targets)
+    ]
+    return values[0] if len(values) == 1 and isinstance(values[0], (ast.Tuple, ast.List)) else None
 
 
 def catches(hierarchy: ExceptionHierarchy, caught: tuple[str, ...], exception: str) -> bool:

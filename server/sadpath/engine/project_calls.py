@@ -65,7 +65,7 @@ class Escape:
         return tuple(out)
 
 
-def required_modes(interface, external=None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def required_modes(interface, external=None, parents: list[ast.AST] = ()) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """The modes the call itself raises: for HTTP, status errors come only from an explicit raise_for_status();
     some modes only with some arguments (``subprocess.run(check=True)``)."""
     modes = []
@@ -73,15 +73,37 @@ def required_modes(interface, external=None) -> tuple[tuple[str, tuple[str, ...]
     for mode, exceptions in declared:
         if interface.kind == "http" and mode in HTTP_STATUS_MODES | {"serialization"}:
             continue
+        if interface.kind == "database" and not (mode == "not-found" and external is not None and single_object_lookup(external.call, parents)):
+            continue  # connection, lock and integrity failures: the framework turns them into a 500 or a failed task
         modes.append((mode, exceptions))
     return tuple(modes)
+
+
+# the ORM lookups that raise when the row is missing; .first(), .filter(), .exists() and .count() answer instead
+SINGLE_OBJECT_LOOKUPS = frozenset({"get", "one", "scalar_one", "get_object_or_404"})
+
+
+def single_object_lookup(call: ast.Call, parents: list[ast.AST] = ()) -> bool:
+    """``Order.objects.get(pk=...)``, ``qs.get(...)``, ``session.execute(...).scalar_one()``: a lookup whose
+    not-found is an outcome the caller must answer (a 404, a skipped message), unlike an infrastructure failure."""
+    if isinstance(call.func, ast.Attribute) and call.func.attr in SINGLE_OBJECT_LOOKUPS:
+        return True
+    outer = [p for p in reversed(parents[-3:]) if p is not call][:2]  # innermost first: the attribute, then its call
+    return (
+        len(outer) == 2
+        and isinstance(outer[0], ast.Attribute)
+        and outer[0].value is call
+        and outer[0].attr in SINGLE_OBJECT_LOOKUPS
+        and isinstance(outer[1], ast.Call)
+        and outer[1].func is outer[0]
+    )
 
 
 def unhandled_modes(external, parents: list[ast.AST], ctx: ModuleContext, extra_handled: tuple[str, ...] = ()):
     """Required modes of an external call that no enclosing try of its function catches."""
     handlers = [caught_by(h, ctx) for h in enclosing_try_handlers(external.call, parents)]
     missing = []
-    for mode, exceptions in required_modes(external.interface, external):
+    for mode, exceptions in required_modes(external.interface, external, parents):
         if any(catches(ctx.hierarchy, caught, exc) for caught in handlers for exc in exceptions):
             continue
         if any(catches(ctx.hierarchy, extra_handled, exc) for exc in exceptions):
@@ -287,8 +309,31 @@ def _resolve_by_path(
     return None, False
 
 
+_JEDI = None
+
+
+def _jedi():
+    """jedi, with its parse cache in a folder of this process's own (removed at exit): processes that share
+    jedi's default cache in the home folder read each other's half-written pickles, and a run should leave
+    nothing behind it did not say it would."""
+    global _JEDI
+    if _JEDI is None:
+        import atexit
+        import shutil
+        import tempfile
+
+        import jedi
+
+        folder = tempfile.mkdtemp(prefix="sadpath-jedi-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        jedi.settings.cache_directory = folder
+        _JEDI = jedi
+    return _JEDI
+
+
 def _resolve_import(call: ast.Call, ctx: ModuleContext, scripts: dict[str, object]) -> tuple[ModuleContext, ast.AST] | None:
-    """Follow an imported name to its definition in another project file with jedi (lazily, cached)."""
+    """Follow an imported name to its definition in another project file with jedi (lazily, cached); None when
+    jedi cannot say."""
     path = Path(ctx.source.path)
     if not path.is_file():
         return None
@@ -297,8 +342,7 @@ def _resolve_import(call: ast.Call, ctx: ModuleContext, scripts: dict[str, objec
     line = node.lineno
     column = node.end_col_offset - 1 if node.end_col_offset else node.col_offset
     try:
-        import jedi
-
+        jedi = _jedi()
         script = scripts.get(str(path))
         if script is None:
             project_root = ctx.settings.root or path.parent
@@ -311,9 +355,9 @@ def _resolve_import(call: ast.Call, ctx: ModuleContext, scripts: dict[str, objec
                 environment=jedi.api.environment.InterpreterEnvironment(),
             )
         definitions = script.goto(line, column, follow_imports=True)
-    except (ValueError, OSError, RecursionError, AttributeError, KeyError) as exc:
+    except Exception as exc:  # noqa: BLE001 - jedi's inference can fail in any way: the call stays unresolved
         log.debug("jedi could not resolve %s:%s: %s", path, line, exc)
-        return None
+        return None  # the documented answer: an unresolved call is not followed
     for definition in definitions:
         module_path = definition.module_path
         if definition.type != "function" or module_path is None or not str(module_path).endswith(".py"):
