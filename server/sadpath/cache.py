@@ -1,4 +1,5 @@
-"""The result cache of ``sadpath check``: ``.sadpath_cache/`` in the directory the run starts from.
+"""The result cache of ``sadpath check``: ``.sadpath_cache/`` at the project root, the folder of the nearest
+``pyproject.toml`` upward from where the run starts (that folder itself when there is none).
 
 One index per sadpath build (``<build>/index.json``), with an entry per checked file holding everything its
 findings depend on:
@@ -16,8 +17,8 @@ a damaged or unreadable index is a miss for every file. A cache that cannot be w
 on without it. The directory carries its own ``.gitignore`` and ``CACHEDIR.TAG``.
 
 The cache is harmless wherever it is pointed: a cache folder that is a link, that holds other files without
-sadpath's ``CACHEDIR.TAG``, or (unless the user named it) that lies outside the folder the run started in is
-refused with one line, and the run goes on without a cache. Only build folders inside a tagged root are
+sadpath's ``CACHEDIR.TAG``, or (unless the user named it) that lies outside both the folder the run started in
+and its project root is refused with one line, and the run goes on without a cache. Only build folders inside a tagged root are
 removed, and in them only the files sadpath writes; markers are created with ``O_EXCL`` (never through a
 planted link), and every read is of a regular file, capped in size.
 """
@@ -53,8 +54,29 @@ _BUILD_NAME = re.compile(r"[0-9a-f]{16}")  # build_digest(): blake2b with 8 byte
 _MAX_INDEX_BYTES = 1 << 30
 
 
+def project_root(start: str | os.PathLike | None = None) -> Path:
+    """The folder of the nearest ``pyproject.toml`` upward from ``start`` (the current folder), by real path;
+    ``start`` itself when no folder above it has one."""
+    base = Path(os.path.realpath(start if start is not None else os.getcwd()))
+    for folder in (base, *base.parents):
+        try:
+            if (folder / "pyproject.toml").is_file():
+                return folder
+        except OSError:
+            break
+    return base
+
+
 def default_cache_dir() -> Path:
-    return Path(os.environ.get("SADPATH_CACHE_DIR") or CACHE_DIR_NAME)
+    """``$SADPATH_CACHE_DIR``, else ``.sadpath_cache`` at the project root (shown relative when it is the
+    current folder's)."""
+    named = os.environ.get("SADPATH_CACHE_DIR")
+    if named:
+        return Path(named)
+    root = project_root()
+    if root == Path(os.path.realpath(os.getcwd())):
+        return Path(CACHE_DIR_NAME)
+    return root / CACHE_DIR_NAME
 
 
 def build_digest() -> str:
@@ -214,7 +236,8 @@ class ResultCache:
                 raise
         except OSError as exc:
             self.broken = True
-            log.warning("cannot write the cache in %s (%s); going on without it", self.root, exc.strerror or exc)
+            # one line for the user, who can act on the OS error it names; a traceback would only be noise here
+            log.warning("cannot write the cache in %s (%s); going on without it", self.root, exc.strerror or exc)  # sadpath: ignore[SAD104]
 
     def _prepare(self) -> None:
         """Create the cache's folders and markers (never through a link) and drop the indexes of other builds."""
@@ -285,7 +308,7 @@ def is_sadpath_cache(root: Path) -> bool:
 def root_problem(root: Path, *, explicit: bool) -> str | None:
     """Why ``root`` cannot hold the cache, or None. A link is refused, and so is a folder that holds other
     files without sadpath's CACHEDIR.TAG; unless the user named the folder, it must lie inside the folder the
-    run started in (a repository can commit a ``.sadpath_cache`` that points anywhere)."""
+    run started in or its project root (a repository can commit a ``.sadpath_cache`` that points anywhere)."""
     try:
         info = os.lstat(root)
     except (FileNotFoundError, NotADirectoryError):
@@ -298,9 +321,11 @@ def root_problem(root: Path, *, explicit: bool) -> str | None:
         return f"the cache folder {root} is not a folder"
     if not explicit:
         base = os.path.realpath(os.getcwd())
+        project = str(project_root(base))
         real = os.path.realpath(root)
-        if not real.startswith(base.rstrip(os.sep) + os.sep):
-            return f"the cache folder {root} lies outside the folder the run started in ({base})"
+        if not any(real.startswith(folder.rstrip(os.sep) + os.sep) for folder in (base, project)):
+            where = base if project == base else f"{base}, or its project root {project}"
+            return f"the cache folder {root} lies outside the folder the run started in ({where})"
     if info is not None and not is_sadpath_cache(root):
         try:
             with os.scandir(root) as entries:
@@ -405,4 +430,4 @@ def _finding(item: dict) -> Finding:
     )
 
 
-__all__ = ["CACHE_DIR_NAME", "CacheRefused", "ResultCache", "clean", "default_cache_dir", "open_cache", "root_problem"]
+__all__ = ["CACHE_DIR_NAME", "CacheRefused", "ResultCache", "clean", "default_cache_dir", "open_cache", "project_root", "root_problem"]

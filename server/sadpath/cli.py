@@ -16,14 +16,36 @@ from sadpath.cache import default_cache_dir
 from sadpath.commands import EXIT_ERROR
 from sadpath.commands.check import default_jobs
 from sadpath.lsp.options import add_server_arguments
-from sadpath.output import FORMATS
+from sadpath.output import ALIASES, FORMATS
 
+
+
+HELP_WIDTH = 100  # help is laid out the same on every terminal (the README's Command line section is this text)
+
+
+class _Formatter(argparse.HelpFormatter):
+    """``-j, --jobs N`` (the metavar once, after the last spelling), the same on every Python version."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=HELP_WIDTH, max_help_position=34)
+
+    def _format_action_invocation(self, action: argparse.Action) -> str:
+        if not action.option_strings or action.nargs == 0:
+            return super()._format_action_invocation(action)
+        return ", ".join(action.option_strings) + " " + self._format_args(action, self._get_default_metavar_for_optional(action))
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors: exit 2 with one line, like every CLI
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+        if hasattr(self, "color"):  # Python 3.14 colours help by default: keep it plain text, like the README
+            self.color = False
+
+    def error(self, message: str) -> None:  # usage errors: exit 2 with the usage, one line, and where to look
         self.print_usage(sys.stderr)
         print(f"sadpath: error: {message}", file=sys.stderr)
+        print(f"Run `{self.prog} -h` for the options.", file=sys.stderr)
         raise SystemExit(EXIT_ERROR)
 
 
@@ -34,34 +56,82 @@ def _codes(value: str) -> list[str]:
     return parts
 
 
+def _output_format(value: str) -> str:
+    name = value.strip().lower()
+    if name in FORMATS or name in ALIASES:
+        return ALIASES.get(name, name)
+    raise argparse.ArgumentTypeError(f"invalid choice: {value!r} (choose from {', '.join(FORMATS)})")
+
+
+def _target_version(value: str) -> tuple[int, int]:
+    from sadpath.engine.syntax import parse_target
+
+    version = parse_target(value)
+    if version is None or not (3, 7) <= version <= (3, 19):
+        raise argparse.ArgumentTypeError(f"expected a Python version like py312 (py37 to py319), got {value!r}")
+    return version
+
+
+def add_check_arguments(check: argparse.ArgumentParser) -> None:
+    check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to check (default: .); - reads stdin")
+    rules = check.add_argument_group("rule selection")
+    rules.add_argument("--select", type=_codes, metavar="CODES", help="rules to enable: codes, prefixes (SAD1), slugs or ALL; replaces the config's")
+    rules.add_argument("--ignore", type=_codes, default=[], metavar="CODES", help="rules to disable, added to the config's")
+    rules.add_argument("--extend-select", type=_codes, default=[], metavar="CODES", help="rules to enable on top of the selection")
+    preview = rules.add_mutually_exclusive_group()
+    preview.add_argument("--preview", action="store_const", const=True, default=None, help="enable preview rules (such as SAD100)")
+    preview.add_argument("--no-preview", dest="preview", action="store_const", const=False, help="disable preview rules")
+    rules.add_argument("--target-version", type=_target_version, metavar="pyXY", help="the oldest Python the code runs on (default: the config's, else requires-python)")
+
+    fixing = check.add_argument_group("fixes")
+    fixing.add_argument("--fix", action="store_true", help="apply safe fixes in place (with -: print the fixed source)")
+    fixing.add_argument("--unsafe-fixes", action="store_true", help="also apply (and count as fixable) unsafe fixes")
+    fixing.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change nothing")
+    fixing.add_argument("--add-noqa", action="store_true", help="write `# sadpath: ignore[CODE]` on every finding's line")
+
+    output = check.add_argument_group("output")
+    output.add_argument(
+        "--output-format", "--format", dest="output_format", type=_output_format, metavar="FORMAT",
+        help=f"{', '.join(FORMATS)} (default: full on a terminal, else concise; $SADPATH_OUTPUT_FORMAT)",
+    )  # fmt: skip
+    output.add_argument("--output-file", "-o", type=Path, metavar="PATH", help="write the report here instead of stdout")
+    output.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the text formats (default: auto; NO_COLOR is honoured)")
+    output.add_argument("--statistics", action="store_true", help="one line per code: its count and how many are fixable")
+    output.add_argument("--quiet", "-q", action="store_true", help="print the findings only, no summary")
+    output.add_argument("--silent", "-s", action="store_true", help="print nothing; only the exit status tells")
+    output.add_argument("--show-files", action="store_true", help="list the files that would be checked, and stop")
+    output.add_argument("--show-settings", action="store_true", help="the configuration file and settings in force for the first PATH, and stop")
+    output.add_argument("--docs-url", metavar="URL", help="base URL of the rule pages in SARIF, GitLab and JUnit output ($SADPATH_DOCS_URL)")
+
+    exits = check.add_argument_group("exit status")
+    exits.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    exits.add_argument("--exit-non-zero-on-fix", action="store_true", help="exit 1 when fixes were applied, even if nothing is left")
+
+    files = check.add_argument_group("files and configuration")
+    files.add_argument("--config", type=Path, metavar="PATH", help="use this pyproject.toml instead of the nearest one")
+    files.add_argument("--stdin-filename", metavar="PATH", help="with -: the path the source on stdin stands for (its settings apply)")
+    files.add_argument("--force-exclude", action="store_true", help="apply exclude to paths named on the command line too")
+    files.add_argument("--jobs", "-j", type=int, default=default_jobs(), metavar="N", help="parallel processes (default: the cores)")
+    files.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
+    files.add_argument("--cache-dir", type=Path, default=None, metavar="PATH", help="where the cache lives (default: .sadpath_cache at the project root; $SADPATH_CACHE_DIR)")
+    files.add_argument("--coverage", type=Path, metavar="PATH", help="coverage.py data (.coverage) for SAD302 (overrides the config's)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sadpath", description="Find and fix missing or wrong failure handling in Python code.")
     parser.add_argument("--version", action="version", version=f"sadpath {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    check = sub.add_parser("check", help="check files and folders (default: .)")
-    check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
-    check.add_argument("--select", type=_codes, help="rules to enable (codes, prefixes or slugs; replaces the config's)")
-    check.add_argument("--ignore", type=_codes, default=[], help="rules to disable, added to the config's")
-    check.add_argument("--extend-select", type=_codes, default=[], help="rules to enable on top of the selection")
-    check.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
-    check.add_argument("--fix", action="store_true", help="apply safe fixes in place")
-    check.add_argument("--unsafe-fixes", action="store_true", help="also apply (and count as fixable) unsafe fixes")
-    check.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change nothing")
-    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    check.add_argument("--config", type=Path, help="use this pyproject.toml instead of the nearest one")
-    check.add_argument("--jobs", "-j", type=int, default=default_jobs(), help="parallel processes (default: cores)")
-    check.add_argument("--output-file", "-o", type=Path, help="write the report here instead of stdout")
-    check.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
-    check.add_argument(
-        "--coverage", type=Path, metavar="PATH", help="coverage.py data (.coverage) for SAD302 (overrides the config's)"
+    check = sub.add_parser(
+        "check",
+        help="check files and folders (default: .)",
+        description="Check Python files for missing or wrong failure handling. Exit status: 0 no findings, "
+        "1 findings or files that could not be checked, 2 usage, configuration or internal error.",
     )
-    check.add_argument(
-        "--cache-dir", type=Path, default=None, help="where the result cache lives (default: .sadpath_cache, or $SADPATH_CACHE_DIR)"
-    )
+    add_check_arguments(check)
 
     clean = sub.add_parser("clean", help="remove the result cache")
-    clean.add_argument("--cache-dir", type=Path, default=None, help="the cache to remove (default: .sadpath_cache)")
+    clean.add_argument("--cache-dir", type=Path, default=None, help="the cache to remove (default: .sadpath_cache at the project root)")
 
     report = sub.add_parser("report", help="the resilience inventory: external calls and which failure modes are handled")
     report.add_argument("paths", nargs="*", default=["."], metavar="PATH")

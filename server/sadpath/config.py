@@ -28,7 +28,10 @@ _LIST_KEYS = {
     "required-log-fields": "required_log_fields",
 }
 _SELECTOR_KEYS = {"select", "ignore", "extend-select"}
-KNOWN_KEYS = frozenset({*_LIST_KEYS, "per-file-ignores", "preview", "default-timeout", "interfaces", "contracts", "coverage"})
+KNOWN_KEYS = frozenset(
+    {*_LIST_KEYS, "per-file-ignores", "preview", "default-timeout", "interfaces", "contracts", "coverage", "target-version", "extend"}
+)
+MAX_EXTEND_DEPTH = 16
 
 
 def configures_sadpath(pyproject: Path) -> bool:
@@ -84,9 +87,65 @@ def sadpath_table(data: dict, path: Path) -> dict | None:
 
 
 def load_settings(path: Path) -> Settings:
-    """Settings from the ``[tool.sadpath]`` table of ``path`` (defaults when the table is absent)."""
-    table = sadpath_table(read_config(path), path)
-    return settings_from_table(table or {}, origin=str(path), root=path.resolve().parent, config_path=path.resolve())
+    """Settings from the ``[tool.sadpath]`` table of ``path`` (defaults when the table is absent), with the
+    configurations it ``extend``s merged under it and ``target-version`` defaulting to ``requires-python``."""
+    data = read_config(path)
+    table = dict(sadpath_table(data, path) or {})
+    extends: list[Path] = []
+    table = _merge_extended(table, path, extends, [path.resolve()])
+    if "target-version" not in table:
+        inferred = _requires_python(data)
+        if inferred is not None:
+            table["target-version"] = f"py3{inferred[1]}"
+    settings = settings_from_table(table, origin=str(path), root=path.resolve().parent, config_path=path.resolve())
+    return settings.with_overrides(extends=tuple(extends)) if extends else settings
+
+
+# keys whose values add to the extended configuration's instead of replacing them
+_ADDITIVE = {"extend-select": "extend-select", "per-file-ignores": "per-file-ignores"}
+
+
+def _merge_extended(table: dict, path: Path, extends: list[Path], chain: list[Path]) -> dict:
+    """``table`` over the table of the file its ``extend`` names (itself merged the same way): the file's own
+    keys replace the base's, except ``extend-select`` (added to) and ``per-file-ignores`` (merged by pattern).
+    A base's relative ``coverage`` path stays relative to the base's folder."""
+    target = table.pop("extend", None)
+    if target is None:
+        return table
+    where = f"{path}: tool.sadpath.extend"
+    if not isinstance(target, str) or not target.strip():
+        raise ConfigError(f"{where}: expected the path of another pyproject.toml (a string), got {_type_name(target)}")
+    base_path = Path(os.path.expandvars(target)).expanduser()
+    if not base_path.is_absolute():
+        base_path = path.resolve().parent / base_path
+    base_path = Path(os.path.normpath(base_path))
+    if base_path.resolve() in chain:
+        raise ConfigError(f"{where}: {target!r} extends itself through {' -> '.join(str(p) for p in chain)}")
+    if len(chain) > MAX_EXTEND_DEPTH:
+        raise ConfigError(f"{where}: more than {MAX_EXTEND_DEPTH} configurations extend each other")
+    if not base_path.is_file():
+        raise ConfigError(f"{where}: {base_path}: no such configuration file")
+    base = dict(sadpath_table(read_config(base_path), base_path) or {})
+    extends.append(base_path)
+    base = _merge_extended(base, base_path, extends, [*chain, base_path.resolve()])
+    if isinstance(base.get("coverage"), str):
+        base["coverage"] = str(_coverage_path(base["coverage"], base_path.resolve().parent))
+    merged = {**base, **table}
+    for key in _ADDITIVE:
+        if key in base and key in table:
+            if isinstance(base[key], list) and isinstance(table[key], list):
+                merged[key] = [*base[key], *table[key]]
+            elif isinstance(base[key], dict) and isinstance(table[key], dict):
+                merged[key] = {**base[key], **table[key]}
+    return merged
+
+
+def _requires_python(data: dict) -> tuple[int, int] | None:
+    from sadpath.engine.syntax import from_requires_python
+
+    project = data.get("project")
+    spec = project.get("requires-python") if isinstance(project, dict) else None
+    return from_requires_python(spec) if isinstance(spec, str) else None
 
 
 def settings_from_table(
@@ -132,6 +191,13 @@ def settings_from_table(
                 got = "an empty string" if isinstance(value, str) else _type_name(value)
                 raise ConfigError(f"{where}: expected the path of a coverage.py data file (a string), got {got}")
             values["coverage"] = _coverage_path(value, root)
+        elif key == "target-version":
+            from sadpath.engine.syntax import parse_target
+
+            version = parse_target(value) if isinstance(value, str) else None
+            if version is None or not (3, 7) <= version <= (3, 19):
+                raise ConfigError(f"{where}: expected a Python version like \"py312\" (py37 to py319), got {value!r}")
+            values["target_version"] = version
     return Settings(root=root, config_path=config_path, **values)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from sadpath.config import configures_sadpath, load_settings
 from sadpath.engine import Analysis, analyze
 from sadpath.model import Applicability, Edit, Finding, FixOffer
-from sadpath.registry import enabled_rules
+from sadpath.registry import RULES, enabled_rules
 from sadpath.settings import Settings
 from sadpath.source import SourceFile
 
@@ -29,7 +29,7 @@ MAX_FIX_ROUNDS = 10
 def lint(source: SourceFile, settings: Settings | None = None) -> Analysis:
     """All findings of one file, suppressions and per-file ignores applied, sorted by position."""
     settings = settings or Settings()
-    return analyze(source, settings, enabled_rules(settings, source.path))
+    return analyze(source, settings, enabled_rules(settings, source.path), known_rules=RULES)
 
 
 def choose_offer(finding: Finding, unsafe: bool) -> FixOffer | None:
@@ -44,11 +44,14 @@ def choose_offer(finding: Finding, unsafe: bool) -> FixOffer | None:
     return None
 
 
-def lint_fix(source: SourceFile, settings: Settings | None, unsafe: bool) -> tuple[str, int]:
+def lint_fix(
+    source: SourceFile, settings: Settings | None, unsafe: bool, *, tally: dict[str, int] | None = None
+) -> tuple[str, int]:
     """Apply fixes until none applies (at most ``MAX_FIX_ROUNDS`` rounds): the new text and how many were applied.
 
     Each round analyses the current text, builds the chosen fix of every finding, and applies those whose edits
-    do not overlap an edit already taken in that round; the next round sees the new text."""
+    do not overlap an edit already taken in that round; the next round sees the new text. ``tally``, when given,
+    counts the applied fixes per fix kind."""
     from sadpath.fixes import FixRefused, apply_edits, build_fix  # libcst: only loaded when fixing
 
     settings = settings or Settings()
@@ -60,6 +63,7 @@ def lint_fix(source: SourceFile, settings: Settings | None, unsafe: bool) -> tup
         chosen: list[Edit] = []
         taken: list[tuple[int, int]] = []
         applied = 0
+        kinds: list[str] = []
         for finding in analysis.findings:
             offer = choose_offer(finding, unsafe)
             if offer is None:
@@ -73,6 +77,7 @@ def lint_fix(source: SourceFile, settings: Settings | None, unsafe: bool) -> tup
                 continue  # overlaps an edit of this round; the next round sees the new text
             taken.extend(ranges)
             chosen.extend(fix.edits)
+            kinds.append(offer.kind)
             applied += 1
         if not chosen:
             break
@@ -81,6 +86,9 @@ def lint_fix(source: SourceFile, settings: Settings | None, unsafe: bool) -> tup
         except FixRefused:
             break
         fixed += applied
+        if tally is not None:
+            for kind in kinds:
+                tally[kind] = tally.get(kind, 0) + 1
     return text, fixed
 
 
@@ -92,9 +100,15 @@ class Overrides:
     ignore: tuple[str, ...] = ()  # added to the configuration's
     extend_select: tuple[str, ...] = ()
     coverage: Path | None = None  # absolute: the caller decides what a relative path is relative to
+    preview: bool | None = None  # --preview / --no-preview
+    target_version: tuple[int, int] | None = None  # --target-version
 
     def apply(self, settings: Settings) -> Settings:
         changes: dict = {}
+        if self.preview is not None:
+            changes["preview"] = self.preview
+        if self.target_version is not None:
+            changes["target_version"] = self.target_version
         if self.select is not None:
             changes["select"] = self.select
             changes["extend_select"] = ()
@@ -131,6 +145,39 @@ class SettingsResolver:
         directory = os.path.dirname(text) if text.endswith(".py") or os.path.isfile(text) else text
         config = self._config_for(os.path.abspath(directory or "."))
         return self._load(config) if config is not None else self.overrides.apply(Settings())
+
+    def config_path_for(self, path: str | os.PathLike) -> Path | None:
+        """The configuration file whose settings apply to ``path`` (None: the defaults)."""
+        if self.explicit is not None:
+            return self.explicit
+        text = os.fspath(path)
+        directory = os.path.dirname(text) if text.endswith(".py") or os.path.isfile(text) else text
+        return self._config_for(os.path.abspath(directory or "."))
+
+    def exclusion_chain(self, directory: str) -> list[Settings]:
+        """The settings of every configuration from the one of ``directory`` up to the top: a parent's
+        ``exclude`` applies below it, nested configurations included (the explicit ``--config``: that one)."""
+        if self.explicit is not None:
+            return [self._load(self.explicit)]
+        chain: list[Settings] = []
+        current: str | None = os.path.abspath(directory or ".")
+        while current is not None:
+            config = self._config_for(current)
+            if config is None:
+                break
+            chain.append(self._load(config))
+            parent = os.path.dirname(str(config.parent))
+            current = parent if parent != str(config.parent) else None
+        return chain
+
+    def excludes_entry(self, path: str) -> bool:
+        """Whether a file or folder met while walking is excluded by any configuration above it."""
+        return any(settings.excludes_entry(path) for settings in self.exclusion_chain(os.path.dirname(os.path.abspath(path))))
+
+    def excludes_path(self, path: str) -> bool:
+        """Whether a path named on the command line is excluded (``--force-exclude``): it, or a folder it lies in,
+        matches an ``exclude`` of a configuration above it."""
+        return any(settings.is_excluded(path) for settings in self.exclusion_chain(os.path.dirname(os.path.abspath(path))))
 
     def _config_for(self, directory: str) -> Path | None:
         """The configuration of a folder. The command line remembers it for every folder on the way up; the

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from sadpath.rules.base import Rule
+from sadpath.rules.sad100_unused_suppression import UnusedSuppression
 from sadpath.rules.sad101_silent_except import SilentExcept
 from sadpath.rules.sad102_bare_except import BareExcept
 from sadpath.rules.sad103_unchained_translation import UnchainedTranslation
@@ -26,6 +27,7 @@ from sadpath.model import SYNTAX_ERROR_CODE
 from sadpath.settings import ConfigError, Settings
 
 RULES: tuple[type[Rule], ...] = (
+    UnusedSuppression,
     SilentExcept,
     BareExcept,
     UnchainedTranslation,

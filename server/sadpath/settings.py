@@ -31,6 +31,8 @@ class Settings:
     interfaces: tuple = ()  # user-defined external interfaces (knowledge.interfaces.Interface)
     contracts: tuple = ()  # resilience contracts (sadpath.contracts.Contract)
     coverage: Path | None = None  # coverage.py data file for SAD302, absolute
+    target_version: tuple[int, int] | None = None  # the oldest Python the code runs on (target-version, requires-python)
+    extends: tuple[Path, ...] = ()  # the configuration files this one extends (``extend``), nearest first
     root: Path | None = None
     config_path: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
@@ -45,8 +47,18 @@ class Settings:
         return codes
 
     def is_excluded(self, path: str | Path) -> bool:
+        """Whether ``path`` or a folder it lies in (below the root) is excluded."""
         rel = self.relative(str(path))
         return any(path_matches(pattern, rel) for pattern in self.exclude)
+
+    def excludes_entry(self, path: str | Path) -> bool:
+        """Whether an ``exclude`` pattern names this file or folder itself: its name, or its whole path from the
+        root (the walk does not enter an excluded folder, so what lies below one is never asked about)."""
+        if not self.exclude:
+            return False
+        rel = self.relative(str(path))
+        name = rel.rsplit("/", 1)[-1]
+        return any(entry_matches(pattern, rel, name) for pattern in self.exclude)
 
     def relative(self, path: str) -> str:
         if self.root is not None:
@@ -82,6 +94,19 @@ def path_below(path: str, folder: str) -> str | None:
     if real.startswith(prefix):
         return PurePosixPath(Path(real[len(prefix) :])).as_posix()
     return "." if real == base else None
+
+
+def entry_matches(pattern: str, rel: str, name: str) -> bool:
+    """Glob match of a config pattern against one entry: a pattern without a slash against its name, one with a
+    slash against its root-relative path."""
+    pattern = pattern.strip().rstrip("/")
+    if pattern.startswith("./"):
+        pattern = pattern[2:]
+    if not pattern:
+        return False
+    if "/" not in pattern:
+        return fnmatch.fnmatchcase(name, pattern)
+    return fnmatch.fnmatchcase(rel, pattern)
 
 
 def path_matches(pattern: str, rel: str) -> bool:

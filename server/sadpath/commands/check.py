@@ -11,10 +11,8 @@ from pathlib import Path
 
 import argparse
 
-from sadpath.cache import default_cache_dir, open_cache
-from sadpath.commands import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, display_path, emit
-from sadpath.output import FileReport, Report, render
-from sadpath.registry import check_selectors
+from sadpath.cache import open_cache
+from sadpath.commands import display_path
 from sadpath.engine import coverage_data, file_reads
 from sadpath.files import ReadFile, WriteRefused, discover, read_source, write_source
 from sadpath.linter import Overrides, SettingsResolver, lint, lint_fix
@@ -38,6 +36,9 @@ class CheckOptions:
     cache_dir: Path | None = None  # None: no cache (--no-cache); fixing never reads the cache
     cache_dir_explicit: bool = False  # named by --cache-dir or SADPATH_CACHE_DIR: may lie outside the folder
     coverage: Path | None = None  # --coverage: the coverage.py data SAD302 reads (overrides the config)
+    preview: bool | None = None  # --preview / --no-preview
+    target_version: tuple[int, int] | None = None  # --target-version
+    force_exclude: bool = False  # exclude applies to the paths named on the command line too
 
     @property
     def uses_cache(self) -> bool:
@@ -46,7 +47,7 @@ class CheckOptions:
     @property
     def overrides(self) -> Overrides:
         coverage = Path(os.path.abspath(self.coverage)) if self.coverage is not None else None
-        return Overrides(self.select, self.ignore, self.extend_select, coverage)
+        return Overrides(self.select, self.ignore, self.extend_select, coverage, self.preview, self.target_version)
 
 
 @dataclass
@@ -58,6 +59,7 @@ class FileResult:
     error: FileError | None = None
     rule_failures: list[str] = field(default_factory=list)
     dependencies: dict[str, str] = field(default_factory=dict)  # other project files the analysis read
+    text: str | None = None  # the text the findings are of (kept only when there are findings)
 
 
 def fix_text(path: str, text: str, settings: Settings, unsafe: bool) -> tuple[str, int]:
@@ -103,7 +105,12 @@ def check_text(read: ReadFile, settings: Settings, options: CheckOptions) -> Fil
             result.fixed = 0
         text = new_text
     analysis = lint(SourceFile(read.path, text), settings)
+    if analysis.unsupported is not None:  # not a finding of the code: a limit of this run, said as an error
+        result.error = FileError(read.path, analysis.unsupported.message)
+        result.fixed = 0
+        return result
     result.findings = analysis.findings
+    result.text = text if analysis.findings else None
     result.rule_failures = [f"rule {f.code} crashed on {f.path}: {f.error}" for f in analysis.rule_failures]
     return result
 
@@ -139,7 +146,9 @@ def run(paths: list[str], resolver: SettingsResolver, options: CheckOptions) -> 
     if options.uses_cache and options.cache_dir is not None:
         cache = open_cache(options.cache_dir, explicit=options.cache_dir_explicit)
     coverage_checked: set[str] = set()
-    for path, error in discover(paths, lambda p: resolver.for_path(p).is_excluded(p)):
+    if options.force_exclude:
+        paths = [p for p in paths if not resolver.excludes_path(p)]
+    for path, error in discover(paths, resolver.excludes_entry):
         if error is not None:
             errors.append(error)
             continue
@@ -207,71 +216,9 @@ def default_jobs() -> int:
 
 
 def main(args: argparse.Namespace) -> int:
-    if args.jobs < 1:
-        print("sadpath: error: --jobs must be at least 1", file=sys.stderr)
-        return EXIT_ERROR
-    options = CheckOptions(
-        fix=args.fix and not args.diff,
-        diff=args.diff,
-        unsafe_fixes=args.unsafe_fixes,
-        select=tuple(args.select) if args.select is not None else None,
-        ignore=tuple(args.ignore),
-        extend_select=tuple(args.extend_select),
-        jobs=args.jobs,
-        cache_dir=None if args.no_cache else (args.cache_dir or default_cache_dir()),
-        cache_dir_explicit=args.cache_dir is not None or bool(os.environ.get("SADPATH_CACHE_DIR")),
-        coverage=args.coverage,
-    )
-    try:
-        for flag, values in (("--select", args.select or []), ("--ignore", args.ignore), ("--extend-select", args.extend_select)):
-            check_selectors(values, f"command line: {flag}")
-        if args.config is not None and not args.config.is_file():
-            raise ConfigError(f"{args.config}: no such configuration file")
-        resolver = SettingsResolver(options.overrides, args.config)
-        result = run(args.paths, resolver, options)
-    except ConfigError as exc:
-        print(f"sadpath: configuration error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("sadpath: interrupted", file=sys.stderr)
-        return 130
+    from sadpath.commands import check_output
 
-    errors = list(result.errors)
-    files: list[FileReport] = []
-    internal = []
-    diffs = []
-    checked = 0
-    for file_result in result.results:
-        if file_result.error is not None:
-            errors.append(file_result.error)
-        if file_result.error is None or file_result.findings:
-            checked += 1
-        internal.extend(file_result.rule_failures)
-        shown = display_path(file_result.path)
-        if file_result.diff:
-            diffs.append(file_result.diff)
-        if file_result.findings or file_result.fixed:
-            files.append(FileReport(shown, file_result.findings, file_result.fixed))
-    errors = [type(e)(display_path(e.path), e.message) for e in errors]
-    for error in errors:
-        print(f"sadpath: {error.path}: {error.message}", file=sys.stderr)
-    for failure in internal:
-        print(f"sadpath: internal error: {failure}", file=sys.stderr)
-
-    report = Report(files, errors, checked, unsafe_fixes=args.unsafe_fixes)
-    output = "".join(diffs) if args.diff else render(report, args.format)
-    if args.diff and args.format != "text":
-        output = render(report, args.format)
-    if not emit(output, args.output_file):
-        return EXIT_ERROR
-    if internal:
-        return EXIT_ERROR
-    if args.exit_zero:
-        return EXIT_CLEAN
-    if args.diff:
-        return EXIT_FINDINGS if diffs or errors else EXIT_CLEAN
-    has_findings = any(f.findings for f in files)
-    return EXIT_FINDINGS if has_findings or errors else EXIT_CLEAN
+    return check_output.main(args)
 
 
 __all__ = ["main", "CheckOptions", "ConfigError", "FileResult", "RunResult", "SettingsResolver", "check_text", "fix_text", "run"]

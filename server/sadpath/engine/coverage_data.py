@@ -203,14 +203,37 @@ def _read(path: str, current: Identity | None) -> Snapshot | Problem:
     try:
         try:
             data = CoverageData(basename=path, read_only=True)
-        except TypeError:  # coverage releases before read_only
-            data = CoverageData(basename=path)
+        except TypeError:  # coverage before 7.17 (the last for Python 3.10 is 7.16) has no read_only: check first
+            refused = _not_coverage_data(path)
+            if refused is not None:
+                return Problem(path, refused)
+            data = CoverageData(basename=path)  # it only reads a file that has coverage.py's schema
         data.read()
         measured = set(data.measured_files())
         return Snapshot(current, data, measured)
     except Exception as exc:  # coverage's DataError, sqlite errors, anything a damaged or foreign file causes
         reason = " ".join(str(exc).split()) or type(exc).__name__
         return Problem(path, reason)
+
+
+def _not_coverage_data(path: str) -> str | None:
+    """Why a file is not coverage.py data, found without writing to it (SQLite opened read-only); None when it
+    has coverage.py's schema. Without ``read_only``, ``CoverageData`` would turn an empty or foreign SQLite file
+    into a new, empty data file."""
+    import sqlite3
+    from urllib.parse import quote
+
+    try:
+        connection = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return f"cannot open it as coverage.py data: {exc}"
+    try:
+        row = connection.execute("select version from coverage_schema").fetchone()
+    except sqlite3.Error as exc:
+        return f"not coverage.py data ({exc})"
+    finally:
+        connection.close()
+    return None if row is not None else "not coverage.py data (no schema version)"
 
 
 def _disk_text(path: str) -> tuple[int, str | None] | None:

@@ -27,7 +27,9 @@ import hashlib
 from dataclasses import dataclass, field
 
 from sadpath.settings import Settings
+from sadpath.engine import suppressions
 from sadpath.engine.analyze import Analysis, module_name_for, parse
+from sadpath.engine.syntax import Unsupported, feature_version
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.reparse import first_line, splice
 from sadpath.engine.semantic import SemanticModel
@@ -68,17 +70,25 @@ class IncrementalAnalyzer:
     _context: str = ""
     _method_memo: dict = field(default_factory=dict)
 
-    def analyze(self, source: SourceFile, settings: Settings, rules: list[type]) -> Analysis:
+    def analyze(self, source: SourceFile, settings: Settings, rules: list[type], *, known_rules=None) -> Analysis:
         lines = source._lines
-        spliced = splice(self._lines, self._tree, lines, source.text) if self._tree is not None and self._lines is not None else None
+        grammar = feature_version(settings.target_version)
+        spliced = (
+            splice(self._lines, self._tree, lines, source.text, grammar)
+            if self._tree is not None and self._lines is not None
+            else None
+        )
         if spliced is not None:
             tree, self.lines_parsed = spliced.tree, spliced.lines_parsed
         else:
-            parsed = parse(source)
+            parsed = parse(source, settings.target_version)
             self.lines_parsed = len(lines)
             if isinstance(parsed, Finding):
                 self._forget()
                 return Analysis(source, [parsed])
+            if isinstance(parsed, Unsupported):
+                self._forget()
+                return Analysis(source, [], unsupported=parsed)
             tree = parsed
         statements = tree.body
         starts = [first_line(stmt) for stmt in statements]
@@ -87,14 +97,14 @@ class IncrementalAnalyzer:
             from sadpath.engine.analyze import analyze
 
             self.reused, self.analyzed = 0, len(statements)
-            return analyze(source, settings, rules)
+            return analyze(source, settings, rules, known_rules=known_rules)
         local = [r for r in rules if not r.module_dependent]
         dependent = [r for r in rules if r.module_dependent]
         module_part = _module_digest(statements, starts, source, settings, module_name_for(source.path), [r.code for r in local])
         if module_part != self._context.split("|")[0]:
             self._method_memo = {}  # self.<attr> types resolve names against module-level bindings
         semantic = SemanticModel(tree, module_name_for(source.path), self._method_memo, source)
-        ctx = ModuleContext(source, tree, semantic, exception_hierarchy(), settings)
+        ctx = ModuleContext(source, tree, semantic, exception_hierarchy(), settings, active=frozenset(r.code for r in rules))
         context = module_part + "|" + ",".join(r.context_key(ctx) for r in local)
 
         units = _units(tree, starts, source, semantic)
@@ -149,9 +159,12 @@ class IncrementalAnalyzer:
                 findings.extend(ctx.findings)
         self.cache, self.by_node = fresh_cache, fresh_nodes
         self._lines, self._tree, self._context = lines, tree, context
-        findings = [f for f in findings if not source.is_suppressed(f.span.line, f.code, f.slug)]
+        findings, suppressed, judged = suppressions.finish(
+            ctx, findings, rules, known_rules, frozenset(f.code for f in failures)
+        )
+        failures.extend(judged)
         findings.sort(key=Finding.sort_key)
-        return Analysis(source, findings, tree, semantic, failures)
+        return Analysis(source, findings, tree, semantic, failures, suppressed)
 
     def _forget(self) -> None:
         self.cache.clear()

@@ -40,7 +40,11 @@ def first_line(stmt: ast.stmt) -> int:
     return min(stmt.lineno, min(d.lineno for d in decorators))
 
 
-def splice(old_lines: list[str], old_tree: ast.Module, new_lines: list[str], new_text: str) -> Spliced | None:
+def splice(
+    old_lines: list[str], old_tree: ast.Module, new_lines: list[str], new_text: str, feature_version: tuple[int, int] | None = None
+) -> Spliced | None:
+    """The new tree from the old one with only the changed statement parsed again (with the grammar of
+    ``feature_version`` when given, as the whole text would be); None when the whole text must be parsed."""
     if len(old_lines) != len(new_lines) or _odd_breaks(new_text):
         return None
     if old_lines == new_lines:
@@ -61,7 +65,7 @@ def splice(old_lines: list[str], old_tree: ast.Module, new_lines: list[str], new
         if method is None and inner_index not in (None, 0) and _only_comments(old_lines, new_lines, lo, hi):
             return Spliced(old_tree, 0)  # between two members of the class
         if method is not None and isinstance(method, _DEFS):
-            replaced = _parse_piece(method, new_lines)
+            replaced = _parse_piece(method, new_lines, feature_version)
             if replaced is None:
                 return None
             cls = copy.copy(stmt)
@@ -69,7 +73,7 @@ def splice(old_lines: list[str], old_tree: ast.Module, new_lines: list[str], new
             cls.body[inner_index] = replaced
             cls.end_lineno, cls.end_col_offset = cls.body[-1].end_lineno, cls.body[-1].end_col_offset  # a class ends with its last member
             return Spliced(_with(old_tree, index, cls), method.end_lineno - first_line(method) + 1)
-    replaced = _parse_piece(stmt, new_lines)
+    replaced = _parse_piece(stmt, new_lines, feature_version)
     if replaced is None:
         return None
     return Spliced(_with(old_tree, index, replaced), stmt.end_lineno - first_line(stmt) + 1)
@@ -98,7 +102,7 @@ def _only_comments(old_lines: list[str], new_lines: list[str], lo: int, hi: int)
     return True
 
 
-def _parse_piece(old: ast.stmt, new_lines: list[str]) -> ast.stmt | None:
+def _parse_piece(old: ast.stmt, new_lines: list[str], feature_version: tuple[int, int] | None = None) -> ast.stmt | None:
     start, end = first_line(old), old.end_lineno or old.lineno
     piece = "".join(new_lines[start - 1 : end])
     nested = old.col_offset > 0
@@ -106,7 +110,10 @@ def _parse_piece(old: ast.stmt, new_lines: list[str]) -> ast.stmt | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            parsed = ast.parse(text, type_comments=False)
+            if feature_version is None:
+                parsed = ast.parse(text, type_comments=False)
+            else:
+                parsed = ast.parse(text, type_comments=False, feature_version=feature_version)
         except (SyntaxError, ValueError, MemoryError, RecursionError):
             return None
     body = parsed.body

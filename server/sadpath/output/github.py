@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sadpath.model import Severity
-from sadpath.output import Report
+from sadpath.output import RenderOptions, Report
 
 
 def _escape_data(text: str) -> str:
@@ -14,7 +14,7 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render(report: Report) -> str:
+def render(report: Report, options: RenderOptions | None = None) -> str:
     lines = []
     for path, f in report.all_findings():
         level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}[f.severity]

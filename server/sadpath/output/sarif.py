@@ -9,15 +9,16 @@ from urllib.parse import quote
 from sadpath import __version__
 from sadpath.model import Severity
 from sadpath.model import SYNTAX_ERROR_CODE, SYNTAX_ERROR_SLUG
-from sadpath.registry import RULES, docs_path
-from sadpath.output import Report
+from sadpath.registry import RULES
+from sadpath.output import DEFAULT_DOCS_URL, RenderOptions, Report, docs_url_for
+from sadpath.output.fingerprints import VERSION, fingerprints
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 REPOSITORY = "https://github.com/sadpath/sadpath"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def _rule_descriptors() -> list[dict]:
+def _rule_descriptors(docs_url: str = DEFAULT_DOCS_URL) -> list[dict]:
     descriptors = [
         {
             "id": SYNTAX_ERROR_CODE,
@@ -25,7 +26,7 @@ def _rule_descriptors() -> list[dict]:
             "shortDescription": {"text": "The file does not parse; nothing else in it is analysed."},
             "fullDescription": {"text": "The file does not parse; nothing else in it is analysed."},
             "help": {"text": "Fix the syntax error.", "markdown": "Fix the syntax error."},
-            "helpUri": f"{REPOSITORY}#rules",
+            "helpUri": docs_url_for(SYNTAX_ERROR_CODE, docs_url),
             "defaultConfiguration": {"level": "error"},
         }
     ]
@@ -38,7 +39,7 @@ def _rule_descriptors() -> list[dict]:
                 "shortDescription": {"text": doc.summary},
                 "fullDescription": {"text": doc.why or doc.summary},
                 "help": {"text": f"{doc.summary}\n\n{doc.why}", "markdown": doc.markdown()},
-                "helpUri": f"{REPOSITORY}/blob/main/{docs_path(rule)}",
+                "helpUri": docs_url_for(rule.code, docs_url),
                 "defaultConfiguration": {"level": LEVELS[rule.severity]},
                 "properties": {"tags": ["reliability", "error-handling"], "precision": "high"},
             }
@@ -46,23 +47,26 @@ def _rule_descriptors() -> list[dict]:
     return descriptors
 
 
-def render(report: Report) -> str:
-    descriptors = _rule_descriptors()
+def render(report: Report, options: RenderOptions | None = None) -> str:
+    options = options or RenderOptions()
+    descriptors = _rule_descriptors(options.docs_url)
     index = {d["id"]: i for i, d in enumerate(descriptors)}
     results = []
-    for path, f in report.all_findings():
-        result = {
-            "ruleId": f.code,
-            "ruleIndex": index.get(f.code, 0),
-            "level": LEVELS[f.severity],
-            "message": {"text": f.message},
-            "locations": [_location(path, f.span)],
-        }
-        if f.related:
-            result["relatedLocations"] = [
-                {**_location(r.path, r.span), "id": i, "message": {"text": r.message}} for i, r in enumerate(f.related)
-            ]
-        results.append(result)
+    for file in report.files:
+        for f, fingerprint in zip(file.findings, fingerprints(file.path, file.findings, file.text)):
+            result = {
+                "ruleId": f.code,
+                "ruleIndex": index.get(f.code, 0),
+                "level": LEVELS[f.severity],
+                "message": {"text": f.message},
+                "locations": [_location(file.path, f.span)],
+                "partialFingerprints": {VERSION: fingerprint},
+            }
+            if f.related:
+                result["relatedLocations"] = [
+                    {**_location(r.path, r.span), "id": i, "message": {"text": r.message}} for i, r in enumerate(f.related)
+                ]
+            results.append(result)
     notifications = [
         {
             "level": "error",
