@@ -71,3 +71,17 @@ def test_readme_rule_table_is_current():
     assert readme == readme_with_table(readme), "run: python -m sadpath.docgen"
     for rule in RULES:
         assert f"[{rule.code}]({docs_path(rule)})" in readme
+
+
+def test_readme_command_line_section_is_the_help():
+    from sadpath.docgen import readme_with_cli_help
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme == readme_with_cli_help(readme), "run: python -m sadpath.docgen"
+    assert "$ sadpath check --help\nusage: sadpath check [-h]" in readme
+
+
+def test_the_syntax_error_page_is_current():
+    from sadpath.docgen import SYNTAX_ERROR_PAGE, SYNTAX_ERROR_TEXT
+
+    assert (ROOT / SYNTAX_ERROR_PAGE).read_text(encoding="utf-8") == SYNTAX_ERROR_TEXT, "run: python -m sadpath.docgen"

@@ -535,7 +535,7 @@ def test_fix_on_deeply_nested_code_is_refused_in_one_line(tmp_path, monkeypatch)
 
 
 def test_module_tuples_are_found_once_per_module(monkeypatch):
-    from sadpath.rules import _except
+    from sadpath.engine import catching as _except
 
     handlers = "".join(f"\ndef f{i}():\n    try:\n        g()\n    except ERRS:\n        raise RuntimeError('x')\n" for i in range(300))
     text = "ERRS = (ValueError, KeyError)\n" + handlers

@@ -91,7 +91,7 @@ import ast
 
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
-from sadpath.rules._except import is_expected_outcome, is_failure_type
+from sadpath.engine.catching import is_expected_outcome, is_failure_type
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
 from sadpath.engine.walker import body_nodes

@@ -125,6 +125,7 @@ from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import ExternalCall, external_call
 from sadpath.engine.reparse import first_line
 from sadpath.model import Severity
+from sadpath.engine import catching
 from sadpath.rules import _except
 from sadpath.knowledge import HTTP_STATUS_MODES
 from sadpath.rules.base import Rule
@@ -164,12 +165,12 @@ class UntestedErrorBranch(Rule):
             return  # the happy path never ran either: the function is untested, not its error branch
         if _marked_no_cover(node.lineno, ctx):
             return
-        names = _except.caught_names(node, ctx)
+        names = catching.caught_names(node, ctx)
         if names and all(name in IMPORT_ERRORS for name in names):
             return  # an optional dependency's fallback
         if not _handler_never_ran(node, try_node, view):
             return
-        caught = _except.classify(node, ctx)
+        caught = catching.classify(node, ctx)
         label = "the bare `except:` branch" if node.type is None else f"the {caught.label} branch"
         message = (
             f"{label} of {_where(ctx)} never ran under the tests: nobody knows whether it works; "
@@ -266,7 +267,7 @@ def _how_to_fail(handler: ast.ExceptHandler, names: tuple[str, ...], try_node: a
     found = _except.first_call_in(try_node.body, ctx, skip=lambda call: external_call(call, ctx) is None)
     found = found or _except.first_call_in(try_node.body, ctx)
     call = f"`{found[1]}`" if found is not None else "the call"
-    if handler.type is None or any(name in _except.BROAD for name in names):
+    if handler.type is None or any(name in catching.BROAD for name in names):
         return f"makes {call} fail"
     modes: set[str] = set()
     for name in names:
