@@ -14,7 +14,7 @@ from pathlib import Path
 from sadpath.config import Settings, resolve_settings
 from sadpath.engine import analyze
 from sadpath.model import Finding
-from sadpath.registry import BY_SLUG
+from sadpath.registry import BY_SLUG, RULES, enabled_rules
 from sadpath.source import SourceFile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +39,8 @@ class Fixture:
     @property
     def settings(self) -> Settings:
         settings = resolve_settings(self.path)
+        if self.code == "SAD100":  # a preview rule: named, so that fix-all and the CLI paths run it too
+            settings = settings.with_overrides(extend_select=(*settings.extend_select, "SAD100"))
         if self.code == "SAD302":  # coverage data made by running the fixtures' tests (see fixture_coverage)
             settings = settings.with_overrides(coverage=fixture_coverage(self.path.parent))
         return settings
@@ -57,6 +59,10 @@ class Fixture:
 
     def findings(self, text: str | None = None) -> list[Finding]:
         source = SourceFile(str(self.path), self.text if text is None else text)
+        if self.rule.code == "SAD100":  # it judges the other rules' suppressions: they all run, it alone is kept
+            settings = self.settings
+            analysis = analyze(source, settings, enabled_rules(settings, source.path), known_rules=RULES)
+            return [f for f in analysis.findings if f.code == "SAD100"]
         return analyze(source, self.settings, [self.rule]).findings
 
 

@@ -40,11 +40,11 @@ LAYERS: dict[str, int] = {
     "sadpath.output": 8,
     "sadpath.inventory": 8,
     "sadpath.gentests": 8,
-    "sadpath.docgen": 8,
     "sadpath.commands": 9,
     "sadpath.lsp": 9,
     "sadpath.cli": 10,
     "sadpath.__main__": 11,
+    "sadpath.docgen": 11,  # the generated docs include the command line's help
 }
 # Layers that share a rank but must not know each other.
 SIBLINGS = [("sadpath.rules", "sadpath.fixes"), ("sadpath.commands", "sadpath.lsp")]
@@ -285,11 +285,31 @@ def test_the_client_settings_are_the_server_options():
         expected = setting["default"]
         if key == "select" and expected == [] and default is None:
             continue  # empty means "the project's selection" on both sides
-        if key == "coverage" and expected == "" and default is None:
-            continue
+        if key in ("coverage", "configuration") and expected == "" and default is None:
+            continue  # empty: no data file / the nearest pyproject.toml, on both sides
         if isinstance(default, tuple):
             default = list(default)
         assert expected == default, f"sadpath.{key}: the client's default {expected!r}, the server's {default!r}"
+
+
+def test_every_client_setting_has_a_markdown_description_and_a_readme_row():
+    """Settings read as Markdown in the Settings UI, and the client README's table is package.json's, generated."""
+    sys.path.insert(0, str(ROOT / "client-vscode" / "scripts"))
+    try:
+        import settings_table
+    finally:
+        sys.path.pop(0)
+    package = json.loads((ROOT / "client-vscode" / "package.json").read_text(encoding="utf-8"))
+    properties = package["contributes"]["configuration"]["properties"]
+    for name, spec in properties.items():
+        assert spec.get("markdownDescription", "").strip(), f"{name} has no markdownDescription"
+        assert "description" not in spec, f"{name}: a plain description shows its backticks literally"
+    readme = (ROOT / "client-vscode" / "README.md").read_text(encoding="utf-8")
+    assert settings_table.current(readme) == settings_table.table(package), (
+        "client-vscode/README.md's settings table is out of date: run `npm run readme-settings` in client-vscode"
+    )
+    for name in properties:
+        assert f"| `{name}` |" in readme
 
 
 def _sent_keys(resolve_ts: str) -> list[str]:

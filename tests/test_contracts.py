@@ -122,7 +122,7 @@ def test_contracts_init_dry_run_then_write(tmp_path, monkeypatch, capsys):
     assert main(["contracts", "init", "--write"]) == 0  # a second run leaves the contract alone
     assert "already has a contract" in capsys.readouterr().out
     assert (tmp_path / "pyproject.toml").read_text() == written
-    assert main(["check", "--no-cache", "."]) == 1
+    assert main(["check", "--no-cache", "--output-format", "full", "."]) == 1  # full: the whole message
     out = capsys.readouterr().out
     assert "SAD301 `requests.post()` breaks the `requests` contract:" in out and "timeout is not retried" in out
 

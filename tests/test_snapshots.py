@@ -28,12 +28,14 @@ def render(fixture) -> str:
     for f in findings:
         for offer in f.fixes:
             out.append("")
-            out.append(f"## {f.code} line {f.span.line}: {offer.title} ({offer.applicability})")
             try:
                 fix = build_fix(source, f, offer, fixture.settings)
             except FixRefused as exc:
+                out.append(f"## {f.code} line {f.span.line}: {offer.title} ({offer.applicability})")
                 out.append(f"refused: {exc}")
                 continue
+            # the built fix's title: it names what the fix writes (the error it raises, a field it could not add)
+            out.append(f"## {f.code} line {f.span.line}: {fix.title} ({offer.applicability})")
             fixed = apply_edits(source.text, fix.edits)
             diff = difflib.unified_diff(source.text.splitlines(True), fixed.splitlines(True), "before", "after", n=1)
             out.append("".join(diff).rstrip("\n"))

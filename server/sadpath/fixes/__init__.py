@@ -24,6 +24,7 @@ from sadpath.fixes import (
     log_structured,
     narrow_except,
     raise_for_status,
+    remove_suppression,
     reraise,
     retry_external,
     rollback_on_error,
@@ -45,12 +46,12 @@ KINDS: dict[str, Callable[[FixRequest], list]] = {
     module.__name__.rsplit(".", 1)[1]: module.build
     for module in (
         add_await, add_timeout, backoff_sleep, chain_cause, contract_handlers, keep_task, log_exception, log_fields,
-        log_structured, narrow_except, raise_for_status, reraise, retry_external, rollback_on_error, tenacity_limits,
+        log_structured, narrow_except, raise_for_status, remove_suppression, reraise, retry_external, rollback_on_error, tenacity_limits,
         translate, translate_external,
     )
 }  # fmt: skip
 # The public helper modules the builders share (no ``build``; not fix kinds).
-HELPER_MODULES = ("additions", "failure_context", "nodes", "region", "request", "scope")
+HELPER_MODULES = ("additions", "domain_errors", "failure_context", "nodes", "region", "request", "scope", "tidy")
 
 __all__ = ["HELPER_MODULES", "KINDS", "FixRefused", "apply_edits", "build_fix"]
 
@@ -85,7 +86,7 @@ def build_fix(
             tree = ast.parse(source.text)
         except SyntaxError as exc:
             raise FixRefused("the file does not parse") from exc
-    request = FixRequest(source, pruned_tree(tree, finding.span.line, source), finding, offer, settings or Settings())
+    request = FixRequest(source, pruned_tree(tree, finding.span.line, source), finding, offer, settings or Settings(), tree)
     where = f"{source.path}:{finding.span.line}"
     try:
         edits = tuple(builder(request))
@@ -102,4 +103,5 @@ def build_fix(
     if not edits:
         raise FixRefused("the fix would change nothing")
     check_parses(source, tree, edits)
-    return Fix(offer.title, offer.applicability, edits, finding.code)
+    title = (request.title or offer.title) + (f" ({'; '.join(dict.fromkeys(request.notes))})" if request.notes else "")
+    return Fix(title, offer.applicability, edits, finding.code)

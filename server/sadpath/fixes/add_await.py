@@ -6,6 +6,7 @@ import libcst as cst
 
 from sadpath.fixes.request import FixRequest
 from sadpath.fixes.region import FixRefused
+from sadpath.fixes.tidy import finish
 from sadpath.model import Edit
 
 
@@ -16,4 +17,4 @@ def build(req: FixRequest) -> list[Edit]:
     if not isinstance(call, cst.Call):
         raise FixRefused("no call at the finding")
     module = region.module.deep_replace(call, cst.Await(expression=call))
-    return region.edits_for(module)
+    return finish(req, region, module)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import libcst as cst
 
 from sadpath.fixes.request import FixRequest
+from sadpath.fixes.nodes import keyword_arg, with_arguments
 from sadpath.fixes.region import FixRefused
+from sadpath.fixes.tidy import finish
 from sadpath.model import Edit
 
 
@@ -30,16 +32,7 @@ def build(req: FixRequest) -> list[Edit]:
     else:
         if any(arg.star for arg in args):
             raise FixRefused("the call passes *args or **kwargs")
-        if args:
-            last = args[-1]
-            if last.comma is cst.MaybeSentinel.DEFAULT:
-                args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        args.append(
-            cst.Arg(
-                keyword=cst.Name(param),
-                value=value,
-                equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
-            )
-        )
+        module = region.module.deep_replace(call, with_arguments(call, [keyword_arg(param, value)]))
+        return finish(req, region, module)
     module = region.module.deep_replace(call, call.with_changes(args=args))
-    return region.edits_for(module)
+    return finish(req, region, module)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from sadpath.fixes.request import FixRequest, handler_statements, strip_terminal, with_statements
-from sadpath.fixes.additions import ModuleAdditions, additions_edits
+from sadpath.fixes.request import FixRequest, drop_terminal, handler_statements, with_comments, with_statements
+from sadpath.fixes.additions import ModuleAdditions
+from sadpath.fixes.tidy import finish
 from sadpath.fixes.region import FixRefused
 from sadpath.model import Edit
 
@@ -45,16 +46,16 @@ def build(req: FixRequest) -> list[Edit]:
             return updated
 
         def leave_ExceptHandler(self, original, updated):
-            statements = strip_terminal(handler_statements(updated))
+            statements, comments = drop_terminal(handler_statements(updated))
             if any(isinstance(n, cst.SimpleStatementLine) and "raise" in cst.Module([]).code_for_node(n) for n in statements):
                 return updated
-            return with_statements(updated, [*statements, sleep_line])
+            return with_statements(updated, [*statements, with_comments(sleep_line, comments)])
 
     new_loop = loop.visit(Rewrite())
     module = region.module.deep_replace(loop, new_loop)
     additions = ModuleAdditions(imports=[("asyncio", None)] if is_async else [("random", None), ("time", None)])
     if is_async:
         additions.imports.append(("random", None))
-    return additions_edits(req.source, req.tree, additions) + region.edits_for(module)
+    return finish(req, region, module, additions)
 
 

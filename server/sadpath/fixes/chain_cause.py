@@ -8,6 +8,7 @@ import libcst as cst
 
 from sadpath.fixes.request import FixRequest, bind_handler, free_name, handler_in_region, handler_name
 from sadpath.fixes.region import FixRefused
+from sadpath.fixes.tidy import finish
 from sadpath.model import Edit
 from sadpath.engine.walker import NESTED_SCOPES
 
@@ -26,7 +27,7 @@ def build(req: FixRequest) -> list[Edit]:
     chained = raise_node.with_changes(cause=cst.From(item=cst.Name(name)))
     new_handler = bind_handler(handler.deep_replace(raise_node, chained), name)
     module = region.module.deep_replace(handler, new_handler)
-    return region.edits_for(module)
+    return finish(req, region, module)
 
 
 def _enclosing_handler(tree: ast.Module, target: ast.Raise) -> ast.ExceptHandler | None:

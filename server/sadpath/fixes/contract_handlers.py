@@ -10,7 +10,7 @@ exception first:
   ``from`` the original (or re-raises);
 * ``propagate``: no branch.
 
-Error classes the module does not define yet are added after the imports, each carrying its declared
+Error classes the module neither defines nor imports are added after the imports, each carrying its declared
 ``status``. The rule offers this fix only where it can keep the whole contract: no ``try`` already around the
 call, no HTTP status mode to translate (those come from ``raise_for_status()``, not from the call), fallback
 values that are Python expressions, and log fields that have a value in scope under the same name.
@@ -24,9 +24,12 @@ import libcst as cst
 
 from sadpath.contracts import Contract, fallback_expression
 from sadpath.fixes.request import FixRequest, py_string
-from sadpath.fixes.additions import ModuleAdditions, additions_edits, module_binds
+from sadpath.fixes.additions import ModuleAdditions, module_binds
+from sadpath.fixes.domain_errors import DomainErrors
+from sadpath.fixes.failure_context import failure_context, log_fields
 from sadpath.fixes.region import FixRefused
-from sadpath.fixes.nodes import module_logger, region_statement, spell, statement_at
+from sadpath.fixes.nodes import line_limit, module_logger, region_statement, spell, statement_at
+from sadpath.fixes.tidy import finish
 from sadpath.knowledge import exception_hierarchy
 from sadpath.model import Edit
 
@@ -44,19 +47,24 @@ def build(req: FixRequest) -> list[Edit]:
     is_async = isinstance(func, ast.AsyncFunctionDef)
     hierarchy = exception_hierarchy()
     additions = ModuleAdditions()
+    errors = DomainErrors(req, additions)
     logger = module_logger(req.tree)
     if logger is None:
         logger = "logger" if not module_binds(req.tree, "logger") else "_sadpath_logger"
-        additions.imports.append(("logging", None))
-        additions.definitions.append(f"{logger} = logging.getLogger(__name__)")
-    fields = ", ".join(f"{py_string(f)}: {f}" for f in contract.log_fields)
-    extra = f'extra={{"contract": {py_string(contract.name)}, "operation": {py_string(operation)}{", " + fields if fields else ""}}}'
+        additions.add_import("logging")
+        additions.define(f"{logger} = logging.getLogger(__name__)")
+    context = failure_context(req, None, statement.lineno)
+    pairs = [("contract", py_string(contract.name)), ("operation", py_string(operation))]
+    pairs += [(f, f) for f in contract.log_fields]
+    pairs += [(k, v) for k, v in log_fields(req, context, service_known=False, additions=additions) if k not in {p for p, _ in pairs}]
+    extra = "extra={" + ", ".join(f"{py_string(k)}: {v}" for k, v in pairs) + "}"
 
     retry_attempts = {strategies[m].attempts for m in raw if m in strategies and strategies[m].kind == "retry"}
     if len(retry_attempts) > 1:
         raise FixRefused("the contract retries modes of this call a different number of times")
     attempts = retry_attempts.pop() if retry_attempts else None
     counter = _free(func, "attempt")
+    limit = line_limit(req.source)
     branches: list[tuple[int, str]] = []
     handled: set[str] = set()
     for mode, names in raw.items():
@@ -70,9 +78,11 @@ def build(req: FixRequest) -> list[Edit]:
         spelled = [spell(e, req, additions) for e in sorted(these, key=lambda n: -len(hierarchy.ancestors(n)))]
         caught = spelled[0] if len(spelled) == 1 else "(" + ", ".join(spelled) + ")"
         message = py_string(f"{contract.name}: {mode} during {operation}")
-        body = [f"{logger}.warning({message}, {extra})"]
+        indent_at = statement.col_offset + 4 + (4 if attempts is not None else 0)
+        retrying = strategy.kind == "retry"
+        body = _log_lines(f"{logger}.warning", message, extra, indent_at + (4 if retrying else 0), limit)
         if strategy.kind == "translate":
-            _define(strategy.error, strategy.status, req, additions)
+            errors.ensure(strategy.error, strategy.status)
             body.append(f"raise {strategy.error}({message}) from exc")
         elif strategy.kind == "fallback":
             value = fallback_expression(strategy.fallback)
@@ -82,7 +92,7 @@ def build(req: FixRequest) -> list[Edit]:
         else:
             final = ["raise"]
             if strategy.error:
-                _define(strategy.error, None, req, additions)
+                errors.ensure(strategy.error, None)
                 final = [f"raise {strategy.error}({message}) from exc"]
             sleep = "await asyncio.sleep" if is_async else "time.sleep"
             additions.imports.extend([("asyncio" if is_async else "time", None), ("random", None)])
@@ -110,7 +120,7 @@ def build(req: FixRequest) -> list[Edit]:
         wrapped = loop.with_changes(body=cst.IndentedBlock(body=[wrapped]))
     wrapped = wrapped.with_changes(leading_lines=target.leading_lines)
     module = region.module.deep_replace(target, wrapped)
-    return additions_edits(req.source, req.tree, additions) + region.edits_for(module)
+    return finish(req, region, module, additions)
 
 
 def _fallback_statement(statement: ast.stmt, value: str) -> str:
@@ -123,11 +133,12 @@ def _fallback_statement(statement: ast.stmt, value: str) -> str:
     return "pass  # the result is not used: carry on without it"
 
 
-def _define(error: str | None, status: int | None, req: FixRequest, additions: ModuleAdditions) -> None:
-    if not error or "." in error or module_binds(req.tree, error) or any(error in d for d in additions.definitions):
-        return  # imported (dotted) or already defined: the module's own class is used
-    body = f"    status = {status}\n" if status is not None else "    pass\n"
-    additions.definitions.append(f'class {error}(Exception):\n    """A failure the resilience contract names; the cause is ``__cause__``."""\n\n{body}')
+def _log_lines(function: str, message: str, extra: str, indent: int, limit: int) -> list[str]:
+    """A log call on one line, or one argument per line when that line would be too long."""
+    one = f"{function}({message}, {extra})"
+    if indent + len(one) <= limit:
+        return [one]
+    return [f"{function}(", f"    {message},", f"    {extra},", ")"]
 
 
 def _free(func: ast.AST | None, name: str) -> str:

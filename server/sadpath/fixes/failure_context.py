@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 from dataclasses import dataclass
 
 from sadpath.engine.semantic import SemanticModel
-from sadpath.fixes.request import FixRequest
+from sadpath.fixes.additions import ModuleAdditions
+from sadpath.fixes.request import FixRequest, py_string
 
 GENERIC_RECEIVERS = frozenset({"session", "client", "http", "conn", "connection", "api", "db", "cursor", "cur", "pool"})
 _CLASS_SUFFIXES = ("Client", "Service", "Adapter", "Api", "API", "Wrapper", "Session", "Repository")
 CORRELATION_NAMES = ("correlation_id", "request_id", "trace_id", "x_request_id", "cid")
-_LOGGING_ROOTS = ("logging", "structlog", "print")
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,9 @@ class FailureContext:
     in_scope: frozenset[str]
 
 
-def failure_context(req: FixRequest, handler: ast.ExceptHandler) -> FailureContext:
-    func = req.enclosing_function(handler.lineno)
+def failure_context(req: FixRequest, handler: ast.ExceptHandler | None, line: int | None = None) -> FailureContext:
+    """What is known at a handler (or, without one, at ``line``: for code a fix is about to wrap in a ``try``)."""
+    func = req.enclosing_function(handler.lineno if handler is not None else (line or req.finding.span.line))
     operation = func.name if func is not None else "module initialisation"
     semantic = SemanticModel(req.tree)
     scopes: list[ast.AST] = [req.tree] + _classes_around(req.tree, func) + ([func] if func is not None else [])
@@ -32,9 +34,10 @@ def failure_context(req: FixRequest, handler: ast.ExceptHandler) -> FailureConte
     for scope_node in scopes:
         scope = semantic.scope(scope_node)
         names |= scope.locals | set(scope.types) | set(scope.imports)
-    correlation = next((n for n in CORRELATION_NAMES if n in names), None)
+    callables = {s.name for s in req.tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    correlation = next((n for n in CORRELATION_NAMES if n in names and n not in callables), None)
     service = None
-    try_node = _try_of(req.tree, handler)
+    try_node = _try_of(req.tree, handler) if handler is not None else None
     if try_node is not None:
         service = _service_of(try_node, semantic, scopes)
     return FailureContext(operation, service, correlation, frozenset(names))
@@ -82,10 +85,167 @@ def _service_of(try_node: ast.Try, semantic: SemanticModel, scopes: list[ast.AST
                 owner = _enclosing_class(try_node, scopes)
                 if owner is not None:
                     return owner  # self.session in PaymentGatewayClient -> "payment gateway"
-            typ = semantic.type_of(receiver, scopes)
-            qn = typ or semantic.qualified_name(node.func, scopes)
-            if qn and "." in qn:
-                root = qn.split(".", 1)[0]
-                if root not in _LOGGING_ROOTS:
-                    return root
+            label = _interface_label(semantic.type_of(receiver, scopes), semantic.qualified_name(node.func, scopes))
+            if label is not None:
+                return label  # known from the interface, never guessed from an import
     return None
+
+
+def called_interface(req: FixRequest, handler: ast.ExceptHandler) -> str | None:
+    """The label of the first interface the handler's ``try`` calls (an HTTP library included)."""
+    semantic = SemanticModel(req.tree)
+    func = req.enclosing_function(handler.lineno)
+    scopes: list[ast.AST] = [req.tree] + _classes_around(req.tree, func) + ([func] if func is not None else [])
+    try_node = _try_of(req.tree, handler)
+    for stmt in try_node.body if try_node is not None else []:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call):
+                receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+                label = _interface_label(
+                    semantic.type_of(receiver, scopes) if receiver is not None else None,
+                    semantic.qualified_name(node.func, scopes),
+                    any_kind=True,
+                )
+                if label is not None:
+                    return label
+    return None
+
+
+def _interface_label(receiver_type: str | None, qualified: str | None, any_kind: bool = False) -> str | None:
+    from sadpath.knowledge.interfaces import interface_index
+
+    index = interface_index()
+    interface = None
+    if receiver_type and receiver_type in index.clients:
+        interface = index.clients[receiver_type]
+    elif qualified and qualified in index.functions:
+        interface = index.functions[qualified]
+    elif qualified and "." in qualified and qualified.rsplit(".", 1)[0] in index.clients:
+        interface = index.clients[qualified.rsplit(".", 1)[0]]
+    if interface is None or (not any_kind and interface.kind == "http" and not interface.label[:1].isupper()):
+        return None  # an HTTP library names no service (Stripe does)
+    return interface.label
+
+
+def field_value(req: FixRequest, context: FailureContext, name: str, additions: ModuleAdditions | None = None) -> str | None:
+    """An expression for the log field ``name`` at the handler, or None when nothing gives one: a name in scope
+    (a parameter, a local, a module-level name), a ``current_<name>()`` or ``get_<name>()`` the module can call,
+    the expression the module's other log calls already use for ``"<name>": ...``, or (with ``additions``, which
+    then gets the import) the project function the modules beside it call for it (``current_correlation_id()``
+    from ``orders_service.context``)."""
+    tree = req.module_tree or req.tree
+    callables = {s.name for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    if name in context.in_scope and name not in callables:
+        return name  # (a module-level function of that name is no value: ``Depends(correlation_id)``)
+    for prefix in ("current_", "get_"):
+        if f"{prefix}{name}" in context.in_scope:
+            return f"{prefix}{name}()"
+    module_names = _module_names(tree)
+    visible = module_names | set(context.in_scope)
+    func = req.enclosing_function(req.finding.span.line)
+    here = {id(n) for n in ast.walk(func)} if func is not None else set()
+    found: list[tuple[bool, str]] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Dict):
+            continue
+        for key, value in zip(node.keys, node.values):
+            if isinstance(key, ast.Constant) and key.value == name and value is not None:
+                free = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+                local = id(node) in here
+                if free and free <= visible and len(ast.unparse(value)) <= 60:  # its names mean something here too
+                    if not (isinstance(value, ast.Name) and value.id in callables):
+                        found.append((local, ast.unparse(value)))
+    if found:
+        return max(found, key=lambda f: f[0])[1]  # what this function already uses, else what the module does
+    if additions is not None:
+        found = project_convention(req.source.path, name)
+        if found is not None:
+            module, function = found
+            if function in context.in_scope or function in module_names:
+                return None  # the name means something else here
+            additions.add_import(module, function)
+            return f"{function}()"
+    return None
+
+
+_SIBLINGS = 60
+
+
+def project_convention(path: str, name: str) -> tuple[str, str] | None:
+    """``(module, function)`` when the Python files beside ``path`` log the field ``name`` as ``"<name>": f()``
+    with ``f`` imported from a first-party module (``from orders_service.context import current_correlation_id``):
+    the project's one way of getting that value. Files are read, never imported."""
+    from sadpath.files import read_text
+    from sadpath.fixes.additions import FIRST_PARTY, import_group
+
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        entries = sorted(e for e in os.listdir(directory) if e.endswith(".py"))[:_SIBLINGS]
+    except OSError:
+        return None
+    seen: dict[tuple[str, str], int] = {}
+    for entry in entries:
+        other = os.path.join(directory, entry)
+        if os.path.abspath(other) == os.path.abspath(path):
+            continue
+        try:
+            text = read_text(other, limit=400_000)
+            if f'"{name}"' not in text and f"'{name}'" not in text:
+                continue
+            tree = ast.parse(text)
+        except (OSError, SyntaxError, ValueError, UnicodeDecodeError, RecursionError):
+            continue
+        imported = {}
+        for stmt in tree.body:
+            if isinstance(stmt, ast.ImportFrom) and stmt.module and import_group(stmt.module, stmt.level, other) == FIRST_PARTY and not stmt.level:
+                for alias in stmt.names:
+                    imported[alias.asname or alias.name] = (stmt.module, alias.name)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values):
+                    if (
+                        isinstance(key, ast.Constant) and key.value == name and isinstance(value, ast.Call)
+                        and isinstance(value.func, ast.Name) and not value.args and not value.keywords
+                        and value.func.id in imported and imported[value.func.id][1] == value.func.id
+                    ):
+                        seen[imported[value.func.id]] = seen.get(imported[value.func.id], 0) + 1
+    if len(seen) != 1:
+        return None  # none, or more than one way: not a convention
+    return next(iter(seen))
+
+
+def _module_names(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(stmt.name)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in stmt.names}
+        elif isinstance(stmt, ast.Assign):
+            names |= {t.id for t in stmt.targets if isinstance(t, ast.Name)}
+    return names
+
+
+def log_fields(
+    req: FixRequest, context: FailureContext, service_known: bool = True, additions: ModuleAdditions | None = None
+) -> list[tuple[str, str]]:
+    """The structured fields a generated or extended log record carries, as (key, expression): the operation,
+    the service when it is known from the interface, a correlation id, and every ``required-log-fields`` entry
+    with a value in scope. A required field without one is left out and named in ``req.notes``."""
+    fields: list[tuple[str, str]] = [("operation", py_string(context.operation))]
+    if context.service and service_known:
+        fields.append(("service", py_string(context.service)))
+    keys = {k for k, _ in fields}
+    if context.correlation and "correlation_id" not in req.settings.required_log_fields:
+        fields.append(("correlation_id", context.correlation))
+        keys.add("correlation_id")
+    for name in req.settings.required_log_fields:
+        if name in keys:
+            continue
+        value = field_value(req, context, name, additions)
+        if value is None:
+            req.notes.append(f"`{name}` is not in scope: add it by hand")
+            continue
+        fields.append((name, value))
+        keys.add(name)
+    return fields

@@ -7,7 +7,8 @@ import ast
 import libcst as cst
 
 from sadpath.fixes.request import FixRequest
-from sadpath.fixes.additions import ModuleAdditions, additions_edits, module_binds
+from sadpath.fixes.additions import ModuleAdditions, module_binds
+from sadpath.fixes.tidy import finish
 from sadpath.fixes.nodes import module_logger
 from sadpath.fixes.region import FixRefused
 from sadpath.model import Edit
@@ -54,4 +55,4 @@ def build(req: FixRequest) -> list[Edit]:
             f"    if not task.cancelled() and task.exception() is not None:\n"
             f'        {logger}.error("background task %s failed", task.get_name(), exc_info=task.exception())\n'
         )
-    return additions_edits(req.source, req.tree, additions) + region.edits_for(module)
+    return finish(req, region, module, additions)

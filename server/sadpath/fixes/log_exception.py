@@ -6,6 +6,7 @@ import libcst as cst
 
 from sadpath.fixes.request import FixRequest
 from sadpath.fixes.region import FixRefused
+from sadpath.fixes.tidy import finish
 from sadpath.model import Edit
 
 
@@ -23,7 +24,7 @@ def build(req: FixRequest) -> list[Edit]:
         args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     new = call.with_changes(func=call.func.with_changes(attr=cst.Name("exception")), args=args)
     module = region.module.deep_replace(call, new)
-    return region.edits_for(module)
+    return finish(req, region, module)
 
 
 def _falsy(expr: cst.BaseExpression) -> bool:

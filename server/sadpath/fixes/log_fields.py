@@ -1,12 +1,21 @@
-"""Add the required structured fields to a log call in a handler (SAD105, unsafe)."""
+"""Add the required structured fields to a log call in a handler (SAD105, unsafe).
+
+Each missing field gets the value the code has for it: a name in scope, a ``current_<field>()`` the module can
+call, or the expression the module's other log calls already use (``current_correlation_id()``). The fields
+go into ``extra={...}`` in the dict's own layout, or become structlog keyword arguments."""
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 
-from sadpath.fixes.request import FixRequest, py_string
+from sadpath.fixes.additions import ModuleAdditions
+from sadpath.fixes.request import FixRequest
+from sadpath.fixes.failure_context import failure_context, field_value
 from sadpath.fixes.region import FixRefused
-from sadpath.fixes.nodes import imports_root
+from sadpath.fixes.nodes import fitted, imports_root, line_limit, with_fields
+from sadpath.fixes.tidy import finish
 from sadpath.model import Edit
 
 
@@ -18,49 +27,22 @@ def build(req: FixRequest) -> list[Edit]:
     call = region.node_at(cst.Call, req.finding.span.line, req.finding.span.column)
     if not isinstance(call, cst.Call):
         raise FixRefused("no call at the finding")
-    if imports_root(req.tree, "structlog"):
-        args = list(call.args)
-        for name in missing:
-            args.append(cst.Arg(keyword=cst.Name(name), value=cst.Name(name), equal=cst.AssignEqual(
-                whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))))
-        new = call.with_changes(args=_commas(args))
-    else:
-        extra = next((a for a in call.args if a.keyword is not None and a.keyword.value == "extra"), None)
-        elements = [cst.DictElement(cst.SimpleString(py_string(name)), cst.Name(name)) for name in missing]
-        if extra is None:
-            args = list(call.args) + [
-                cst.Arg(keyword=cst.Name("extra"), value=cst.Dict(elements), equal=cst.AssignEqual(
-                    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")))
-            ]
-            new = call.with_changes(args=_commas(args))
-        elif isinstance(extra.value, cst.Dict):
-            merged = _commas_dict(list(extra.value.elements) + elements)
-            new = call.deep_replace(extra.value, extra.value.with_changes(elements=merged))
-        else:
-            raise FixRefused("extra= is not a literal dict")
+    handler = next(
+        (n for n in ast.walk(req.tree) if isinstance(n, ast.ExceptHandler) and n.lineno < req.finding.span.line <= (n.end_lineno or n.lineno)),
+        None,
+    )
+    context = failure_context(req, handler, req.finding.span.line)
+    fields = []
+    additions = ModuleAdditions()
+    for name in missing:
+        value = field_value(req, context, name, additions)
+        if value is None:
+            raise FixRefused(f"nothing in scope gives `{name}`")
+        fields.append((name, value))
+    structlog = imports_root(req.tree, "structlog")
+    extra = next((a for a in call.args if a.keyword is not None and a.keyword.value == "extra"), None)
+    if not structlog and extra is not None and not isinstance(extra.value, cst.Dict):
+        raise FixRefused("extra= is not a literal dict")
+    new = fitted(with_fields(call, fields, structlog), region.positions[call].start.column, line_limit(req.source), region.module)
     module = region.module.deep_replace(call, new)
-    return region.edits_for(module)
-
-
-def _commas(args: list[cst.Arg]) -> list[cst.Arg]:
-    out = []
-    for index, arg in enumerate(args):
-        last = index == len(args) - 1
-        if not last and arg.comma is cst.MaybeSentinel.DEFAULT:
-            arg = arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        if last and not isinstance(arg.comma, cst.MaybeSentinel):
-            arg = arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        out.append(arg)
-    return out
-
-
-def _commas_dict(elements: list) -> list:
-    out = []
-    for index, el in enumerate(elements):
-        last = index == len(elements) - 1
-        if not last and el.comma is cst.MaybeSentinel.DEFAULT:
-            el = el.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        if last and not isinstance(el.comma, cst.MaybeSentinel):
-            el = el.with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        out.append(el)
-    return out
+    return finish(req, region, module, additions)

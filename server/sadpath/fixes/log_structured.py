@@ -1,9 +1,15 @@
-"""A structured logging stub with the traceback (SAD104, unsafe).
+"""Keep the traceback and add context to a lossy log call in a handler (SAD104, unsafe).
 
-Replaces the lossy call with ``logger.exception("<operation> failed", extra={...})``
-carrying the operation, the external service and a correlation id when one is in
-scope. Adds ``logger = logging.getLogger(__name__)`` (and the import) when the
-module has no logger; follows structlog (keyword fields) when the module uses it.
+What was there stays: the message and its arguments, the logger, the level of a ``warning`` or ``critical``.
+``logger.error(...)`` becomes ``logger.exception(...)``; another level gets ``exc_info=True``. ``extra={...}``
+(keyword fields with structlog) gains the operation, the service when the interface names it, and every
+``required-log-fields`` entry that has a value in scope (the title says which has none). A call that only
+logged the error itself (``logger.error(e)``) says which operation failed instead.
+
+``print(...)`` becomes a logger call too (its words as the message, its values as arguments; a module-level
+``logger`` is added when there is none), except where a logger must not be used: inside a ``logging.Handler``
+(its ``emit`` would log through itself) and for a command line's message to its user (``main()``, a click or
+typer command, a handler that exits).
 """
 
 from __future__ import annotations
@@ -13,13 +19,16 @@ import ast
 import libcst as cst
 
 from sadpath.fixes.request import FixRequest, py_string
-from sadpath.fixes.failure_context import FailureContext, failure_context
-from sadpath.fixes.additions import ModuleAdditions, additions_edits, module_binds
-from sadpath.fixes.nodes import imports_root, module_logger
+from sadpath.fixes.failure_context import FailureContext, failure_context, log_fields
+from sadpath.fixes.additions import ModuleAdditions, module_binds
+from sadpath.fixes.nodes import fitted, imports_root, keyword_arg, line_limit, module_logger, with_arguments, with_fields
 from sadpath.fixes.region import FixRefused
+from sadpath.fixes.tidy import finish
 from sadpath.model import Edit
 
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
+_HANDLER_BASES = ("Handler", "StreamHandler", "FileHandler", "QueueHandler", "RotatingFileHandler", "TimedRotatingFileHandler")
+_CLI_DECORATORS = ("command", "group", "callback")
 
 
 def build(req: FixRequest) -> list[Edit]:
@@ -34,35 +43,179 @@ def build(req: FixRequest) -> list[Edit]:
         raise FixRefused("no call at the finding")
     additions = ModuleAdditions()
     structlog = imports_root(req.tree, "structlog")
+    error_name = handler_ast.name
+    fields = log_fields(req, context, additions=additions)
     if isinstance(call.func, cst.Attribute) and call.func.attr.value in LOG_METHODS:
-        logger = region.module.code_for_node(call.func.value)
-    else:
+        new = _logger_call(call, context, fields, structlog, error_name)
+    elif isinstance(call.func, cst.Name) and call.func.value == "print":
+        _refuse_print(req, call_ast, handler_ast)
         logger = module_logger(req.tree)
         if logger is None:
             logger = "logger" if not module_binds(req.tree, "logger") else "_sadpath_logger"
             factory = "structlog.get_logger()" if structlog else "logging.getLogger(__name__)"
-            additions.imports.append(("structlog" if structlog else "logging", None))
-            additions.definitions.append(f"{logger} = {factory}")
-    code = stub_code(logger, context, req.settings.required_log_fields, structlog)
-    module = region.module.deep_replace(call, cst.parse_expression(code))
-    return additions_edits(req.source, req.tree, additions) + region.edits_for(module)
+            additions.add_import("structlog" if structlog else "logging")
+            additions.define(f"{logger} = {factory}")
+        new = _from_print(call, logger, context, fields, structlog, error_name)
+    else:
+        raise FixRefused("not a logger or print call")
+    new = fitted(new, region.positions[call].start.column, line_limit(req.source), region.module)
+    module = region.module.deep_replace(call, new)
+    return finish(req, region, module, additions)
 
 
-def stub_code(logger: str, context: FailureContext, required: tuple[str, ...], structlog: bool) -> str:
-    fields: list[tuple[str, str]] = [("operation", py_string(context.operation))]
-    if context.service:
-        fields.append(("service", py_string(context.service)))
-    if context.correlation:
-        fields.append(("correlation_id", context.correlation))
-    for name in required:
-        if name in context.in_scope and name not in {k for k, _ in fields}:
-            fields.append((name, name))
-    message = py_string(f"{context.operation} failed")
-    if structlog:
-        kwargs = ", ".join(f"{k}={v}" for k, v in fields)
-        return f"{logger}.exception({message}, {kwargs})"
-    extra = ", ".join(f"{py_string(k)}: {v}" for k, v in fields)
-    return f"{logger}.exception({message}, extra={{{extra}}})"
+def _logger_call(call: cst.Call, context: FailureContext, fields, structlog: bool, error_name: str | None) -> cst.Call:
+    assert isinstance(call.func, cst.Attribute)
+    method = call.func.attr.value
+    args = list(call.args)
+    positional = [a for a in args if a.keyword is None and not a.star]
+    if len(positional) == 1 and _is_error_only(positional[0].value, error_name):
+        # logger.error(e): the traceback shows the error; the message says what failed
+        index = args.index(positional[0])
+        args[index] = args[index].with_changes(value=cst.SimpleString(py_string(f"{context.operation} failed")))
+    new = call.with_changes(args=args)
+    if method in ("error", "fatal") or (method == "exception"):
+        new = new.with_changes(func=call.func.with_changes(attr=cst.Name("exception")))
+        new = _without_falsy_exc_info(new)
+    else:
+        new = _with_exc_info(new)
+    return with_fields(new, fields, structlog)
+
+
+def _from_print(call: cst.Call, logger: str, context: FailureContext, fields, structlog: bool, error_name: str | None) -> cst.Call:
+    if any(a.star for a in call.args):
+        raise FixRefused("print(*args) has no message to keep")
+    values = [a.value for a in call.args if a.keyword is None]
+    keywords = {a.keyword.value for a in call.args if a.keyword is not None}
+    if keywords - {"file", "flush", "sep"}:
+        raise FixRefused("print with end= has no log equivalent")
+    message, arguments = _message(values, error_name, context.operation)
+    args = [cst.Arg(cst.SimpleString(py_string(message)))] + [cst.Arg(a) for a in arguments]
+    text = f"{logger}.exception()"
+    new = cst.parse_expression(text)
+    assert isinstance(new, cst.Call)
+    new = new.with_changes(args=_comma_separated(args))
+    return with_fields(new, fields, structlog)
+
+
+def _message(values: list[cst.BaseExpression], error_name: str | None, operation: str) -> tuple[str, list[cst.BaseExpression]]:
+    """A %-style message and its arguments from print's values: literal words as they are, f-string holes and
+    other values as ``%s`` (``%r`` for ``!r``). ``print(e)`` alone says which operation failed."""
+    if not values or (len(values) == 1 and _is_error_only(values[0], error_name)):
+        return f"{operation} failed", []
+    parts: list[str] = []
+    arguments: list[cst.BaseExpression] = []
+    for value in values:
+        if isinstance(value, cst.SimpleString) and "b" not in value.prefix.lower():
+            parts.append(str(value.evaluated_value).replace("%", "%%"))
+        elif isinstance(value, cst.FormattedString) and "b" not in value.prefix.lower():
+            piece = ""
+            for part in value.parts:
+                if isinstance(part, cst.FormattedStringText):
+                    try:
+                        text = ast.literal_eval('"' + part.value.replace('"', '\\"') + '"') if "r" not in value.prefix.lower() else part.value
+                    except (ValueError, SyntaxError):
+                        raise FixRefused("an f-string this fix cannot read") from None
+                    piece += text.replace("%", "%%").replace("{{", "{").replace("}}", "}")
+                else:
+                    if part.format_spec is not None:
+                        raise FixRefused("an f-string with a format spec: keep it by hand")
+                    piece += "%r" if part.conversion == "r" else "%s"
+                    arguments.append(part.expression)
+            parts.append(piece)
+        else:
+            parts.append("%s")
+            arguments.append(value)
+    return " ".join(parts), arguments
+
+
+def _comma_separated(args: list[cst.Arg]) -> list[cst.Arg]:
+    out = []
+    for index, arg in enumerate(args):
+        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")) if index < len(args) - 1 else cst.MaybeSentinel.DEFAULT
+        out.append(arg.with_changes(comma=comma))
+    return out
+
+
+def _is_error_only(expr: cst.BaseExpression, error_name: str | None) -> bool:
+    if error_name is None:
+        return False
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value in ("str", "repr") and len(expr.args) == 1:
+        expr = expr.args[0].value
+    return isinstance(expr, cst.Name) and expr.value == error_name
+
+
+def _keyword(call: cst.Call, name: str) -> cst.Arg | None:
+    return next((a for a in call.args if a.keyword is not None and a.keyword.value == name), None)
+
+
+def _falsy(expr: cst.BaseExpression) -> bool:
+    return (isinstance(expr, cst.Name) and expr.value in ("False", "None")) or (isinstance(expr, cst.Integer) and expr.value == "0")
+
+
+def _without_falsy_exc_info(call: cst.Call) -> cst.Call:
+    arg = _keyword(call, "exc_info")
+    if arg is None or not _falsy(arg.value):
+        return call
+    args = [a for a in call.args if a is not arg]
+    if args and len(args) < len(call.args):
+        last = args[-1]
+        original_last = call.args[-1]
+        if original_last is arg:
+            args[-1] = last.with_changes(comma=arg.comma, whitespace_after_arg=arg.whitespace_after_arg)
+    return call.with_changes(args=args)
+
+
+def _with_exc_info(call: cst.Call) -> cst.Call:
+    arg = _keyword(call, "exc_info")
+    if arg is not None:
+        if _falsy(arg.value):
+            return call.deep_replace(arg, arg.with_changes(value=cst.Name("True")))
+        return call
+    return with_arguments(call, [keyword_arg("exc_info", "True")])
+
+
+def _refuse_print(req: FixRequest, call: ast.Call, handler: ast.ExceptHandler) -> None:
+    """A print that must stay a print: in a logging handler, or a command line's message to its user."""
+    line = call.lineno
+    for node in ast.walk(req.tree):
+        if isinstance(node, ast.ClassDef) and node.lineno <= line <= (node.end_lineno or node.lineno):
+            bases = {b.id if isinstance(b, ast.Name) else b.attr if isinstance(b, ast.Attribute) else "" for b in node.bases}
+            if bases & set(_HANDLER_BASES) or any(b.endswith("Handler") for b in bases if b):
+                raise FixRefused("a print inside a logging handler must not log (it would log through itself)")
+    func = req.enclosing_function(line)
+    if func is not None and func.name == "emit":
+        raise FixRefused("a print inside a logging handler's emit() must not log")
+    if not _has_words(call):
+        return  # print(e) alone tells no one anything: the traceback does
+    cli = func is not None and (func.name in ("main", "cli", "run_cli") or any(_is_cli_decorator(d) for d in func.decorator_list))
+    if cli or any(_exits(node) for stmt in handler.body for node in ast.walk(stmt)):
+        raise FixRefused("a command line's message to its user stays a print")
+
+
+def _has_words(call: ast.Call) -> bool:
+    """The print says something of its own (a literal or an f-string's text), not only a value."""
+    for arg in call.args:
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value.strip():
+            return True
+        if isinstance(arg, ast.JoinedStr) and any(isinstance(v, ast.Constant) and str(v.value).strip() for v in arg.values):
+            return True
+    return False
+
+
+def _is_cli_decorator(decorator: ast.expr) -> bool:
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return isinstance(target, ast.Attribute) and target.attr in _CLI_DECORATORS
+
+
+def _exits(node: ast.AST) -> bool:
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        return name in ("exit", "_exit") or (isinstance(func, ast.Attribute) and func.attr == "Exit")
+    if isinstance(node, ast.Raise) and node.exc is not None:
+        target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+        return isinstance(target, ast.Name) and target.id == "SystemExit"
+    return False
 
 
 def innermost_handler(tree: ast.Module, line: int) -> ast.ExceptHandler | None:
@@ -72,5 +225,3 @@ def innermost_handler(tree: ast.Module, line: int) -> ast.ExceptHandler | None:
             if best is None or node.lineno > best.lineno:
                 best = node
     return best
-
-

@@ -6,6 +6,7 @@ import libcst as cst
 
 from sadpath.fixes.request import FixRequest, handler_in_region
 from sadpath.fixes.region import FixRefused
+from sadpath.fixes.tidy import finish
 from sadpath.model import Edit
 
 
@@ -31,4 +32,4 @@ def build(req: FixRequest) -> list[Edit]:
     else:
         raise FixRefused("the handler does not catch BaseException")
     module = region.module.deep_replace(handler, new)
-    return region.edits_for(module)
+    return finish(req, region, module)

@@ -6,9 +6,9 @@ import ast
 
 import libcst as cst
 
-from sadpath.fixes.additions import ModuleAdditions
+from sadpath.fixes.additions import ModuleAdditions, module_binds
 from sadpath.fixes.region import FixRefused
-from sadpath.fixes.request import FixRequest
+from sadpath.fixes.request import FixRequest, py_string
 from sadpath.knowledge import exception_hierarchy
 
 LOGGER_FACTORIES = {"logging": "getLogger", "structlog": "get_logger"}  # module -> the call that makes a logger
@@ -32,7 +32,9 @@ def spell(canonical: str, req: FixRequest, additions: ModuleAdditions) -> str:
     if "." not in public:
         return public
     package = public.split(".", 1)[0]
-    for stmt in req.tree.body:
+    func = req.enclosing_function(req.finding.span.line)
+    local = [n for n in ast.walk(func) if isinstance(n, (ast.Import, ast.ImportFrom))] if func is not None else []
+    for stmt in [*req.tree.body, *local]:  # an import inside the function counts: a second one at the top would shadow
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 if alias.name == package:
@@ -43,8 +45,17 @@ def spell(canonical: str, req: FixRequest, additions: ModuleAdditions) -> str:
             for alias in stmt.names:
                 if f"{stmt.module}.{alias.name}" in (public, canonical):
                     return alias.asname or alias.name
-    module = public.rsplit(".", 1)[0]
-    additions.imports.append((module, None))
+    module, name = public.rsplit(".", 1)
+    top = req.tree.body
+    from_style = any(isinstance(t, ast.ImportFrom) and not t.level and (t.module or "").split(".")[0] == package for t in top)
+    plain_style = any(isinstance(t, ast.Import) and any(a.name.split(".")[0] == package for a in t.names) for t in top)
+    bound_here = func is not None and any(
+        (isinstance(n, ast.Name) and n.id == name) or (isinstance(n, ast.arg) and n.arg == name) for n in ast.walk(func)
+    )
+    if from_style and not plain_style and not module_binds(req.tree, name) and not bound_here:
+        additions.add_import(module, name)  # the file says `from django.db import transaction`: so `IntegrityError`
+        return name
+    additions.add_import(module)
     return public
 
 
@@ -91,3 +102,135 @@ def module_logger(tree: ast.Module) -> str | None:
                 if isinstance(owner, ast.Name) and LOGGER_FACTORIES.get(owner.id) == value.func.attr:
                     return stmt.targets[0].id
     return None
+
+
+def _separator(whitespace: cst.BaseParenthesizableWhitespace) -> cst.BaseParenthesizableWhitespace:
+    """The same line break and indentation, without any comment it carried."""
+    if isinstance(whitespace, cst.ParenthesizedWhitespace):
+        return cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(), empty_lines=[], indent=whitespace.indent, last_line=whitespace.last_line
+        )
+    return cst.SimpleWhitespace(" ")
+
+
+def _breaks(whitespace) -> bool:
+    return isinstance(whitespace, cst.ParenthesizedWhitespace)
+
+
+def keyword_arg(name: str, value: cst.BaseExpression | str) -> cst.Arg:
+    expression = cst.parse_expression(value) if isinstance(value, str) else value
+    return cst.Arg(
+        keyword=cst.Name(name),
+        value=expression,
+        equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
+    )
+
+
+def with_arguments(call: cst.Call, new: list[cst.Arg]) -> cst.Call:
+    """``call`` with ``new`` arguments appended in the call's own layout: ``, `` on one line; on a call whose
+    arguments are one per line, each new one on its own line with the same indentation, and the closing
+    parenthesis (and a trailing comma) where it was."""
+    if not new:
+        return call
+    args = list(call.args)
+    if not args:
+        return call.with_changes(args=_joined(new, cst.SimpleWhitespace(" ")))
+    last = args[-1]
+    middle = next((a.comma.whitespace_after for a in args[:-1] if isinstance(a.comma, cst.Comma)), None)
+    if middle is None:
+        middle = call.whitespace_before_args
+    multi_line = _breaks(middle) or _breaks(call.whitespace_before_args)
+    separator = _separator(middle) if multi_line else cst.SimpleWhitespace(" ")
+    if isinstance(last.comma, cst.Comma):
+        # a trailing comma: the new arguments go after it, and the last one takes the comma before ")"
+        closing = last.comma
+        args[-1] = last.with_changes(comma=closing.with_changes(whitespace_after=separator))
+        added = _joined(new, separator)
+        added[-1] = added[-1].with_changes(comma=closing)
+        return call.with_changes(args=[*args, *added])
+    closing_space = last.whitespace_after_arg
+    args[-1] = last.with_changes(
+        comma=cst.Comma(whitespace_after=separator), whitespace_after_arg=cst.SimpleWhitespace("")
+    )
+    added = _joined(new, separator)
+    added[-1] = added[-1].with_changes(whitespace_after_arg=closing_space)
+    return call.with_changes(args=[*args, *added])
+
+
+def _joined(args: list[cst.Arg], separator) -> list[cst.Arg]:
+    out = []
+    for index, arg in enumerate(args):
+        if index < len(args) - 1:
+            arg = arg.with_changes(comma=cst.Comma(whitespace_after=separator))
+        else:
+            arg = arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        out.append(arg)
+    return out
+
+
+def with_fields(call: cst.Call, fields: list[tuple[str, str]], structlog: bool) -> cst.Call:
+    """A log call with these (key, expression) fields added where missing: to ``extra={...}`` (made when the call
+    has none; an ``extra=`` that is not a literal dict is left alone), or as structlog keyword arguments."""
+    if structlog:
+        present = {a.keyword.value for a in call.args if a.keyword is not None}
+        new = [keyword_arg(k, v) for k, v in fields if k not in present and k.isidentifier()]
+        return with_arguments(call, new)
+    extra = next((a for a in call.args if a.keyword is not None and a.keyword.value == "extra"), None)
+    if extra is None:
+        elements = ", ".join(f"{py_string(k)}: {v}" for k, v in fields)
+        return with_arguments(call, [keyword_arg("extra", f"{{{elements}}}")])
+    if not isinstance(extra.value, cst.Dict):
+        return call  # extra=ctx: what it carries is the caller's business
+    present = {el.key.evaluated_value for el in extra.value.elements if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString)}
+    added = [(k, v) for k, v in fields if k not in present]
+    if not added:
+        return call
+    elements = list(extra.value.elements)
+    new_elements = [cst.DictElement(cst.SimpleString(py_string(k)), cst.parse_expression(v)) for k, v in added]
+    return call.deep_replace(extra.value, extra.value.with_changes(elements=dict_elements(elements, new_elements)))
+
+
+def dict_elements(old: list, new: list) -> list:
+    """``new`` appended after ``old`` in the dict's own layout (one line, or one element per line)."""
+    if not old:
+        return [el.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) if i < len(new) - 1 else el for i, el in enumerate(new)]
+    last = old[-1]
+    separator = next((el.comma.whitespace_after for el in old[:-1] if isinstance(el.comma, cst.Comma)), cst.SimpleWhitespace(" "))
+    if isinstance(separator, cst.ParenthesizedWhitespace):
+        separator = cst.ParenthesizedWhitespace(first_line=cst.TrailingWhitespace(), empty_lines=[], indent=separator.indent, last_line=separator.last_line)
+    else:
+        separator = cst.SimpleWhitespace(" ")
+    out = list(old)
+    closing = last.comma if isinstance(last.comma, cst.Comma) else None
+    out[-1] = last.with_changes(comma=cst.Comma(whitespace_after=separator))
+    for index, el in enumerate(new):
+        if index < len(new) - 1:
+            out.append(el.with_changes(comma=cst.Comma(whitespace_after=separator)))
+        else:
+            out.append(el.with_changes(comma=closing) if closing is not None else el)
+    return out
+
+
+def line_limit(source) -> int:
+    """The longest line a fix may write: the file's own longest line, at least 99 and at most 120 characters."""
+    longest = max((len(source.line(n)) for n in range(1, min(source.line_count, 3000) + 1)), default=0)
+    return max(99, min(longest, 120))
+
+
+def _break(last_line: str) -> cst.ParenthesizedWhitespace:
+    return cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(), empty_lines=[], indent=True, last_line=cst.SimpleWhitespace(last_line)
+    )
+
+
+def fitted(call: cst.Call, column: int, limit: int, module: cst.Module | None = None) -> cst.Call:
+    """``call`` (a statement of its own, starting at ``column``) one argument per line, black's way, when its
+    one-line form would pass ``limit``; a call already on several lines, or that fits, is kept."""
+    code = (module or cst.Module([])).code_for_node(call)
+    if "\n" in code or column + len(code) <= limit or not call.args:
+        return call
+    args = []
+    for arg in call.args:
+        args.append(arg.with_changes(comma=cst.Comma(whitespace_after=_break("    ")), whitespace_after_arg=cst.SimpleWhitespace("")))
+    args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=_break("")))
+    return call.with_changes(whitespace_before_args=_break("    "), args=args)

@@ -6,6 +6,7 @@ import libcst as cst
 
 from sadpath.fixes.request import FixRequest
 from sadpath.fixes.region import FixRefused
+from sadpath.fixes.tidy import finish
 from sadpath.model import Edit
 
 
@@ -33,4 +34,4 @@ def build(req: FixRequest) -> list[Edit]:
         module = region.module.deep_replace(target, new)
     else:
         module = region.module.deep_replace(target, cst.FlattenSentinel([target, check]))
-    return region.edits_for(module)
+    return finish(req, region, module)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import libcst as cst
 
@@ -22,6 +22,9 @@ class FixRequest:
     finding: Finding
     offer: FixOffer
     settings: Settings
+    module_tree: ast.Module | None = None  # the whole module (``tree`` is pruned to the code around the finding)
+    notes: list[str] = field(default_factory=list)  # said after the fix's title ("correlation_id is not in scope")
+    title: str | None = None  # the fix's own title, when what it writes differs from the offer's (another name)
 
     def region(self) -> Region:
         return region_for(self.source, self.tree, self.finding.span.line)
@@ -71,20 +74,66 @@ TERMINAL = (cst.Pass, cst.Continue, cst.Break, cst.Return)
 
 def strip_terminal(body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
     """Drop trailing pass/continue/break/return statements (they would follow a raise)."""
+    return drop_terminal(body)[0]
+
+
+def drop_terminal(body: list[cst.BaseStatement]) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
+    """``strip_terminal``, and the comments of the dropped statements (their own comment lines and a trailing
+    ``# ...``), to put on what replaces them: the comment that explains a deliberate swallow stays."""
     out = list(body)
+    comments: list[cst.EmptyLine] = []
     while out:
         last = out[-1]
         if isinstance(last, cst.SimpleStatementLine):
             kept = [s for s in last.body if not isinstance(s, TERMINAL) and not _is_ellipsis(s)]
             if len(kept) == len(last.body):
                 break
+            own = [line for line in last.leading_lines if line.comment is not None]
+            trailing = last.trailing_whitespace.comment
+            dropped = own + ([cst.EmptyLine(indent=True, comment=trailing)] if trailing is not None else [])
+            comments = dropped + comments
             if kept:
-                out[-1] = last.with_changes(body=kept)
+                out[-1] = last.with_changes(body=kept, trailing_whitespace=cst.TrailingWhitespace())
                 break
             out.pop()
             continue
         break
-    return out
+    return out, comments
+
+
+def with_comments(statement: cst.SimpleStatementLine, comments: list[cst.EmptyLine]) -> cst.SimpleStatementLine:
+    if not comments:
+        return statement
+    return statement.with_changes(leading_lines=[*statement.leading_lines, *comments])
+
+
+LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal"})
+
+
+def drop_lossy_logs(statements: list[cst.BaseStatement], name: str | None) -> list[cst.BaseStatement]:
+    """Without the statements that only print or log the caught error's message (``print(e)``,
+    ``logger.error(str(e))``): once the handler raises ``from`` it, the error travels with its traceback."""
+    if name is None:
+        return statements
+    return [s for s in statements if not _only_logs(s, name)]
+
+
+def _only_logs(statement: cst.BaseStatement, name: str) -> bool:
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    expr = statement.body[0]
+    if not isinstance(expr, cst.Expr) or not isinstance(expr.value, cst.Call):
+        return False
+    call = expr.value
+    func = call.func
+    is_print = isinstance(func, cst.Name) and func.value == "print"
+    is_log = isinstance(func, cst.Attribute) and func.attr.value in LOG_METHODS
+    if not (is_print or is_log) or len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
+        return False
+    value = call.args[0].value
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in ("str", "repr") and len(value.args) == 1:
+        value = value.args[0].value
+    return isinstance(value, cst.Name) and value.value == name
 
 
 def _is_ellipsis(stmt: cst.BaseSmallStatement) -> bool:

@@ -1,15 +1,104 @@
-"""Re-raise after the existing handling (SAD101, SAD102): ``raise`` replaces a trailing pass/continue/return."""
+"""Re-raise after the existing handling (SAD101, SAD102): ``raise`` replaces a trailing pass/continue/return.
+
+The comments of what it replaces stay, above the ``raise``. A handler that already ends in a ``raise`` either
+translates a cancellation along with other errors (``except (TimeoutError, CancelledError)``: the cancellation
+gets its own ``except CancelledError: raise`` first), or swallows in a branch (``if "exists" in e.output:
+return``): there the branch's ``return`` becomes the ``raise``."""
 
 from __future__ import annotations
 
-from sadpath.fixes.request import FixRequest, handler_in_region, handler_statements, simple_line, strip_terminal, with_statements
+import libcst as cst
+
+from sadpath.fixes.region import FixRefused
+from sadpath.fixes.request import (
+    FixRequest,
+    drop_terminal,
+    handler_in_region,
+    handler_statements,
+    simple_line,
+    with_comments,
+    with_statements,
+)
+from sadpath.fixes.tidy import finish
 from sadpath.model import Edit
 
 
 def build(req: FixRequest) -> list[Edit]:
     region = req.region()
     handler = handler_in_region(req, region, req.ast_handler())
-    statements = strip_terminal(handler_statements(handler))
-    statements.append(simple_line("raise"))
+    statements = handler_statements(handler)
+    if statements and _raises(statements[-1]) and _split(handler) is not None:
+        # except (TimeoutError, CancelledError) as exc: raise DomainError from exc -> cancellation goes on first
+        kept, passed = _split(handler)
+        through = cst.parse_statement(f"try:\n    pass\nexcept {passed}:\n    raise\n").handlers[0]
+        narrowed = handler.with_changes(type=kept)
+        try_node = next(n for n in region.positions if isinstance(n, cst.Try) and any(h is handler for h in n.handlers))
+        handlers = []
+        for h in try_node.handlers:
+            handlers.extend([through, narrowed] if h is handler else [h])
+        module = region.module.deep_replace(try_node, try_node.with_changes(handlers=handlers))
+        return finish(req, region, module)
+    if statements and _raises(statements[-1]):
+        new_statements = [_reraise_branches(s) for s in statements]
+        if all(a is b for a, b in zip(new_statements, statements)):
+            raise FixRefused("the handler already ends in a raise")
+        module = region.module.deep_replace(handler, with_statements(handler, new_statements))
+        return finish(req, region, module)
+    statements, comments = drop_terminal(statements)
+    statements.append(with_comments(simple_line("raise"), comments))
     module = region.module.deep_replace(handler, with_statements(handler, statements))
-    return region.edits_for(module)
+    return finish(req, region, module)
+
+
+_PASS_THROUGH = ("CancelledError", "KeyboardInterrupt", "SystemExit", "GeneratorExit")
+
+
+def _split(handler: cst.ExceptHandler) -> tuple[cst.BaseExpression, str] | None:
+    """For ``except (A, CancelledError)``: the rest of the tuple, and the code of what must pass through."""
+    if not isinstance(handler.type, cst.Tuple):
+        return None
+    code = cst.Module([]).code_for_node
+    through = [e for e in handler.type.elements if code(e.value).rsplit(".", 1)[-1] in _PASS_THROUGH]
+    rest = [e for e in handler.type.elements if e not in through]
+    if not through or not rest:
+        return None
+    passed = ", ".join(code(e.value) for e in through)
+    if len(through) > 1:
+        passed = f"({passed})"
+    if len(rest) == 1:
+        return rest[0].value, passed
+    elements = [e.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) for e in rest[:-1]]
+    elements.append(rest[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT))
+    return handler.type.with_changes(elements=elements), passed
+
+
+def _raises(statement: cst.BaseStatement) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and any(isinstance(s, cst.Raise) for s in statement.body)
+
+
+def _reraise_branches(statement: cst.BaseStatement) -> cst.BaseStatement:
+    """An ``if`` whose branches end in ``return`` (or ``pass``), with ``raise`` there instead."""
+    if not isinstance(statement, cst.If):
+        return statement
+    body = statement.body
+    new = statement
+    if isinstance(body, cst.IndentedBlock):
+        inner = list(body.body)
+        if inner and not _raises(inner[-1]):
+            kept, comments = drop_terminal(inner)
+            if len(kept) < len(inner) or (kept and kept[-1] is not inner[-1]):
+                new = new.with_changes(body=body.with_changes(body=[*kept, with_comments(simple_line("raise"), comments)]))
+    if isinstance(statement.orelse, (cst.If, cst.Else)):
+        orelse = statement.orelse
+        if isinstance(orelse, cst.If):
+            changed = _reraise_branches(orelse)
+        else:
+            changed = orelse
+            block = orelse.body
+            if isinstance(block, cst.IndentedBlock) and block.body and not _raises(block.body[-1]):
+                kept, comments = drop_terminal(list(block.body))
+                if len(kept) < len(block.body) or (kept and kept[-1] is not block.body[-1]):
+                    changed = orelse.with_changes(body=block.with_changes(body=[*kept, with_comments(simple_line("raise"), comments)]))
+        if changed is not orelse:
+            new = new.with_changes(orelse=changed)
+    return new

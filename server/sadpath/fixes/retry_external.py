@@ -16,7 +16,8 @@ from pathlib import Path
 import libcst as cst
 
 from sadpath.fixes.request import FixRequest
-from sadpath.fixes.additions import ModuleAdditions, additions_edits
+from sadpath.fixes.additions import ModuleAdditions
+from sadpath.fixes.tidy import finish
 from sadpath.fixes.region import FixRefused
 from sadpath.declared_dependencies import dependencies
 from sadpath.fixes.nodes import most_specific_first, region_statement, spell, statement_at
@@ -92,7 +93,7 @@ def build(req: FixRequest) -> list[Edit]:
         wrapped = loop.with_changes(body=loop.body.with_changes(body=[new_try]), leading_lines=target.leading_lines)
         additions.imports.extend([("random", None), ("asyncio", None) if is_async else ("time", None)])
     module = region.module.deep_replace(target, wrapped)
-    return additions_edits(req.source, req.tree, additions) + region.edits_for(module)
+    return finish(req, region, module, additions)
 
 
 def _imported(tree: ast.Module, name: str) -> bool:

@@ -8,6 +8,7 @@ import libcst as cst
 
 from sadpath.fixes.request import FixRequest
 from sadpath.fixes.region import FixRefused
+from sadpath.fixes.tidy import finish
 from sadpath.model import Edit
 
 
@@ -36,7 +37,7 @@ def build(req: FixRequest) -> list[Edit]:
     try_node = cst.Try(body=cst.IndentedBlock(body=wrapped), handlers=[handler], leading_lines=leading)
     new_body = [*body[:start], try_node, *body[end + 1 :]]
     module = region.module.deep_replace(container, container.with_changes(body=new_body))
-    return region.edits_for(module)
+    return finish(req, region, module)
 
 
 def _statements(tree: ast.Module, line: int, name: str) -> tuple[list[ast.stmt], int, int]:

@@ -1,0 +1,134 @@
+"""The last step of every builder: tidy what the fix touched, then turn it into edits.
+
+``finish`` drops an ``except X as name`` binding that the rewritten handler no longer uses (pyflakes would call
+it an unused variable), and adds the module-level imports and definitions through ``additions_edits``, so that
+every fix lays out a module the same way. Handlers the fix did not change keep what they have.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+
+import libcst as cst
+
+from sadpath.fixes.additions import ModuleAdditions, additions_edits
+from sadpath.fixes.region import Region
+from sadpath.model import Edit
+
+
+def finish(req, region: Region, module: cst.Module, additions: ModuleAdditions | None = None) -> list[Edit]:
+    """The edits of a builder's rewritten region ``module``, tidied, with ``additions`` placed before it."""
+    module = drop_unused_names(region.module, module)
+    additions = additions or ModuleAdditions()
+    additions.unused |= no_longer_used(req, region.module, module) - {name for name, _ in _imported_by(additions)}
+    edits = region.edits_for(module)
+    if additions:
+        edits = additions_edits(req.source, req.tree, additions, region) + edits
+    return edits
+
+
+def _imported_by(additions: ModuleAdditions) -> list[tuple[str, str]]:
+    return [((n or m).split(".")[0], m) for m, n in additions.imports]
+
+
+def _names(node: cst.CSTNode) -> Counter:
+    found: Counter = Counter()
+
+    class Count(cst.CSTVisitor):
+        """References only: not an attribute's name (``obj.time``) or a keyword's (``f(time=1)``)."""
+
+        def visit_Attribute(self, n: cst.Attribute) -> bool:
+            n.value.visit(self)
+            return False
+
+        def visit_Arg(self, n: cst.Arg) -> bool:
+            n.value.visit(self)
+            return False
+
+        def visit_Name(self, n: cst.Name) -> None:
+            found[n.value] += 1
+
+    node.visit(Count())
+    return found
+
+
+def no_longer_used(req, old: cst.Module, new: cst.Module) -> set[str]:
+    """Names a top-level import binds that the region used and the fix stopped using, used nowhere else."""
+    tree = req.module_tree
+    if tree is None:
+        return set()
+    before, after = _names(old), _names(new)
+    gone = {name for name, count in before.items() if count and not after.get(name)}
+    if not gone:
+        return set()
+    imported = {}
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for alias in stmt.names:
+                imported[alias.asname or alias.name.split(".")[0]] = stmt
+    gone &= set(imported)
+    if not gone:
+        return set()
+    uses: Counter = Counter()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in gone:
+            uses[node.id] += 1
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in gone:
+            uses[node.value] += 1  # named in __all__ or a string annotation: kept
+    # the region's old uses are all the uses there were: nothing outside it needs the import
+    return {name for name in gone if uses[name] <= before[name]}
+
+
+class _Handlers(cst.CSTVisitor):
+    def __init__(self, code_for) -> None:
+        self.codes: Counter = Counter()
+        self.code_for = code_for
+        self.bound: set[str] = set()  # names handlers bind
+        self.used: set[str] = set()  # names handlers bind and use
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self.codes[self.code_for(node)] += 1
+        if node.name is not None and isinstance(node.name.name, cst.Name):
+            name = node.name.name.value
+            self.bound.add(name)
+            if _uses(node.body, name):
+                self.used.add(name)
+
+
+def _uses(node: cst.CSTNode, name: str) -> bool:
+    found = False
+
+    class Find(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            nonlocal found
+            if n.value == name:
+                found = True
+
+    node.visit(Find())
+    return found
+
+
+def drop_unused_names(old: cst.Module, new: cst.Module) -> cst.Module:
+    """``new`` with ``as name`` removed from each changed or added handler whose body no longer uses the name
+    (a binding that was unused before the fix stays: it is not the fix's business)."""
+    before = _Handlers(old.code_for_node)
+    old.visit(before)
+    unchanged = before.codes
+
+    class Drop(cst.CSTTransformer):
+        def leave_ExceptHandler(self, original: cst.ExceptHandler, updated: cst.ExceptHandler) -> cst.ExceptHandler:
+            code = new.code_for_node(original)
+            if unchanged[code] > 0:
+                unchanged[code] -= 1
+                return updated
+            if updated.name is None or not isinstance(updated.name.name, cst.Name) or updated.type is None:
+                return updated
+            name = updated.name.name.value
+            if _uses(updated.body, name):
+                return updated
+            if name in before.bound and name not in before.used:
+                return updated  # unused before the fix too: not the fix's business
+            return updated.with_changes(name=None)
+
+    return new.visit(Drop())

@@ -1,0 +1,358 @@
+"""What a reviewer checks in a fix: imports in their group, generated definitions in one block after the module's
+constants (a base before its subclasses), keyword arguments in the call's layout, comments kept, no unused
+binding left, domain errors named after the service, and log calls that keep their message."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+from sadpath.fixes import apply_edits, build_fix
+from sadpath.fixes.additions import ModuleAdditions, additions_edits
+from sadpath.linter import lint
+from sadpath.settings import Settings
+from sadpath.source import SourceFile
+
+
+def fixed(path, text: str, code: str, kind: str, settings: Settings | None = None, line: int | None = None) -> tuple[str, str]:
+    """The text with the ``kind`` fix of the (first, or at ``line``) ``code`` finding applied, and its title."""
+    settings = settings or Settings()
+    source = SourceFile(str(path), text)
+    for finding in lint(source, settings).findings:
+        if finding.code != code or (line is not None and finding.span.line != line):
+            continue
+        for offer in finding.fixes:
+            if offer.kind == kind:
+                fix = build_fix(source, finding, offer, settings)
+                return apply_edits(text, fix.edits), fix.title
+    raise AssertionError(f"no {code} finding offers {kind}")
+
+
+def add(path, text: str, imports=(), definitions=()) -> str:
+    source = SourceFile(str(path), text)
+    additions = ModuleAdditions(imports=list(imports), definitions=list(definitions))
+    return apply_edits(text, additions_edits(source, ast.parse(text), additions))
+
+
+@pytest.fixture
+def project(tmp_path):
+    package = tmp_path / "shop"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "errors.py").write_text("class ShopError(Exception):\n    status_code = 500\n")
+    return package
+
+
+# ---- imports
+
+
+HEADER = '''"""Doc."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import redis
+from requests import Session
+
+from shop import errors
+from shop.errors import ShopError
+
+logger = logging.getLogger(__name__)
+'''
+
+
+def test_each_import_goes_into_its_group_at_its_sorted_place(project):
+    path = project / "mod.py"
+    out = add(path, HEADER, imports=[("time", None), ("sqlalchemy.exc", None), ("shop.context", "current_id"), ("json", None)])
+    assert out.splitlines()[4:17] == [
+        "import json",
+        "import logging",
+        "import os",
+        "import time",
+        "",
+        "import redis",
+        "import sqlalchemy.exc",
+        "from requests import Session",
+        "",
+        "from shop import errors",
+        "from shop.context import current_id",
+        "from shop.errors import ShopError",
+        "",
+    ]
+
+
+def test_a_name_joins_the_existing_from_import_in_order(project):
+    out = add(project / "mod.py", HEADER, imports=[("requests", "Response"), ("requests", "Timeout")])
+    assert "from requests import Response, Session, Timeout\n" in out
+
+
+def test_a_missing_group_is_opened_between_its_neighbours(project):
+    text = "import os\n\nfrom shop import errors\n\n\ndef f():\n    pass\n"
+    out = add(project / "mod.py", text, imports=[("requests", None)])
+    assert out.startswith("import os\n\nimport requests\n\nfrom shop import errors\n\n\ndef f():")
+
+
+def test_an_import_further_down_does_not_count_for_code_above_it(tmp_path):
+    text = "def f():\n    pass\n\n\nimport asyncio\n"
+    source = SourceFile(str(tmp_path / "m.py"), text)
+    edits = additions_edits(source, ast.parse(text), ModuleAdditions(imports=[("asyncio", None)]), 1)
+    assert apply_edits(text, edits).startswith("import asyncio\n")
+
+
+# ---- definitions
+
+
+def test_classes_go_after_the_constants_and_never_between_the_imports_and_the_logger(project):
+    text = HEADER + "\nRETRIES = 3\n\n\ndef f():\n    pass\n"
+    out = add(
+        project / "mod.py",
+        text,
+        definitions=["class PayTimeout(PayError):\n    status = 503\n", "class PayError(Exception):\n    status = 502\n"],
+    )
+    body = out[len(HEADER):]
+    assert body == (
+        "\nRETRIES = 3\n\n\nclass PayError(Exception):\n    status = 502\n\n\nclass PayTimeout(PayError):\n    status = 503\n\n\n"
+        "def f():\n    pass\n"
+    )
+    assert "\n\n\n\n" not in out
+
+
+def test_a_subclass_of_a_class_the_module_defines_goes_after_that_class(tmp_path):
+    text = "import os\n\n\nclass WorkerError(Exception):\n    pass\n\n\ndef task():\n    pass\n"
+    out = add(tmp_path / "m.py", text, definitions=["class WorkerNotFound(WorkerError):\n    pass\n"])
+    assert out.index("class WorkerError") < out.index("class WorkerNotFound") < out.index("def task")
+    assert "\n\n\n\n" not in out
+    ast.parse(out)
+
+
+def test_a_logger_goes_right_after_the_imports(tmp_path):
+    text = "import os\n\nTIMEOUT = 5\n\n\ndef f():\n    pass\n"
+    out = add(tmp_path / "m.py", text, imports=[("logging", None)], definitions=["logger = logging.getLogger(__name__)"])
+    assert out == "import logging\nimport os\n\nlogger = logging.getLogger(__name__)\n\nTIMEOUT = 5\n\n\ndef f():\n    pass\n"
+
+
+# ---- fixes
+
+
+def test_add_timeout_follows_a_multi_line_call(tmp_path):
+    text = textwrap.dedent('''\
+        import requests
+
+
+        def send(phone):
+            return requests.post(
+                "https://sms.example/v1",
+                json={"to": phone},
+            )
+        ''')
+    out, _ = fixed(tmp_path / "m.py", text, "SAD202", "add_timeout")
+    assert '        json={"to": phone},\n        timeout=10,\n    )\n' in out
+
+
+def test_reraise_keeps_the_comments_of_what_it_replaces(tmp_path):
+    text = textwrap.dedent('''\
+        import requests
+
+
+        def charge(url):
+            try:
+                requests.post(url, timeout=2)
+            except requests.RequestException:
+                return None  # see ticket 12
+        ''')
+    out, _ = fixed(tmp_path / "m.py", text, "SAD101", "reraise")
+    assert "        # see ticket 12\n        raise\n" in out
+
+
+def test_translate_names_the_service_reuses_the_project_error_and_drops_the_unused_name(project):
+    text = textwrap.dedent('''\
+        import requests
+
+        from shop.errors import ShopError
+
+
+        class ShopClient:
+            def __init__(self):
+                self.session = requests.Session()
+
+            def status(self, order_id):
+                try:
+                    return self.session.get(f"https://api.shop.example/{order_id}", timeout=5).json()
+                except Exception as e:
+                    print(e)
+                    return "UNKNOWN"
+        ''')
+    out, title = fixed(project / "client.py", text, "SAD101", "translate")
+    assert 'raise ShopError("status failed") from e' in out and "print(e)" not in out
+    assert "class " not in out.split("class ShopClient")[0]  # nothing new defined: the project's error is reused
+    assert "ShopError" in title
+
+
+def test_translate_external_names_errors_after_the_database_not_the_module(project):
+    (project / "db.py").write_text(textwrap.dedent('''\
+        from sqlalchemy import select
+        from sqlalchemy.orm import Session
+
+        engine = None
+
+
+        def load(order_id):
+            with Session(engine) as session:
+                return session.execute(select(order_id)).scalar_one()
+        '''))
+    text = textwrap.dedent('''\
+        from celery import Celery
+
+        from shop import db
+
+        app = Celery("worker")
+
+
+        @app.task
+        def process(order_id):
+            db.load(order_id)
+        ''')
+    path = project / "worker.py"
+    path.write_text(text)
+    out, title = fixed(path, text, "SAD201", "translate_external")
+    # SAD201 reports a database lookup's not-found only (its infrastructure failures are the framework's)
+    assert "Worker" not in out and "ShopDatabaseNotFound" in out
+    assert "class ShopDatabaseError(Exception):" in out and out.index("class ShopDatabaseError") < out.index("class ShopDatabaseNotFound")
+    assert out.index('app = Celery("worker")') < out.index("class ShopDatabaseError") < out.index("@app.task")
+    ast.parse(out)
+
+
+def test_log_structured_keeps_the_message_and_adds_the_required_field(tmp_path):
+    text = textwrap.dedent('''\
+        import logging
+
+        logger = logging.getLogger(__name__)
+
+
+        def current_correlation_id():
+            return "-"
+
+
+        def push(api, failed, item):
+            try:
+                payload = api.prepare(item)
+                api.push(payload)
+            except Exception as exc:
+                logger.error("push of %s failed: %s", item, exc)
+                failed.append(item)
+        ''')
+    settings = Settings(required_log_fields=("correlation_id",))
+    out, title = fixed(tmp_path / "m.py", text, "SAD104", "log_structured", settings)
+    assert out.split("except Exception as exc:\n")[1].startswith(
+        "        logger.exception(\n"
+        '            "push of %s failed: %s",\n'
+        "            item,\n"
+        "            exc,\n"
+        '            extra={"operation": "push", "correlation_id": current_correlation_id()},\n'
+        "        )\n"
+    )  # one argument per line: on one line it would pass 99 characters
+    assert "not in scope" not in title
+
+
+def test_log_structured_says_which_required_field_it_could_not_add(tmp_path):
+    text = textwrap.dedent('''\
+        import logging
+
+        logger = logging.getLogger(__name__)
+
+
+        def push(api, failed, item):
+            try:
+                api.push(item)
+            except Exception as exc:
+                logger.warning(str(exc))
+                failed.append(item)
+        ''')
+    settings = Settings(required_log_fields=("tenant_id",))
+    out, title = fixed(tmp_path / "m.py", text, "SAD104", "log_structured", settings)
+    assert "tenant_id" not in out and "`tenant_id` is not in scope" in title
+    assert 'logger.warning("push failed", exc_info=True, extra={"operation": "push"})' in out
+
+
+def test_log_structured_never_turns_a_print_in_a_logging_handler_into_a_log_call(tmp_path):
+    from sadpath.fixes import FixRefused
+
+    text = textwrap.dedent('''\
+        import logging
+        import sys
+
+
+        class MailHandler(logging.Handler):
+            def emit(self, record):
+                try:
+                    self.send(record)
+                except Exception as exc:
+                    print(exc)
+        ''')
+    source = SourceFile(str(tmp_path / "m.py"), text)
+    findings = [f for f in lint(source, Settings()).findings if f.code == "SAD104"]
+    for finding in findings:
+        for offer in finding.fixes:
+            if offer.kind == "log_structured":
+                with pytest.raises(FixRefused, match="logging handler"):
+                    build_fix(source, finding, offer, Settings())
+
+
+def test_an_import_the_fix_stopped_using_goes_and_an_unused_one_before_stays(tmp_path):
+    text = textwrap.dedent('''\
+        import logging
+        import sys
+
+        import requests
+
+
+        def push(api, failed, item):
+            try:
+                payload = api.prepare(item)
+                api.push(payload)
+            except Exception as exc:
+                print(exc, file=sys.stderr)
+                failed.append(item)
+        ''')
+    out, _ = fixed(tmp_path / "m.py", text, "SAD104", "log_structured")
+    assert out.startswith("import logging\n\nimport requests\n\nlogger = logging.getLogger(__name__)\n\n\ndef push(")
+    assert 'logger.exception("push failed", extra={"operation": "push"})' in out and "except Exception:\n" in out
+
+
+def test_reraise_lets_a_cancellation_through_before_a_translation(tmp_path):
+    text = textwrap.dedent('''\
+        import asyncio
+
+
+        class GatewayError(Exception):
+            pass
+
+
+        async def refund(psp, payment):
+            try:
+                await asyncio.wait_for(psp.refund(payment), timeout=15)
+            except (asyncio.TimeoutError, asyncio.CancelledError) as exc:
+                raise GatewayError("refund timed out") from exc
+        ''')
+    out, _ = fixed(tmp_path / "m.py", text, "SAD102", "reraise")
+    assert (
+        "    except asyncio.CancelledError:\n        raise\n"
+        "    except asyncio.TimeoutError as exc:\n        raise GatewayError(\"refund timed out\") from exc\n"
+    ) in out
+
+
+def test_an_assignment_and_a_function_added_together_keep_pep8_gaps(tmp_path):
+    text = "import asyncio\n\nALIASES = {\n    'a': 'b',\n}\nif ALIASES:\n    pass\n"
+    out = add(
+        tmp_path / "m.py",
+        text,
+        definitions=["_tasks: set[asyncio.Task] = set()", "def _done(task):\n    _tasks.discard(task)\n"],
+    )
+    assert out == (
+        "import asyncio\n\nALIASES = {\n    'a': 'b',\n}\n_tasks: set[asyncio.Task] = set()\n\n\n"
+        "def _done(task):\n    _tasks.discard(task)\n\n\nif ALIASES:\n    pass\n"
+    )
