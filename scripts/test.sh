@@ -22,12 +22,19 @@ fi
 
 # The VS Code extension: TypeScript unit tests and the VSIX build (needs node and npm).
 if command -v npm >/dev/null 2>&1; then
-  echo "== VS Code extension: unit tests and VSIX"
-  (cd "$ROOT/client-vscode" && npm ci --no-audit --no-fund --loglevel=error && npm test && npm run package --silent)
+  # this machine's platform VSIX (linux-x64 here: a bundle for CPython 3.10-3.14); `npm run package:all` builds
+  # every target and the universal one (client-vscode/README.md, "Building the VSIXes")
+  TARGET=$(node -p 'process.platform + "-" + process.arch')
+  VSIX="$ROOT/client-vscode/sadpath-$TARGET.vsix"
+  echo "== VS Code extension: unit tests and the $TARGET VSIX"
+  (cd "$ROOT/client-vscode" && npm ci --no-audit --no-fund --loglevel=error && npm test \
+    && SADPATH_BUNDLE_PYTHON="${SADPATH_BUNDLE_PYTHON:-$VENV/bin/python}" npm run package --silent)
+  echo "== the VSIX's bundled server under every CPython on this machine"
+  SADPATH_VSIX="$VSIX" "$VENV/bin/python" -m pytest tests/test_bundled_server.py
   if [ "${SADPATH_REQUIRE_EDITORS:-0}" = "1" ] || [ -x "${E2E_DIR:-$HOME/.cache/sadpath-e2e}/node_modules/.bin/code-server" ]; then
     echo "== real VS Code workbench (code-server + headless chromium)"
     bash "$ROOT/client-vscode/e2e/setup.sh"
-    VSIX="$ROOT/client-vscode/sadpath.vsix" OUT="$ROOT/e2e-out" bash "$ROOT/client-vscode/e2e/run.sh"
+    VSIX="$VSIX" OUT="$ROOT/e2e-out" bash "$ROOT/client-vscode/e2e/run.sh"
   else
     echo "== skipped: real VS Code workbench (run client-vscode/e2e/setup.sh once to enable it)"
   fi

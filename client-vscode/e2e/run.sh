@@ -9,10 +9,18 @@ E2E_DIR=${E2E_DIR:-$HOME/.cache/sadpath-e2e}
 PORT=${PORT:-18123}
 : "${VSIX:?set VSIX to the packaged extension}"
 OUT=$(mkdir -p "${OUT:-$ROOT/e2e-out}" && cd "${OUT:-$ROOT/e2e-out}" && pwd)
-PYTHON_FOR_SERVER=$(realpath -s "$(command -v python3)")   # -s: keep a venv's bin/python as it is
+# A Python other than the one that built the VSIX (pyenv's 3.13, else 3.12): the bundle must carry its compiled
+# modules. It has neither pygls nor libcst installed: everything comes from the VSIX.
+PYTHON_FOR_SERVER=${PYTHON_FOR_SERVER:-}
+for candidate in "$HOME/.pyenv/versions/3.13"*/bin/python3 "$HOME/.pyenv/versions/3.12"*/bin/python3 "$(command -v python3)"; do
+  if [ -z "$PYTHON_FOR_SERVER" ] && [ -x "$candidate" ]; then PYTHON_FOR_SERVER=$(realpath -s "$candidate"); fi
+done
+SERVER_PYTHON_VERSION=$("$PYTHON_FOR_SERVER" -c 'import platform; print(platform.python_version())')
+echo "server interpreter: $PYTHON_FOR_SERVER (Python $SERVER_PYTHON_VERSION)"
 RUN=$(mktemp -d /tmp/sadpath-vscode.XXXXXX)
 mkdir -p "$RUN/ud/User" "$RUN/exts"
 cp -r "$ROOT/examples" "$RUN/ws"
+cp "$HERE/workspace/rates.ipynb" "$RUN/ws/rates.ipynb"   # the notebook step
 cat > "$RUN/ud/User/settings.json" <<JSON
 {
   "security.workspace.trust.enabled": false,
@@ -24,7 +32,8 @@ cat > "$RUN/ud/User/settings.json" <<JSON
   "update.mode": "none",
   "sadpath.interpreter": ["$PYTHON_FOR_SERVER"],
   "sadpath.importStrategy": "useBundled",
-  "sadpath.debounceMs": 0
+  "sadpath.debounceMs": 0,
+  "notebook.codeActionsOnSave": { "notebook.source.fixAll.sadpath": "explicit" }
 }
 JSON
 CS="$E2E_DIR/node_modules/.bin/code-server"
@@ -42,4 +51,4 @@ cleanup() {
 trap cleanup EXIT
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.5; done
 cp "$HERE/ui_check.mjs" "$E2E_DIR/sadpath_ui_check.mjs"   # ESM resolves playwright-core from the script's folder
-timeout 300 node "$E2E_DIR/sadpath_ui_check.mjs" "http://127.0.0.1:$PORT/?folder=$RUN/ws" "$OUT"
+timeout 420 node "$E2E_DIR/sadpath_ui_check.mjs" "http://127.0.0.1:$PORT/?folder=$RUN/ws" "$OUT" "$SERVER_PYTHON_VERSION"

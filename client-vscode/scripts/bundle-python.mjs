@@ -1,30 +1,29 @@
-// Installs sadpath and its Python dependencies into bundled/libs (pip install --target), for `useBundled`.
-// The interpreter is $SADPATH_BUNDLE_PYTHON or python3; its version and platform decide compiled wheels (libcst).
+// Installs sadpath and its Python dependencies into bundled/libs for one VS Code target, for `useBundled`:
+// compiled wheels (libcst, pyyaml, coverage) for every CPython 3.10-3.14, side by side (scripts/bundle_python.py).
+// Usage: node scripts/bundle-python.mjs [--target linux-x64|linux-arm64|darwin-x64|darwin-arm64|win32-x64|universal]
+// The default target is this machine's. The helper runs under $SADPATH_BUNDLE_PYTHON or python3 (it needs pip).
 import { execFileSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const extension = resolve(here, "..");
-const repository = resolve(extension, "..");
-const target = join(extension, "bundled", "libs");
-const python = process.env.SADPATH_BUNDLE_PYTHON || "python3";
+export function hostTarget() {
+  const arch = { x64: "x64", arm64: "arm64" }[process.arch] ?? process.arch;
+  return `${process.platform}-${arch}`;
+}
 
-if (!existsSync(join(repository, "pyproject.toml"))) {
-  console.error(`bundle-python: no pyproject.toml in ${repository}`);
-  process.exit(2);
+export function bundle(target) {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const python = process.env.SADPATH_BUNDLE_PYTHON || "python3";
+  execFileSync(python, [join(here, "bundle_python.py"), "--target", target], { stdio: "inherit" });
 }
-rmSync(target, { recursive: true, force: true });
-try {
-  execFileSync(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile", "--target", target, repository], {
-    stdio: "inherit",
-  });
-} catch (error) {
-  console.error(`bundle-python: pip install failed: ${error.message}`);
-  process.exit(1);
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const index = process.argv.indexOf("--target");
+  const target = index > 0 ? process.argv[index + 1] : hostTarget();
+  try {
+    bundle(target);
+  } catch (error) {
+    console.error(`bundle-python: ${error.message}`);
+    process.exit(1);
+  }
 }
-for (const junk of ["bin"]) {
-  rmSync(join(target, junk), { recursive: true, force: true });
-}
-console.log(`bundled sadpath into ${target}`);

@@ -1,6 +1,7 @@
 // Wiring only: settings, commands and events; the work lives in src/common/.
 import * as vscode from "vscode";
 
+import { showDebugInformation } from "./common/debug";
 import { logChannel, traceInfo } from "./common/log";
 import { primaryFolder, readSettings, SECTION } from "./common/settings";
 import { ServerManager } from "./common/server";
@@ -27,6 +28,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
       await vscode.commands.executeCommand("editor.action.codeAction", { kind: "source.fixAll.sadpath", apply: "first" });
     }),
+    vscode.commands.registerCommand("sadpath.showDebugInformation", () => showDebugInformation(context, server, status)),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!event.affectsConfiguration(SECTION)) {
         return;

@@ -58,7 +58,7 @@ async def test_edits_and_suppressions_land_on_the_right_line(client, tmp_path, s
             text_document=t.TextDocumentIdentifier(uri=uri), range=finding.range, context=t.CodeActionContext(diagnostics=[finding])
         )
     )
-    suppress = next(a for a in actions if a.title.startswith("Disable SAD103"))
+    suppress = next(a for a in actions if a.title == "sadpath (SAD103): Disable SAD103 for this line")
     fixed = apply_workspace_edit(text, uri, suppress.edit)
     assert fixed.split("\n")[9].endswith("# sadpath: ignore[SAD103]")
     assert fixed.count("\n") == text.count("\n")

@@ -3,7 +3,7 @@ import { execFile } from "child_process";
 import * as vscode from "vscode";
 
 import { traceError, traceInfo } from "./log";
-import { InterpreterChoice, checkPythonVersion, chooseInterpreter } from "./resolve";
+import { CheckReport, ImportStrategy, InterpreterChoice, checkPythonVersion, chooseInterpreter, parseCheck, serverCommand } from "./resolve";
 
 async function fromPythonExtension(resource: vscode.Uri | undefined): Promise<string[] | undefined> {
   try {
@@ -39,6 +39,26 @@ export function checkInterpreter(command: string[], cwd: string): Promise<string
       }
       const { ok, version } = checkPythonVersion(stdout);
       resolve(ok ? undefined : `sadpath needs Python 3.10 or newer; ${command.join(" ")} is Python ${version}.`);
+    });
+  });
+}
+
+/**
+ * Runs the server's shim with `--check` under the chosen interpreter and strategy: it imports everything the
+ * server needs (the bundle's compiled modules for this Python included) and reports what it cannot.
+ */
+export function checkServer(interpreter: string[], strategy: ImportStrategy, shim: string, cwd: string): Promise<CheckReport> {
+  const { command, args } = serverCommand(interpreter, strategy, shim, ["--check"]);
+  return new Promise((resolve) => {
+    execFile(command, args, { timeout: 60000, cwd }, (error, stdout, stderr) => {
+      const code = error && typeof (error as NodeJS.ErrnoException & { code?: unknown }).code === "number" ? Number((error as { code?: unknown }).code) : error ? null : 0;
+      const report = parseCheck(stdout, stderr, code);
+      if (!report.ok) {
+        traceError(`the check of ${interpreter.join(" ")} (${strategy}) failed: ${report.problems.join("; ")}`);
+      } else {
+        traceInfo(`check passed: Python ${report.python} (${report.executable}), ${strategy}, sadpath ${report.sadpath ?? "?"}`);
+      }
+      resolve(report);
     });
   });
 }

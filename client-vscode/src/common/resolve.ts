@@ -7,9 +7,12 @@ export type LogLevel = "error" | "warning" | "info" | "debug";
 export interface Settings {
   enable: boolean;
   select: string[];
+  extendSelect: string[];
   ignore: string[];
   unsafeFixes: boolean;
   fixAll: boolean;
+  showSyntaxErrors: boolean;
+  configuration: string;
   debounceMs: number;
   coverage: string;
   interpreter: string[];
@@ -22,9 +25,12 @@ export interface Settings {
 export const DEFAULTS: Settings = {
   enable: true,
   select: [],
+  extendSelect: [],
   ignore: [],
   unsafeFixes: false,
   fixAll: true,
+  showSyntaxErrors: true,
+  configuration: "",
   debounceMs: 150,
   coverage: "",
   interpreter: [],
@@ -115,6 +121,50 @@ export function serverCommand(interpreter: string[], strategy: ImportStrategy, s
   return { command, args: [...leading, ...entry, ...args] };
 }
 
+/** What `lsp_server.py --check` prints: whether this interpreter can run the server, and why not. */
+export interface CheckReport {
+  ok: boolean;
+  python?: string;
+  implementation?: string;
+  executable?: string;
+  platform?: string;
+  strategy?: ImportStrategy;
+  sadpath?: string;
+  bundle?: { path: string; target: string | null; pythons: string[] } | null;
+  problems: string[];
+}
+
+/** Reads the check's output (its last JSON line); a run that printed none is a problem with what it printed. */
+export function parseCheck(stdout: string, stderr: string, exitCode: number | null): CheckReport {
+  const lines = stdout.split(/\r?\n/).filter((line) => line.trim().startsWith("{"));
+  for (const line of lines.reverse()) {
+    try {
+      const parsed = JSON.parse(line) as CheckReport;
+      if (typeof parsed.ok === "boolean" && Array.isArray(parsed.problems)) {
+        return parsed;
+      }
+    } catch {
+      // not the report: look at the line before
+    }
+  }
+  const detail = (stderr.trim() || stdout.trim()).split(/\r?\n/).slice(-3).join(" ");
+  return { ok: false, problems: [`the interpreter could not run sadpath's check (exit code ${exitCode}): ${detail || "no output"}`] };
+}
+
+/** The status item's and the notification's text for a failed check. */
+export function checkProblem(report: CheckReport, command: string[]): string {
+  const python = report.python ? ` (Python ${report.python})` : "";
+  return `sadpath cannot start with ${command.join(" ")}${python}: ${report.problems.join("; ")}`;
+}
+
+/**
+ * The import strategy in force: `useBundled` needs a bundle; the universal VSIX has none and runs the
+ * environment's sadpath.
+ */
+export function effectiveStrategy(setting: ImportStrategy, hasBundle: boolean): ImportStrategy {
+  return setting === "useBundled" && !hasBundle ? "fromEnvironment" : setting;
+}
+
 /** Whether `file` lies in one of `folders` (compared case-insensitively where the file system is). */
 export function isInside(file: string, folders: string[], platform: string = process.platform): boolean {
   const normalize = (value: string) => {
@@ -146,13 +196,18 @@ export function trustedInterpreter(choice: InterpreterChoice, trusted: boolean, 
 export function initializationOptions(settings: Settings): Record<string, unknown> {
   const options: Record<string, unknown> = {
     ignore: settings.ignore,
+    extendSelect: settings.extendSelect,
     unsafeFixes: settings.unsafeFixes,
     fixAll: settings.fixAll,
+    showSyntaxErrors: settings.showSyntaxErrors,
     debounceMs: settings.debounceMs,
     logLevel: settings.logLevel,
   };
   if (settings.select.length > 0) {
     options.select = settings.select;
+  }
+  if (settings.configuration.trim() !== "") {
+    options.configuration = settings.configuration; // a pyproject.toml replacing the nearest one, relative to the folder
   }
   if (settings.coverage.trim() !== "") {
     options.coverage = settings.coverage; // coverage.py data for SAD302, relative to the workspace folder

@@ -15,9 +15,12 @@ export function readSettings(folder: vscode.WorkspaceFolder | undefined): Settin
   return {
     enable: value("enable"),
     select: value("select"),
+    extendSelect: value("extendSelect"),
     ignore: value("ignore"),
     unsafeFixes: value("unsafeFixes"),
     fixAll: value("fixAll"),
+    showSyntaxErrors: value("showSyntaxErrors"),
+    configuration: expandVariables(value("configuration"), folder?.uri.fsPath, process.env, os.homedir()),
     debounceMs: value("debounceMs"),
     coverage: expandVariables(value("coverage"), folder?.uri.fsPath, process.env, os.homedir()),
     interpreter: expand(value("interpreter")),

@@ -2,8 +2,11 @@ import * as assert from "assert";
 
 import {
   DEFAULTS,
+  checkProblem,
   checkPythonVersion,
   chooseInterpreter,
+  effectiveStrategy,
+  parseCheck,
   effectiveValue,
   expandVariables,
   initializationOptions,
@@ -87,8 +90,44 @@ suite("interpreter choice", () => {
   });
 
   test("initialization options are the server's camelCase keys", () => {
-    assert.deepStrictEqual(initializationOptions(DEFAULTS), { ignore: [], unsafeFixes: false, fixAll: true, debounceMs: 150, logLevel: "warning" });
+    assert.deepStrictEqual(initializationOptions(DEFAULTS), {
+      ignore: [],
+      extendSelect: [],
+      unsafeFixes: false,
+      fixAll: true,
+      showSyntaxErrors: true,
+      debounceMs: 150,
+      logLevel: "warning",
+    });
     assert.strictEqual(initializationOptions({ ...DEFAULTS, coverage: ".coverage" }).coverage, ".coverage");
     assert.deepStrictEqual(initializationOptions({ ...DEFAULTS, select: ["SAD1"] }).select, ["SAD1"]);
+    assert.deepStrictEqual(initializationOptions({ ...DEFAULTS, extendSelect: ["SAD302"] }).extendSelect, ["SAD302"]);
+    assert.strictEqual(initializationOptions({ ...DEFAULTS, showSyntaxErrors: false }).showSyntaxErrors, false);
+    assert.strictEqual(initializationOptions({ ...DEFAULTS, configuration: "ci/pyproject.toml" }).configuration, "ci/pyproject.toml");
+    assert.ok(!("configuration" in initializationOptions(DEFAULTS)));
+  });
+});
+
+suite("the start-up check", () => {
+  test("the check's JSON line is read, whatever else was printed", () => {
+    const ok = parseCheck('warning: something\n{"ok": true, "python": "3.12.1", "problems": []}\n', "", 0);
+    assert.strictEqual(ok.ok, true);
+    assert.strictEqual(ok.python, "3.12.1");
+    const bad = parseCheck('{"ok": false, "python": "3.12.1", "problems": ["cannot import libcst from /b: ImportError: no native"]}', "", 3);
+    assert.strictEqual(bad.ok, false);
+    assert.match(checkProblem(bad, ["/usr/bin/python3.12"]), /cannot start with \/usr\/bin\/python3\.12 \(Python 3\.12\.1\): cannot import libcst/);
+  });
+
+  test("no report is a failure that says what the interpreter printed", () => {
+    const report = parseCheck("", "  File \"lsp_server.py\", line 3\nSyntaxError: invalid syntax\n", 1);
+    assert.strictEqual(report.ok, false);
+    assert.match(report.problems[0], /exit code 1.*SyntaxError: invalid syntax/);
+    assert.strictEqual(parseCheck("{not json", "", null).ok, false);
+  });
+
+  test("the universal VSIX (no bundle) runs the environment's sadpath", () => {
+    assert.strictEqual(effectiveStrategy("useBundled", true), "useBundled");
+    assert.strictEqual(effectiveStrategy("useBundled", false), "fromEnvironment");
+    assert.strictEqual(effectiveStrategy("fromEnvironment", true), "fromEnvironment");
   });
 });

@@ -117,6 +117,17 @@ def to_diagnostic(
     )
 
 
+def unsupported_diagnostic(unsupported, source: SourceFile, encoding: str) -> t.Diagnostic:
+    """The one diagnostic of a file whose syntax the running Python cannot parse (``engine.syntax.Unsupported``)."""
+    span = Span(unsupported.line, unsupported.column, unsupported.line, len(source.line(unsupported.line)))
+    return t.Diagnostic(
+        range=to_range(source, span, encoding),
+        message=f"sadpath cannot analyse this file: {unsupported.message}",
+        severity=t.DiagnosticSeverity.Error,
+        source=SOURCE,
+    )
+
+
 def _related(related: Related, source: SourceFile, uri: str, encoding: str) -> t.DiagnosticRelatedInformation:
     from pygls.uris import from_fs_path
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from pygls.uris import to_fs_path
 
 from sadpath.linter import Overrides, SettingsResolver
-from sadpath.registry import enabled_rules
+from sadpath.registry import RULES, enabled_rules
 from sadpath.settings import ConfigError, Settings
 from sadpath.engine import Analysis, coverage_data
 from sadpath.engine.incremental import IncrementalAnalyzer
@@ -61,14 +61,23 @@ class SettingsCache:
         """Settings for a document path, with the editor's overrides, and an error to show (once) if any.
         ``root``: the workspace root, that a relative ``coverage`` option is relative to."""
         overrides = _overrides(options, root)
-        resolver = self._resolvers.get(astuple(overrides))
+        explicit = explicit_configuration(options, root)
+        key = (astuple(overrides), explicit)
+        resolver = self._resolvers.get(key)
         if resolver is None:
-            resolver = self._resolvers[astuple(overrides)] = SettingsResolver(overrides, reload=True)
+            resolver = self._resolvers[key] = SettingsResolver(overrides, explicit, reload=True)
         error = None
-        if not path:
+        if not path and explicit is None:
             return overrides.apply(Settings()), None
+        if explicit is not None and not explicit.is_file():
+            error = f"sadpath: the configuration {explicit} (sadpath.configuration) is not a file; using the default settings"
+            settings = overrides.apply(Settings())
+            if error in self.reported:
+                return settings, None
+            self.reported.add(error)
+            return settings, error
         try:
-            settings = resolver.for_path(str(Path(path).parent))
+            settings = resolver.for_path(str(Path(path).parent) if path else ".")
         except ConfigError as exc:
             settings, error = overrides.apply(Settings()), f"sadpath: {exc}; using the default settings for this project"
         except OSError as exc:
@@ -86,7 +95,15 @@ def _overrides(options: Options, root: str | None) -> Overrides:
     if options.coverage:
         data = Path(options.coverage).expanduser()
         coverage = data if data.is_absolute() else Path(root or Path.cwd()) / data
-    return Overrides(select=options.select, ignore=options.ignore, coverage=coverage)
+    return Overrides(select=options.select, ignore=options.ignore, extend_select=options.extend_select, coverage=coverage)
+
+
+def explicit_configuration(options: Options, root: str | None) -> Path | None:
+    """The ``configuration`` option as an absolute path (relative to the workspace root), or None."""
+    if not options.configuration:
+        return None
+    config = Path(options.configuration).expanduser()
+    return config if config.is_absolute() else Path(root or Path.cwd()) / config
 
 
 def document_path(uri: str) -> str:
@@ -107,7 +124,7 @@ def analyze(uri: str, text: str, version: int | None, settings: Settings, state:
     if previous is not None and previous.digest == digest and previous.settings == settings and previous.stamp == stamp:
         return Result(version, digest, previous.analysis, settings, stamp)
     source = SourceFile(document_path(uri), text)
-    return Result(version, digest, state.analyzer.analyze(source, settings, enabled_rules(settings, source.path)), settings, stamp)
+    return Result(version, digest, state.analyzer.analyze(source, settings, enabled_rules(settings, source.path), known_rules=RULES), settings, stamp)
 
 
 @dataclass

@@ -23,6 +23,9 @@ class Options:
     docs_url: str = DEFAULT_DOCS_URL
     log_level: str = "warning"
     coverage: str | None = None  # coverage.py data for SAD302, relative to the workspace root
+    extend_select: tuple[str, ...] = ()  # rules enabled on top of the project's selection
+    show_syntax_errors: bool = True  # publish SAD000 for a file that does not parse
+    configuration: str | None = None  # a pyproject.toml that replaces the nearest one, relative to the workspace root
     extra: dict = field(default_factory=dict, compare=False)
 
 
@@ -36,6 +39,9 @@ _KEYS = {
     "docsUrl": "docs_url",
     "logLevel": "log_level",
     "coverage": "coverage",
+    "extendSelect": "extend_select",
+    "showSyntaxErrors": "show_syntax_errors",
+    "configuration": "configuration",
 }
 
 
@@ -65,7 +71,7 @@ _INVALID = object()
 
 
 def _check(name: str, value: Any) -> Any:
-    if name in ("select", "ignore"):
+    if name in ("select", "ignore", "extend_select"):
         if value is None and name == "select":
             return None
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -77,7 +83,7 @@ def _check(name: str, value: Any) -> Any:
                 return _INVALID
             return tuple(value)
         return _INVALID
-    if name in ("unsafe_fixes", "fix_all"):
+    if name in ("unsafe_fixes", "fix_all", "show_syntax_errors"):
         return value if isinstance(value, bool) else _INVALID
     if name in ("debounce_ms", "max_file_size"):
         ok = isinstance(value, int) and not isinstance(value, bool) and value >= (0 if name == "debounce_ms" else 1)
@@ -86,7 +92,7 @@ def _check(name: str, value: Any) -> Any:
         return value if isinstance(value, str) and value else _INVALID
     if name == "log_level":
         return value.lower() if isinstance(value, str) and value.lower() in LOG_LEVELS else _INVALID
-    if name == "coverage":
+    if name in ("coverage", "configuration"):
         if value is None or value == "":
             return None  # no data: SAD302 is inactive (or the project's `coverage` key applies)
         return value if isinstance(value, str) else _INVALID
@@ -104,6 +110,9 @@ def _expected(name: str) -> str:
         "docs_url": "expected a URL",
         "log_level": f"expected one of {', '.join(LOG_LEVELS)}",
         "coverage": "expected the path of a coverage.py data file",
+        "extend_select": "expected a list of rule codes, prefixes or slugs",
+        "show_syntax_errors": "expected true or false",
+        "configuration": "expected the path of a pyproject.toml",
     }[name]
 
 

@@ -10,6 +10,7 @@ import sys
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from lsprotocol import types as t
 from pygls.io_ import StdoutWriter
@@ -17,11 +18,13 @@ from pygls.lsp.server import LanguageServer
 
 from sadpath import __version__
 from sadpath.engine import coverage_data
-from sadpath.lsp import code_actions, hover, transport
-from sadpath.lsp.convert import from_position, to_diagnostic
+from sadpath.lsp import action_requests, code_actions, debug_info, hover, transport
+from sadpath.lsp.convert import from_position, to_diagnostic, unsupported_diagnostic
 from sadpath.lsp.documents import DocumentState, Result, SettingsCache, Store, analyze, document_path
+from sadpath.lsp.notebook import NOTEBOOK_SYNC, Cell, NotebookView, build_view
 from sadpath.lsp.options import Options, add_server_arguments, parse_options
 from sadpath.lsp.text import make_line_safe
+from sadpath.model import SYNTAX_ERROR_CODE
 from sadpath.registry import is_enabled
 from sadpath.source import SourceFile
 
@@ -34,6 +37,18 @@ MESSAGE_TYPES = {
     logging.DEBUG: t.MessageType.Log,
 }
 PYTHON_LANGUAGES = {"python"}
+DEBUG_COMMAND = "sadpath.debugInformation"
+
+
+class Located:
+    """What a request's document is: a Python file, or a notebook cell (``view``, ``cell``) of the notebook
+    whose cells were analysed together (``uri`` is then the notebook's)."""
+
+    def __init__(self, uri: str, result: Result, view: NotebookView | None = None, cell: Cell | None = None) -> None:
+        self.uri = uri
+        self.result = result
+        self.view = view
+        self.cell = cell
 
 
 class ClientLogHandler(logging.Handler):
@@ -54,13 +69,21 @@ class ClientLogHandler(logging.Handler):
 
 class SadpathServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("sadpath", __version__, text_document_sync_kind=t.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "sadpath",
+            __version__,
+            text_document_sync_kind=t.TextDocumentSyncKind.Incremental,
+            notebook_document_sync=NOTEBOOK_SYNC,
+        )
         self.options = Options()
         self.store = Store()
         self.settings_cache = SettingsCache()
         self.pull = False
         self.resolve_lazily = False
         self.create_files = False  # the client applies CreateFile in workspace edits (generated tests)
+        self.disabled_support = False  # the client shows a disabled code action with its reason
+        self.views: dict[str, NotebookView] = {}  # the last analysed view of each open notebook
+        self.fix_failures_said: set[str] = set()  # eager fixes that failed, said once each
         self.watch_dynamic = False
         self.pending_messages: list[str] = []
         self.coverage_files: set[str] = set()  # coverage data files SAD302 reads (a change re-analyses)
@@ -132,24 +155,61 @@ class SadpathServer(LanguageServer):
             self.show(self.pending_messages.pop(0))
 
     def is_ours(self, uri: str) -> bool:
+        """A Python text document (a notebook's cells are analysed through their notebook)."""
+        if self.is_cell(uri):
+            return False
         document = self.workspace.text_documents.get(uri)
         if document is None:
             return False
         language = (document.language_id or "python").lower()
         return language in PYTHON_LANGUAGES and not uri.endswith(".ipynb")
 
+    def is_cell(self, uri: str) -> bool:
+        return self.workspace.get_notebook_document(cell_uri=uri) is not None
+
+    def notebook_view(self, notebook: t.NotebookDocument) -> NotebookView:
+        def text_of(cell_uri: str):
+            document = self.workspace.text_documents.get(unquote(cell_uri))
+            if document is None:
+                return None
+            return document.source, document.version, document.language_id
+
+        return build_view(notebook, text_of)
+
     def current(self, uri: str) -> tuple[str, int | None] | None:
+        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
+        if notebook is not None:
+            return self.notebook_view(notebook).text, notebook.version
         document = self.workspace.text_documents.get(uri)
         if document is None:
             return None
         return document.source, document.version
 
-    def result_for(self, uri: str) -> Result | None:
-        """The analysis of the document's current version (computed now if it is not cached)."""
-        current = self.current(uri)
-        if current is None or not self.is_ours(uri):
+    def locate(self, uri: str) -> Located | None:
+        """The analysis a request about ``uri`` reads: the file's, or the notebook's for a cell."""
+        notebook = self.workspace.get_notebook_document(cell_uri=uri)
+        if notebook is None:
+            result = self.result_for(uri)
+            return Located(uri, result) if result is not None else None
+        result = self.result_for(notebook.uri)
+        view = self.views.get(notebook.uri)
+        if result is None or view is None:
             return None
-        text, version = current
+        cell = next((c for c in view.cells if unquote(c.uri) == unquote(uri)), None)
+        return Located(notebook.uri, result, view, cell) if cell is not None else None
+
+    def result_for(self, uri: str) -> Result | None:
+        """The analysis of the document's (or notebook's) current version (computed now if it is not cached)."""
+        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
+        if notebook is not None:
+            view = self.notebook_view(notebook)
+            self.views[notebook.uri] = view
+            text, version = view.text, notebook.version
+        else:
+            current = self.current(uri)
+            if current is None or not self.is_ours(uri):
+                return None
+            text, version = current
         state = self.store.get(uri)
         if len(text) > self.options.max_file_size:
             if not state.too_large_reported:
@@ -188,10 +248,20 @@ class SadpathServer(LanguageServer):
 
     def diagnostics(self, uri: str, result: Result) -> list[t.Diagnostic]:
         source = result.analysis.source
-        return [
+        shown = [
             to_diagnostic(f, source, uri, result.version, self.encoding, self.options.docs_url)
             for f in result.analysis.findings
+            if self.options.show_syntax_errors or f.code != SYNTAX_ERROR_CODE
         ]
+        if result.analysis.unsupported is not None:  # not analysed at all: say why, where the syntax is
+            shown.append(unsupported_diagnostic(result.analysis.unsupported, source, self.encoding))
+        return shown
+
+    def located_diagnostics(self, located: Located) -> list[t.Diagnostic]:
+        diagnostics = self.diagnostics(located.uri, located.result)
+        if located.view is None or located.cell is None:
+            return diagnostics
+        return located.view.cell_diagnostics(located.cell, diagnostics)
 
     def publish(self, uri: str) -> None:
         current = self.current(uri)
@@ -201,6 +271,14 @@ class SadpathServer(LanguageServer):
         result = self.result_for(uri)
         if self.current(uri) is None or self.current(uri)[1] != version:
             return  # the document moved on (or closed) while we worked: never publish an old version
+        view = self.views.get(uri)
+        if view is not None and self.workspace.get_notebook_document(notebook_uri=uri) is not None:
+            found = self.diagnostics(uri, result) if result is not None else []
+            for cell in view.cells:  # each cell has its own diagnostics, at its own lines and version
+                self.text_document_publish_diagnostics(
+                    t.PublishDiagnosticsParams(uri=cell.uri, diagnostics=view.cell_diagnostics(cell, found), version=cell.version)
+                )
+            return
         diagnostics = self.diagnostics(uri, result) if result is not None else []
         self.text_document_publish_diagnostics(
             t.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
@@ -211,7 +289,7 @@ class SadpathServer(LanguageServer):
 
     def schedule(self, uri: str) -> None:
         """Analyse after ``debounceMs`` of quiet; a newer edit cancels the wait."""
-        if not self.is_ours(uri):
+        if not self.is_ours(uri) and self.workspace.get_notebook_document(notebook_uri=uri) is None:
             return
         state = self.store.get(uri)
         if state.pending is not None:
@@ -236,7 +314,9 @@ class SadpathServer(LanguageServer):
                 state.pending = None
 
     def reanalyze_all(self) -> None:
-        for uri in list(self.workspace.text_documents):
+        for uri in [*self.workspace.text_documents, *self.workspace.notebook_documents]:
+            if self.is_cell(uri):
+                continue
             state = self.store.get(uri)
             state.result = None
             state.too_large_reported = False
@@ -251,7 +331,7 @@ class SadpathServer(LanguageServer):
         diagnostics = workspace.diagnostics if workspace else None
         return bool(diagnostics and diagnostics.refresh_support)
 
-    def action_context(self, uri: str, result: Result) -> code_actions.ActionContext:
+    def action_context(self, uri: str, result: Result, view: NotebookView | None = None) -> code_actions.ActionContext:
         return code_actions.ActionContext(
             uri=uri,
             version=result.version,
@@ -260,7 +340,19 @@ class SadpathServer(LanguageServer):
             settings=result.settings,
             unsafe_fixes=self.options.unsafe_fixes,
             tree=result.analysis.tree,
+            notebook=view,
+            disabled_support=self.disabled_support,
         )
+
+    def say_fix_failed(self, title: str, reason: str, once: bool = False) -> None:
+        """Tell the user a fix they chose (or were offered) cannot be built, and why."""
+        message = f"sadpath: Could not build the fix \"{title}\": {reason}"
+        log.warning(message)
+        if once:
+            if message in self.fix_failures_said:
+                return
+            self.fix_failures_said.add(message)
+        self.show(message, t.MessageType.Error)
 
 
 server = SadpathServer()
@@ -278,6 +370,7 @@ def on_initialize(ls: SadpathServer, params: t.InitializeParams) -> None:
     ls.resolve_lazily = bool(
         action and action.code_action_literal_support and resolve and "edit" in (resolve.properties or [])
     )
+    ls.disabled_support = bool(action and action.disabled_support)
     workspace = capabilities.workspace
     edits = workspace.workspace_edit if workspace else None
     ls.create_files = bool(edits and edits.document_changes and "create" in (edits.resource_operations or []))
@@ -331,6 +424,35 @@ def on_close(ls: SadpathServer, params: t.DidCloseTextDocumentParams) -> None:
         ls.clear(uri)
 
 
+@server.feature(t.NOTEBOOK_DOCUMENT_DID_OPEN)
+def on_notebook_open(ls: SadpathServer, params: t.DidOpenNotebookDocumentParams) -> None:
+    ls.schedule(params.notebook_document.uri)
+
+
+@server.feature(t.NOTEBOOK_DOCUMENT_DID_CHANGE)
+def on_notebook_change(ls: SadpathServer, params: t.DidChangeNotebookDocumentParams) -> None:
+    uri = params.notebook_document.uri
+    structure = params.change.cells.structure if params.change.cells else None
+    if structure and not ls.pull:
+        for closed in structure.did_close or []:
+            ls.clear(closed.uri)  # a deleted cell's squiggles go with it
+    ls.schedule(uri)
+    if ls.pull and ls._supports_refresh():
+        ls.workspace_diagnostic_refresh(None)  # a change in one cell can change the findings of the others
+
+
+@server.feature(t.NOTEBOOK_DOCUMENT_DID_CLOSE)
+def on_notebook_close(ls: SadpathServer, params: t.DidCloseNotebookDocumentParams) -> None:
+    uri = params.notebook_document.uri
+    ls.views.pop(uri, None)
+    state = ls.store.drop(uri)
+    if state is not None and state.pending is not None:
+        state.pending.cancel()
+    if not ls.pull:
+        for cell in params.cell_text_documents:
+            ls.clear(cell.uri)
+
+
 @server.feature(t.WORKSPACE_DID_CHANGE_CONFIGURATION)
 def on_configuration(ls: SadpathServer, params: t.DidChangeConfigurationParams) -> None:
     if params.settings is not None:
@@ -355,12 +477,13 @@ def on_watched_files(ls: SadpathServer, params: t.DidChangeWatchedFilesParams) -
 )
 def on_pull_diagnostics(ls: SadpathServer, params: t.DocumentDiagnosticParams) -> t.DocumentDiagnosticReport:
     uri = params.text_document.uri
-    result = ls.result_for(uri)
-    if result is None:
+    located = ls.locate(uri)
+    if located is None:
         return t.RelatedFullDocumentDiagnosticReport(items=[])
+    result = located.result
     if params.previous_result_id == result.result_id:
         return t.RelatedUnchangedDocumentDiagnosticReport(result_id=result.result_id)
-    return t.RelatedFullDocumentDiagnosticReport(items=ls.diagnostics(uri, result), result_id=result.result_id)
+    return t.RelatedFullDocumentDiagnosticReport(items=ls.located_diagnostics(located), result_id=result.result_id)
 
 
 @server.feature(t.WORKSPACE_DIAGNOSTIC)
@@ -368,17 +491,18 @@ def on_workspace_diagnostics(ls: SadpathServer, params: t.WorkspaceDiagnosticPar
     previous = {p.uri: p.value for p in params.previous_result_ids or []}
     items: list = []
     for uri in list(ls.workspace.text_documents):
-        result = ls.result_for(uri)
-        if result is None:
+        located = ls.locate(uri)
+        if located is None:
             continue
+        result = located.result
+        version = located.cell.version if located.cell is not None else result.version
+        uri = located.cell.uri if located.cell is not None else uri  # a cell as the client named it
         if previous.get(uri) == result.result_id:
-            items.append(
-                t.WorkspaceUnchangedDocumentDiagnosticReport(uri=uri, version=result.version, result_id=result.result_id)
-            )
+            items.append(t.WorkspaceUnchangedDocumentDiagnosticReport(uri=uri, version=version, result_id=result.result_id))
         else:
             items.append(
                 t.WorkspaceFullDocumentDiagnosticReport(
-                    uri=uri, version=result.version, items=ls.diagnostics(uri, result), result_id=result.result_id
+                    uri=uri, version=version, items=ls.located_diagnostics(located), result_id=result.result_id
                 )
             )
     return t.WorkspaceDiagnosticReport(items=items)
@@ -387,71 +511,52 @@ def on_workspace_diagnostics(ls: SadpathServer, params: t.WorkspaceDiagnosticPar
 @server.feature(
     t.TEXT_DOCUMENT_CODE_ACTION,
     t.CodeActionOptions(
-        code_action_kinds=[t.CodeActionKind.QuickFix, code_actions.FIX_ALL_KIND, code_actions.GENERATE_TESTS_KIND],
+        code_action_kinds=[
+            t.CodeActionKind.QuickFix,
+            code_actions.FIX_ALL_KIND,
+            code_actions.NOTEBOOK_FIX_ALL_KIND,
+            code_actions.GENERATE_TESTS_KIND,
+        ],
         resolve_provider=True,
     ),
 )
 def on_code_action(ls: SadpathServer, params: t.CodeActionParams) -> list[t.CodeAction] | None:
-    uri = params.text_document.uri
-    result = ls.result_for(uri)
-    if result is None:
-        return None
-    ctx = ls.action_context(uri, result)
-    wanted = params.context.only
-    actions: list[t.CodeAction] = []
-    if not wanted or any(k in (t.CodeActionKind.QuickFix, "quickfix") for k in wanted):
-        ours = [d for d in ls.diagnostics(uri, result) if _overlaps(d.range, params.range)]
-        for diagnostic in ours:
-            data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
-            for index in range(len(data.get("fixes", []))):
-                action = code_actions.fix_action(ctx, diagnostic, index, ls.resolve_lazily)
-                if action is not None:
-                    actions.append(action)
-        for diagnostic in ours:
-            suppress = code_actions.suppression_action(ctx, diagnostic)
-            if suppress is not None:
-                actions.append(suppress)
-    if wanted and any(k in (code_actions.FIX_ALL_KIND, t.CodeActionKind.SourceFixAll, t.CodeActionKind.Source) for k in wanted):
-        if ls.options.fix_all:
-            fix_all = code_actions.fix_all_action(ctx)
-            if fix_all is not None:
-                actions.append(fix_all)
-    if ls.create_files and (not wanted or any(code_actions.GENERATE_TESTS_KIND.startswith(k) for k in wanted)):
-        generate = code_actions.generate_tests_action(ctx, result.analysis, params.range.start.line)
-        if generate is not None:
-            actions.append(generate)
-    return actions
+    return action_requests.code_actions(ls, params)
 
 
 @server.feature(t.CODE_ACTION_RESOLVE)
 def on_code_action_resolve(ls: SadpathServer, action: t.CodeAction) -> t.CodeAction:
-    data = action.data if isinstance(action.data, dict) else {}
-    uri = data.get("uri")
-    result = ls.result_for(uri) if isinstance(uri, str) else None
-    if result is None:
-        return action
-    resolved = code_actions.resolve_fix(ls.action_context(uri, result), action)
-    if resolved is None:
-        log.info("the fix %r no longer applies to %s", action.title, uri)
-        return action
-    return resolved
+    return action_requests.resolve(ls, action)
 
 
 @server.feature(t.TEXT_DOCUMENT_HOVER)
 def on_hover(ls: SadpathServer, params: t.HoverParams) -> t.Hover | None:
-    uri = params.text_document.uri
-    result = ls.result_for(uri)
-    if result is None:
+    located = ls.locate(params.text_document.uri)
+    if located is None:
         return None
+    result = located.result
+    position = params.position
+    if located.cell is not None and located.view is not None:
+        position = located.view.to_notebook(located.cell, position)
     source: SourceFile = result.analysis.source
-    line, column = from_position(source, params.position, ls.encoding)
+    line, column = from_position(source, position, ls.encoding)
     markdown = hover.hover(result.analysis, line, column, ls.options.docs_url, result.settings)
-    return hover.to_hover(markdown) if markdown else None
+    if not markdown:
+        return None
+    answer = hover.to_hover(markdown)
+    if located.cell is not None and located.view is not None and answer.range is not None:
+        answer.range = located.view.to_cell_range(located.cell, answer.range)
+    return answer
 
 
-def _overlaps(diagnostic: t.Range, requested: t.Range) -> bool:
-    """A diagnostic on any line of the requested range: a cursor anywhere on the line offers its fixes."""
-    return diagnostic.start.line <= requested.end.line and requested.start.line <= diagnostic.end.line
+@server.command(DEBUG_COMMAND)
+def on_debug_information(ls: SadpathServer, *args: Any) -> dict:
+    """The versions, interpreter, bundle and options in force, and for a document (the first argument, a URI)
+    the configuration file that applies to it: what "sadpath: Show Debug Information" shows."""
+    uri = args[0] if args and isinstance(args[0], str) else None
+    located = ls.locate(uri) if uri else None
+    path = document_path(located.uri) if located is not None else (document_path(uri) if uri else None)
+    return debug_info.collect(ls, path, located.result.settings if located is not None else None)
 
 
 def main(argv: list[str] | None = None) -> int:
