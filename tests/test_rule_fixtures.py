@@ -120,3 +120,22 @@ def test_a_bare_except_gets_one_finding_from_sad101_or_sad102():
     assert "bare `except:`" in next(f.message for f in both if f.code == "SAD101")
     alone = analyze(SourceFile("m.py", code), Settings(), [rule_for("SAD102")]).findings
     assert sorted((f.span.line, f.code) for f in alone) == [(8, "SAD102"), (15, "SAD102")]
+
+
+def test_a_bare_except_that_translates_gets_one_finding_from_sad102_not_also_sad103():
+    """``except: raise GatewayError(...)`` is one problem: SAD102 asks for `Exception` and `from`; with SAD102 off,
+    SAD103 still reports the missing `from`."""
+    from sadpath.engine import analyze
+    from sadpath.registry import lookup as rule_for
+    from sadpath.settings import Settings
+    from sadpath.source import SourceFile
+
+    text = (
+        "class GatewayError(Exception):\n    pass\n\n\ndef charge(api):\n    try:\n        api.charge()\n"
+        "    except:\n        raise GatewayError('charge failed')\n"
+    )
+    both = analyze(SourceFile("pay.py", text), Settings(), [rule_for("SAD102"), rule_for("SAD103")]).findings
+    assert [(f.code, f.span.line) for f in both] == [("SAD102", 8)]
+    assert "`from` the caught error" in both[0].message and "task cancellation" not in both[0].message
+    alone = analyze(SourceFile("pay.py", text), Settings(), [rule_for("SAD103")]).findings
+    assert [(f.code, f.span.line) for f in alone] == [("SAD103", 9)]

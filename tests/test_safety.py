@@ -485,15 +485,16 @@ def test_server_over_tcp_answers_initialize():
     proc = subprocess.Popen([sys.executable, "-m", "sadpath", "server", "--tcp", f"127.0.0.1:{port}"], stderr=subprocess.PIPE)
     try:
         body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": None, "rootUri": None, "capabilities": {}}}).encode()
+        import time
+
         connection = None
-        for _ in range(100):
+        deadline = time.monotonic() + 90  # a loaded CI machine can take many seconds to import the server
+        while connection is None and time.monotonic() < deadline and proc.poll() is None:
             try:
                 connection = socket.create_connection(("127.0.0.1", port), timeout=1)
-                break
             except OSError:
-                import time
-
-                time.sleep(0.1)
+                time.sleep(0.2)
+        assert proc.poll() is None, f"the server exited: {proc.stderr.read().decode(errors='replace')[-2000:]}"
         assert connection is not None, "the server never listened"
         with connection:
             connection.settimeout(30)

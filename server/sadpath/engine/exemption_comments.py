@@ -86,6 +86,11 @@ def _explains(comment: str) -> bool:
     return not _NOT_AN_EXPLANATION.match(comment.strip()) and len(re.findall(r"[A-Za-z']+", text)) >= 3
 
 
+def handler_explanations(handler: ast.ExceptHandler, ctx: ModuleContext) -> list[str]:
+    """The handler's comments that explain something (not ``# noqa``, ``# TODO`` or a test label)."""
+    return [comment for comment in handler_comments(handler, ctx) if _explains(comment)]
+
+
 def handler_comments(handler: ast.ExceptHandler, ctx: ModuleContext) -> list[str]:
     """The comments on the handler's lines, its ``except`` line included (found by tokenizing each line alone)."""
     return _comments_on(range(handler.lineno, (handler.end_lineno or handler.lineno) + 1), ctx)

@@ -12,6 +12,7 @@ from sadpath.engine import logcalls, shapes
 from sadpath.engine.catching import CatchKind
 from sadpath.engine.contract_check import declares_fallback
 from sadpath.engine.defaults import preset_fallback
+from sadpath.engine.exemption_callers import callers_check_the_answer
 from sadpath.engine.exemption_comments import documents, explained_in_a_comment
 from sadpath.engine.exemption_local import local_computation
 from sadpath.engine.external import external_call
@@ -420,6 +421,7 @@ EXEMPTIONS: tuple[Exemption, ...] = (
     narrow_outcome_checked,
     condition_decides,
     normal_answer,
+    callers_check_the_answer,
     best_effort_function,
     local_computation,
     announced_in_the_log,

@@ -125,7 +125,7 @@ class SilentExcept(Rule):
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler, ctx: ModuleContext) -> None:
         judgement = judge(node, ctx)
-        if not judgement.swallows:
+        if not judgement.swallows or _repeats_an_earlier_clause(node, ctx):
             return
         domain = module_error_name(ctx)
         fixes = [
@@ -134,6 +134,31 @@ class SilentExcept(Rule):
         ]
         data = {"verdict": judgement.verdict, "domain_error": domain, "considered": [name for name, _ in judgement.considered]}
         ctx.report(self, ctx.line_span(node), message(node, judgement, ctx), fixes=fixes, data=data)
+
+
+def _repeats_an_earlier_clause(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    """``except A: <body>`` then ``except B: <the same body>`` on one ``try`` (message texts aside): one problem,
+    one finding, on the first clause (the fix is the same edit to both)."""
+    try_node = ctx.parents[-1] if ctx.parents else None
+    handlers = getattr(try_node, "handlers", [])
+    if handler not in handlers:
+        return False
+    body = _shape(handler)
+    earlier = handlers[: handlers.index(handler)]
+    return any(_shape(other) == body and judge(other, ctx).swallows for other in earlier)
+
+
+def _shape(handler: ast.ExceptHandler) -> list[str]:
+    """The handler's statements with their message texts blanked: two log lines that say different words about
+    the same failure are the same handling."""
+    shapes = []
+    for stmt in handler.body:
+        text = ast.dump(stmt)
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+                text = text.replace(ast.dump(node), "<text>")
+        shapes.append(text)
+    return shapes
 
 
 def message(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext) -> str:

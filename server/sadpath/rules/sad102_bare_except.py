@@ -121,11 +121,14 @@ class BareExcept(Rule):
             return  # SAD101's one finding says the handler swallows, and that a bare `except:` also catches Ctrl-C
         func = ctx.enclosing_function()
         where = f"`{func.name}()`" if func is not None else "module code"
+        in_async = isinstance(func, ast.AsyncFunctionDef)
         if broad and translated is not None:
             label = "bare `except:`" if node.type is None else "`except BaseException`"
+            aborts = "Ctrl-C, sys.exit() and task cancellation" if in_async else "Ctrl-C and sys.exit()"
+            chain = "" if _chained(node) else f", and raise `{translated}` `from` the caught error"
             message = (
-                f"{label} in {where} turns Ctrl-C, sys.exit() and task cancellation into `{translated}`: an operator's "
-                "abort becomes one more failure the caller counts and carries on after. Catch `Exception` instead."
+                f"{label} in {where} turns {aborts} into `{translated}`: an operator's "
+                f"abort becomes one more failure the caller counts and carries on after. Catch `Exception` instead{chain}."
             )
             fixes = [FixOffer("narrow_except", "Narrow the handler to `except Exception:`", Applicability.UNSAFE)]
         elif broad:
@@ -133,6 +136,9 @@ class BareExcept(Rule):
             message = (
                 f"{label} in {where} also catches KeyboardInterrupt, SystemExit and task cancellation: "
                 "Ctrl-C, sys.exit() and cancellations are swallowed here. Catch `Exception` instead, or re-raise."
+                if in_async
+                else f"{label} in {where} also catches KeyboardInterrupt and SystemExit: Ctrl-C and sys.exit() are "
+                "swallowed here. Catch `Exception` (or the errors the block can raise) instead, or re-raise."
             )
             fixes = [FixOffer("narrow_except", "Narrow the handler to `except Exception:`", Applicability.UNSAFE)]
         else:
@@ -196,6 +202,11 @@ def _translation(handler: ast.ExceptHandler) -> str | None:
                 continue
             return shown
     return None
+
+
+def _chained(handler: ast.ExceptHandler) -> bool:
+    """Every raise of a new error in the handler has a ``from``."""
+    return all(node.cause is not None for node in _except.walk_handler(handler) if isinstance(node, ast.Raise) and node.exc is not None)
 
 
 def _inspects_other_task(ctx: ModuleContext) -> bool:

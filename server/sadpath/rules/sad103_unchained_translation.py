@@ -9,7 +9,11 @@ It stays quiet for a bare `raise` and for `raise exc` of the caught exception,
 for Celery's `raise self.retry(exc=exc)` (the retry carries the error),
 for `raise ... from exc` and the deliberate `raise ... from None`, for a raise of
 a stored exception object (`raise self._error`), for an exit (`raise SystemExit(1)`,
-`raise typer.Exit(code=2)`, `click.Abort`: an exit status, not a translation), and for
+`raise typer.Exit(code=2)`, `click.Abort`: an exit status, not a translation), for
+an answer the web framework turns into a response without logging anything
+(`HTTPException`, `Http404`, Django's and DRF's `ValidationError`, werkzeug's and
+aiohttp's HTTP errors: a cause attached to them is never shown), after
+`logger.exception(...)` in the same handler (the traceback is on record), and for
 raises inside a function defined within the handler (they run later, outside it).
 
 ## Why is this bad?
@@ -75,6 +79,7 @@ from __future__ import annotations
 
 import ast
 
+from sadpath.engine import logcalls
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
@@ -111,8 +116,15 @@ class UnchainedTranslation(Rule):
             raised = ast.unparse(exc.func)
         else:
             return
-        if (ctx.qualified_name(exc.func if isinstance(exc, ast.Call) else exc) or raised) in EXITS:
+        qualified = ctx.qualified_name(exc.func if isinstance(exc, ast.Call) else exc) or raised
+        if qualified in EXITS:
             return  # ``raise SystemExit(1)``, ``raise typer.Exit(code=2)``: an exit status, not a translation
+        if "SAD102" in ctx.active and (handler.type is None or "BaseException" in ast.unparse(handler.type)):
+            return  # a bare ``except:`` that translates: SAD102's one finding asks for ``Exception`` and ``from``
+        if framework_answer(qualified):
+            return  # ``raise HTTPException(404)``: the framework turns it into a response and logs no traceback
+        if any(logcalls.keeps_traceback(log, ctx) for log in logcalls.own_log_calls(handler, ctx)):
+            return  # ``logger.exception(...)`` just before: the cause's traceback is already on record
         caught = f"`except {ast.unparse(handler.type)}`" if handler.type is not None else "bare `except:`"
         binding = handler.name or "exc"
         message = (
@@ -128,6 +140,25 @@ EXITS = frozenset(
     {"SystemExit", "KeyboardInterrupt", "typer.Exit", "typer.Abort", "click.exceptions.Exit", "click.exceptions.Abort",
      "click.Abort", "click.Exit", "typer.main.Exit"}
 )  # fmt: skip
+
+
+# exceptions a web framework answers as a response, without logging: a cause attached to them is never shown
+FRAMEWORK_ANSWERS = frozenset(
+    {"fastapi.HTTPException", "fastapi.exceptions.HTTPException", "starlette.exceptions.HTTPException",
+     "django.http.Http404", "django.http.response.Http404", "django.core.exceptions.PermissionDenied",
+     "django.core.exceptions.ValidationError", "django.core.exceptions.SuspiciousOperation",
+     "django.core.exceptions.BadRequest", "django.forms.ValidationError", "tornado.web.HTTPError",
+     "flask_restful.abort", "fastapi.exceptions.RequestValidationError", "graphql.GraphQLError"}
+)  # fmt: skip
+FRAMEWORK_ANSWER_MODULES = ("werkzeug.exceptions.", "rest_framework.exceptions.", "sanic.exceptions.", "falcon.errors.")
+
+
+def framework_answer(qualified: str) -> bool:
+    """``HTTPException``, ``Http404``, DRF's and werkzeug's HTTP errors, aiohttp's ``web.HTTPNotFound``."""
+    if qualified in FRAMEWORK_ANSWERS or qualified.startswith(FRAMEWORK_ANSWER_MODULES):
+        return True
+    module, _, name = qualified.rpartition(".")
+    return module in ("aiohttp.web", "aiohttp.web_exceptions") and name.startswith("HTTP")
 
 
 def _enclosing_handler(ctx: ModuleContext) -> ast.ExceptHandler | None:

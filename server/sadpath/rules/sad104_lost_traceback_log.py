@@ -98,9 +98,11 @@ None.
 from __future__ import annotations
 
 import ast
+import re
 
 from sadpath.engine import catching, logcalls, shapes
 from sadpath.engine.context import ModuleContext
+from sadpath.engine.exemption_comments import handler_explanations
 from sadpath.engine.external import external_call
 from sadpath.engine.swallow import exit_status, judge
 from sadpath.engine.walker import body_nodes
@@ -115,6 +117,13 @@ STATUS_ERRORS = frozenset(
 )  # fmt: skip
 PROCESS_ERRORS = frozenset({"subprocess.CalledProcessError"})
 EMPTY_ERRORS = frozenset({"TimeoutError", "asyncio.exceptions.TimeoutError", "concurrent.futures._base.TimeoutError", "asyncio.TimeoutError"})
+# constructors that only build a client or a setting, and cannot fail on the network: not a step to trace
+BUILDERS = frozenset(
+    {"aiohttp.ClientTimeout", "aiohttp.ClientSession", "aiohttp.TCPConnector", "aiohttp.client.ClientTimeout",
+     "aiohttp.client.ClientSession", "requests.Session", "requests.sessions.Session", "httpx.Client", "httpx.AsyncClient",
+     "httpx.Timeout", "httpx.Limits", "urllib.request.Request", "boto3.session.Session", "botocore.config.Config"}
+)  # fmt: skip
+_SENSITIVE = re.compile(r"secret|sensitive|credential|password|passw|token|\bpii\b|leak|api[ _-]?key", re.IGNORECASE)
 _PAYLOAD_ATTRS = frozenset({"response", "text", "content", "body", "stderr", "stdout", "output", "json"})
 _CHECKED_CALLS = frozenset({"subprocess.run", "subprocess.check_output", "subprocess.check_call"})
 _COMPOUND = (ast.With, ast.AsyncWith, ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -140,6 +149,8 @@ class LostTracebackLog(Rule):
         func = ctx.enclosing_function()
         if func is not None and func.name == "emit" and _in_logging_handler(ctx):
             return  # inside logging's own handler, printing to stderr is the channel left
+        if any(_SENSITIVE.search(comment) for comment in handler_explanations(node, ctx)):
+            return  # "do not log the exception: it may contain secrets": left out on purpose
         try_node = _except.enclosing_try(node, ctx)
         for log in logs:
             if log.kind == "logger" and log.level not in logcalls.ERROR_LEVELS:
@@ -247,13 +258,42 @@ def _payload_lost(log, handler, try_node, caught, ctx: ModuleContext) -> str | N
             return True
         return any(k in possible and (broad or any(ctx.hierarchy.is_subclass(k, n) for n in names)) for k in kinds)
 
-    if caught_or_possible(STATUS_ERRORS):
+    if caught_or_possible(STATUS_ERRORS) and not _aiohttp_only(ctx):
         return "keeps only the status line of an HTTP error, not the response body that says why the service refused"
     if caught_or_possible(PROCESS_ERRORS):
         return "keeps only the command and its exit status, not the process's stderr and output that say why it failed"
-    if names & EMPTY_ERRORS:
+    if names & EMPTY_ERRORS and _names_the_error(log, handler.name):
+        # (a record that says what timed out needs nothing more: the type is the whole story)
         return "logs a timeout whose message is empty, with no traceback: the record cannot say what timed out"
     return None
+
+
+def _async_with_response(receiver: ast.expr, try_node: ast.Try) -> bool:
+    """``async with session.get(url) as resp: resp.raise_for_status()``: an aiohttp response."""
+    return isinstance(receiver, ast.Name) and any(
+        isinstance(node, ast.AsyncWith) and any(isinstance(i.optional_vars, ast.Name) and i.optional_vars.id == receiver.id for i in node.items)
+        for node in ast.walk(try_node)
+    )
+
+
+def _aiohttp_only(ctx: ModuleContext) -> bool:
+    """The module's HTTP client is aiohttp, whose ``raise_for_status()`` releases the body before it raises: the
+    error keeps the status, the reason and the URL, and no handler can log more."""
+    key = ("sad104-aiohttp",)
+    if key not in ctx.memo:
+        roots = {name.split(".")[0] for name in _imported(ctx.tree)}
+        ctx.memo[key] = "aiohttp" in roots and not roots & {"requests", "httpx", "urllib", "urllib3"}
+    return ctx.memo[key]
+
+
+def _imported(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    return names
 
 
 def _raisable(try_node: ast.Try, ctx: ModuleContext) -> set[str]:
@@ -263,8 +303,8 @@ def _raisable(try_node: ast.Try, ctx: ModuleContext) -> set[str]:
     for node in ast.walk(try_node):
         if not isinstance(node, ast.Call) or any(node is h or node in ast.walk(h) for h in try_node.handlers):
             continue
-        if isinstance(node.func, ast.Attribute) and node.func.attr == "raise_for_status":
-            found |= STATUS_ERRORS
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "raise_for_status" and not _async_with_response(node.func.value, try_node):
+            found |= STATUS_ERRORS  # (aiohttp's ``async with session.get() as r`` releases the body before it raises)
         name = ctx.qualified_name(node.func)
         if name in _CHECKED_CALLS and (name != "subprocess.run" or any(k.arg == "check" and isinstance(k.value, ast.Constant) and k.value.value for k in node.keywords)):
             found |= PROCESS_ERRORS
@@ -277,6 +317,7 @@ def _steps(try_node: ast.Try, ctx: ModuleContext, caught) -> list[str]:
     into a project function is marked ``project:``."""
     narrow = caught.kind not in (catching.CatchKind.BARE, catching.CatchKind.BROAD)
     steps: list[str] = []
+    firsts: list[ast.Call] = []
     simple = [n for n in body_nodes(try_node.body) if isinstance(n, ast.stmt) and not isinstance(n, _COMPOUND)]
     for node in body_nodes(try_node.body):  # what compound statements evaluate themselves: tests, iterables, contexts
         if isinstance(node, (ast.With, ast.AsyncWith)):
@@ -291,20 +332,47 @@ def _steps(try_node: ast.Try, ctx: ModuleContext, caught) -> list[str]:
         calls = [c for c in calls if not (isinstance(c.func, ast.Name) and c.func.id in _PURE) and shapes.can_fail(c, ctx)]
         if narrow:  # ``except RedisError`` around one Redis call among local steps: the type says which step
             calls = [c for c in calls if external_call(c, ctx) is not None or shapes.through_client(c) or _project_function(c, ctx)]
+        calls = [
+            c for c in calls
+            if not _traps_its_failures(c, ctx) and (ctx.qualified_name(c.func) or "") not in BUILDERS and not _reads_the_response(c)
+        ]  # fmt: skip
         calls = [c for c in calls if not (isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Call))] or calls
         if not calls:
             continue
         first = min(calls, key=lambda c: (c.lineno, c.col_offset))
         label = _except.call_label(first, ctx) or "a call"
         steps.append(label)
-    if len(steps) == 1:
-        call = next(
-            (n for stmt in simple for n in ast.walk(stmt) if isinstance(n, ast.Call) and logcalls.as_log_call(n, ctx) is None and shapes.can_fail(n, ctx)),
-            None,
-        )
-        if call is not None and external_call(call, ctx) is None and _project_function(call, ctx):
-            return [f"project:{steps[0]}"]
+        firsts.append(first)
+    if len(steps) == 1 and external_call(firsts[0], ctx) is None and _project_function(firsts[0], ctx):
+        return [f"project:{steps[0]}"]
     return steps
+
+
+def _reads_the_response(call: ast.Call) -> bool:
+    """``resp.raise_for_status()``, ``resp.json()``: part of the request step, whose error says which part failed."""
+    return isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) and call.func.attr in _RESPONSE_READS
+
+
+_RESPONSE_READS = frozenset({"raise_for_status", "json", "text", "read", "aread", "iter_content", "iter_lines"})
+
+
+def _traps_its_failures(call: ast.Call, ctx: ModuleContext) -> bool:
+    """A call of a module function whose whole body is one ``try`` with a broad handler that neither raises nor
+    re-raises (``_create_store()`` logs and answers None itself): no failure comes out of it to trace."""
+    func = None
+    if isinstance(call.func, ast.Name):
+        func = ctx.semantic.module_functions.get(call.func.id)
+    elif isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) and call.func.value.id == "self":
+        cls = ctx.enclosing(ast.ClassDef)
+        func = next((n for n in getattr(cls, "body", []) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == call.func.attr), None)
+    if func is None:
+        return False
+    body = [s for s in func.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    if len(body) != 1 or not isinstance(body[0], ast.Try) or body[0].finalbody:
+        return False
+    handlers = body[0].handlers
+    broad = any(h.type is None or (isinstance(h.type, ast.Name) and h.type.id in ("Exception", "BaseException")) for h in handlers)
+    return broad and not any(isinstance(n, ast.Raise) for h in handlers for n in ast.walk(h))
 
 
 def _project_function(call: ast.Call, ctx: ModuleContext) -> bool:
