@@ -115,14 +115,15 @@ def test_inventory_shares_and_order(project):
     inventory = build(["svc"])
     assert inventory.files_analysed == 4
     assert inventory.errors == []
-    # redis: get() handles connection and auth (AuthenticationError is a ConnectionError), not timeout; ping() nothing
+    # redis: get() catches connection and auth (AuthenticationError is a ConnectionError) and returns None: it
+    # swallows them (SAD101 reports the handler), so they are not handled; timeout propagates; ping() nothing
     # requests: fetch 0/7, fetch_safe 1/7 (timeout), post_all 7/7 (RequestException), rates 7/7 (registered handler)
-    assert [(u.name, u.handled, u.total, len(u.sites)) for u in inventory.interfaces] == [
-        ("redis", 2, 6, 2),
-        ("requests", 15, 28, 4),
+    assert [(u.name, u.handled, u.swallowed, u.total, len(u.sites)) for u in inventory.interfaces] == [
+        ("redis", 0, 2, 6, 2),
+        ("requests", 15, 0, 28, 4),
     ]
-    assert [u.share for u in inventory.interfaces] == [2 / 6, 15 / 28]
-    assert (inventory.handled, inventory.total) == (17, 34)
+    assert [u.share for u in inventory.interfaces] == [0.0, 15 / 28]
+    assert (inventory.handled, inventory.swallowed, inventory.unhandled, inventory.total) == (15, 2, 17, 34)
 
     redis_usage, requests_usage = inventory.interfaces
     assert [(s.location, s.call, s.function, s.unhandled) for s in redis_usage.sites] == [
@@ -151,6 +152,9 @@ def test_inventory_shares_and_order(project):
     assert registered.handler_label == "@app.errorhandler(requests.RequestException)"
     get_modes = {m.mode: m.handler_label for m in redis_usage.sites[1].modes}
     assert get_modes == {"connection": "except redis.ConnectionError", "timeout": None, "auth": "except redis.ConnectionError"}
+    assert [m.status for m in redis_usage.sites[1].modes] == ["swallowed", "unhandled", "swallowed"]
+    assert redis_usage.sites[1].swallowed_modes == ("connection", "auth")
+    assert "callers of `get()` get `None`" in redis_usage.sites[1].modes[0].how
 
     worst = [(u.name, s.function, s.unhandled) for u, s in inventory.worst_sites()]
     assert worst == [("requests", "fetch", 7), ("requests", "fetch_safe", 6), ("redis", "Store.ping", 3), ("redis", "get", 1)]
@@ -182,10 +186,11 @@ def test_json_contract(project, capsys):
     assert document["summary"] == {
         "interfaces": 2,
         "call_sites": 6,
-        "handled": 17,
+        "handled": 15,
+        "swallowed": 2,
         "unhandled": 17,
         "total": 34,
-        "percent": 50.0,
+        "percent": 44.1,
     }
     redis_doc, requests_doc = document["interfaces"]
     assert {k: v for k, v in requests_doc.items() if k != "sites"} == {
@@ -194,27 +199,36 @@ def test_json_contract(project, capsys):
         "kind": "http",
         "call_sites": 4,
         "handled": 15,
+        "swallowed": 0,
         "unhandled": 13,
         "total": 28,
         "percent": 53.6,
         "modes": REQUESTS_MODES,
     }
-    assert redis_doc["percent"] == 33.3
+    assert redis_doc["percent"] == 0.0 and redis_doc["swallowed"] == 2
+    swallowed = redis_doc["sites"][1]["modes"][0]
+    assert (swallowed["mode"], swallowed["state"], swallowed["handled"]) == ("connection", "swallowed", False)
+    assert swallowed["handler"] == {"kind": "except", "line": 9, "label": "except redis.ConnectionError"}
     site = requests_doc["sites"][1]
     assert list(site) == [
-        "path", "line", "column", "end_line", "end_column", "call", "function", "handled", "unhandled", "total", "modes",
+        "path", "line", "column", "end_line", "end_column", "call", "function", "handled", "swallowed", "unhandled", "total",
+        "modes",
     ]
     assert (site["path"], site["line"], site["column"], site["end_line"], site["end_column"]) == ("svc/http_calls.py", 12, 16, 12, 28)
     assert (site["call"], site["function"], site["handled"], site["unhandled"], site["total"]) == ("requests.get()", "fetch_safe", 1, 6, 7)
     assert site["modes"][0] == {
         "mode": "timeout",
         "exceptions": ["requests.exceptions.Timeout"],
+        "state": "handled",
+        "how": site["modes"][0]["how"],
         "handled": True,
         "handler": {"kind": "except", "line": 13, "label": "except requests.Timeout"},
     }
     assert site["modes"][1] == {
         "mode": "connection",
         "exceptions": ["requests.exceptions.ConnectionError"],
+        "state": "unhandled",
+        "how": "",
         "handled": False,
         "handler": None,
     }
@@ -226,9 +240,11 @@ def test_json_contract(project, capsys):
         "call": "requests.get()",
         "function": "fetch",
         "handled": 0,
+        "swallowed": 0,
         "unhandled": 7,
         "total": 7,
         "unhandled_modes": REQUESTS_MODES,
+        "swallowed_modes": [],
     }
     assert document["errors"] == []
 
@@ -240,7 +256,7 @@ def test_json_without_any_external_call(tmp_path, monkeypatch, capsys):
     assert code == 0
     document = json.loads(out)
     assert document["interfaces"] == [] and document["worst_sites"] == []
-    assert document["summary"] == {"interfaces": 0, "call_sites": 0, "handled": 0, "unhandled": 0, "total": 0, "percent": None}
+    assert document["summary"] == {"interfaces": 0, "call_sites": 0, "handled": 0, "swallowed": 0, "unhandled": 0, "total": 0, "percent": None}
 
 
 # ------------------------------------------------------------------------------------------- text
@@ -250,25 +266,29 @@ def test_text_output(project, capsys):
     lines = out.splitlines()
     assert lines[:4] == [
         "Handled failure modes by interface (worst first)",
-        "  INTERFACE  KIND   SITES  HANDLED  SHARE",
-        "  redis      cache      2      2/6  33.3%  #######.............",
-        "  requests   http       4    15/28  53.6%  ###########.........",
+        "  INTERFACE  KIND   SITES  HANDLED  SWALLOWED  SHARE",
+        "  redis      cache      2      0/6          2   0.0%  ~~~~~~~.............",  # ~ swallowed, . unhandled
+        "  requests   http       4    15/28          0  53.6%  ###########.........",
     ]
-    assert "Worst call sites (most unhandled failure modes)" in lines
-    assert "  1  svc/http_calls.py:7:12   requests   requests.get()  fetch             7/7  all" in lines
-    assert "  4  svc/cache.py:8:16        redis      Redis.get()     get               1/3  timeout" in lines
+    assert "Worst call sites (most failure modes not handled: swallowed or unhandled)" in lines
+    worst = [line.split() for line in lines if line.startswith(("  1  ", "  4  "))]
+    assert worst[0] == ["1", "svc/http_calls.py:7:12", "requests", "requests.get()", "fetch", "7/7", "all", "-"]
+    assert worst[1] == ["4", "svc/cache.py:8:16", "redis", "Redis.get()", "get", "3/3", "timeout", "connection,", "auth",
+                        "(except", "redis.ConnectionError,", "line", "9)"]  # fmt: skip
+    assert "redis (cache): 0 of 6 failure modes handled (0.0%), 2 swallowed at 2 call sites" in lines
     start = lines.index("requests (http): 15 of 28 failure modes handled (53.6%) at 4 call sites")
     assert lines[start + 1] == "  failure modes: " + ", ".join(REQUESTS_MODES)
     table = lines[start + 2 : start + 7]
-    assert table[0].split() == ["LOCATION", "CALL", "FUNCTION", "HANDLED", "UNHANDLED", "HANDLED", "BY"]
-    assert table[1].split() == ["svc/http_calls.py:7:12", "requests.get()", "fetch", "0/7", "all", "-"]
+    assert table[0].split() == ["LOCATION", "CALL", "FUNCTION", "HANDLED", "UNHANDLED", "SWALLOWED", "HANDLED", "BY"]
+    assert table[1].split() == ["svc/http_calls.py:7:12", "requests.get()", "fetch", "0/7", "all", "-", "-"]
     assert table[2].startswith("  svc/http_calls.py:12:16  requests.get()   fetch_safe      1/7  connection, server-error,")
     assert table[2].endswith("except requests.Timeout (line 13)")
-    assert table[3].endswith("@app.errorhandler(requests.RequestException) (line 7)")
+    assert table[3].endswith("@app.errorhandler(requests.RequestException) (line 7): answered by the framework")
+    assert table[4].endswith("except requests.RequestException (line 20): re-raised")
     # the table is aligned: every row has its CALL column at the same offset
     offsets = {row.index(call) for row, call in zip(table[1:], ["requests.get()", "requests.get()", "requests.post()", "Session.post()"])}
     assert len(offsets) == 1
-    assert lines[-1] == "17 of 34 failure modes handled (50.0%) at 6 call sites of 2 interfaces in 4 files."
+    assert lines[-1] == "15 of 34 failure modes handled (44.1%) (2 more caught but swallowed) at 6 call sites of 2 interfaces in 4 files."
 
 
 def test_output_file_and_exit_status(project, capsys):
@@ -348,10 +368,15 @@ def test_html_structure(project):
     assert page.count("<svg") == 1 and page.count("<style>") == 1
     assert page.count('<section class="panel" id="iface-') == 2
     assert page.index('id="iface-0-redis"') < page.index('id="iface-1-requests"')
-    # per mode: ✔ handled, ✘ unhandled; fetch_safe handles only the timeout
+    # per mode: ✔ handled, ⚠ swallowed, ✘ unhandled; fetch_safe handles only the timeout; redis get() swallows two
     assert 'title="timeout: handled by except requests.Timeout (line 13)">✔</td>' in page
-    assert page.count('class="mode ok"') == 17 and page.count('class="mode bad"') == 17
-    assert "53.6%" in page and "33.3%" in page
+    assert 'title="connection: swallowed by except redis.ConnectionError (line 9), which SAD101 reports">⚠</td>' in page
+    assert page.count('class="mode ok"') == 15 and page.count('class="mode warn"') == 2 and page.count('class="mode bad"') == 17
+    assert "53.6%" in page and "0.0%" in page
+    # the chart shows the three states: an amber segment for redis's swallowed share, and a legend for each
+    chart = page[page.index("<svg") : page.index("</svg>")]
+    assert chart.count('class="swallowed"') == 1 and "2 swallowed" in chart
+    assert "</i>handled at the call site</span>" in page and "</i>swallowed</span>" in page and "</i>unhandled</span>" in page
 
 
 # ------------------------------------------------------------------------------------------- in a browser

@@ -233,3 +233,39 @@ async def test_debug_information_names_the_nearest_configuration(client, tmp_pat
     await wait_for_version(client, loose, 1)
     info = await client.workspace_execute_command_async(t.ExecuteCommandParams(command="sadpath.debugInformation", arguments=[loose]))
     assert info["configurationFile"] is None and "none: the default settings" in info["text"]
+
+
+THREE_STATES = (
+    "import requests\n\n\n"
+    "def get_rate(currency):\n"
+    "    try:\n"
+    "        return requests.get('https://fx.example/' + currency, timeout=5).json()\n"
+    "    except requests.Timeout:\n"
+    "        raise\n"
+    "    except requests.ConnectionError:\n"
+    "        pass\n"
+)
+
+
+async def test_the_hover_leads_with_the_three_state_failure_table(client, tmp_path):
+    uri = (tmp_path / "rates.py").as_uri()
+    open_document(client, uri, THREE_STATES)
+    found = await wait_for_version(client, uri, 1)
+    on_call = await client.text_document_hover_async(
+        t.HoverParams(text_document=t.TextDocumentIdentifier(uri=uri), position=t.Position(5, 26))
+    )
+    value = on_call.contents.value
+    assert value.startswith("**requests.get()** · requests (http)")  # the table first, before any rule
+    assert "| timeout | `requests.exceptions.Timeout` | ✔ re-raised: `except requests.Timeout` (line 7) |" in value
+    assert "| connection | `requests.exceptions.ConnectionError` | ⚠ swallowed by `except requests.ConnectionError` (line 9) |" in value
+    assert "| server-error | `requests.exceptions.HTTPError` | ✘ unhandled |" in value
+    assert "⚠ Swallowed here: connection" in value and "SAD101 reports it" in value
+    assert "✘ Unhandled here: server-error" in value and "Every failure mode is handled" not in value
+    # over the SAD101 of the swallowing handler: the why, the fixes and the link, not the message again
+    (swallowed,) = [d for d in found if d.code == "SAD101"]
+    on_finding = await client.text_document_hover_async(
+        t.HoverParams(text_document=t.TextDocumentIdentifier(uri=uri), position=swallowed.range.start)
+    )
+    text = on_finding.contents.value
+    assert text.startswith("**SAD101 silent-except**") and "*Why it matters:*" in text and "Fixes:" in text
+    assert "[Documentation](" in text and swallowed.message not in text

@@ -13,6 +13,7 @@ from sadpath import __version__
 from sadpath.inventory.inventory import CallSite, Inventory, InterfaceUsage, ModeResult, format_percent, percent
 
 _CHART_LABEL_CHARS = 28
+SWALLOWED_FILL = "#d4a72c"  # the chart's amber: caught by a handler that swallows it
 
 CSS = """
 :root {
@@ -75,6 +76,8 @@ th.mode { white-space: normal; line-height: 1.2; }
 td.mode { font-size: 15px; font-weight: 700; border: 2px solid #fff; border-radius: 4px; }
 td.mode.ok { color: var(--ok); background: var(--ok-bg); }
 td.mode.bad { color: var(--bad); background: var(--bad-bg); }
+td.mode.warn { color: var(--warn); background: var(--warn-bg); }
+.chip.swallowed { background: var(--warn-bg); color: var(--warn); }
 td.mode.na { color: #8c959f; font-weight: 400; }
 th.num, td.num { text-align: right; white-space: nowrap; }
 td.rank { color: var(--muted); width: 28px; }
@@ -135,7 +138,8 @@ def _short(text: str, limit: int) -> str:
 
 
 def _chart(inventory: Inventory, anchors: dict[int, str]) -> str:
-    """A horizontal bar per interface: the handled share in green, the unhandled rest in red."""
+    """A horizontal bar per interface: the handled share in green, the swallowed share in amber (caught by a
+    handler SAD101 reports), the unhandled rest in red."""
     row, top, left, width = 34, 26, 210, 510
     height = top + row * len(inventory.interfaces) + 4
     parts = [
@@ -150,8 +154,12 @@ def _chart(inventory: Inventory, anchors: dict[int, str]) -> str:
         y = top + row * index
         bar_y = y + 8
         handled_width = width * usage.handled / usage.total if usage.total else width
+        caught_width = width * (usage.handled + usage.swallowed) / usage.total if usage.total else width
         value = format_percent(usage.handled, usage.total)
-        title = f"{usage.label} ({usage.kind}): {usage.handled} of {usage.total} failure modes handled ({value})"
+        title = (
+            f"{usage.label} ({usage.kind}): {usage.handled} of {usage.total} failure modes handled ({value}), "
+            f"{usage.swallowed} swallowed, {usage.unhandled} unhandled"
+        )
         parts.append(f'<a href="#{anchors[index]}"><title>{_e(title)}</title>')
         parts.append(
             f'<text x="{left - 12}" y="{bar_y + 13}" text-anchor="end" font-size="14">'
@@ -159,12 +167,17 @@ def _chart(inventory: Inventory, anchors: dict[int, str]) -> str:
             f'<tspan class="kindt" font-size="12"> {_e(usage.kind)}</tspan></text>'
         )
         parts.append(f'<rect x="{left}" y="{bar_y}" width="{width}" height="18" rx="3" fill="#ff8182"/>')
+        if caught_width > handled_width:
+            parts.append(
+                f'<rect class="swallowed" x="{left}" y="{bar_y}" width="{caught_width:.1f}" height="18" rx="3" fill="{SWALLOWED_FILL}"/>'
+            )
         if handled_width > 0:
             parts.append(f'<rect x="{left}" y="{bar_y}" width="{handled_width:.1f}" height="18" rx="3" fill="#2da44e"/>')
         parts.append(
             f'<text x="{left + width + 12}" y="{bar_y + 13}" font-size="14"><tspan font-weight="650">{_e(value)}</tspan>'
             f'<tspan class="kindt" font-size="12.5"> {usage.handled} of {usage.total} handled · '
-            f'{len(usage.sites)} call site{"" if len(usage.sites) == 1 else "s"}</tspan></text>'
+            + (f"{usage.swallowed} swallowed · " if usage.swallowed else "")
+            + f'{len(usage.sites)} call site{"" if len(usage.sites) == 1 else "s"}</tspan></text>'
         )
         parts.append("</a>")
     parts.append("</svg>")
@@ -175,8 +188,12 @@ def _mode_cell(result: ModeResult | None) -> str:
     if result is None:
         return '<td class="mode na" title="not raised by this call">–</td>'
     if result.handled:
-        title = f"{result.mode}: handled by {result.handler_label} (line {result.handler_line})"
+        how = f", {result.how}" if result.how and result.how != "handled" else ""
+        title = f"{result.mode}: handled by {result.handler_label} (line {result.handler_line}){how}"
         return f'<td class="mode ok" title="{_e(title)}">✔</td>'
+    if result.swallowed:
+        title = f"{result.mode}: swallowed by {result.handler_label} (line {result.handler_line}), which SAD101 reports"
+        return f'<td class="mode warn" title="{_e(title)}">⚠</td>'
     title = f"{result.mode}: unhandled ({', '.join(result.exceptions)})"
     return f'<td class="mode bad" title="{_e(title)}">✘</td>'
 
@@ -240,18 +257,20 @@ def _worst_section(inventory: Inventory, anchors: dict[int, str]) -> str:
     positions = {id(usage): index for index, usage in enumerate(inventory.interfaces)}
     rows = []
     for rank, (usage, site) in enumerate(worst, 1):
-        chips = "".join(f'<span class="chip">{_e(mode)}</span>' for mode in site.unhandled_modes)
+        chips = "".join(f'<span class="chip">{_e(mode)}</span>' for mode in site.unhandled_modes) + "".join(
+            f'<span class="chip swallowed" title="swallowed">⚠ {_e(mode)}</span>' for mode in site.swallowed_modes
+        )
         anchor = anchors[positions[id(usage)]]
         rows.append(
             f'<tr><td class="rank">{rank}</td>{_site_cell(site, False)}'
             f'<td><a href="#{_e(anchor)}">{_e(usage.label)}</a></td><td class="fn"><code>{_breakable(site.function, ".")}</code></td>'
-            f'<td class="num">{site.unhandled} of {site.total}</td><td>{chips}</td></tr>'
+            f'<td class="num">{site.failing} of {site.total}</td><td>{chips}</td></tr>'
         )
     return (
         '<section class="panel"><div class="panel-head"><h2>Worst call sites</h2>'
-        '<p class="meta">the call sites with the most failure modes left unhandled</p></div>'
+        '<p class="meta">the call sites with the most failure modes not handled: unhandled, or ⚠ swallowed</p></div>'
         '<table><thead><tr><th>#</th><th>Call site</th><th>Interface</th><th>Function</th>'
-        '<th class="num">Unhandled</th><th>Unhandled failure modes</th></tr></thead>'
+        '<th class="num">Not handled</th><th>Failure modes not handled</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></section>"
     )
 
@@ -271,7 +290,7 @@ def _errors_section(inventory: Inventory) -> str:
 def render(inventory: Inventory) -> str:
     anchors = {index: _anchor(index, usage) for index, usage in enumerate(inventory.interfaces)}
     sites = len(inventory.sites)
-    unhandled = inventory.total - inventory.handled
+    unhandled = inventory.unhandled
     value = format_percent(inventory.handled, inventory.total)
     meter = 100.0 * inventory.handled / inventory.total if inventory.total else 100.0
     roots = ", ".join(inventory.roots) or "."
@@ -287,6 +306,7 @@ def render(inventory: Inventory) -> str:
         f'<div class="meter"><span style="width:{meter:.1f}%"></span></div></div>'
         f'<div class="card"><div class="value">{len(inventory.interfaces)}</div><div class="label">external interfaces</div></div>'
         f'<div class="card"><div class="value">{sites}</div><div class="label">call sites</div></div>'
+        f'<div class="card"><div class="value">{inventory.swallowed}</div><div class="label">swallowed failure modes (caught, not handled)</div></div>'
         f'<div class="card"><div class="value">{unhandled}</div><div class="label">unhandled failure modes</div></div>'
         "</section>",
     ]
@@ -296,6 +316,7 @@ def render(inventory: Inventory) -> str:
             '<p class="meta">lowest first; a failure mode counts once per call site</p></div>'
             f"{_chart(inventory, anchors)}"
             '<div class="legend"><span><i style="background:#2da44e"></i>handled at the call site</span>'
+            f'<span><i style="background:{SWALLOWED_FILL}"></i>swallowed</span>'
             '<span><i style="background:#ff8182"></i>unhandled</span></div></section>'
         )
         body.append(_worst_section(inventory, anchors))
@@ -306,7 +327,9 @@ def render(inventory: Inventory) -> str:
     body.append(
         "<footer><p>✔ handled at the call site: an enclosing <code>try</code> in the same function catches the failure "
         "mode's exception (or a base of it), or the module registers a framework handler for it "
-        "(<code>@app.errorhandler</code>, <code>add_exception_handler</code>). ✘ unhandled: it propagates to the caller. "
+        "(<code>@app.errorhandler</code>, <code>add_exception_handler</code>), and does something with it. "
+        "⚠ swallowed: the handler that catches it carries on as if nothing had failed (SAD101 reports it). "
+        "✘ unhandled: it propagates to the caller. "
         "– the call does not raise that mode.</p>"
         "<p>Generated by <code>sadpath report</code>; the analysed code was parsed, never imported or run.</p></footer>"
     )

@@ -2,10 +2,12 @@
 
 Each file is parsed and modelled by the engine (``analyze``), never imported; one walk visits every call,
 ``external_call`` says which interface it belongs to and ``mode_status`` which of its failure modes an
-enclosing ``except`` (or a handler registered with the framework) catches at that site.
+enclosing ``except`` (or a handler registered with the framework) catches at that site. ``mode_states`` (the
+hover's) puts each in one of three states: handled, swallowed (caught by a handler SAD101 reports: caught is not
+handled) or unhandled.
 
 Numbers: a *pair* is one failure mode at one call site. An interface's share is its handled pairs over all
-its pairs. Interfaces are ordered by lowest share first, the call sites of each by most unhandled modes first.
+its pairs (a swallowed pair is not handled). Interfaces are ordered by lowest share first, the call sites of each by most unhandled modes first.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sadpath.settings import Settings
 from sadpath.engine.analyze import analyze
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
+from sadpath.engine.failure_view import HANDLED, SWALLOWED, UNHANDLED, mode_states
 from sadpath.engine.handling import mode_status
 from sadpath.engine.walker import walk
 from sadpath.files import ReadFile, discover, read_source
@@ -39,10 +42,22 @@ class ModeResult:
     handler_kind: str | None = None  # "except" or "registered"
     handler_line: int | None = None
     handler_label: str | None = None  # "except requests.Timeout", "@app.errorhandler(requests.RequestException)"
+    state: str = ""  # HANDLED, SWALLOWED or UNHANDLED ("": from the handler alone)
+    how: str = ""  # how a handled mode is handled ("re-raised", "retried"), what a swallowed one costs
+
+    @property
+    def status(self) -> str:
+        if self.state:
+            return self.state
+        return HANDLED if self.handler_kind is not None else UNHANDLED
 
     @property
     def handled(self) -> bool:
-        return self.handler_kind is not None
+        return self.status == HANDLED
+
+    @property
+    def swallowed(self) -> bool:
+        return self.status == SWALLOWED
 
 
 @dataclass(frozen=True)
@@ -65,19 +80,32 @@ class CallSite:
         return sum(1 for m in self.modes if m.handled)
 
     @property
+    def swallowed(self) -> int:
+        return sum(1 for m in self.modes if m.swallowed)
+
+    @property
     def unhandled(self) -> int:
+        return self.total - self.handled - self.swallowed
+
+    @property
+    def failing(self) -> int:
+        """Modes not handled here: swallowed or unhandled."""
         return self.total - self.handled
 
     @property
     def unhandled_modes(self) -> tuple[str, ...]:
-        return tuple(m.mode for m in self.modes if not m.handled)
+        return tuple(m.mode for m in self.modes if m.status == UNHANDLED)
+
+    @property
+    def swallowed_modes(self) -> tuple[str, ...]:
+        return tuple(m.mode for m in self.modes if m.swallowed)
 
     @property
     def location(self) -> str:
         return f"{self.path}:{self.line}:{self.column}"
 
     def sort_key(self) -> tuple:
-        return (-self.unhandled, _share_key(self.handled, self.total), self.path, self.line, self.column)
+        return (-self.failing, -self.unhandled, _share_key(self.handled, self.total), self.path, self.line, self.column)
 
 
 @dataclass
@@ -96,8 +124,12 @@ class InterfaceUsage:
         return sum(s.handled for s in self.sites)
 
     @property
+    def swallowed(self) -> int:
+        return sum(s.swallowed for s in self.sites)
+
+    @property
     def unhandled(self) -> int:
-        return self.total - self.handled
+        return self.total - self.handled - self.swallowed
 
     @property
     def share(self) -> float | None:
@@ -137,12 +169,21 @@ class Inventory:
         return sum(u.handled for u in self.interfaces)
 
     @property
+    def swallowed(self) -> int:
+        return sum(u.swallowed for u in self.interfaces)
+
+    @property
+    def unhandled(self) -> int:
+        return self.total - self.handled - self.swallowed
+
+    @property
     def share(self) -> float | None:
         return share(self.handled, self.total)
 
     def worst_sites(self, limit: int = WORST_SITES) -> list[tuple[InterfaceUsage, CallSite]]:
-        """The call sites with the most unhandled modes, across interfaces (sites with none are left out)."""
-        pairs = [(usage, site) for usage in self.interfaces for site in usage.sites if site.unhandled]
+        """The call sites with the most modes not handled (swallowed or unhandled), across interfaces (sites
+        with none are left out)."""
+        pairs = [(usage, site) for usage in self.interfaces for site in usage.sites if site.failing]
         pairs.sort(key=lambda pair: pair[1].sort_key())
         return pairs[:limit]
 
@@ -183,13 +224,16 @@ class _CallCollector:
         external = external_call(node, ctx)
         if external is None:
             return
-        statuses = mode_status(external, list(ctx.parents), ctx)
+        parents, scopes = list(ctx.parents), list(ctx.scopes)
+        statuses = mode_status(external, parents, ctx)
         span = ctx.span(node.func)
         modes = tuple(
-            ModeResult(s.mode, s.exceptions)
+            ModeResult(s.mode, s.exceptions, state=s.state)
             if s.handler is None
-            else ModeResult(s.mode, s.exceptions, s.handler.where, s.handler.line, s.handler.label)
-            for s in statuses
+            else ModeResult(
+                s.mode, s.exceptions, s.handler.where, s.handler.line, s.handler.label, s.state, s.how or s.consequence
+            )
+            for s in mode_states(statuses, parents, scopes, ctx)
         )
         site = CallSite(
             path=self.shown_path,

@@ -3,16 +3,21 @@
 ::
 
     {"version": 1, "files_analysed": N, "paths": [...],
-     "summary": {"interfaces", "call_sites", "handled", "unhandled", "total", "percent"},
-     "interfaces": [{"name", "label", "kind", "call_sites", "handled", "unhandled", "total", "percent", "modes": [...],
+     "summary": {"interfaces", "call_sites", "handled", "swallowed", "unhandled", "total", "percent"},
+     "interfaces": [{"name", "label", "kind", "call_sites", "handled", "swallowed", "unhandled", "total", "percent",
+                     "modes": [...],
                      "sites": [{"path", "line", "column", "end_line", "end_column", "call", "function",
-                                "handled", "unhandled", "total",
-                                "modes": [{"mode", "exceptions", "handled", "handler": {"kind", "line", "label"} | null}]}]}],
-     "worst_sites": [{"interface", "path", "line", "column", "call", "function", "handled", "unhandled", "total",
-                      "unhandled_modes"}],
+                                "handled", "swallowed", "unhandled", "total",
+                                "modes": [{"mode", "exceptions", "state", "how", "handled",
+                                           "handler": {"kind", "line", "label"} | null}]}]}],
+     "worst_sites": [{"interface", "path", "line", "column", "call", "function", "handled", "swallowed", "unhandled",
+                      "total", "unhandled_modes", "swallowed_modes"}],
      "errors": [{"path", "message"}]}
 
-``percent`` is the handled share with one decimal, null when there is no failure mode to handle. Interfaces
+``state`` is one of ``handled``, ``swallowed`` (caught by a handler SAD101 reports: not handled) and
+``unhandled``; ``how`` says how a handled mode is handled, or what a swallowed one costs; ``handler`` is the
+``except`` that catches the mode, for the swallowed ones too. ``percent`` is the handled share with one decimal,
+null when there is no failure mode to handle. Interfaces
 come lowest share first, the sites of each most unhandled modes first.
 """
 
@@ -27,9 +32,16 @@ VERSION = 1
 
 def _mode(result: ModeResult) -> dict:
     handler = None
-    if result.handled:
+    if result.handler_kind is not None:
         handler = {"kind": result.handler_kind, "line": result.handler_line, "label": result.handler_label}
-    return {"mode": result.mode, "exceptions": list(result.exceptions), "handled": result.handled, "handler": handler}
+    return {
+        "mode": result.mode,
+        "exceptions": list(result.exceptions),
+        "state": result.status,
+        "how": result.how,
+        "handled": result.handled,
+        "handler": handler,
+    }
 
 
 def _site(site: CallSite) -> dict:
@@ -42,6 +54,7 @@ def _site(site: CallSite) -> dict:
         "call": site.call,
         "function": site.function,
         "handled": site.handled,
+        "swallowed": site.swallowed,
         "unhandled": site.unhandled,
         "total": site.total,
         "modes": [_mode(m) for m in site.modes],
@@ -55,6 +68,7 @@ def _interface(usage: InterfaceUsage) -> dict:
         "kind": usage.kind,
         "call_sites": len(usage.sites),
         "handled": usage.handled,
+        "swallowed": usage.swallowed,
         "unhandled": usage.unhandled,
         "total": usage.total,
         "percent": percent(usage.handled, usage.total),
@@ -73,9 +87,11 @@ def document(inventory: Inventory) -> dict:
             "call": site.call,
             "function": site.function,
             "handled": site.handled,
+            "swallowed": site.swallowed,
             "unhandled": site.unhandled,
             "total": site.total,
             "unhandled_modes": list(site.unhandled_modes),
+            "swallowed_modes": list(site.swallowed_modes),
         }
         for usage, site in inventory.worst_sites()
     ]
@@ -87,7 +103,8 @@ def document(inventory: Inventory) -> dict:
             "interfaces": len(inventory.interfaces),
             "call_sites": len(inventory.sites),
             "handled": inventory.handled,
-            "unhandled": inventory.total - inventory.handled,
+            "swallowed": inventory.swallowed,
+            "unhandled": inventory.unhandled,
             "total": inventory.total,
             "percent": percent(inventory.handled, inventory.total),
         },

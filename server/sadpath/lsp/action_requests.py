@@ -29,7 +29,8 @@ def code_actions(ls: Any, params: t.CodeActionParams) -> list[t.CodeAction] | No
     actions: list[t.CodeAction] = []
     if not wanted or any(_contains(k, t.CodeActionKind.QuickFix) for k in wanted):
         ours = [d for d in ls.diagnostics(uri, result) if overlaps(d.range, requested)]
-        for diagnostic in ours:
+        parsed = result.analysis.tree is not None  # findings kept through a syntax error: fixed once it parses
+        for diagnostic in ours if parsed else []:
             data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
             for index in range(len(data.get("fixes", []))):
                 try:
@@ -39,7 +40,7 @@ def code_actions(ls: Any, params: t.CodeActionParams) -> list[t.CodeAction] | No
                     continue
                 if action is not None:
                     actions.append(action)
-        if ours and ls.options.fix_all and _ca.has_safe_fix(result.analysis.findings):
+        if ours and parsed and ls.options.fix_all and _ca.has_safe_fix(result.analysis.findings):
             try:
                 entry = _ca.fix_all_quick_fix(ctx, ls.resolve_lazily)
             except _ca.FixFailed as exc:

@@ -15,6 +15,7 @@ from sadpath.settings import ConfigError, Settings
 from sadpath.engine import Analysis, coverage_data
 from sadpath.engine.incremental import IncrementalAnalyzer
 from sadpath.lsp.options import Options
+from sadpath.lsp.resilient import Good, good_of, recover
 from sadpath.source import SourceFile
 
 log = logging.getLogger("sadpath.lsp")
@@ -27,6 +28,9 @@ class Result:
     analysis: Analysis
     settings: Settings
     stamp: tuple = ()  # the coverage data and the file on disk, when SAD302 reads them (coverage_data.stamp)
+    # when the text does not parse: the analysis of the text with the broken units blanked (``lsp.resilient``),
+    # whose tree the hover reads; ``analysis`` then holds the kept findings and the SAD000, without a tree
+    partial: Analysis | None = None
 
     @property
     def result_id(self) -> str:
@@ -42,6 +46,8 @@ class DocumentState:
     pending: object | None = None  # the asyncio task of a scheduled analysis
     too_large_reported: bool = False
     analyzer: IncrementalAnalyzer = field(default_factory=IncrementalAnalyzer)
+    good: Good | None = None  # the last analysis whose text parsed: what a syntax error keeps (lsp.resilient)
+    good_settings: Settings | None = None  # the settings it was found with
 
 
 class SettingsCache:
@@ -117,14 +123,33 @@ def digest_of(text: str) -> str:
 
 def analyze(uri: str, text: str, version: int | None, settings: Settings, state: DocumentState) -> Result:
     """The analysis of a document version: reused whole when neither the text nor the settings changed,
-    otherwise incremental (only the top-level statements the edit touched are analysed again)."""
+    otherwise incremental (only the top-level statements the edit touched are analysed again). A text that does
+    not parse keeps the findings of the units its syntax error is not in (``lsp.resilient``)."""
     digest = digest_of(text)
     previous = state.result
     stamp = coverage_data.stamp(settings, document_path(uri))  # new test data, or the file saved: analyse again
     if previous is not None and previous.digest == digest and previous.settings == settings and previous.stamp == stamp:
-        return Result(version, digest, previous.analysis, settings, stamp)
-    source = SourceFile(document_path(uri), text)
-    return Result(version, digest, state.analyzer.analyze(source, settings, enabled_rules(settings, source.path), known_rules=RULES), settings, stamp)
+        return Result(version, digest, previous.analysis, settings, stamp, previous.partial)
+    path = document_path(uri)
+    rules = enabled_rules(settings, path)
+    source = SourceFile(path, text)
+    analysis = state.analyzer.analyze(source, settings, rules, known_rules=RULES)
+    if analysis.tree is not None:
+        state.good, state.good_settings = good_of(text, analysis), settings
+        return Result(version, digest, analysis, settings, stamp)
+    error = analysis.syntax_error
+    good = state.good if state.good is not None and state.good.analysis.source.path == path else None
+    if error is None or good is None:
+        return Result(version, digest, analysis, settings, stamp)
+
+    def analyze_text(blanked: str) -> Analysis:
+        return state.analyzer.analyze(SourceFile(path, blanked), settings, rules, known_rules=RULES)
+
+    recovered = recover(good, source, error, analyze_text, keep_old=state.good_settings == settings)
+    if recovered is None:
+        return Result(version, digest, analysis, settings, stamp)
+    kept = Analysis(source, recovered.findings)
+    return Result(version, digest, kept, settings, stamp, recovered.partial)
 
 
 @dataclass

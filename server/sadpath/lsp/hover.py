@@ -1,11 +1,13 @@
-"""Hover: a finding's rule in short, and the failure modes of any external call with what handles each here."""
+"""Hover: what fails first. Over an external call its failure-mode table leads (each mode ✔ handled and how,
+⚠ swallowed by a handler SAD101 reports, or ✘ unhandled); over a finding, the rule's why, the fix choices and a
+link, never the finding's message, which the editor already shows above the hover."""
 
 from __future__ import annotations
 
 from lsprotocol import types as t
 
 from sadpath.engine import Analysis
-from sadpath.engine.failure_view import failure_view, handler_view
+from sadpath.engine.failure_view import SWALLOWED, UNHANDLED, failure_view, handler_view
 from sadpath.lsp.convert import docs_href
 from sadpath.model import Finding
 from sadpath.registry import lookup
@@ -19,9 +21,9 @@ def _contains(finding: Finding, line: int, column: int) -> bool:
 
 
 def finding_markdown(finding: Finding, docs_url: str) -> str:
+    """A finding's rule: why it matters, the fixes to choose from and the documentation (not the message)."""
     rule = lookup(finding.code)
-    title = f"**{finding.code} {finding.slug}**"
-    parts = [title, "", finding.message]
+    parts = [f"**{finding.code} {finding.slug}**"]
     if rule is not None:
         why = rule.doc().why
         if why:
@@ -35,26 +37,38 @@ def finding_markdown(finding: Finding, docs_url: str) -> str:
     return "\n".join(parts)
 
 
+def state_cell(state) -> str:
+    """The "here" cell of a mode: ✔ handled (how, by which handler), ⚠ swallowed (by which), ✘ unhandled."""
+    if state.state == UNHANDLED or state.handler is None:
+        return "✘ unhandled"
+    where = f"`{state.handler.label}` (line {state.handler.line})"
+    if state.state == SWALLOWED:
+        return f"⚠ swallowed by {where}"
+    return f"✔ {state.how or 'handled'}: {where}"
+
+
 def failure_markdown(analysis: Analysis, line: int, column: int, settings) -> str | None:
     view = failure_view(analysis, line, column, settings)
     if view is None:
         return None
-    rows = ["| failure mode | exception types | handled here |", "|---|---|---|"]
-    for status in view.modes:
-        exceptions = ", ".join(f"`{e}`" for e in status.exceptions)
-        if status.handler is None:
-            handled = "✘ unhandled"
-        else:
-            where = f"line {status.handler.line}"
-            handled = f"✔ `{status.handler.label}` ({where})"
-        rows.append(f"| {status.mode} | {exceptions} | {handled} |")
-    unhandled = [s.mode for s in view.modes if s.handler is None]
-    summary = (
-        "Every failure mode is handled here."
-        if not unhandled
-        else f"Unhandled here: {', '.join(unhandled)}; they propagate to the caller."
-    )
-    parts = [f"**{view.external.name}()** · {view.label} ({view.external.interface.kind})", "", *rows, "", summary]
+    rows = ["| failure mode | exception types | here |", "|---|---|---|"]
+    for state in view.states:
+        exceptions = ", ".join(f"`{e}`" for e in state.exceptions)
+        rows.append(f"| {state.mode} | {exceptions} | {state_cell(state)} |")
+    swallowed = [s for s in view.states if s.state == SWALLOWED]
+    unhandled = [s.mode for s in view.states if s.state == UNHANDLED]
+    summary: list[str] = []
+    if not swallowed and not unhandled:
+        summary.append("Every failure mode is handled here.")
+    if swallowed:
+        consequence = next((s.consequence for s in swallowed if s.consequence), "")
+        summary.append(
+            f"⚠ Swallowed here: {', '.join(s.mode for s in swallowed)}. The handler catches the error and carries on "
+            "(SAD101 reports it)" + (f": {consequence}." if consequence else ".")
+        )
+    if unhandled:
+        summary.append(f"✘ Unhandled here: {', '.join(unhandled)}; they propagate to the caller.")
+    parts = [f"**{view.external.name}()** · {view.label} ({view.external.interface.kind})", "", *rows, "", *summary]
     if view.contract is not None:
         parts += ["", *contract_rows(view)]
     return "\n".join(parts)
@@ -91,12 +105,18 @@ def handler_markdown(analysis: Analysis, line: int, settings) -> str | None:
     return "\n".join(parts)
 
 
-def hover(analysis: Analysis, line: int, column: int, docs_url: str, settings) -> str | None:
-    sections = [finding_markdown(f, docs_url) for f in analysis.findings if _contains(f, line, column)]
-    external = failure_markdown(analysis, line, column, settings)
+def hover(analysis: Analysis, line: int, column: int, docs_url: str, settings, tree_analysis: Analysis | None = None) -> str | None:
+    """The hover at (1-based line, character column): the failure-mode table of the external call there first,
+    then the rules of the findings there, then the judgement of the ``except`` on the line. ``tree_analysis``:
+    the analysis whose tree the table and the judgement read, when ``analysis`` has none (a syntax error
+    elsewhere in the file: ``lsp.resilient``)."""
+    tree = tree_analysis if analysis.tree is None and tree_analysis is not None else analysis
+    sections = []
+    external = failure_markdown(tree, line, column, settings)
     if external:
         sections.append(external)
-    handler = handler_markdown(analysis, line, settings)
+    sections += [finding_markdown(f, docs_url) for f in analysis.findings if _contains(f, line, column)]
+    handler = handler_markdown(tree, line, settings)
     if handler:
         sections.append(handler)
     return "\n\n---\n\n".join(sections) if sections else None

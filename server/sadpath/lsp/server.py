@@ -540,7 +540,7 @@ def on_hover(ls: SadpathServer, params: t.HoverParams) -> t.Hover | None:
         position = located.view.to_notebook(located.cell, position)
     source: SourceFile = result.analysis.source
     line, column = from_position(source, position, ls.encoding)
-    markdown = hover.hover(result.analysis, line, column, ls.options.docs_url, result.settings)
+    markdown = hover.hover(result.analysis, line, column, ls.options.docs_url, result.settings, result.partial)
     if not markdown:
         return None
     answer = hover.to_hover(markdown)
