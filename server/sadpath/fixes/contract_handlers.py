@@ -63,6 +63,18 @@ def build(req: FixRequest) -> list[Edit]:
     if len(retry_attempts) > 1:
         raise FixRefused("the contract retries modes of this call a different number of times")
     attempts = retry_attempts.pop() if retry_attempts else None
+    policy = retry_decorator(func)
+    stop_at = None
+    if policy is not None and attempts is not None:
+        # the function is already under tenacity's @retry: its policy does the retrying (one policy, no second
+        # loop); the declared number of attempts goes into its stop_after_attempt(...)
+        stop_at = _stop_after_attempt(policy)
+        if stop_at is None:
+            raise FixRefused("the function's @retry has no stop_after_attempt(...) to set the declared attempts in")
+        if isinstance(stop_at.args[0], ast.Constant) and stop_at.args[0].value == attempts:
+            stop_at = None
+        raw = {m: names for m, names in raw.items() if not (m in strategies and strategies[m].kind == "retry")}
+        attempts = None
     counter = _free(func, "attempt")
     limit = line_limit(req.source)
     branches: list[tuple[int, str]] = []
@@ -104,23 +116,47 @@ def build(req: FixRequest) -> list[Edit]:
         depth = max(len(hierarchy.ancestors(e)) for e in these)
         handler_code = "try:\n    pass\nexcept " + caught + " as exc:\n" + "".join(f"    {line}\n" for line in body)
         branches.append((depth, handler_code))
-    if not branches:
+    if not branches and stop_at is None:
         raise FixRefused("the contract declares no handling for this call's failures")
     handlers = [cst.parse_statement(code).handlers[0] for _, code in sorted(branches, key=lambda b: -b[0])]
 
     region = req.region()
     column = req.source.char_col_from_utf8(statement.lineno, statement.col_offset)
     target = region_statement(region, statement.lineno, column)
-    inner = [target.with_changes(leading_lines=[])]
-    if attempts is not None and not isinstance(statement, ast.Return):
-        inner.append(cst.SimpleStatementLine(body=[cst.Break()]))
-    wrapped: cst.BaseCompoundStatement = cst.Try(body=cst.IndentedBlock(body=inner), handlers=handlers)
-    if attempts is not None:
-        loop = cst.parse_statement(f"for {counter} in range({attempts}):\n    pass\n")
-        wrapped = loop.with_changes(body=cst.IndentedBlock(body=[wrapped]))
-    wrapped = wrapped.with_changes(leading_lines=target.leading_lines)
-    module = region.module.deep_replace(target, wrapped)
+    module = region.module
+    if handlers:
+        inner = [target.with_changes(leading_lines=[])]
+        if attempts is not None and not isinstance(statement, ast.Return):
+            inner.append(cst.SimpleStatementLine(body=[cst.Break()]))
+        wrapped: cst.BaseCompoundStatement = cst.Try(body=cst.IndentedBlock(body=inner), handlers=handlers)
+        if attempts is not None:
+            loop = cst.parse_statement(f"for {counter} in range({attempts}):\n    pass\n")
+            wrapped = loop.with_changes(body=cst.IndentedBlock(body=[wrapped]))
+        wrapped = wrapped.with_changes(leading_lines=target.leading_lines)
+        module = module.deep_replace(target, wrapped)
+    if stop_at is not None:
+        old = region.node_at(cst.Call, stop_at.lineno, req.source.char_col_from_utf8(stop_at.lineno, stop_at.col_offset))
+        assert isinstance(old, cst.Call)
+        declared = next(s.attempts for s in strategies.values() if s.kind == "retry")
+        module = module.deep_replace(old, old.with_changes(args=[old.args[0].with_changes(value=cst.Integer(str(declared)))]))
     return finish(req, region, module, additions)
+
+
+def retry_decorator(func: ast.AST | None) -> ast.Call | None:
+    """tenacity's ``@retry(...)`` (or ``@backoff.on_exception(...)``) on the function: its retry policy."""
+    for decorator in getattr(func, "decorator_list", []):
+        if isinstance(decorator, ast.Call) and ast.unparse(decorator.func).split(".")[-1] in ("retry", "on_exception"):
+            return decorator
+    return None
+
+
+def _stop_after_attempt(policy: ast.Call) -> ast.Call | None:
+    for keyword in policy.keywords:
+        if keyword.arg in ("stop", "max_tries"):
+            for node in ast.walk(keyword.value):
+                if isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] == "stop_after_attempt" and node.args:
+                    return node
+    return None
 
 
 def _fallback_statement(statement: ast.stmt, value: str) -> str:

@@ -1,9 +1,19 @@
-"""Turn ``logger.error(...)`` into ``logger.exception(...)`` in a handler (SAD104, safe)."""
+"""Turn ``logger.error(...)`` into ``logger.exception(...)`` in a handler (SAD104, safe).
+
+Planned with SAD105 on the same call: the ``required-log-fields`` the record lacks are added too when the code
+has a value for them (a name in scope, or the project's ``current_correlation_id()``), so that the one log line
+is fixed once, not by two fixes that each leave the other's finding."""
 
 from __future__ import annotations
 
 import libcst as cst
 
+import ast
+
+from sadpath.fixes.additions import ModuleAdditions
+from sadpath.fixes.failure_context import failure_context, field_value
+from sadpath.fixes.nodes import fitted, imports_root, line_limit, with_fields
+from sadpath.fixes.place import extra_keys
 from sadpath.fixes.request import FixRequest
 from sadpath.fixes.region import FixRefused
 from sadpath.fixes.tidy import finish
@@ -23,8 +33,37 @@ def build(req: FixRequest) -> list[Edit]:
     if args and args[-1].comma is not cst.MaybeSentinel.DEFAULT and len(args) < len(call.args):
         args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     new = call.with_changes(func=call.func.with_changes(attr=cst.Name("exception")), args=args)
+    additions = ModuleAdditions()
+    fields = _required_fields(req, new, additions)
+    if fields:
+        new = fitted(with_fields(new, fields, imports_root(req.tree, "structlog")), region.positions[call].start.column, line_limit(req.source), region.module)
     module = region.module.deep_replace(call, new)
-    return finish(req, region, module)
+    return finish(req, region, module, additions)
+
+
+def _required_fields(req: FixRequest, call: cst.Call, additions: ModuleAdditions) -> list[tuple[str, str]]:
+    """The ``required-log-fields`` the call lacks that have a value here (SAD105 would report the rest)."""
+    required = req.settings.required_log_fields
+    if not required:
+        return []
+    present = extra_keys(call)
+    if any(a.keyword is not None and a.keyword.value == "extra" and not isinstance(a.value, cst.Dict) for a in call.args):
+        return []
+    handler = next(
+        (n for n in ast.walk(req.tree) if isinstance(n, ast.ExceptHandler) and n.lineno < req.finding.span.line <= (n.end_lineno or n.lineno)),
+        None,
+    )
+    context = failure_context(req, handler, req.finding.span.line)
+    fields = []
+    for name in required:
+        if name in present:
+            continue
+        value = field_value(req, context, name, additions)
+        if value is None:
+            req.notes.append(f"`{name}` is not in scope: add it by hand")
+            continue
+        fields.append((name, value))
+    return fields
 
 
 def _falsy(expr: cst.BaseExpression) -> bool:

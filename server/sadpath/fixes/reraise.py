@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import libcst as cst
 
+from sadpath.fixes.additions import ModuleAdditions
+from sadpath.fixes.place import fitting_handler, place_of
 from sadpath.fixes.region import FixRefused
 from sadpath.fixes.request import (
     FixRequest,
+    drop_lossy_logs,
     drop_terminal,
     handler_in_region,
+    handler_name,
     handler_statements,
     simple_line,
     with_comments,
@@ -25,7 +29,12 @@ from sadpath.model import Edit
 
 def build(req: FixRequest) -> list[Edit]:
     region = req.region()
-    handler = handler_in_region(req, region, req.ast_handler())
+    handler_ast = req.ast_handler()
+    handler = handler_in_region(req, region, handler_ast)
+    place = place_of(req, handler_ast) if req.finding.code == "SAD101" else None
+    if place is not None:  # a loop, a clean-up step, a task or main(): re-raising is not what fits there
+        additions = ModuleAdditions()
+        return finish(req, region, fitting_handler(req, region, handler, handler_ast, place, additions), additions)
     statements = handler_statements(handler)
     if statements and _raises(statements[-1]) and _split(handler) is not None:
         # except (TimeoutError, CancelledError) as exc: raise DomainError from exc -> cancellation goes on first
@@ -45,6 +54,8 @@ def build(req: FixRequest) -> list[Edit]:
         module = region.module.deep_replace(handler, with_statements(handler, new_statements))
         return finish(req, region, module)
     statements, comments = drop_terminal(statements)
+    if req.finding.code == "SAD101":  # print(e) before the raise says nothing the traceback does not
+        statements = drop_lossy_logs(statements, handler_name(handler))
     statements.append(with_comments(simple_line("raise"), comments))
     module = region.module.deep_replace(handler, with_statements(handler, statements))
     return finish(req, region, module)

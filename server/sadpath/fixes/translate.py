@@ -30,6 +30,7 @@ from sadpath.fixes.request import (
 from sadpath.fixes.additions import ModuleAdditions
 from sadpath.fixes.domain_errors import DomainErrors, caught_label
 from sadpath.fixes.failure_context import failure_context
+from sadpath.fixes.place import fitting_handler, place_of
 from sadpath.fixes.region import FixRefused
 from sadpath.fixes.tidy import finish
 from sadpath.model import Edit
@@ -42,8 +43,13 @@ def build(req: FixRequest) -> list[Edit]:
     if proposed and not _IDENTIFIER.match(proposed):
         raise FixRefused("no valid domain error name")
     handler_ast = req.ast_handler()
-    context = failure_context(req, handler_ast)
     additions = ModuleAdditions()
+    place = place_of(req, handler_ast)
+    if place is not None:  # a loop, a clean-up step, a task or main(): a domain error nobody catches does not fit
+        region = req.region()
+        handler = handler_in_region(req, region, handler_ast)
+        return finish(req, region, fitting_handler(req, region, handler, handler_ast, place, additions), additions)
+    context = failure_context(req, handler_ast)
     errors = DomainErrors(req, additions)
     try_node = next((n for n in ast.walk(req.tree) if isinstance(n, ast.Try) and handler_ast in n.handlers), None)
     service = errors.service(proposed, caught_label(req, handler_ast), try_node.body if try_node is not None else None)

@@ -16,6 +16,7 @@ from sadpath.fixes.request import FixRequest, py_string
 from sadpath.fixes.additions import ModuleAdditions
 from sadpath.fixes.domain_errors import DomainErrors, phrase
 from sadpath.fixes.nodes import most_specific_first, region_statement, spell, statement_at
+from sadpath.fixes.place import task_of, task_retry_around
 from sadpath.fixes.region import FixRefused
 from sadpath.fixes.tidy import finish
 from sadpath import knowledge
@@ -36,6 +37,17 @@ def build(req: FixRequest) -> list[Edit]:
     func = req.enclosing_function(statement.lineno)
     operation = func.name if func is not None else "startup"
     additions = ModuleAdditions()
+    task = task_of(req, statement.lineno)
+    if task is not None and all(knowledge.modes()[m].retryable for m in modes):
+        # in a Celery task a retry fits what a retry can cure (a timeout, a lost connection), not a domain error
+        # nobody catches; a not-found or a refusal is translated as anywhere else
+        hierarchy = exception_hierarchy()
+        names = list(dict.fromkeys(e for mode in sorted(modes, key=list(knowledge.modes()).index) for e in mode_exceptions[mode]))
+        caught = [spell(e, req, additions) for e in most_specific_first(names, hierarchy)]
+        region = req.region()
+        column = req.source.char_col_from_utf8(statement.lineno, statement.col_offset)
+        target = region_statement(region, statement.lineno, column)
+        return finish(req, region, task_retry_around(req, region, statement, target, caught, task), additions)
     errors = DomainErrors(req, additions)
     proposed = str(data.get("domain_error") or "")
     service = errors.service(proposed, str(data.get("service") or ""))
