@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import ast
 
+from sadpath.engine import shapes
 from sadpath.engine.context import ModuleContext
+from sadpath.engine.external import external_call
 from sadpath.engine.walker import body_nodes
 
 def walk_handler(handler: ast.ExceptHandler, skip_handlers: bool = False):
@@ -71,6 +73,35 @@ def first_call_in(stmts: list[ast.stmt], ctx: ModuleContext, skip=None) -> tuple
                 if name:
                     return node, name
     return None
+
+
+def failing_call_in(stmts: list[ast.stmt], ctx: ModuleContext, skip=None) -> tuple[ast.Call, str] | None:
+    """The call a message should name as the one that failed: the first external call (``db.execute()``, not the
+    ``select()`` that builds its statement; ``client.set()``, not the ``bool()`` around it), else the first call
+    that can fail at all, else the first call."""
+    calls = [
+        node
+        for stmt in stmts
+        for node in sorted((n for n in ast.walk(stmt) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
+        if not (skip is not None and skip(node))
+        and not (isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Call))  # name a chain's root
+    ]
+    for wanted in (lambda c: external_call(c, ctx) is not None, lambda c: shapes.can_fail(c, ctx) and not _builds(c, ctx)):
+        for call in calls:
+            if wanted(call) and (name := call_label(call, ctx)):
+                return call, name
+    return first_call_in(stmts, ctx, skip)
+
+
+def _builds(call: ast.Call, ctx: ModuleContext) -> bool:
+    """A constructor or a factory that only builds something (``ClientSession()``, ``as_view()``, ``select()``)."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) and _builds(func.value, ctx):
+        return True  # ``select(File).where(...)``: still building the statement
+    if isinstance(func, ast.Attribute):
+        return func.attr[:1].isupper() or func.attr == "as_view"
+    name = func.id if isinstance(func, ast.Name) else ""  # SQLAlchemy's statement builders, ``functools.partial``
+    return name[:1].isupper() or name in ("select", "insert", "update", "delete", "text", "partial")
 
 
 def call_label(call: ast.Call, ctx: ModuleContext) -> str | None:

@@ -166,7 +166,7 @@ def message(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
     assert site is not None
     what = "every error of the `try` block"
     if site.try_node is not None:
-        first = _except.first_call_in(site.try_node.body, ctx, skip=lambda c: logcalls.as_log_call(c, ctx) is not None)
+        first = _except.failing_call_in(site.try_node.body, ctx, skip=lambda c: logcalls.as_log_call(c, ctx) is not None)
         if first is not None:
             what = f"the failure of `{first[1]}`"
     untraced = site.path.untraced_log
