@@ -149,6 +149,8 @@ class LostTracebackLog(Rule):
         func = ctx.enclosing_function()
         if func is not None and func.name == "emit" and _in_logging_handler(ctx):
             return  # inside logging's own handler, printing to stderr is the channel left
+        if shapes.retry_loop_then_raise(ctx):
+            return  # one attempt of a retry loop that raises its last error: that error travels on with its traceback
         if any(_SENSITIVE.search(comment) for comment in handler_explanations(node, ctx)):
             return  # "do not log the exception: it may contain secrets": left out on purpose
         try_node = _except.enclosing_try(node, ctx)
