@@ -151,6 +151,12 @@ def _registered_handlers(ctx) -> list[tuple[str, int, str]]:
             and node.args
         ):
             found.extend(_registered(node.args[0], node, ctx))
+        if isinstance(node, ast.Call):  # ``Starlette(exception_handlers={RedisError: unavailable})``, FastAPI's too
+            for keyword in node.keywords:
+                if keyword.arg == "exception_handlers" and isinstance(keyword.value, ast.Dict):
+                    for key in keyword.value.keys:
+                        if key is not None:
+                            found.extend(_registered(key, node, ctx))
     return found
 
 

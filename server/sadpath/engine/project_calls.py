@@ -56,12 +56,15 @@ class Escape:
         return tuple(dict.fromkeys(e for _, excs in self.mode_exceptions for e in excs))
 
     def narrowed(self, still_escaping) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        """The modes whose exceptions are not all caught by ``still_escaping(exc) -> bool`` == False."""
+        """The modes whose exceptions are not all caught by ``still_escaping(exc) -> bool`` == False; nothing when
+        some mode is caught: code that handles some of a call's failures deliberately has thought about it, and
+        the rest is a contract's business (SAD301)."""
         out = []
         for mode, excs in self.mode_exceptions:
             left = tuple(e for e in excs if still_escaping(e))
-            if left:
-                out.append((mode, left))
+            if len(left) < len(excs):
+                return ()
+            out.append((mode, left))
         return tuple(out)
 
 
@@ -73,21 +76,25 @@ def required_modes(interface, external=None, parents: list[ast.AST] = ()) -> tup
     for mode, exceptions in declared:
         if interface.kind == "http" and mode in HTTP_STATUS_MODES | {"serialization"}:
             continue
-        if interface.kind == "database" and not (mode == "not-found" and external is not None and single_object_lookup(external.call, parents)):
+        if interface.kind == "database" and not (
+            mode == "not-found" and external is not None and single_object_lookup(external.call, parents, interface.name in RAISING_GET)
+        ):
             continue  # connection, lock and integrity failures: the framework turns them into a 500 or a failed task
         modes.append((mode, exceptions))
     return tuple(modes)
 
 
-# the ORM lookups that raise when the row is missing; .first(), .filter(), .exists() and .count() answer instead
+# the ORM lookups that raise when the row is missing; .first(), .filter(), .exists() and .count() answer instead,
+# and so does SQLAlchemy's session.get(), which answers None
 SINGLE_OBJECT_LOOKUPS = frozenset({"get", "one", "scalar_one", "get_object_or_404"})
+RAISING_GET = frozenset({"django_orm"})
 
 
-def single_object_lookup(call: ast.Call, parents: list[ast.AST] = ()) -> bool:
+def single_object_lookup(call: ast.Call, parents: list[ast.AST] = (), get_raises: bool = True) -> bool:
     """``Order.objects.get(pk=...)``, ``qs.get(...)``, ``session.execute(...).scalar_one()``: a lookup whose
     not-found is an outcome the caller must answer (a 404, a skipped message), unlike an infrastructure failure."""
     if isinstance(call.func, ast.Attribute) and call.func.attr in SINGLE_OBJECT_LOOKUPS:
-        return True
+        return call.func.attr != "get" or get_raises
     outer = [p for p in reversed(parents[-3:]) if p is not call][:2]  # innermost first: the attribute, then its call
     return (
         len(outer) == 2
@@ -101,15 +108,72 @@ def single_object_lookup(call: ast.Call, parents: list[ast.AST] = ()) -> bool:
 
 def unhandled_modes(external, parents: list[ast.AST], ctx: ModuleContext, extra_handled: tuple[str, ...] = ()):
     """Required modes of an external call that no enclosing try of its function catches."""
+    if external.name.rsplit(".", 1)[-1] in LOCAL_METHODS:
+        return []  # computed from the client's own configuration: no request is made
+    if external.interface.kind == "http" and status_checked(external.call, parents) and _in_loop(parents):
+        return []  # a loop that answers the status outcomes itself (409: try another slug): the rest is a contract's
     handlers = [caught_by(h, ctx) for h in enclosing_try_handlers(external.call, parents)]
+    handlers.extend(retried_by_decorator(parents, ctx))
     missing = []
     for mode, exceptions in required_modes(external.interface, external, parents):
         if any(catches(ctx.hierarchy, caught, exc) for caught in handlers for exc in exceptions):
-            continue
+            return []  # some of its failures are handled deliberately: the rest is a contract's business (SAD301)
         if any(catches(ctx.hierarchy, extra_handled, exc) for exc in exceptions):
             continue
         missing.append((mode, exceptions))
     return missing
+
+
+# client methods that answer from local state, without a request (boto3's presigning, its paginator factory)
+LOCAL_METHODS = frozenset({"generate_presigned_url", "generate_presigned_post", "get_paginator", "get_waiter", "can_paginate"})
+
+
+def retried_by_decorator(parents: list[ast.AST], ctx: ModuleContext) -> list[tuple[str, ...]]:
+    """What the enclosing function's retry decorator retries, as caught names: ``@backoff.on_exception(wait,
+    (A, B))``, tenacity's ``@retry(retry=retry_if_exception_type(A))``, and a bare ``@retry`` (every error)."""
+    func = next((p for p in reversed(parents) if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    found: list[tuple[str, ...]] = []
+    for decorator in getattr(func, "decorator_list", []):
+        call = decorator if isinstance(decorator, ast.Call) else None
+        name = ctx.qualified_name(call.func if call is not None else decorator) or ""
+        if name in ("backoff.on_exception", "backoff._decorator.on_exception") and call is not None and len(call.args) >= 2:
+            found.append(_names(call.args[1], ctx))
+        elif name in ("tenacity.retry", "tenacity.Retrying"):
+            keyword = next((k.value for k in (call.keywords if call is not None else []) if k.arg == "retry"), None)
+            if isinstance(keyword, ast.Call) and (ctx.qualified_name(keyword.func) or "").endswith("retry_if_exception_type") and keyword.args:
+                found.append(_names(keyword.args[0], ctx))
+            elif keyword is None:
+                found.append(("Exception",))  # tenacity retries every error unless told otherwise
+    return found
+
+
+def _names(expr: ast.expr, ctx: ModuleContext) -> tuple[str, ...]:
+    """The exception names an expression stands for, spelled as an ``except`` would spell them."""
+    return caught_by(ast.ExceptHandler(type=expr, name=None, body=[]), ctx)
+
+
+def _in_loop(parents: list[ast.AST]) -> bool:
+    for parent in reversed(parents):
+        if isinstance(parent, (ast.For, ast.AsyncFor, ast.While)):
+            return True
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return False
+    return False
+
+
+def status_checked(call: ast.Call, parents: list[ast.AST]) -> bool:
+    """``resp = requests.delete(...)`` and then ``if resp.status_code == 200:`` in the same function: the code
+    answers the outcomes it cares about itself."""
+    assign = parents[-1] if parents else None
+    if not (isinstance(assign, ast.Assign) and assign.value is call and len(assign.targets) == 1 and isinstance(assign.targets[0], ast.Name)):
+        return False
+    name = assign.targets[0].id
+    func = next((p for p in reversed(parents) if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    return func is not None and any(
+        isinstance(node, ast.Attribute) and node.attr in ("status_code", "status", "ok") and isinstance(node.value, ast.Name) and node.value.id == name
+        and any(isinstance(test, (ast.If, ast.While, ast.Assert, ast.IfExp)) and node in ast.walk(test.test) for test in ast.walk(func) if hasattr(test, "test"))
+        for node in ast.walk(func)
+    )
 
 
 class ProjectCalls:

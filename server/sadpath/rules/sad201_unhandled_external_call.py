@@ -19,6 +19,18 @@ Celery task by `autoretry_for`. For HTTP clients the modes are the ones the call
 itself raises, timeout and connection failure; status errors need an explicit
 `raise_for_status()` and are SAD203's business.
 
+It stays quiet when some of the call's failures are handled deliberately (an
+`except` for one of them, a `backoff`/`tenacity` retry decorator, a loop that
+answers the statuses it expects): the rest is a contract's business (SAD301).
+For databases only the not-found of a single-object lookup is reported
+(`.objects.get()`, `.one()`, `.scalar_one()`): connection, lock and integrity
+failures become the framework's 500 or a failed task, and SQLAlchemy's
+`session.get()` answers None. A `main()` or script with no `except` at all lets
+its traceback and exit status be the report, and `sys.exit(main())` is never a
+second report of what `main()` lets through. Handlers registered on the app
+count, `Starlette(exception_handlers={...})` included, and so do the usual
+spellings of a handler (`ftplib.all_errors`, starred and module-level tuples).
+
 ## Why is this bad?
 
 An external call fails in production as surely as it succeeds in tests: the
@@ -97,7 +109,7 @@ from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.engine.handling import caught_by, catches, enclosing_try_handlers, registered_handlers
 from sadpath.model import Applicability, FixOffer, Related, Span
-from sadpath.engine.boundary import boundary_of, may_hold_boundary
+from sadpath.engine.boundary import boundary_of, function_boundary, may_hold_boundary
 from sadpath.engine.domain import domain_base
 from sadpath.engine.project_calls import ProjectCalls, runs_elsewhere, unhandled_modes
 from sadpath.rules.base import Rule
@@ -132,6 +144,8 @@ class UnhandledExternalCall(Rule):
         boundary = boundary_of(ctx)
         if boundary is None:
             return
+        if boundary.kind == "main" and not _handles_anything(ctx):
+            return  # a script that handles none of its failures: its traceback and exit status are the report
         registered = tuple(name for name, _, _ in registered_handlers(ctx))
         handled_elsewhere = (*boundary.handled, *registered)
         external = external_call(node, ctx)
@@ -155,6 +169,8 @@ class UnhandledExternalCall(Rule):
         target = self._project.resolve(node, ctx)
         if target is None:
             return
+        if boundary.kind == "main" and boundary.name == "__main__" and function_boundary(target[1], None, target[0]) is not None:
+            return  # ``sys.exit(main())``: what main() lets through is reported once, inside main()
         handlers = [caught_by(h, ctx) for h in enclosing_try_handlers(node, ctx.parents)]
         handlers.append(handled_elsewhere)
         escapes = []
@@ -219,6 +235,15 @@ class UnhandledExternalCall(Rule):
             },
             related=related,
         )
+
+
+def _handles_anything(ctx: ModuleContext) -> bool:
+    """The ``main()`` (or the ``__main__`` block) the call is in has an ``except`` somewhere: it promises to turn
+    failures into log lines and exit statuses, so a call that slips past it is a finding."""
+    scope = ctx.enclosing_function()
+    if scope is None:
+        scope = next((p for p in reversed(ctx.parents) if isinstance(p, ast.If)), None)
+    return scope is not None and any(isinstance(n, ast.ExceptHandler) for n in ast.walk(scope))
 
 
 def _shown(call: ast.Call) -> str:
