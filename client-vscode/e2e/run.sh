@@ -21,6 +21,7 @@ RUN=$(mktemp -d /tmp/sadpath-vscode.XXXXXX)
 mkdir -p "$RUN/ud/User" "$RUN/exts"
 cp -r "$ROOT/examples" "$RUN/ws"
 cp "$HERE/workspace/rates.ipynb" "$RUN/ws/rates.ipynb"   # the notebook step
+cp "$HERE/workspace/fx.py" "$RUN/ws/fx.py"               # the typed syntax error and the three-state hover
 cat > "$RUN/ud/User/settings.json" <<JSON
 {
   "security.workspace.trust.enabled": false,
@@ -33,6 +34,8 @@ cat > "$RUN/ud/User/settings.json" <<JSON
   "sadpath.interpreter": ["$PYTHON_FOR_SERVER"],
   "sadpath.importStrategy": "useBundled",
   "sadpath.debounceMs": 0,
+  "editor.autoClosingBrackets": "never",
+  "editor.hover.above": false,
   "notebook.codeActionsOnSave": { "notebook.source.fixAll.sadpath": "explicit" }
 }
 JSON
