@@ -22,6 +22,10 @@ VIEW_BASES = ("View", "APIView", "ViewSet", "GenericAPIView", "ModelViewSet", "G
 CALLBACK_KEYWORDS = frozenset({"on_message_callback", "target", "callback", "on_message"})
 CALLBACK_REGISTRARS = frozenset({"basic_consume", "Thread", "Process", "consume", "subscribe_callback"})
 MAIN_NAMES = frozenset({"main"})
+VIEW_DECORATORS = frozenset(
+    {"require_GET", "require_POST", "require_http_methods", "require_safe", "login_required", "permission_required",
+     "csrf_exempt", "api_view", "staff_member_required", "user_passes_test"}
+)  # fmt: skip
 COMMAND_DECORATORS = frozenset({"command"})  # click's and typer's @cli.command(), @app.command(), @click.command()
 COMMAND_BASES = ("BaseCommand", "LabelCommand", "AppCommand")  # Django management commands: handle()
 ROUTE_REGISTRARS = frozenset({"Route", "WebSocketRoute", "add_url_rule", "add_api_route", "add_route", "path", "re_path"})
@@ -109,11 +113,14 @@ def _has_base(cls: ast.ClassDef, names: tuple[str, ...]) -> bool:
 
 
 def _is_django_view_function(func: ast.AST, ctx) -> bool:
-    path = ctx.source.path.replace("\\", "/")
-    if not (path.endswith("/views.py") or path == "views.py" or "/views/" in path):
-        return False
+    """``def detail(request, pk)`` in a views module, or anywhere under a Django or DRF view decorator."""
     args = func.args.posonlyargs + func.args.args
-    return bool(args) and args[0].arg == "request"
+    if not (args and args[0].arg == "request"):
+        return False
+    if any(_decorator_name(d)[0] in VIEW_DECORATORS for d in func.decorator_list):
+        return True
+    path = ctx.source.path.replace("\\", "/")
+    return path.endswith("/views.py") or path == "views.py" or "/views/" in path
 
 
 def _exception_names(expr: ast.AST, ctx) -> list[str]:
@@ -224,7 +231,7 @@ def boundary_of(ctx) -> Boundary | None:
 
 
 _BOUNDARY_DECORATOR = re.compile(
-    r"@[\s(]*(?:[\w.]+\.)?(?:" + "|".join(sorted(HTTP_VERBS | TASK_DECORATORS | COMMAND_DECORATORS | {"action"})) + r")\b"
+    r"@[\s(]*(?:[\w.]+\.)?(?:" + "|".join(sorted(HTTP_VERBS | TASK_DECORATORS | COMMAND_DECORATORS | VIEW_DECORATORS | {"action"})) + r")\b"
 )
 
 

@@ -114,8 +114,12 @@ def unhandled_modes(external, parents: list[ast.AST], ctx: ModuleContext, extra_
         return []  # a loop that answers the status outcomes itself (409: try another slug): the rest is a contract's
     handlers = [caught_by(h, ctx) for h in enclosing_try_handlers(external.call, parents)]
     handlers.extend(retried_by_decorator(parents, ctx))
+    required = required_modes(external.interface, external, parents)
+    roots = {exc.split(".")[0] for _, excs in required for exc in excs if "." in exc} if external.interface.kind != "database" else set()
+    if any(name.split(".")[0] in roots for caught in handlers for name in caught if "." in name):
+        return []  # ``except CommitFailedError`` around ``consumer.commit()``: the library's own failure, handled on purpose
     missing = []
-    for mode, exceptions in required_modes(external.interface, external, parents):
+    for mode, exceptions in required:
         if any(catches(ctx.hierarchy, caught, exc) for caught in handlers for exc in exceptions):
             return []  # some of its failures are handled deliberately: the rest is a contract's business (SAD301)
         if any(catches(ctx.hierarchy, extra_handled, exc) for exc in exceptions):

@@ -180,6 +180,12 @@ class UnhandledExternalCall(Rule):
                 escapes.append((escape, still))
         if not escapes:
             return
+        here = [pair for pair in escapes if pair[0].path == ctx.source.path and _unhandled_on_every_path(pair[0], target[1], ctx)]
+        for escape, still in here:
+            self._report_at_the_call(escape, still, boundary, target[1], ctx)
+        escapes = [pair for pair in escapes if pair not in here]
+        if not escapes:
+            return
         first, _ = escapes[0]
         mode_exceptions: dict[str, list[str]] = {}
         for _, still in escapes:
@@ -206,6 +212,33 @@ class UnhandledExternalCall(Rule):
             for escape, _ in escapes
         )
         self._report(ctx, node, message, mode_exceptions, first.interface, related, ())
+
+    def _report_at_the_call(self, escape, still, boundary, helper, ctx) -> None:
+        """Every path to this external call leaves it unhandled: one finding at the call, where the fix belongs,
+        with the calls that reach it as related locations (up to 5, then how many more)."""
+        key = ("sad201-at-call", escape.line, escape.column)
+        if key in ctx.memo:
+            return
+        ctx.memo[key] = True
+        callers = [call for call, _ in _calls_with_parents(ctx.tree, helper.name)]
+        callers.sort(key=lambda c: (c.lineno, c.col_offset))
+        related = [
+            Related(ctx.source.path, ctx.span(call), f"`{helper.name}()` is called here, with nothing handling its failures")
+            for call in callers[:5]
+        ]
+        if len(callers) > 5:
+            related[-1] = Related(related[-1].path, related[-1].span, related[-1].message + f" (and {len(callers) - 5} more calls)")
+        modes = [mode for mode, _ in still]
+        via = f" in `{escape.via[-1]}()`" if escape.via else ""
+        message = (
+            f"`{escape.call}()` ({escape.interface}){via} can fail with {describe_modes(modes)}, and no path that "
+            f"reaches it handles that: {boundary.consequence()} in {boundary.describe()}. "
+            "Translate these failures into a domain error here, once for every caller, or handle them."
+        )
+        span = Span(escape.line, escape.column, escape.end_line, escape.end_column)
+        if span.end_line != span.line:
+            span = Span(span.line, span.column, span.line, len(ctx.source.line(span.line)))
+        ctx.report(self, span, message, fixes=[], data={"mode_exceptions": {m: list(e) for m, e in still}}, related=tuple(related))
 
     def _report(self, ctx, node, message, mode_exceptions, service_label, related, retryable) -> None:
         domain = domain_base(node, ctx)
@@ -235,6 +268,32 @@ class UnhandledExternalCall(Rule):
             },
             related=related,
         )
+
+
+def _unhandled_on_every_path(escape, helper, ctx: ModuleContext) -> bool:
+    """No call of ``helper`` in this module sits in a ``try`` that catches one of the escaping failures (nor in a
+    module that registers a handler for them): the helper's callers all leave it to the helper."""
+    exceptions = [exc for _, excs in escape.mode_exceptions for exc in excs]
+    registered = tuple(name for name, _, _ in registered_handlers(ctx))
+    if any(catches(ctx.hierarchy, registered, exc) for exc in exceptions):
+        return False
+    for call, parents in _calls_with_parents(ctx.tree, helper.name):
+        for handler in enclosing_try_handlers(call, parents):
+            if any(catches(ctx.hierarchy, caught_by(handler, ctx), exc) for exc in exceptions):
+                return False
+    return True
+
+
+def _calls_with_parents(tree: ast.Module, name: str):
+    stack: list[tuple[ast.AST, list[ast.AST]]] = [(tree, [])]
+    while stack:
+        node, parents = stack.pop()
+        if isinstance(node, ast.Call):
+            func = node.func
+            if (isinstance(func, ast.Name) and func.id == name) or (isinstance(func, ast.Attribute) and func.attr == name):
+                yield node, parents
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, parents + [node]))
 
 
 def _handles_anything(ctx: ModuleContext) -> bool:
