@@ -94,7 +94,7 @@ def single_object_lookup(call: ast.Call, parents: list[ast.AST] = (), get_raises
     """``Order.objects.get(pk=...)``, ``qs.get(...)``, ``session.execute(...).scalar_one()``: a lookup whose
     not-found is an outcome the caller must answer (a 404, a skipped message), unlike an infrastructure failure."""
     if isinstance(call.func, ast.Attribute) and call.func.attr in SINGLE_OBJECT_LOOKUPS:
-        return call.func.attr != "get" or get_raises
+        return call.func.attr != "get" or get_raises or _none_dereferenced(call, parents)
     outer = [p for p in reversed(parents[-3:]) if p is not call][:2]  # innermost first: the attribute, then its call
     return (
         len(outer) == 2
@@ -154,6 +154,26 @@ def retried_by_decorator(parents: list[ast.AST], ctx: ModuleContext) -> list[tup
 def _names(expr: ast.expr, ctx: ModuleContext) -> tuple[str, ...]:
     """The exception names an expression stands for, spelled as an ``except`` would spell them."""
     return caught_by(ast.ExceptHandler(type=expr, name=None, body=[]), ctx)
+
+
+def _none_dereferenced(call: ast.Call, parents: list[ast.AST]) -> bool:
+    """``account = session.get(Account, pk)`` and the next statement that reads ``account`` reads an attribute of
+    it without testing for None first: a missing row ends in an AttributeError, the not-found nobody answered."""
+    assign = parents[-1] if parents else None
+    if not (isinstance(assign, ast.Assign) and assign.value is call and len(assign.targets) == 1 and isinstance(assign.targets[0], ast.Name)):
+        return False
+    name = assign.targets[0].id
+    block = next((getattr(p, f) for p in reversed(parents[:-1]) for f in ("body", "orelse") if assign in getattr(p, f, [])), None)
+    if block is None:
+        return False
+    for stmt in block[block.index(assign) + 1 :]:
+        reads = [n for n in ast.walk(stmt) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
+        if not reads:
+            continue
+        if isinstance(stmt, (ast.If, ast.While, ast.Assert)) or any(isinstance(n, (ast.BoolOp, ast.Compare, ast.IfExp)) for n in ast.walk(stmt)):
+            return False  # ``if account is None: abort(404)``
+        return any(isinstance(n, ast.Attribute) and n.value is r for r in reads for n in ast.walk(stmt))
+    return False
 
 
 def _in_loop(parents: list[ast.AST]) -> bool:
