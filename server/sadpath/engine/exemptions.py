@@ -18,6 +18,7 @@ from sadpath.engine.exemption_local import local_computation
 from sadpath.engine.external import external_call
 from sadpath.engine.handler_site import BEST_EFFORT_DOC, Exemption, Site, after_nodes, guarded_uses, leaves, project_call
 from sadpath.engine.outcome import is_constant
+from sadpath.engine.trapping import traps_its_failures
 from sadpath.engine.walker import body_nodes
 
 
@@ -414,6 +415,18 @@ def explicit_answer(site: Site) -> bool | None:
     return shapes.predicate_answer(func, verdict) or shapes.success_flag(func, verdict) or shapes.error_code(func, verdict)
 
 
+def nothing_can_reach_it(site: Site) -> bool | None:
+    """Every call in the ``try`` that could fail is a project function that answers its own failures (its body is
+    one ``try`` with a broad handler that does not raise): no error reaches this handler, and the swallow to fix,
+    if any, is in the callee."""
+    if site.try_node is None:
+        return None
+    calls = [n for n in body_nodes(site.try_node.body) if isinstance(n, ast.Call) and shapes.can_fail(n, site.ctx)]
+    if not calls:
+        return None
+    return all(traps_its_failures(call, site.ctx) for call in calls)
+
+
 EXEMPTIONS: tuple[Exemption, ...] = (
     retry_loop_handler,
     documented_fallback,
@@ -422,6 +435,7 @@ EXEMPTIONS: tuple[Exemption, ...] = (
     condition_decides,
     normal_answer,
     callers_check_the_answer,
+    nothing_can_reach_it,
     best_effort_function,
     local_computation,
     announced_in_the_log,

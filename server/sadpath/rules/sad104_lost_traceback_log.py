@@ -103,6 +103,7 @@ import re
 from sadpath.engine import catching, logcalls, shapes
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.exemption_comments import handler_explanations
+from sadpath.engine.trapping import traps_its_failures
 from sadpath.engine.external import external_call
 from sadpath.engine.swallow import exit_status, judge
 from sadpath.engine.walker import body_nodes
@@ -336,7 +337,7 @@ def _steps(try_node: ast.Try, ctx: ModuleContext, caught) -> list[str]:
             calls = [c for c in calls if external_call(c, ctx) is not None or shapes.through_client(c) or _project_function(c, ctx)]
         calls = [
             c for c in calls
-            if not _traps_its_failures(c, ctx) and (ctx.qualified_name(c.func) or "") not in BUILDERS and not _reads_the_response(c)
+            if not traps_its_failures(c, ctx) and (ctx.qualified_name(c.func) or "") not in BUILDERS and not _reads_the_response(c)
         ]  # fmt: skip
         calls = [c for c in calls if not (isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Call))] or calls
         if not calls:
@@ -356,25 +357,6 @@ def _reads_the_response(call: ast.Call) -> bool:
 
 
 _RESPONSE_READS = frozenset({"raise_for_status", "json", "text", "read", "aread", "iter_content", "iter_lines"})
-
-
-def _traps_its_failures(call: ast.Call, ctx: ModuleContext) -> bool:
-    """A call of a module function whose whole body is one ``try`` with a broad handler that neither raises nor
-    re-raises (``_create_store()`` logs and answers None itself): no failure comes out of it to trace."""
-    func = None
-    if isinstance(call.func, ast.Name):
-        func = ctx.semantic.module_functions.get(call.func.id)
-    elif isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) and call.func.value.id == "self":
-        cls = ctx.enclosing(ast.ClassDef)
-        func = next((n for n in getattr(cls, "body", []) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == call.func.attr), None)
-    if func is None:
-        return False
-    body = [s for s in func.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-    if len(body) != 1 or not isinstance(body[0], ast.Try) or body[0].finalbody:
-        return False
-    handlers = body[0].handlers
-    broad = any(h.type is None or (isinstance(h.type, ast.Name) and h.type.id in ("Exception", "BaseException")) for h in handlers)
-    return broad and not any(isinstance(n, ast.Raise) for h in handlers for n in ast.walk(h))
 
 
 def _project_function(call: ast.Call, ctx: ModuleContext) -> bool:
