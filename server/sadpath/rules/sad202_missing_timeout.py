@@ -10,19 +10,33 @@ an explicit `timeout=None` on any client (`httpx.get(url, timeout=None)`,
 `aiohttp.ClientTimeout()` without a total, and clients built without a timeout so
 that every call on them has none: `redis.Redis(...)` without `socket_timeout`,
 `smtplib.SMTP(host)` and `ftplib.FTP(host)` without `timeout`, `urllib3.PoolManager()`
-without `timeout`. `subprocess.run/check_output/check_call/call` without `timeout`
-is flagged inside request handlers, tasks and consumers, where a hung child holds
-the worker.
+without `timeout`, and the blocking clients whose connect and every later command
+wait forever by default (`imaplib.IMAP4_SSL(host)`, `poplib.POP3`, `telnetlib.Telnet(host)`,
+`http.client.HTTPSConnection`, `imap_tools.MailBox(host)`, websocket-client's
+`create_connection(url)`). A subprocess whose command talks to the network (`git
+fetch`/`pull`/`push`/`clone`, `docker push`/`pull`, `ssh`, `scp`, `rsync` to a host,
+`curl`) without `timeout` is flagged wherever it runs; any other
+`subprocess.run/check_output/check_call/call` without `timeout` only inside request
+handlers, tasks and consumers, where a hung child holds the worker.
+
+A `**kwargs` splat counts when the function visibly never puts the timeout in it: a
+dict built in the function from literal keys, or the function's own `**kwargs` that
+it fills with other keys (`kwargs.setdefault("headers", ...)`) while no call of the
+function in the module passes a timeout. Names are followed through project modules
+that re-export a client (`from app.http import requests_or_advocate as requests`,
+`from app.clients import session`).
 
 It stays quiet when the timeout comes from elsewhere: `**kwargs` that may carry
-it, a `connection_pool=` that carries the socket settings, the methods of a
+it (a caller passes `timeout=`, or the dict comes from outside), a `connection_pool=` that carries the socket settings, the methods of a
 client whose constructor is the place to set it (reported there), socket methods
 (their timeout is `settimeout()`), a positional timeout (`urlopen(url, data, 10)`), a non-None expression
 (`timeout=settings.HTTP_TIMEOUT`), `socket.setdefaulttimeout(...)` in the module
-(for socket, urllib, smtplib and ftplib), a session whose requests get a default
-timeout in the same module (an `HTTPAdapter` or `Session` subclass that sets one),
-a Redis URL that names `socket_timeout`, and libraries whose default is finite
-(httpx 5 s, aiohttp 300 s, boto3 60 s) unless it is switched off. Database
+(for socket, urllib, smtplib, ftplib and the blocking clients), a session whose requests get a default
+timeout in the same module (an `HTTPAdapter` subclass that sets one, a `partial()` that binds one; a
+`Session` subclass covers only its own instances), a Redis URL that names `socket_timeout`,
+commands that stay local (`git rev-parse`, `docker tag`) or bound themselves
+(`rsync --timeout=60`, `curl --max-time 30`), and libraries whose default is finite
+(httpx 5 s, aiohttp 300 s, boto3 60 s, websockets' 10 s handshake) unless it is switched off. Database
 connects are left alone: their DSN usually comes from configuration and may carry
 `connect_timeout`.
 
@@ -61,7 +75,9 @@ def fetch_rates():
 
 Unsafe but preferred: it adds the library's timeout argument with the value of
 `default-timeout` (10 seconds unless configured), or replaces `None` with it.
-Calls that used to wait forever now fail with a timeout after that long.
+Calls that used to wait forever now fail with a timeout after that long. A call
+that passes `**kwargs` gets no fix: where the default belongs (the call, or a
+`setdefault` on the dict) is the author's choice.
 
 ## Options
 
@@ -79,7 +95,11 @@ from __future__ import annotations
 
 import ast
 from sadpath.engine.context import ModuleContext
-from sadpath.engine.external import external_call
+from sadpath.engine.external import ExternalCall, external_call
+from sadpath.engine.network_commands import network_command
+from sadpath.engine.project_calls import project_base
+from sadpath.engine.reexports import defining_tree, library_names, library_type
+from sadpath.engine.splat_keys import callers_pass, splat_origin
 from sadpath.knowledge.interfaces import interface_index
 from sadpath.model import Applicability, FixOffer
 from sadpath.engine.boundary import boundary_of
@@ -96,6 +116,24 @@ POSITIONAL_TIMEOUT = {
     "redis.Redis": 4,
     "redis.StrictRedis": 4,
 }
+# blocking clients of the standard library and small libraries whose default is no timeout at all, for the
+# connect and every later command: qualified name -> (label, positional index of the timeout or None)
+BLOCKING_CLIENTS = {
+    "imaplib.IMAP4": ("imaplib", 2),
+    "imaplib.IMAP4_SSL": ("imaplib", None),
+    "poplib.POP3": ("poplib", 2),
+    "poplib.POP3_SSL": ("poplib", None),
+    "telnetlib.Telnet": ("telnetlib", 2),
+    "http.client.HTTPConnection": ("http.client", 2),
+    "http.client.HTTPSConnection": ("http.client", None),
+    "imap_tools.MailBox": ("imap_tools", 2),
+    "imap_tools.MailBoxUnencrypted": ("imap_tools", 2),
+    "imap_tools.MailBoxTls": ("imap_tools", 2),
+    "imap_tools.mailbox.MailBox": ("imap_tools", 2),
+    "websocket.create_connection": ("websocket-client", 1),
+    "websocket._core.create_connection": ("websocket-client", 1),
+}
+NEEDS_HOST = frozenset({"telnetlib.Telnet"})  # built without a host, it connects later through open(..., timeout)
 GLOBAL_DEFAULT_TIMEOUT = frozenset({"socket", "urllib", "smtplib", "ftplib"})
 SUBPROCESS_CALLS = frozenset({"subprocess.run", "subprocess.check_output", "subprocess.check_call", "subprocess.call"})
 REDIS_URL_FACTORIES = frozenset({"redis.from_url", "redis.Redis.from_url", "redis.asyncio.from_url", "redis.asyncio.Redis.from_url"})
@@ -108,43 +146,90 @@ class MissingTimeout(Rule):
     fix_applicabilities = (Applicability.UNSAFE,)
     fix_kinds = ('add_timeout',)
 
+    @classmethod
+    def context_key(cls, ctx: ModuleContext) -> str:
+        """The module's calls that pass a timeout (or a splat) to a function: a ``**kwargs`` helper's callers."""
+        if "**" not in ctx.source.text:
+            return ""
+        return ",".join(sorted(ctx.fact("sad202-passing-calls", lambda: _passing_calls(ctx.tree))))
+
     def visit_Call(self, node: ast.Call, ctx: ModuleContext) -> None:
         qn = ctx.qualified_name(node.func)
+        if self._dispatch(node, qn, external_call(node, ctx), ctx):
+            return
+        for name, external in _reexported(node, qn, ctx):
+            if self._dispatch(node, name, external, ctx):
+                return
+
+    def _dispatch(self, node: ast.Call, qn: str | None, external: ExternalCall | None, ctx: ModuleContext) -> bool:
+        """Judge the call as ``qn`` (or as the interface call ``external``); whether it is a known client call."""
         if qn == "aiohttp.ClientTimeout" or qn == "aiohttp.client.ClientTimeout":
             self._client_timeout(node, ctx)
-            return
+            return True
         index = interface_index(getattr(ctx.settings, "interfaces", ()))
         if qn is not None and qn in REDIS_URL_FACTORIES:
             self._redis_url(node, qn, ctx)
-            return
+            return True
+        if qn is not None and qn in BLOCKING_CLIENTS:
+            self._blocking_client(node, qn, ctx)
+            return True
         client = index.clients.get(index.client_type(qn)) if qn is not None and qn in index.clients else None
         if client is not None and client.timeout is not None:
             self._constructor(node, qn, client, ctx)
-            return
-        external = external_call(node, ctx)
-        if external is None or external.interface.timeout is None:
-            return
+            return True
+        if external is None:
+            return False
+        if external.interface.timeout is None:
+            return True
         timeout = external.interface.timeout
         if timeout.on != "call":
-            return
+            return True
         given = _keyword(node, timeout.param)
         if given is not None:
             if _is_none(given):
                 self._report(ctx, node, given, f"`{_shown(node)}` passes `{timeout.param}=None`", external.interface.label, timeout.param, replace=True)
-            return
-        if timeout.default != "none" or _has_splat(node) or _positional(node, external.name if external.method is None else ""):
-            return
+            return True
+        if timeout.default != "none" or _positional(node, external.name if external.method is None else ""):
+            return True
         if external.method is not None and (timeout.client_param or external.interface.name == "socket"):
-            return  # the client's own timeout applies (reported at its constructor); sockets use settimeout()
+            return True  # the client's own timeout applies (reported at its constructor); sockets use settimeout()
         if external.interface.name in GLOBAL_DEFAULT_TIMEOUT and _sets_default_timeout(ctx):
-            return
+            return True
+        splat = _splat_lacks(node, timeout.param, ctx)
+        if splat is None:
+            return True  # **kwargs that may carry it
         if external.interface.name == "subprocess":
+            command = network_command(node, ctx.enclosing_function())
+            if command is not None:
+                what = f"`{_shown(node)}` runs `{command}` with no timeout{splat}"
+                self._report(ctx, node, None, what, "subprocess over the network", timeout.param, replace=False, fixable=not splat)
+                return True
             boundary = boundary_of(ctx)
             if boundary is None or boundary.kind == "main":
-                return
+                return True
         if external.interface.name == "requests" and external.method is not None and _session_has_default_timeout(ctx):
+            return True
+        self._report(ctx, node, None, f"`{_shown(node)}` has no timeout{splat}", external.interface.label, timeout.param, replace=False, fixable=not splat)
+        return True
+
+    def _blocking_client(self, node: ast.Call, qn: str, ctx: ModuleContext) -> None:
+        label, position = BLOCKING_CLIENTS[qn]
+        given = _keyword(node, "timeout")
+        if given is not None:
+            if _is_none(given):
+                self._report(ctx, node, given, f"`{_shown(node)}` passes `timeout=None`", label, "timeout", replace=True)
             return
-        self._report(ctx, node, None, f"`{_shown(node)}` has no timeout", external.interface.label, timeout.param, replace=False)
+        if position is not None and len(node.args) > position:
+            return
+        if qn in NEEDS_HOST and not node.args and _keyword(node, "host") is None:
+            return
+        if _sets_default_timeout(ctx):
+            return  # socket.setdefaulttimeout() (websocket.setdefaulttimeout() for websocket-client)
+        splat = _splat_lacks(node, "timeout", ctx)
+        if splat is None:
+            return
+        what = f"`{_shown(node)}` has no timeout{splat}, for the connect and every later command on it"
+        self._report(ctx, node, None, what, label, "timeout", replace=False, fixable=not splat)
 
     def _constructor(self, node: ast.Call, qn: str, interface, ctx: ModuleContext) -> None:
         timeout = interface.timeout
@@ -158,12 +243,16 @@ class MissingTimeout(Rule):
             return
         if timeout.default != "none" or timeout.on != "client" and interface.name != "urllib3":
             return
-        if _has_splat(node) or _positional(node, qn) or _keyword(node, "connection_pool") is not None:
+        if _positional(node, qn) or _keyword(node, "connection_pool") is not None:
             return  # a connection pool carries the socket settings
         if interface.name in GLOBAL_DEFAULT_TIMEOUT and _sets_default_timeout(ctx):
             return
+        splat = _splat_lacks(node, param, ctx)
+        if splat is None:
+            return
         self._report(
-            ctx, node, None, f"`{_shown(node)}` is built without `{param}`, so every call on it has none", interface.label, param, replace=False
+            ctx, node, None, f"`{_shown(node)}` is built without `{param}`{splat}, so every call on it has none", interface.label, param,
+            replace=False, fixable=not splat,
         )
 
     def _redis_url(self, node: ast.Call, qn: str, ctx: ModuleContext) -> None:
@@ -183,7 +272,7 @@ class MissingTimeout(Rule):
         elif total is not None and _is_none(total) and _keyword(node, "sock_read") is None:
             self._report(ctx, node, total, "`aiohttp.ClientTimeout(total=None)` sets no overall deadline", "aiohttp", "total", replace=True)
 
-    def _report(self, ctx, node, value_node, what: str, label: str, param: str, replace: bool) -> None:
+    def _report(self, ctx, node, value_node, what: str, label: str, param: str, replace: bool, fixable: bool = True) -> None:
         seconds = ctx.settings.default_timeout
         shown_seconds = int(seconds) if float(seconds).is_integer() else seconds
         message = (
@@ -191,9 +280,9 @@ class MissingTimeout(Rule):
             f"worker that made the call. Pass `{param}={shown_seconds}` (seconds) or your own deadline."
         )
         title = f"Add `{param}={shown_seconds}`" if not replace else f"Replace `{param}=None` with `{param}={shown_seconds}`"
-        fix = FixOffer("add_timeout", title, Applicability.UNSAFE, preferred=True)
+        fixes = [FixOffer("add_timeout", title, Applicability.UNSAFE, preferred=True)] if fixable else []
         span = ctx.span(node)
-        ctx.report(self, span, message, fixes=[fix], data={"param": param, "seconds": shown_seconds})
+        ctx.report(self, span, message, fixes=fixes, data={"param": param, "seconds": shown_seconds})
 
 
 def _keyword(node: ast.Call, name: str) -> ast.AST | None:
@@ -201,6 +290,73 @@ def _keyword(node: ast.Call, name: str) -> ast.AST | None:
         if keyword.arg == name:
             return keyword.value
     return None
+
+
+def _splat_lacks(node: ast.Call, param: str, ctx: ModuleContext) -> str | None:
+    """"" for a call with no splat; None when a ``*args``/``**kwargs`` may carry ``param``; the words that say
+    why a ``**name`` visibly never does."""
+    if not _has_splat(node):
+        return ""
+    func = ctx.enclosing_function()
+    origin = splat_origin(node, func)
+    if origin is None or param in origin.keys:
+        return None
+    named = [f"`{k}`" for k in sorted(origin.keys)]
+    shown_keys = (", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else "".join(named)) or "nothing"
+    if origin.kind == "local":
+        return f": `**{origin.name}` is built here with {shown_keys} and never a `{param}`"
+    cls = ctx.enclosing_class()
+    method_of = cls if cls is not None and func in cls.body else None
+    calls, passes = callers_pass(func, param, ctx.tree, method_of)
+    if passes or (calls == 0 and not origin.keys):
+        return None  # a caller passes it, or nothing says what the callers pass
+    if not origin.keys:
+        callers = "its one call here passes none" if calls == 1 else f"none of its {calls} calls here passes one"
+        return f": `{func.name}()` puts no `{param}` in `**{origin.name}`, and {callers}"
+    if calls:
+        callers = "its one caller here passes none" if calls == 1 else f"none of its {calls} callers here passes one"
+    else:
+        callers = "nothing here gives it one"
+    return f": `**{origin.name}` only ever gets {shown_keys}, and {callers}"
+
+
+def _reexported(node: ast.Call, qn: str | None, ctx: ModuleContext):
+    """The call as a library call when its name comes from a project module that re-exports the library
+    (``from app.http import requests_or_advocate as requests``), or its receiver is a client instance that
+    another project module builds (``from app.clients import http``)."""
+    if qn is None or "." not in qn or not _from_project(qn, ctx):
+        return
+    index = interface_index(getattr(ctx.settings, "interfaces", ()))
+    for name in library_names(qn, ctx):
+        interface = index.functions.get(name)
+        yield name, ExternalCall(interface, node, name, None, None, None, False) if interface is not None else None
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        receiver = ctx.qualified_name(func.value)
+        client_type = index.client_type(library_type(receiver, ctx))
+        interface = index.clients.get(client_type) if client_type is not None else None
+        if interface is not None and interface.performs_io(func.attr):
+            tree = defining_tree(receiver, ctx)
+            if interface.name == "requests" and tree is not None and _session_defaults(tree):
+                return  # the module that builds the session gives its requests a default timeout
+            short = client_type.rsplit(".", 1)[-1]
+            yield None, ExternalCall(interface, node, f"{short}.{func.attr}", func.attr, func.value, client_type, client_type in index.async_clients)
+
+
+def _from_project(qn: str, ctx: ModuleContext) -> bool:
+    head = qn.split(".", 1)[0]
+    return ctx.fact(f"sad202-project-module:{head}", lambda: project_base(head, ctx) is not None)
+
+
+def _passing_calls(tree: ast.Module) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and any(k.arg is None or "timeout" in k.arg for k in node.keywords):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+            if name:
+                names.add(name)
+    return names
 
 
 def _has_splat(node: ast.Call) -> bool:
@@ -226,7 +382,7 @@ def _sets_default_timeout(ctx: ModuleContext) -> bool:
 
 
 def _session_has_default_timeout(ctx: ModuleContext) -> bool:
-    """An HTTPAdapter or Session subclass in the module that sets a timeout, or a partial() that binds one."""
+    """An HTTPAdapter subclass in the module that sets a timeout, or a partial() that binds one."""
     return ctx.fact("session-default-timeout", lambda: "timeout" in ctx.source.text and _session_defaults(ctx.tree))
 
 
@@ -238,8 +394,8 @@ def _session_defaults(tree: ast.Module) -> bool:
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
             bases = [ast.unparse(b) for b in node.bases]
-            if any(b.endswith(("HTTPAdapter", "Session")) for b in bases) and "timeout" in ast.unparse(node):
-                return True
+            if any(b.endswith("HTTPAdapter") for b in bases) and "timeout" in ast.unparse(node):
+                return True  # a Session subclass does not count: a plain requests.Session() beside it has none
         if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("partial") and any(k.arg == "timeout" for k in node.keywords):
             return True
     return False

@@ -3,16 +3,24 @@
 ## What it does
 
 Flags the result of `asyncio.create_task(...)`, `asyncio.ensure_future(...)` or
-`loop.create_task(...)` thrown away (a statement of its own), and a coroutine
-called without `await`: the project's own `async def` functions and `self`
-methods, and the coroutine methods of async clients (`httpx.AsyncClient`,
+`loop.create_task(...)` thrown away (a statement of its own, however the factory
+is imported: `from asyncio.tasks import create_task`, an alias, a loop held on
+`self`), the same in a callback whose value nobody reads (`loop.add_signal_handler(sig,
+lambda: asyncio.ensure_future(reload()))`, `call_soon`, `add_done_callback`), and a
+coroutine called without `await`: the project's own `async def` functions (in the
+module or imported from another project module) and `self` methods, asyncio's own
+coroutines (`asyncio.sleep(1)`, `asyncio.wait_for(...)`, `queue.put(item)` on an
+`asyncio.Queue`), and the coroutine methods of async clients (`httpx.AsyncClient`,
 `aiohttp.ClientSession`, `redis.asyncio.Redis`, ...).
 
 It stays quiet when the task is kept (`task = ...`, `tasks.append(...)`,
 `return asyncio.create_task(...)`), awaited, created in a task group
 (`tg.create_task` under `async with asyncio.TaskGroup() as tg`, anyio's
-`start_soon`), and when the coroutine is handed to something that runs it
-(`asyncio.run(main())`, `create_task(work())`, `gather(...)`).
+`start_soon`), when the coroutine is handed to something that runs it
+(`asyncio.run(main())`, `create_task(work())`, `gather(...)`), and for names that
+only look like coroutines: a synchronous `run()` of the project beside
+`asyncio.run`, `queue.put_nowait(...)`, and the plain methods of async clients that
+build an object rather than run I/O (`redis.pipeline()`, `pubsub()`, `session.add()`).
 
 ## Why is this bad?
 
@@ -88,11 +96,47 @@ import ast
 
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
+from sadpath.engine.project_calls import ProjectCalls, project_base
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
 
-TASK_FACTORIES = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
-LOOP_GETTERS = frozenset({"asyncio.get_event_loop", "asyncio.get_running_loop", "asyncio.new_event_loop"})
+TASK_FACTORIES = frozenset(
+    {"asyncio.create_task", "asyncio.ensure_future", "asyncio.tasks.create_task", "asyncio.tasks.ensure_future"}
+)
+LOOP_GETTERS = frozenset({"asyncio.get_event_loop", "asyncio.get_running_loop", "asyncio.new_event_loop", "asyncio.events.get_event_loop", "asyncio.events.get_running_loop", "asyncio.events.new_event_loop"})
+LOOP_TYPES = frozenset({"asyncio.AbstractEventLoop", "asyncio.BaseEventLoop", "asyncio.events.AbstractEventLoop", "asyncio.base_events.BaseEventLoop", *LOOP_GETTERS})
+# the standard library's coroutine functions: called without await they do nothing at all
+ASYNCIO_COROUTINES = frozenset(
+    f"asyncio.{name}"
+    for name in (
+        "sleep", "wait_for", "wait", "open_connection", "open_unix_connection", "start_server", "start_unix_server",
+        "create_subprocess_exec", "create_subprocess_shell", "to_thread", "staggered_race",
+    )
+) | frozenset({"asyncio.tasks.sleep", "asyncio.tasks.wait_for", "asyncio.tasks.wait"})
+# coroutine methods of asyncio's own types (the receiver's type must be known)
+ASYNCIO_METHODS = {
+    "asyncio.Queue": frozenset({"put", "get", "join"}),
+    "asyncio.PriorityQueue": frozenset({"put", "get", "join"}),
+    "asyncio.LifoQueue": frozenset({"put", "get", "join"}),
+    "asyncio.Event": frozenset({"wait"}),
+    "asyncio.Lock": frozenset({"acquire"}),
+    "asyncio.Semaphore": frozenset({"acquire"}),
+    "asyncio.BoundedSemaphore": frozenset({"acquire"}),
+    "asyncio.Condition": frozenset({"wait", "wait_for", "acquire"}),
+    "asyncio.StreamWriter": frozenset({"drain", "wait_closed", "start_tls"}),
+    "asyncio.StreamReader": frozenset({"read", "readline", "readexactly", "readuntil"}),
+}
+# methods of async clients that are plain functions (they build an object, they do not run I/O)
+SYNC_CLIENT_METHODS = frozenset(
+    {"pipeline", "pubsub", "lock", "register_script", "monitor", "client", "stream", "copy", "set_response_callback",
+     "get_encoder", "get_connection_kwargs", "get_retry", "set_retry", "build_request", "cursor", "add", "add_all",
+     "expunge", "expunge_all"}
+)
+# calls that register a callback whose return value nobody reads
+CALLBACK_REGISTRARS = frozenset(
+    {"add_signal_handler", "call_soon", "call_soon_threadsafe", "call_later", "call_at", "add_done_callback",
+     "add_reader", "add_writer", "signal", "register"}
+)
 
 
 class FireAndForgetTask(Rule):
@@ -102,25 +146,45 @@ class FireAndForgetTask(Rule):
     fix_applicabilities = (Applicability.UNSAFE,)
     fix_kinds = ('keep_task', 'add_await')
 
+    def __init__(self) -> None:
+        self._project: ProjectCalls | None = None
+
     def visit_Expr(self, node: ast.Expr, ctx: ModuleContext) -> None:
         call = node.value
-        if not isinstance(call, ast.Call):
+        if isinstance(call, ast.Call):
+            self._dropped(call, ctx, None)
+
+    def visit_Lambda(self, node: ast.Lambda, ctx: ModuleContext) -> None:
+        """``loop.add_signal_handler(SIGHUP, lambda: asyncio.ensure_future(reload()))``: the callback's value is
+        dropped by whoever calls it."""
+        parent = ctx.parents[-1] if ctx.parents else None
+        if not (isinstance(node.body, ast.Call) and isinstance(parent, ast.Call) and node in parent.args):
             return
+        func = parent.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name in CALLBACK_REGISTRARS:
+            self._dropped(node.body, ctx, f"`{ast.unparse(func)}()`")
+
+    def _dropped(self, call: ast.Call, ctx: ModuleContext, callback_of: str | None) -> None:
+        """A call whose value is thrown away: a statement of its own, or the body of a registered callback."""
         func = ctx.enclosing_function()
         if self._is_task_factory(call, ctx):
-            where = f"`{func.name}()`" if func is not None else "module code"
+            if callback_of is not None:
+                where = f"a callback registered with {callback_of}"
+            else:
+                where = f"`{func.name}()`" if func is not None else "module code"
             message = (
                 f"The task from `{ast.unparse(call.func)}(...)` in {where} is thrown away: the loop holds it only weakly, "
                 "so it can be garbage-collected mid-flight, and when it fails nobody sees the exception. "
                 "Keep a reference and log its outcome, or await it."
             )
-            fix = FixOffer("keep_task", "Keep a reference to the task and log its failure", Applicability.UNSAFE)
-            ctx.report(self, ctx.span(call), message, fixes=[fix])
+            fixes = [FixOffer("keep_task", "Keep a reference to the task and log its failure", Applicability.UNSAFE)] if callback_of is None else []
+            ctx.report(self, ctx.span(call), message, fixes=fixes)
             return
         coroutine = self._coroutine_name(call, ctx)
         if coroutine is None:
             return
-        in_async = isinstance(func, ast.AsyncFunctionDef)
+        in_async = isinstance(func, ast.AsyncFunctionDef) and callback_of is None
         message = (
             f"`{coroutine}(...)` is a coroutine called without `await`: it never runs, so its work silently does not happen"
             + (". Await it." if in_async else "; call it from async code with `await`, or run it with `asyncio.run`.")
@@ -140,19 +204,23 @@ class FireAndForgetTask(Rule):
         if isinstance(receiver, ast.Call) and ctx.qualified_name(receiver.func) in LOOP_GETTERS:
             return True
         name = receiver.attr if isinstance(receiver, ast.Attribute) else receiver.id if isinstance(receiver, ast.Name) else ""
-        if ctx.type_of(receiver) in LOOP_GETTERS:
+        if ctx.type_of(receiver) in LOOP_TYPES:
             return True
         return name in ("loop", "_loop", "event_loop") and not _in_task_group(name, ctx)
 
-    @staticmethod
-    def _coroutine_name(call: ast.Call, ctx: ModuleContext) -> str | None:
+    def _coroutine_name(self, call: ast.Call, ctx: ModuleContext) -> str | None:
         func = call.func
+        qn = ctx.qualified_name(func)
+        if qn in ASYNCIO_COROUTINES:
+            return ast.unparse(func)
         if isinstance(func, ast.Name):
             target = ctx.semantic.module_functions.get(func.id)
             shadowed = any(func.id in ctx.semantic.scope(s).locals for s in ctx.scopes[1:] if not isinstance(s, ast.ClassDef))
-            if isinstance(target, ast.AsyncFunctionDef) and not shadowed:
-                return func.id
-            return None
+            if target is not None or shadowed:
+                return func.id if isinstance(target, ast.AsyncFunctionDef) and not shadowed else None
+            return func.id if qn and qn != func.id and self._project_coroutine(call, qn, ctx) else None
+        if isinstance(func, ast.Attribute) and func.attr in ASYNCIO_METHODS.get(ctx.type_of(func.value) or "", ()):
+            return ast.unparse(func)
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
             cls = ctx.enclosing_class()
             if cls is not None:
@@ -161,9 +229,21 @@ class FireAndForgetTask(Rule):
                         return f"self.{func.attr}" if isinstance(stmt, ast.AsyncFunctionDef) else None
             return None
         external = external_call(call, ctx)
-        if external is not None and external.is_async:
+        if external is not None and external.is_async and external.method not in SYNC_CLIENT_METHODS:
             return ast.unparse(func)
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and qn and ctx.type_of(func.value) is None:
+            return ast.unparse(func) if self._project_coroutine(call, qn, ctx) else None  # ``module.coroutine()``
         return None
+
+    def _project_coroutine(self, call: ast.Call, qn: str, ctx: ModuleContext) -> bool:
+        """An ``async def`` of another project module (``from app.clients import warm_cache``)."""
+        head = qn.split(".", 1)[0]
+        if not ctx.fact(f"sad207-project-module:{head}", lambda: project_base(head, ctx) is not None):
+            return False
+        if self._project is None:
+            self._project = ProjectCalls(ctx)
+        target = self._project.resolve(call, ctx)
+        return target is not None and isinstance(target[1], ast.AsyncFunctionDef)
 
 
 def _in_task_group(name: str, ctx: ModuleContext) -> bool:
