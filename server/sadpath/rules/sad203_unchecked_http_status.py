@@ -6,17 +6,26 @@ Flags reading an HTTP response's body (`.json()`, `.text`, `.content`, aiohttp's
 `await resp.json()`/`.text()`/`.read()`) when no status check happens on the way
 from the call to the read: no `resp.raise_for_status()`, no `if not resp.ok:
 raise`/`return`, no `if resp.status_code != 200: ...` that leaves, no `assert` on the
-status. The check is path-sensitive: a `raise_for_status()` in one branch of an
-`if` does not cover a read after it, while a read inside `if resp.ok:` or
-`if resp.status_code == 200:` is covered. A chained `requests.get(url).json()` is
-flagged too.
+status. That includes a body written to a file, cached, or handed to a parser
+(`fh.write(resp.content)`, `pd.read_excel(resp.content)`, `json.loads(resp.text)`).
+The check is path-sensitive: a `raise_for_status()` in one branch of an `if` does not
+cover a read after it, while a read inside `if resp.ok:` or `if resp.status_code == 200:`
+is covered. Handling one status only (`if resp.status_code == 304:` or `== 404`) is no
+check: a 401 or 503 body still goes through as data. A chained `requests.get(url).json()`
+is flagged too, and so is a response returned unchecked by a same-module helper
+(`resp = _api_get(path)`).
 
 It stays quiet when the response is handed to another function before the read
 (`return resp`, `handle(resp)`: the callee may check it), when its status travels
 on with the body (`return await resp.json(), resp.status`,
-`Response(body, status_code=resp.status_code)`), when the session or call
-checks every response (aiohttp `raise_for_status=True`, a `requests` response hook
-or httpx `event_hooks` that raises), and for reads of the status or headers only.
+`Response(body, status_code=resp.status_code)`), when the client checks every
+response (aiohttp `ClientSession(raise_for_status=True)`, a `requests` response hook
+or httpx `event_hooks` that raises: only for that client, by the name it is bound to),
+when httpx's `is_error`/`is_success` or aiohttp's `status` is tested, when the status is
+checked right after the read and before the data is used (`data = resp.json()` then
+`if resp.status_code != 200: raise ApiError(data)`), when the body is read to build the
+error after the check failed (`raise ApiError(resp.text)` under `if not resp.ok:` or in
+the handler of `raise_for_status()`), and for reads of the status or headers only.
 
 ## Why is this bad?
 
@@ -72,13 +81,16 @@ from dataclasses import dataclass
 
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import ExternalCall, external_call
+from sadpath.engine.http_status import FAILURE, GUARD, PARTIAL, SUCCESS, always_leaves, exit_call, verdicts
+from sadpath.engine.local_calls import in_scope, local_function
+from sadpath.engine.logcalls import LOG_METHODS
 from sadpath.engine.walker import NESTED_SCOPES, local_nodes
 from sadpath.knowledge.interfaces import interface_index
 from sadpath.model import Applicability, FixOffer
-from sadpath.engine.logcalls import LOG_METHODS
 from sadpath.rules.base import Rule
 
-EXITS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+CLIENT_SUFFIXES = ("ClientSession", "Client", "AsyncClient", "Session")
+HOOK_KEYWORDS = ("raise_for_status", "event_hooks", "hooks")
 
 
 @dataclass
@@ -98,14 +110,15 @@ class UncheckedHttpStatus(Rule):
 
     @classmethod
     def context_key(cls, ctx: ModuleContext) -> str:
-        return "status-hook" if _checks_everywhere(ctx) else ""  # a session-wide hook checks every response
+        hooked, everywhere = _hooks(ctx)  # a session-wide hook checks every response of that session
+        return "status-hook" if everywhere else ",".join(sorted(hooked))
 
     def visit_FunctionDef(self, node: ast.AST, ctx: ModuleContext) -> None:
         index = interface_index(ctx.settings.interfaces)
         if not ctx.fact("names-http", lambda: any(root in ctx.source.text for root in index.http_roots)):
             return  # no HTTP client is named in this module: no response to check
         text = ctx.source.lines_text(node.lineno, node.end_lineno or node.lineno)
-        if not any(read in text for read in index.body_reads) or _checks_everywhere(ctx):
+        if not any(read in text for read in index.body_reads) or _hooks(ctx)[1]:
             return  # no body is read in this function
         # the hook runs before the walk enters the function: resolve names in its own scope
         ctx.scopes.append(node)
@@ -121,10 +134,8 @@ class UncheckedHttpStatus(Rule):
         func = node.func
         if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Call):
             return
-        external = external_call(func.value, ctx)
-        if external is None or not _is_body_read(func.attr, external, method=True) or _checks_everywhere(ctx):
-            return
-        if _raises_on_status(func.value):
+        external = response_call(func.value, ctx)
+        if external is None or not _is_body_read(func.attr, external):
             return
         message = (
             f"`{ast.unparse(node)[:60]}` reads the body of the `{external.name}()` response without checking its status: "
@@ -134,13 +145,89 @@ class UncheckedHttpStatus(Rule):
         ctx.report(self, ctx.span(node), message)
 
 
+    def visit_Attribute(self, node: ast.Attribute, ctx: ModuleContext) -> None:
+        """``fh.write(requests.get(url).content)``: a body attribute read straight off the call."""
+        if not isinstance(node.value, ast.Call) or not isinstance(node.ctx, ast.Load):
+            return
+        parent = ctx.parents[-1] if ctx.parents else None
+        if isinstance(parent, ast.Call) and parent.func is node:
+            return  # ``requests.get(url).json()``: visit_Call reports it
+        external = response_call(node.value, ctx)
+        if external is None or node.attr not in external.interface.response.body_attrs:
+            return
+        message = (
+            f"`{ast.unparse(node)[:60]}` reads the body of the `{external.name}()` response without checking its status: "
+            "a 404 or 503 is used as if it were the result. "
+            "Keep the response and call `raise_for_status()` (or check `.ok`) before reading it."
+        )
+        ctx.report(self, ctx.span(node), message)
+
+
+def response_call(call: ast.Call, ctx: ModuleContext) -> ExternalCall | None:
+    """The HTTP request behind ``call`` whose response nothing has checked yet: the request itself (not made by a
+    session that raises for status), or a same-module helper that returns such a response unchecked."""
+    external = external_call(call, ctx)
+    if external is not None:
+        if external.interface.kind != "http" or external.interface.response is None:
+            return None
+        if _raises_on_status(call) or _hooked(external, ctx):
+            return None
+        return external
+    helper = local_function(call, ctx)
+    if helper is None:
+        return None
+    return _returned_response(helper, ctx)
+
+
+def _returned_response(helper: ast.AST, ctx: ModuleContext) -> ExternalCall | None:
+    """``def _api_get(path): return http.get(API + path)``: every return hands back an unchecked response."""
+    memo = ctx.memo
+    key = ("sad203-helper", id(helper))
+    if key in memo:
+        return memo[key]
+    memo[key] = None  # a recursive helper returns nothing known
+    found: ExternalCall | None = None
+    with in_scope(ctx, helper):
+        bound: dict[str, ExternalCall] = {}
+        checked: set[str] = set()
+        returns = []
+        for sub in local_nodes(helper):
+            if isinstance(sub, ast.Assign) and len(sub.targets) == 1 and isinstance(sub.targets[0], ast.Name):
+                value = sub.value.value if isinstance(sub.value, ast.Await) else sub.value
+                if isinstance(value, ast.Call):
+                    inner = external_call(value, ctx)
+                    if inner is not None and inner.interface.kind == "http" and not _raises_on_status(value):
+                        bound[sub.targets[0].id] = inner
+            if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.attr in ("raise_for_status", "ok", "status_code", "status", "is_success", "is_error"):
+                checked.add(sub.value.id)
+            if isinstance(sub, ast.Return):
+                returns.append(sub)
+        for ret in returns:
+            value = ret.value.value if isinstance(ret.value, ast.Await) else ret.value
+            if isinstance(value, ast.Call):
+                inner = external_call(value, ctx)
+                ok = inner is not None and inner.interface.kind == "http" and inner.interface.response is not None
+                ok = ok and not _raises_on_status(value) and not _hooked(inner, ctx)
+            elif isinstance(value, ast.Name) and value.id in bound and value.id not in checked:
+                inner = bound[value.id]
+                ok = inner.interface.response is not None and not _hooked(inner, ctx)
+            else:
+                ok = False
+            if not ok:
+                found = None
+                break
+            found = inner
+    memo[key] = found
+    return found
+
+
 class _Flow:
     """A walk of one function body that knows which responses are status-checked on every path so far."""
 
     def __init__(self, rule: UncheckedHttpStatus, ctx: ModuleContext, function: ast.AST) -> None:
         self.rule = rule
         self.ctx = ctx
-        # names on which the function already calls raise_for_status(): another one would not help
+        # names whose status travels on with the body (returned, stored, passed): someone else checks it
         self.status_handed_over = _status_handed_over(function)
         self.already_checked = {
             sub.func.value.id
@@ -150,33 +237,29 @@ class _Flow:
             and sub.func.attr == "raise_for_status"
             and isinstance(sub.func.value, ast.Name)
         }
+        self.tolerated: list[frozenset[str]] = []  # failure branches: reading the body there builds the error
 
     def block(self, statements: list[ast.stmt], checked: frozenset[str], responses: dict[str, _Response]) -> tuple[frozenset[str], bool]:
         """Walk a block; returns the names checked at its end and whether it always leaves (return/raise)."""
-        for stmt in statements:
+        for position, stmt in enumerate(statements):
+            checked = checked | self.checked_after_read(stmt, statements[position + 1:], checked, responses)
             checked, leaves = self.statement(stmt, checked, responses)
             if leaves:
                 return checked, True
         return checked, False
 
+    def branch(self, statements, checked, responses, tolerated: frozenset[str]) -> tuple[frozenset[str], bool]:
+        self.tolerated.append(tolerated)
+        try:
+            return self.block(statements, checked, responses)
+        finally:
+            self.tolerated.pop()
+
     def statement(self, stmt: ast.stmt, checked: frozenset[str], responses: dict[str, _Response]) -> tuple[frozenset[str], bool]:
         if isinstance(stmt, NESTED_SCOPES):
             return checked, False
         if isinstance(stmt, ast.If):
-            self.reads(stmt.test, checked, responses)
-            guarded = _status_names(stmt.test, responses)
-            negated = _negated(stmt.test)  # `if not resp.ok:` -> the body is the failure branch
-            body_checked, body_leaves = self.block(stmt.body, checked if negated else checked | guarded, responses)
-            else_checked, else_leaves = self.block(stmt.orelse, checked | guarded if negated else checked, responses)
-            if body_leaves and else_leaves:
-                return checked, True
-            if body_leaves and guarded:
-                return checked | guarded | else_checked, False  # the failing branch left: what follows saw a good status
-            if else_leaves:
-                return body_checked, False
-            if body_leaves:
-                return else_checked, False
-            return body_checked & else_checked, False
+            return self.if_statement(stmt, checked, responses)
         if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
             self.reads(stmt.iter if isinstance(stmt, (ast.For, ast.AsyncFor)) else stmt.test, checked, responses)
             self.block(stmt.body, checked, responses)
@@ -185,27 +268,22 @@ class _Flow:
         if isinstance(stmt, (ast.With, ast.AsyncWith)):
             for item in stmt.items:
                 self.reads(item.context_expr, checked, responses)
-                self.bind(item.optional_vars, item.context_expr, stmt, responses, checked)
+                self.bind(item.optional_vars, item.context_expr, stmt, responses)
             checked = checked - {_target(item.optional_vars) for item in stmt.items if _target(item.optional_vars)}
-            inner, leaves = self.block(stmt.body, checked | self.prechecked(stmt, responses), responses)
-            return inner, leaves
+            return self.block(stmt.body, checked, responses)
         if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
-            body_checked, body_leaves = self.block(stmt.body, checked, responses)
-            handler_states = [self.block(handler.body, checked, responses) for handler in stmt.handlers]
-            else_checked, else_leaves = self.block(stmt.orelse, body_checked, responses)
-            self.block(stmt.finalbody, checked, responses)
-            # what follows the try is reached from the body (then else) or from a handler that does not leave
-            after = else_checked
-            for handler_checked, handler_leaves in handler_states:
-                if not handler_leaves:
-                    after = after & handler_checked
-            leaves = (body_leaves or else_leaves) and all(leaves_h for _, leaves_h in handler_states)
-            return after, leaves
+            return self.try_statement(stmt, checked, responses)
+        if type(stmt).__name__ == "Match":  # ``match resp.status_code:``: every case is a status branch
+            self.reads(stmt.subject, checked, responses)
+            looked_at = frozenset(verdicts(ast.Compare(stmt.subject, [ast.Eq()], [ast.Constant(0)]), responses.__contains__))
+            for case in stmt.cases:
+                self.block(case.body, checked | looked_at, responses)
+            return checked | looked_at, False
         if isinstance(stmt, ast.Assert):
             self.reads(stmt.test, checked, responses)
-            return checked | _status_names(stmt.test, responses), False
+            return checked | frozenset(verdicts(stmt.test, responses.__contains__)), False
         # a simple statement: reads first, then what it binds or checks
-        self.reads(stmt, checked, responses, skip_bound=isinstance(stmt, (ast.Assign, ast.AnnAssign)))
+        self.reads(stmt, checked, responses)
         checked = checked | _raise_for_status_names(stmt, responses) | _handed_over(stmt, responses)
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
@@ -213,20 +291,70 @@ class _Flow:
                 name = _target(target)
                 if name is not None:
                     checked = checked - {name}
-                    self.bind(target, stmt.value, stmt, responses, checked)
-                    if name in responses and _raises_on_status(responses[name].external.call):
-                        checked = checked | {name}
-        return checked, isinstance(stmt, (ast.Return, ast.Raise, ast.Continue, ast.Break))
+                    self.bind(target, stmt.value, stmt, responses)
+        return checked, isinstance(stmt, (ast.Return, ast.Raise, ast.Continue, ast.Break)) or exit_call(stmt)
 
-    def prechecked(self, stmt: ast.AST, responses: dict[str, _Response]) -> frozenset[str]:
-        names = set()
-        for item in getattr(stmt, "items", []):
-            name = _target(item.optional_vars)
-            if name in responses and _raises_on_status(responses[name].external.call):
-                names.add(name)
-        return frozenset(names)
+    def if_statement(self, stmt: ast.If, checked, responses) -> tuple[frozenset[str], bool]:
+        self.reads(stmt.test, checked, responses)
+        kinds = verdicts(stmt.test, responses.__contains__)
+        good = frozenset(n for n, k in kinds.items() if k in (SUCCESS, GUARD))  # the true branch saw a good status
+        bad = frozenset(n for n, k in kinds.items() if k == FAILURE)  # the true branch saw a bad status
+        some = frozenset(n for n, k in kinds.items() if k == PARTIAL)  # the true branch saw one status
+        body_checked, body_leaves = self.branch(stmt.body, checked | good, responses, bad | some)
+        else_checked, else_leaves = self.branch(stmt.orelse, checked | bad, responses, good)
+        if body_leaves and else_leaves:
+            return checked, True
+        if body_leaves:  # what follows is the else path: a failure branch left, or what is left is the failure path
+            return else_checked | good | bad, False
+        if else_leaves:
+            return body_checked | good | bad, False
+        return body_checked & else_checked, False
 
-    def bind(self, target, value, stmt, responses, checked) -> None:
+    def try_statement(self, stmt: ast.AST, checked, responses) -> tuple[frozenset[str], bool]:
+        body_checked, body_leaves = self.block(stmt.body, checked, responses)
+        # a handler of the status error reads the body to build its report
+        raised = frozenset(n for s in stmt.body for n in _raise_for_status_names(s, responses))
+        handler_states = [self.branch(handler.body, checked, responses, raised) for handler in stmt.handlers]
+        else_checked, else_leaves = self.block(stmt.orelse, body_checked, responses)
+        self.block(stmt.finalbody, checked, responses)
+        # what follows the try is reached from the body (then else) or from a handler that does not leave
+        after = else_checked
+        for handler_checked, handler_leaves in handler_states:
+            if not handler_leaves:
+                after = after & handler_checked
+        leaves = (body_leaves or else_leaves) and all(leaves_h for _, leaves_h in handler_states)
+        return after, leaves
+
+    def checked_after_read(self, stmt: ast.stmt, following: list[ast.stmt], checked, responses) -> frozenset[str]:
+        """``data = resp.json()`` then ``if resp.status_code != 200: raise ApiError(data)`` before ``data`` is
+        used: the status is checked right after the read."""
+        if not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or stmt.value is None:
+            return frozenset()
+        read = {
+            sub.value.id
+            for sub in local_nodes(stmt.value)
+            if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id in responses
+            and sub.value.id not in checked and _is_body_read(sub.attr, responses[sub.value.id].external)
+        }
+        if not read:
+            return frozenset()
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        data = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        watched = data | read
+        for nxt in following:
+            if isinstance(nxt, ast.If):
+                kinds = verdicts(nxt.test, read.__contains__)
+                named = {n for n, k in kinds.items() if k in (FAILURE, GUARD) and always_leaves(nxt.body)}
+                named |= {n for n, k in kinds.items() if k == SUCCESS}
+                if named:
+                    return frozenset(named)
+            if _raise_for_status_names(nxt, {n: responses[n] for n in read}):
+                return frozenset(_raise_for_status_names(nxt, {n: responses[n] for n in read}))
+            if any(isinstance(n, ast.Name) and n.id in watched for n in ast.walk(nxt)):
+                return frozenset()  # the data (or the response) is used before any check
+        return frozenset()
+
+    def bind(self, target, value, stmt, responses) -> None:
         name = _target(target)
         if name is None:
             return
@@ -234,20 +362,21 @@ class _Flow:
         call = value.value if isinstance(value, ast.Await) else value
         if not isinstance(call, ast.Call):
             return
-        external = external_call(call, self.ctx)
-        if external is not None and external.interface.kind == "http" and external.interface.response is not None:
+        external = response_call(call, self.ctx)
+        if external is not None:
             responses[name] = _Response(name, external, stmt)
 
-    def reads(self, node: ast.AST, checked: frozenset[str], responses: dict[str, _Response], skip_bound: bool = False) -> None:
+    def reads(self, node: ast.AST, checked: frozenset[str], responses: dict[str, _Response]) -> None:
+        tolerated = frozenset().union(*self.tolerated) if self.tolerated else frozenset()
         for sub in local_nodes(node):
             if not isinstance(sub, ast.Attribute) or not isinstance(sub.value, ast.Name):
                 continue
             response = responses.get(sub.value.id)
-            if response is None or response.reported or sub.value.id in checked:
+            if response is None or response.reported or sub.value.id in checked or sub.value.id in tolerated:
                 continue
             if sub.value.id in self.status_handed_over:
                 continue  # the status travels on with the body (returned, stored, passed): someone else checks it
-            if not _is_body_read(sub.attr, response.external, method=None):
+            if not _is_body_read(sub.attr, response.external):
                 continue
             response.reported = True
             self.report(sub, response)
@@ -269,33 +398,11 @@ def _target(target) -> str | None:
     return target.id if isinstance(target, ast.Name) else None
 
 
-def _is_body_read(attr: str, external: ExternalCall, method: bool | None) -> bool:
+def _is_body_read(attr: str, external: ExternalCall) -> bool:
     response = external.interface.response
     if response is None:
         return False
     return attr in response.body_methods or attr in response.body_attrs
-
-
-def _status_names(test: ast.AST, responses: dict[str, _Response]) -> frozenset[str]:
-    """Responses whose status the condition looks at (``resp.ok``, ``resp.status_code == 200``, ``if resp:``)."""
-    names = set()
-    for sub in ast.walk(test):
-        if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id in responses:
-            spec = responses[sub.value.id].external.interface.response
-            if spec is not None and sub.attr in spec.check_attrs:
-                names.add(sub.value.id)
-        if isinstance(sub, ast.Name) and sub.id in responses and _bare_truth(test, sub):
-            names.add(sub.id)
-    return frozenset(names)
-
-
-def _bare_truth(test: ast.AST, name: ast.Name) -> bool:
-    """``if resp:`` / ``if not resp:``: a requests Response is true when its status is below 400."""
-    return test is name or (isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and test.operand is name)
-
-
-def _negated(test: ast.AST) -> bool:
-    return isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
 
 
 def _raise_for_status_names(stmt: ast.AST, responses: dict[str, _Response]) -> frozenset[str]:
@@ -339,7 +446,7 @@ def _status_handed_over(function: ast.AST) -> set[str]:
             values.append(sub.value)
         elif isinstance(sub, ast.Assign):
             values.append(sub.value)
-        elif isinstance(sub, ast.Call) and not _is_log(sub):
+        elif isinstance(sub, ast.Call) and not _is_log(sub) and not _is_error(sub):
             values.extend([*sub.args, *(k.value for k in sub.keywords)])
         for value in values:
             for node in ast.walk(value):
@@ -359,6 +466,13 @@ def _is_log(call: ast.Call) -> bool:
     return name in LOG_METHODS or name == "print"
 
 
+def _is_error(call: ast.Call) -> bool:
+    """``raise ApiError(resp.status_code)`` / f-strings in an exception: a failure branch, not the status handed on."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name.endswith(("Error", "Exception", "Failed", "Failure", "Unavailable"))
+
+
 def _raises_on_status(call: ast.Call) -> bool:
     """``session.get(url, raise_for_status=True)`` (aiohttp)."""
     return any(
@@ -367,26 +481,78 @@ def _raises_on_status(call: ast.Call) -> bool:
     )
 
 
-def _checks_everywhere(ctx: ModuleContext) -> bool:
-    """A session-wide check: aiohttp ``ClientSession(raise_for_status=True)``, httpx ``event_hooks=``, a requests
-    response hook (``session.hooks["response"]``, ``hooks={"response": ...}``). Then every response in the
-    module is taken as checked (the hook raises before the body is read)."""
+def _hooked(external: ExternalCall, ctx: ModuleContext) -> bool:
+    """The request goes through a client that checks every response (``raise_for_status=True``, a raising hook)."""
+    hooked, everywhere = _hooks(ctx)
+    if everywhere:
+        return True
+    receiver = external.receiver
+    if receiver is None:
+        return False
+    try:
+        text = ast.unparse(receiver)
+    except (ValueError, AttributeError, RecursionError):
+        return False
+    last = text.split(".")[-1]
+    return text in hooked or any(last == name.split(".")[-1] for name in hooked)
+
+
+def _hooks(ctx: ModuleContext) -> tuple[frozenset[str], bool]:
+    """The clients of the module that check every response: aiohttp ``ClientSession(raise_for_status=True)``,
+    httpx ``event_hooks=``, a requests response hook (``session.hooks["response"]``, ``hooks={"response": ...}``),
+    by the name (or attribute) they are bound to; and whether one is made where no name can be told (then every
+    response of the module is taken as checked)."""
     return ctx.fact("status-hooks", lambda: _status_hooks(ctx))
 
 
-def _status_hooks(ctx: ModuleContext) -> bool:
-    cached = False
+def _status_hooks(ctx: ModuleContext) -> tuple[frozenset[str], bool]:
     text = ctx.source.text
-    if any(marker in text for marker in ("raise_for_status=", "event_hooks", "hooks[", "hooks=")):
-        for node in ast.walk(ctx.tree):
-            if isinstance(node, ast.Call):
-                callee = ast.unparse(node.func)
-                if callee.endswith(("ClientSession", "Client", "AsyncClient", "Session")) and any(
-                    k.arg in ("raise_for_status", "event_hooks", "hooks") for k in node.keywords
-                ):
-                    cached = True
-                    break
-            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "hooks":
-                cached = True
-                break
-    return cached
+    if not any(marker in text for marker in ("raise_for_status=", "event_hooks", "hooks[", "hooks=", ".hooks")):
+        return frozenset(), False
+    named: set[str] = set()
+    hooked_calls: set[int] = set()
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, ast.Call) and _raising_client(node):
+            hooked_calls.add(id(node))
+    placed: set[int] = set()
+    for node in ast.walk(ctx.tree):
+        pairs: list[tuple[ast.AST, ast.AST]] = []
+        if isinstance(node, ast.Assign):
+            pairs = [(target, node.value) for target in node.targets]
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            pairs = [(node.target, node.value)]
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            pairs = [(item.optional_vars, item.context_expr) for item in node.items if item.optional_vars is not None]
+        for target, value in pairs:
+            value = value.value if isinstance(value, ast.Await) else value
+            if id(value) in hooked_calls and isinstance(target, (ast.Name, ast.Attribute)):
+                named.add(_dotted(target))
+                placed.add(id(value))
+            if isinstance(target, ast.Attribute) and target.attr == "hooks":
+                named.add(_dotted(target.value))  # session.hooks = {"response": [...]}
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "hooks":
+            named.add(_dotted(node.value.value))  # session.hooks["response"].append(check)
+    named.discard("")
+    return frozenset(named), bool(hooked_calls - placed)
+
+
+def _raising_client(call: ast.Call) -> bool:
+    try:
+        callee = ast.unparse(call.func)
+    except (ValueError, AttributeError, RecursionError):
+        return False
+    if not callee.endswith(CLIENT_SUFFIXES):
+        return False
+    for keyword in call.keywords:
+        if keyword.arg == "raise_for_status":
+            return not (isinstance(keyword.value, ast.Constant) and keyword.value.value in (False, None))
+        if keyword.arg in ("event_hooks", "hooks"):
+            return not (isinstance(keyword.value, ast.Dict) and not keyword.value.keys)
+    return False
+
+
+def _dotted(node: ast.AST) -> str:
+    try:
+        return ast.unparse(node)
+    except (ValueError, AttributeError, RecursionError):
+        return ""

@@ -1,0 +1,132 @@
+"""Retry policies written as decorator arguments: tenacity's ``wait=``/``retry=``, Celery's ``autoretry_for``.
+
+What SAD204 asks of a decorator: is its wait constant (``wait_fixed(2)``), which exception types its retry
+filter names (``retry_if_exception_type(RETRYABLE)`` with ``RETRYABLE`` a module-level tuple), is a
+decorator a Celery task's; and of the retried code: does it reach a remote service through a same-module helper,
+or only the database.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from sadpath.engine.external import external_call
+from sadpath.engine.local_calls import in_scope, local_function
+from sadpath.engine.walker import body_nodes
+
+CONSTANT_WAITS = frozenset({"wait_fixed", "wait_none"})
+CELERY_TASKS = ("task", "shared_task")
+
+
+def constant_wait(expr: ast.AST | None) -> bool:
+    """``wait_fixed(2)``, ``tenacity.wait_none()``, ``wait_fixed(1) + wait_fixed(2)``: no growth and no jitter
+    (``wait_fixed(delay)`` with a configured ``delay`` is given the benefit of the doubt)."""
+    if expr is None:
+        return False
+    calls = [n for n in ast.walk(expr) if isinstance(n, ast.Call)]
+    names = {
+        c.func.attr if isinstance(c.func, ast.Attribute) else c.func.id if isinstance(c.func, ast.Name) else "" for c in calls
+    }
+    callee_parts = {id(part) for c in calls for part in ast.walk(c.func)}
+    configured = any(
+        isinstance(n, ast.Name) and id(n) not in callee_parts and not n.id.isupper() for n in ast.walk(expr)
+    )
+    return bool(names) and names <= CONSTANT_WAITS and not configured
+
+
+def retry_filter(expr: ast.AST | None, ctx) -> frozenset[str] | None:
+    """The exception types a retry filter names (``retry_if_exception_type((A, B))``, ``autoretry_for=(A,)``,
+    a module-level tuple), None when there is no filter; an empty set when it cannot be read."""
+    if expr is None:
+        return None
+    names: set[str] = set()
+    for node in filter_types(expr, ctx):
+        qn = ctx.qualified_name(node)
+        if qn:
+            names.add(ctx.hierarchy.canonical(qn))
+    return frozenset(names)
+
+
+def filter_types(expr: ast.AST, ctx, depth: int = 0):
+    if depth > 3:
+        return
+    if isinstance(expr, ast.Call):
+        callee = expr.func.attr if isinstance(expr.func, ast.Attribute) else expr.func.id if isinstance(expr.func, ast.Name) else ""
+        if callee in ("retry_if_exception_type", "retry_if_not_exception_type"):
+            if callee == "retry_if_not_exception_type":
+                return
+            for arg in expr.args:
+                yield from filter_types(arg, ctx, depth + 1)
+        return
+    if isinstance(expr, (ast.Tuple, ast.List, ast.Set)):
+        for element in expr.elts:
+            yield from filter_types(element, ctx, depth + 1)
+        return
+    if isinstance(expr, ast.BinOp):  # retry_if_exception_type(A) | retry_if_result(...)
+        yield from filter_types(expr.left, ctx, depth + 1)
+        yield from filter_types(expr.right, ctx, depth + 1)
+        return
+    if isinstance(expr, ast.Name):
+        value = module_tuple(expr.id, ctx)
+        if value is not None:
+            yield from filter_types(value, ctx, depth + 1)
+            return
+    if isinstance(expr, (ast.Name, ast.Attribute)):
+        yield expr
+
+
+def module_tuple(name: str, ctx) -> ast.AST | None:
+    for stmt in ctx.tree.body:
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, (ast.Tuple, ast.List)) and any(
+            isinstance(t, ast.Name) and t.id == name for t in stmt.targets
+        ):
+            return stmt.value
+    return None
+
+
+def task_decorator(target: ast.AST, qn: str | None) -> bool:
+    """``@shared_task(...)``, ``@app.task(...)``, ``@celery.task(...)``."""
+    if qn and qn.startswith("celery"):
+        return True
+    return isinstance(target, (ast.Name, ast.Attribute)) and (
+        (target.attr if isinstance(target, ast.Attribute) else target.id) in CELERY_TASKS
+    )
+
+
+def database_only(function: ast.AST, ctx) -> bool:
+    """The retried function only talks to the database (a transaction retried after a rollback), or to
+    nothing this analysis knows: a constant pause there hammers no remote service."""
+    with in_scope(ctx, function):
+        kinds = {
+            external.interface.kind
+            for node in body_nodes(function.body)
+            if isinstance(node, ast.Call)
+            for external in [external_call(node, ctx)]
+            if external is not None
+        }
+        talks = any(isinstance(node, ast.Call) and helper_talks(node, ctx) for node in body_nodes(function.body))
+    return not talks and kinds <= {"database"} and (bool(kinds) or not names_remote(function))
+
+
+def names_remote(function: ast.AST) -> bool:
+    """The function visibly makes a request (``self._client.post(...)``, ``session.get(...)``) through a client
+    the knowledge base cannot type."""
+    for node in body_nodes(function.body):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            receiver = ast.unparse(node.func.value).lower()
+            if node.func.attr in ("get", "post", "put", "patch", "delete", "request", "send", "publish", "connect") and any(
+                word in receiver for word in ("client", "session", "http", "api", "conn", "socket", "ws")
+            ):
+                return True
+    return False
+
+
+def helper_talks(call: ast.Call, ctx, depth: int = 0) -> bool:
+    helper = local_function(call, ctx)
+    if helper is None or depth > 1:
+        return False
+    with in_scope(ctx, helper):
+        for node in body_nodes(helper.body):
+            if isinstance(node, ast.Call) and (external_call(node, ctx) is not None or helper_talks(node, ctx, depth + 1)):
+                return True
+    return False
