@@ -2,22 +2,32 @@
 
 ## What it does
 
-Flags a database query inside a loop over the rows of another query:
+Flags a database read inside a loop (or comprehension) over the rows of another
+query. The rows may come straight from the query, through a local name
+(`orders = session.scalars(...).all()`), through `list(...)`, or from a same-file
+helper that returns them. Per row, it reports:
 
-- Django: looping over a queryset (`for user in User.objects.filter(...)`) and
-  querying per row: a related manager (`user.orders.all()`, `.count()`,
-  `.filter(...)`) without `prefetch_related("orders")` on the outer queryset, or
-  `Order.objects.get(...)`/`.filter(...)` with the row;
-- SQLAlchemy: looping over `session.query(...)`, `session.scalars(...)` or
-  `session.execute(...)` results and calling `session.query/get/execute/scalars`
-  per row;
-- DB-API: looping over rows fetched from a cursor (`cursor.fetchall()`, or the
-  cursor itself) and calling `cursor.execute(...)` per row.
+- Django: a related manager (`order.lines.count()`, `customer.orders.order_by(...).first()`)
+  that `prefetch_related` on the outer queryset does not cover (a `filter()` or
+  `order_by()` on a prefetched relation runs a new query anyway), a
+  `Model.objects` read (`get`, `filter`, `count`, ...) with the row, and a lazy
+  foreign key (`item.supplier.name`) that `select_related` does not fetch;
+- SQLAlchemy: `session.get/query/execute/scalars/scalar` of a `SELECT` with the
+  row, and a lazy relationship (`order.customer.email`) that no
+  `selectinload`/`joinedload` option (nor `lazy="selectin"`) loads;
+- DB-API and asyncpg: `cursor.execute("SELECT ...")`, `conn.execute(...)`,
+  `conn.fetchrow(...)` with the row, over rows fetched from another query;
+- MongoDB: `find_one`, `find`, `count_documents`, `aggregate` with the row;
+- a same-file helper called with the row whose body runs such a read.
 
-It stays quiet for loops over plain data, queries outside the loop, related
-managers covered by `prefetch_related`/`select_related` on the outer queryset,
-`selectinload`/`joinedload` options, and writes per row (`add`, `save`: batching
-them is another matter).
+It stays quiet for loops over plain data (CSV rows, an API's answer, FTP file
+names), writes per row (`save()`, `update()`, `delete()`, `INSERT`/`UPDATE`
+statements: batching them is another matter), `.get()` on a dict or a JSON
+field, columns of the row (`order.created_at.year`, `row.payload.get(...)`),
+relations loaded by the outer query, and deliberate per-row re-checks: a
+`SELECT ... FOR UPDATE`, `select_for_update()`, `with_for_update()`, a
+`refresh`, or a read the comment just above explains (re-read, re-check, on
+purpose).
 
 ## Why is this bad?
 
@@ -50,8 +60,8 @@ def order_totals():
 ## Fix safety
 
 Display-only: the message names the remedy (`prefetch_related("orders")`,
-`selectinload(Customer.orders)`, or one `IN` query before the loop), because the
-right rewrite depends on what the loop does with the rows.
+`selectinload(Customer.orders)`, a JOIN, or one `IN` query before the loop),
+because the right rewrite depends on what the loop does with the rows.
 
 ## Options
 
@@ -66,16 +76,53 @@ None.
 from __future__ import annotations
 
 import ast
+import re
 
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import is_django_manager_chain
+from sadpath.engine.query_rows import (
+    Resolver, RowSource, chain, chain_root, last_name, looks_like_connection, looks_like_session, model_fields,
+    statement_kind,
+)
+from sadpath.engine.walker import body_nodes
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
-from sadpath.engine.walker import body_nodes
 
-RELATED_QUERIES = frozenset({"all", "filter", "count", "exists", "first", "last", "get", "exclude", "values", "values_list", "aggregate"})
-SQLA_QUERIES = frozenset({"query", "get", "execute", "scalars", "scalar"})
-SQLA_SOURCES = frozenset({"query", "scalars", "execute"})
+RELATED_QUERIES = frozenset(
+    {"all", "filter", "count", "exists", "first", "last", "get", "exclude", "values", "values_list", "aggregate",
+     "order_by", "latest", "earliest", "annotate", "in_bulk", "distinct", "select_related", "only"}
+)
+CACHE_SAFE = frozenset({"all", "count", "exists"})  # answered from a prefetch cache
+DJANGO_WRITES = frozenset(
+    {"update", "delete", "create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "add", "remove",
+     "clear", "set", "save"}
+)
+SQLA_READS = frozenset({"get", "query", "execute", "scalars", "scalar", "get_one"})
+DBAPI_READS = frozenset({"execute", "fetchrow", "fetch", "fetchval"})
+MONGO_READS = frozenset({"find_one", "find", "count_documents", "aggregate", "distinct", "estimated_document_count"})
+RECHECK_CALLS = frozenset({"select_for_update", "with_for_update", "populate_existing", "refresh", "refresh_from_db"})
+RECHECK_WORDS = re.compile(r"re-?read|re-?check|re-?fetch|re-?load|deliberate|on purpose|intentional|under (the|a) (row )?lock|fresh", re.I)
+NOT_RELATIONS = frozenset(
+    {"pk", "id", "metadata", "payload", "data", "extra", "meta", "json", "status", "state", "type", "kind", "created",
+     "updated", "modified", "date", "time", "timestamp", "name", "title", "slug", "email", "amount", "price", "total",
+     "config", "settings", "options", "attrs", "attributes", "tags", "labels", "properties", "props", "details", "info",
+     "context", "params", "fields", "values", "objects", "description", "text", "body", "content", "value", "uuid",
+     "path", "url", "file", "image", "phone", "address_line", "currency", "locale", "country", "code", "number",
+     "cache", "settings", "log", "logger", "request", "form", "manager", "storage", "client", "session"}
+)
+NOT_RELATION_SUFFIXES = ("_id", "_at", "_on", "_date", "_time", "_json", "_data", "_count", "_ids", "_url", "_path", "_uuid")
+VALUE_ATTRS = frozenset(
+    {"get", "items", "keys", "values", "isoformat", "strftime", "year", "month", "day", "hour", "minute", "second",
+     "date", "time", "timestamp", "value", "lower", "upper", "strip", "split", "replace", "startswith", "endswith",
+     "format", "hex", "days", "seconds", "total_seconds", "tzinfo", "astimezone", "url", "path", "size", "real",
+     "imag", "name_", "decode", "encode", "quantize", "clear", "save", "delete", "refresh_from_db"}
+)
+REMEDY = {
+    "django": "Fetch them with the outer queryset (`select_related`/`prefetch_related`/`annotate`) or in one query before the loop (`filter(id__in=...)`, `in_bulk(...)`).",
+    "sqlalchemy": "Load them with the outer query (`selectinload(...)`/`joinedload(...)`, a JOIN) or in one `IN` query before the loop.",
+    "dbapi": "Fetch what the loop needs with the outer query (a JOIN) or in one query before the loop (`WHERE id = ANY(%s)` / `IN (...)`).",
+    "mongo": "Fetch them in one query before the loop (`{\"_id\": {\"$in\": ids}}`, or a `$lookup`) and look them up by key.",
+}
 
 
 class NPlusOneQuery(Rule):
@@ -85,130 +132,262 @@ class NPlusOneQuery(Rule):
     fix_applicabilities = (Applicability.DISPLAY_ONLY,)
 
     def visit_For(self, node: ast.For, ctx: ModuleContext) -> None:
-        if not isinstance(node.target, (ast.Name, ast.Tuple)):
-            return
-        row_names = {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
-        kind, source = _query_kind(node.iter, ctx)
-        if kind is None:
-            return
-        for inner in _calls_in(node.body):
-            remedy = self._per_row_query(kind, source, inner, row_names, ctx)
-            if remedy is None:
-                continue
-            message = (
-                f"`{ast.unparse(inner)[:70]}` runs a query for every row of `{ast.unparse(node.iter)[:60]}`: "
-                f"n rows cost n + 1 round trips, fine on a test database and slow in production. {remedy}"
-            )
-            fix = FixOffer("display_only", remedy, Applicability.DISPLAY_ONLY)
-            ctx.report(self, ctx.span(inner), message, fixes=[fix])
-            return  # one finding per loop: the first per-row query
+        self._loop(node, [(node.target, node.iter)], node.body, ctx)
 
     visit_AsyncFor = visit_For
 
+    def visit_ListComp(self, node: ast.AST, ctx: ModuleContext) -> None:
+        generators = node.generators
+        parts: list[ast.AST] = [*(getattr(node, f) for f in ("elt", "key", "value") if hasattr(node, f))]
+        for index, gen in enumerate(generators):
+            rest = [*(g.iter for g in generators[index + 1:]), *(c for g in generators[index:] for c in g.ifs)]
+            self._loop(node, [(gen.target, gen.iter)], [*rest, *parts], ctx)
+
+    visit_SetComp = visit_GeneratorExp = visit_DictComp = visit_ListComp
+
+    def _loop(self, loop: ast.AST, heads: list[tuple[ast.AST, ast.AST]], body: list[ast.AST], ctx: ModuleContext) -> None:
+        target, iterable = heads[0]
+        if not isinstance(target, (ast.Name, ast.Tuple, ast.List)):
+            return
+        resolver = Resolver(ctx.tree, ctx.enclosing_function(), ctx.enclosing_class())
+        source = self._source(iterable, loop, resolver, ctx)
+        if source is None:
+            return
+        rows = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+        derived = _derived(body, rows)
+        seen: set[str] = set()
+        for inner in _nodes(body):
+            remedy = self._per_row(inner, source, rows, derived, resolver, ctx)
+            if remedy is None:
+                continue
+            what, key, advice = remedy
+            reported = ctx.memo.setdefault("SAD205-reported", set())
+            if key in seen or (inner.lineno, inner.col_offset) in reported:
+                continue
+            seen.add(key)
+            reported.add((inner.lineno, inner.col_offset))
+            if _explained(inner, ctx):
+                continue
+            message = (
+                f"{what} runs a query for every row of `{ast.unparse(iterable)[:60]}`: n rows cost n + 1 round "
+                f"trips, fine on a test database and slow in production. {advice}"
+            )
+            ctx.report(self, ctx.span(inner), message, fixes=[FixOffer("display_only", advice, Applicability.DISPLAY_ONLY)])
+
     @staticmethod
-    def _per_row_query(kind: str, source: ast.AST, call: ast.Call, rows: set[str], ctx: ModuleContext) -> str | None:
-        func = call.func
-        if not isinstance(func, ast.Attribute):
+    def _source(iterable: ast.AST, loop: ast.AST, resolver: Resolver, ctx: ModuleContext) -> RowSource | None:
+        nested = ctx.memo.setdefault("SAD205-rows", {})
+        expr = iterable
+        # `for line in order.lines.all()` inside a loop over orders: the outer rows' relation
+        root = chain_root(expr)
+        enclosing = nested.get(root.id) if isinstance(root, ast.Name) else None
+        if enclosing is not None and not (enclosing[1].lineno <= loop.lineno <= (enclosing[1].end_lineno or 0)):
+            enclosing = None  # a loop elsewhere that used the same name
+        if enclosing is not None and isinstance(expr, (ast.Call, ast.Attribute)):
+            outer: RowSource = enclosing[0]
+            relation = _relation_of(expr, root.id)
+            if relation:
+                path = f"{outer.prefix}__{relation}" if outer.prefix else relation
+                child = RowSource(outer.kind, outer.query, outer.covered, outer.select_all, False, None, path)
+                _remember(loop, child, nested)
+                return None if outer.kind not in ("django", "sqlalchemy") else child
+        source = resolver.source(expr, loop.lineno)
+        if source is not None:
+            _remember(loop, source, nested)
+        return source
+
+    def _per_row(self, node, source, rows, derived, resolver, ctx):
+        if isinstance(node, ast.Attribute) and source.kind in ("django", "sqlalchemy") and not source.plain_rows:
+            return _lazy_relation(node, source, rows, ctx)
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute) and not isinstance(node.func, ast.Name):
             return None
-        if kind == "django":
-            receiver = func.value
-            # row.orders.all(): a related manager of the loop variable
-            if (
-                func.attr in RELATED_QUERIES
-                and isinstance(receiver, ast.Attribute)
-                and isinstance(receiver.value, ast.Name)
-                and receiver.value.id in rows
-            ):
-                relation = receiver.attr
-                if _prefetched(source, relation):
-                    return None
-                return f'Add `.prefetch_related("{relation}")` to the outer queryset (or annotate the count).'
-            if is_django_manager_chain(func.value) and func.attr in RELATED_QUERIES | {"get"} and _uses(call, rows):
-                return "Fetch them in one query before the loop (`filter(id__in=...)` or `in_bulk(...)`) and look them up by key."
+        if _is_chain_link(node, ctx):
             return None
-        if kind == "sqlalchemy":
-            root = _chain_root(call)
-            if (
-                root is not None
-                and root.func.attr in SQLA_QUERIES
-                and _same_receiver(root.func.value, source)
-                and any(isinstance(n, ast.Name) and n.id in rows for n in ast.walk(call))
-            ):
-                return "Load them with the outer query (`selectinload(...)`/`joinedload(...)`) or in one `IN` query before the loop."
-            return None
-        if kind == "dbapi":
-            if func.attr in ("execute", "executemany") and _uses(call, rows) and not _is_write(call):
-                return "Fetch what the loop needs in one query (`WHERE id = ANY(%s)` / `IN (...)`) before the loop."
-            return None
+        names = rows | derived
+        if source.kind == "django":
+            found = _related_manager(node, source, rows, ctx)
+            if found is not None:
+                return found
+        found = _query_call(node, names, resolver, ctx)
+        if found is not None:
+            return found
+        helper = resolver.helper(node) if _uses(node, names) else None
+        if helper is not None and _runs_read(helper, resolver, ctx):
+            text = _short(node)
+            return f"{text} (a helper that queries)", f"helper:{text}", REMEDY[source.kind]
         return None
 
 
-def _query_kind(iterable: ast.AST, ctx: ModuleContext) -> tuple[str | None, ast.AST | None]:
-    if isinstance(iterable, ast.Call) and is_django_manager_chain(iterable.func):
-        return "django", iterable
-    if isinstance(iterable, ast.Attribute) and iterable.attr == "objects":
-        return None, None
-    node = iterable
+def _remember(loop: ast.AST, source: RowSource, nested: dict) -> None:
+    target = loop.target if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].target
+    for name in (n.id for n in ast.walk(target) if isinstance(n, ast.Name)):
+        nested[name] = (source, loop)
+
+
+def _relation_of(expr: ast.AST, row: str) -> str | None:
+    """``lines`` of ``order.lines.all()`` or ``order.lines``."""
+    node = expr
     while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        if node.func.attr in SQLA_SOURCES and _looks_like_session(node.func.value, ctx):
-            return "sqlalchemy", node.func.value
-        if node.func.attr in ("fetchall", "fetchmany") and _looks_like_cursor(node.func.value):
-            return "dbapi", node.func.value
         node = node.func.value
-    if isinstance(iterable, ast.Name) and _looks_like_cursor(iterable):
-        return "dbapi", iterable
-    return None, None
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == row:
+        return node.attr
+    return None
 
 
-def _looks_like_session(expr: ast.AST, ctx: ModuleContext) -> bool:
-    typ = ctx.type_of(expr) or ""
-    if "sqlalchemy" in typ:
-        return True
-    name = expr.attr if isinstance(expr, ast.Attribute) else expr.id if isinstance(expr, ast.Name) else ""
-    return "session" in name.lower()
+def _nodes(body: list[ast.AST]):
+    return (n for n in body_nodes(body) if isinstance(n, (ast.Call, ast.Attribute)))
 
 
-def _looks_like_cursor(expr: ast.AST) -> bool:
-    name = expr.attr if isinstance(expr, ast.Attribute) else expr.id if isinstance(expr, ast.Name) else ""
-    return name.lower() in ("cursor", "cur", "c", "curs")
+def _derived(body: list[ast.AST], rows: set[str]) -> set[str]:
+    """Names the loop body computes from the row (``cid = letter["correlation_id"]``)."""
+    derived: set[str] = set()
+    assigns = [n for n in body_nodes(body) if isinstance(n, ast.Assign)]
+    for _ in range(3):
+        for node in assigns:
+            if any(isinstance(n, ast.Name) and n.id in rows | derived for n in ast.walk(node.value)):
+                derived |= {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return derived - rows
 
 
-def _same_receiver(expr: ast.AST, source: ast.AST) -> bool:
-    return ast.dump(expr) == ast.dump(source) or "session" in ast.unparse(expr).lower()
+def _uses(call: ast.Call, names: set[str]) -> bool:
+    args = [*call.args, *(k.value for k in call.keywords)]
+    for link in chain(call)[1:]:
+        args.extend([*link.args, *(k.value for k in link.keywords)])
+    return any(isinstance(n, ast.Name) and n.id in names for arg in args for n in ast.walk(arg))
 
 
-def _uses(call: ast.Call, rows: set[str]) -> bool:
-    return any(isinstance(n, ast.Name) and n.id in rows for arg in [*call.args, *(k.value for k in call.keywords)] for n in ast.walk(arg))
+def _is_chain_link(node: ast.Call, ctx: ModuleContext) -> bool:
+    """A call that is the receiver of another method call: only the whole chain is judged."""
+    parent = ctx.memo.get("SAD205-parents")
+    if parent is None:
+        parent = {}
+        for outer in ast.walk(ctx.tree):
+            for child in ast.iter_child_nodes(outer):
+                parent[id(child)] = outer
+        ctx.memo["SAD205-parents"] = parent
+    above = parent.get(id(node))
+    return isinstance(above, ast.Attribute) and isinstance(parent.get(id(above)), ast.Call) and parent[id(above)].func is above
 
 
-def _chain_root(call: ast.Call) -> ast.Call | None:
-    """``session.query(C)`` of ``session.query(C).filter_by(id=row.c_id).one()``."""
-    node: ast.AST = call
-    root = None
-    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        root = node
-        inner = node.func.value
-        if not isinstance(inner, ast.Call):
-            break
-        node = inner
-    return root
+def _related_manager(call: ast.Call, source: RowSource, rows: set[str], ctx: ModuleContext):
+    calls = chain(call)
+    first = calls[-1]
+    if not isinstance(first.func, ast.Attribute):
+        return None
+    receiver = first.func.value
+    if not (isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name) and receiver.value.id in rows):
+        return None
+    methods = [last_name(c.func) for c in calls]
+    if first.func.attr not in RELATED_QUERIES or any(m in DJANGO_WRITES for m in methods):
+        return None
+    if first.func.attr in ("get", "values", "count") and first.args and not first.keywords:
+        return None  # `order.metadata.get("key")`: a dict (a JSON field), not a related manager's lookup
+    relation = receiver.attr
+    if _declared(relation, source, ctx) in ("column",):
+        return None
+    path = f"{source.prefix}__{relation}" if source.prefix else relation
+    if path in source.covered and all(m in CACHE_SAFE for m in methods):
+        return None
+    advice = (
+        f"`prefetch_related(\"{path}\")` does not cover `{'.'.join(reversed(methods))}()`: it runs a new query; filter in Python over the prefetched rows, or annotate the outer queryset."
+        if path in source.covered
+        else f"Add `.prefetch_related(\"{path}\")` to the outer queryset (or annotate the count)."
+    )
+    return _short(call), f"rel:{relation}:{ast.unparse(call)[:70]}", advice
 
 
-def _is_write(call: ast.Call) -> bool:
-    if call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
-        return call.args[0].value.lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE", "UPSERT", "MERGE")
+def _query_call(call: ast.Call, names: set[str], resolver: Resolver, ctx: ModuleContext):
+    """A read query of any kind that uses the row (a Django manager, a session, a cursor, a Mongo collection)."""
+    calls = chain(call)
+    first = calls[-1]
+    if not isinstance(first.func, ast.Attribute) or not _uses(call, names):
+        return None
+    methods = [last_name(c.func) for c in calls]
+    if any(m in RECHECK_CALLS for m in methods):
+        return None
+    text = _short(call)
+    receiver = first.func.value
+    if is_django_manager_chain(call.func):
+        if any(m in DJANGO_WRITES for m in methods) or methods[0] in DJANGO_WRITES:
+            return None
+        return text, f"q:{text}", REMEDY["django"]
+    attr = first.func.attr
+    statement = resolver.statement(first.args[0], call.lineno) if first.args else None
+    kind = statement_kind(statement) if statement is not None else None
+    if kind == "read" and _locks(statement):
+        return None  # a per-row re-check under a row lock
+    if attr in SQLA_READS and looks_like_session(receiver):
+        if attr in ("get", "get_one") or kind == "read" or attr == "query":
+            return text, f"q:{text}", REMEDY["sqlalchemy"]
+        return None
+    if attr in DBAPI_READS and looks_like_connection(receiver) and kind == "read":
+        return text, f"q:{text}", REMEDY["dbapi"]
+    if attr in MONGO_READS and "mongo" in resolver.imports and isinstance(receiver, ast.Attribute):
+        return text, f"q:{text}", REMEDY["mongo"]
+    return None
+
+
+def _locks(statement: ast.AST) -> bool:
+    text = ast.unparse(statement).upper()
+    return "FOR UPDATE" in text or "FOR SHARE" in text or "FOR NO KEY UPDATE" in text
+
+
+def _runs_read(helper: ast.AST, resolver: Resolver, ctx: ModuleContext) -> bool:
+    params = {a.arg for a in [*helper.args.posonlyargs, *helper.args.args, *helper.args.kwonlyargs]} - {"self", "cls"}
+    inner = Resolver(resolver.tree, helper, resolver.klass)
+    for node in body_nodes(helper.body):
+        if isinstance(node, ast.Call) and not _is_chain_link(node, ctx) and _query_call(node, params, inner, ctx):
+            return True
     return False
 
 
-def _prefetched(source: ast.AST, relation: str) -> bool:
-    for node in ast.walk(source):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("prefetch_related", "select_related"):
-            for arg in node.args:
-                text = ast.unparse(arg)
-                if relation in text:
-                    return True
+def _lazy_relation(node: ast.Attribute, source: RowSource, rows: set[str], ctx: ModuleContext):
+    """``order.customer.email``: a foreign key or relationship read from a row the query did not load it with."""
+    inner = node.value
+    if not (isinstance(inner, ast.Attribute) and isinstance(inner.value, ast.Name) and inner.value.id in rows):
+        return None
+    relation, attr = inner.attr, node.attr
+    if attr in VALUE_ATTRS or attr in RELATED_QUERIES or attr in DJANGO_WRITES or attr.startswith("_") or relation.startswith("_"):
+        return None
+    path = f"{source.prefix}__{relation}" if source.prefix else relation
+    if path in source.covered or relation in source.covered or (source.select_all and source.kind == "django"):
+        return None
+    declared = _declared(relation, source, ctx)
+    if declared in ("column", "eager"):
+        return None
+    root = chain_root(source.query)
+    if declared is None and isinstance(root, ast.Name) and root.id == "self" and "queryset" not in ast.unparse(source.query):
+        return None  # rows of `self.x.y.all()`: whose model (and loading) this module does not show
+    if declared is None and (relation in NOT_RELATIONS or relation.endswith(NOT_RELATION_SUFFIXES) or relation.isupper()):
+        return None
+    row = inner.value.id
+    if source.kind == "django":
+        advice = f"Add `.select_related(\"{path}\")` to the outer queryset."
+    else:
+        advice = f"Load it with the outer query (`.options(selectinload(...{relation}))` or `joinedload`)."
+    return f"`{row}.{relation}` (a lazy relation)", f"lazy:{row}.{relation}", advice
+
+
+def _declared(relation: str, source: RowSource, ctx: ModuleContext) -> str | None:
+    models = ctx.fact("SAD205-models", lambda: model_fields(ctx.tree))
+    if source.model and source.model in models and not source.prefix:
+        return models[source.model].get(relation)
+    kinds = {fields[relation] for fields in models.values() if relation in fields}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _explained(node: ast.AST, ctx: ModuleContext) -> bool:
+    """A deliberate per-row read: the comment on its line or just above says why (re-read under a lock, ...)."""
+    for line in range(max(1, node.lineno - 3), node.lineno + 1):
+        text = ctx.source.line(line)
+        comment = text[text.find("#"):] if "#" in text else ""
+        if line < node.lineno and text.strip() and not text.strip().startswith("#"):
+            comment = ""
+        if comment and RECHECK_WORDS.search(comment.split("quiet:")[0].split("expect:")[0]):
+            return True
     return False
 
 
-def _calls_in(statements: list[ast.stmt]):
-    return (node for node in body_nodes(statements) if isinstance(node, ast.Call))
+def _short(call: ast.Call) -> str:
+    text = ast.unparse(call)
+    return f"`{text}`" if len(text) <= 70 else f"`{ast.unparse(call.func)[:60]}(...)`"
