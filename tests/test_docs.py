@@ -85,3 +85,19 @@ def test_the_syntax_error_page_is_current():
     from sadpath.docgen import SYNTAX_ERROR_PAGE, SYNTAX_ERROR_TEXT
 
     assert (ROOT / SYNTAX_ERROR_PAGE).read_text(encoding="utf-8") == SYNTAX_ERROR_TEXT, "run: python -m sadpath.docgen"
+
+
+def test_docgen_help_writes_nothing(tmp_path, capsys, monkeypatch):
+    """``python -m sadpath.docgen --help`` prints its usage; it once took ``--help`` for the root and wrote a
+    ``--help/docs`` tree into the current folder. A folder that is no checkout is refused."""
+    import pytest
+
+    from sadpath import docgen
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        docgen.main(["--help"])
+    assert exit_info.value.code == 0
+    assert "usage: python -m sadpath.docgen" in capsys.readouterr().out
+    assert docgen.main([str(tmp_path)]) == 2
+    assert list(tmp_path.iterdir()) == []

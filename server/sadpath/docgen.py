@@ -6,6 +6,7 @@ Command line section (``sadpath --help`` and ``sadpath check --help``).
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -120,8 +121,15 @@ def write_all(root: Path) -> list[Path]:
     return written
 
 
-def main() -> int:
-    root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path.cwd()
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m sadpath.docgen", description="Regenerate docs/rules/ and the README's rule table and command-line section."
+    )
+    parser.add_argument("root", nargs="?", type=Path, default=Path.cwd(), help="the repository root (default: the current folder)")
+    root = parser.parse_args(argv).root
+    if not (root / "README.md").is_file() or not (root / "docs").is_dir():
+        print(f"sadpath.docgen: {root} is not a sadpath checkout (no README.md and docs/)", file=sys.stderr)
+        return 2
     try:
         for path in write_all(root):
             print(f"wrote {path}")
