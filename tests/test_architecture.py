@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "sadpath": 0,  # the package's face: its version
     "sadpath.model": 0,
     "sadpath.source": 0,
+    "sadpath.messages": 0,  # how a message and the code it quotes are cut to fit
     "sadpath.settings": 1,
     "sadpath.files": 1,
     "sadpath.knowledge": 2,

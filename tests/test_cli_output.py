@@ -17,7 +17,7 @@ import pytest
 from harness import ROOT
 from sadpath.cli import main
 from sadpath.commands import check_output
-from sadpath.output.messages import CONCISE_LIMIT, concise, shorten_code
+from sadpath.messages import CONCISE_LIMIT, concise, shorten_code
 from sarif_schema import sarif_schema
 
 # SAD103 (a safe fix), SAD202 (an unsafe fix only) and SAD102: findings whose shape the rule work leaves alone

@@ -7,7 +7,7 @@ import unicodedata
 
 from sadpath.model import Applicability, Finding
 from sadpath.output import RenderOptions, Report
-from sadpath.output.messages import tidy
+from sadpath.messages import tidy
 from sadpath.output.style import Style
 from sadpath.output.text import fix_marker, location, summary
 from sadpath.source import split_lines

@@ -5,7 +5,7 @@ from __future__ import annotations
 from xml.etree import ElementTree as ET
 
 from sadpath.output import RenderOptions, Report
-from sadpath.output.messages import concise
+from sadpath.messages import concise
 
 
 def render(report: Report, options: RenderOptions | None = None) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sadpath.output import RenderOptions, Report
-from sadpath.output.messages import concise
+from sadpath.messages import concise
 
 
 def render(report: Report, options: RenderOptions | None = None) -> str:

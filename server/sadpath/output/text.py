@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sadpath.model import Applicability, Finding
 from sadpath.output import RenderOptions, Report
-from sadpath.output.messages import concise
+from sadpath.messages import concise
 from sadpath.output.style import Style
 
 

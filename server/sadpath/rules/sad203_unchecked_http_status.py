@@ -79,6 +79,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from sadpath.messages import shorten_code
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import ExternalCall, external_call
 from sadpath.engine.http_status import FAILURE, GUARD, PARTIAL, SUCCESS, always_leaves, exit_call, verdicts
@@ -138,7 +139,7 @@ class UncheckedHttpStatus(Rule):
         if external is None or not _is_body_read(func.attr, external):
             return
         message = (
-            f"`{ast.unparse(node)[:60]}` reads the body of the `{external.name}()` response without checking its status: "
+            f"`{shorten_code(ast.unparse(node), 60)}` reads the body of the `{external.name}()` response without checking its status: "
             "a 404 or 503 is parsed as if it were the result, and fails later far from the cause. "
             "Keep the response and call `raise_for_status()` (or check `.ok`) before reading it."
         )
@@ -156,7 +157,7 @@ class UncheckedHttpStatus(Rule):
         if external is None or node.attr not in external.interface.response.body_attrs:
             return
         message = (
-            f"`{ast.unparse(node)[:60]}` reads the body of the `{external.name}()` response without checking its status: "
+            f"`{shorten_code(ast.unparse(node), 60)}` reads the body of the `{external.name}()` response without checking its status: "
             "a 404 or 503 is used as if it were the result. "
             "Keep the response and call `raise_for_status()` (or check `.ok`) before reading it."
         )

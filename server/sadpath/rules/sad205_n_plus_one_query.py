@@ -78,6 +78,7 @@ from __future__ import annotations
 import ast
 import re
 
+from sadpath.messages import shorten_code
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import is_django_manager_chain
 from sadpath.engine.query_rows import (
@@ -169,7 +170,7 @@ class NPlusOneQuery(Rule):
             if _explained(inner, ctx):
                 continue
             message = (
-                f"{what} runs a query for every row of `{ast.unparse(iterable)[:60]}`: n rows cost n + 1 round "
+                f"{what} runs a query for every row of `{shorten_code(ast.unparse(iterable), 60)}`: n rows cost n + 1 round "
                 f"trips, fine on a test database and slow in production. {advice}"
             )
             ctx.report(self, ctx.span(inner), message, fixes=[FixOffer("display_only", advice, Applicability.DISPLAY_ONLY)])
@@ -390,4 +391,4 @@ def _explained(node: ast.AST, ctx: ModuleContext) -> bool:
 
 def _short(call: ast.Call) -> str:
     text = ast.unparse(call)
-    return f"`{text}`" if len(text) <= 70 else f"`{ast.unparse(call.func)[:60]}(...)`"
+    return f"`{text}`" if len(text) <= 70 else f"`{shorten_code(ast.unparse(call.func), 60)}(...)`"
