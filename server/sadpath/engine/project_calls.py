@@ -94,7 +94,9 @@ def single_object_lookup(call: ast.Call, parents: list[ast.AST] = (), get_raises
     """``Order.objects.get(pk=...)``, ``qs.get(...)``, ``session.execute(...).scalar_one()``: a lookup whose
     not-found is an outcome the caller must answer (a 404, a skipped message), unlike an infrastructure failure."""
     if isinstance(call.func, ast.Attribute) and call.func.attr in SINGLE_OBJECT_LOOKUPS:
-        return call.func.attr != "get" or get_raises or _none_dereferenced(call, parents)
+        if call.func.attr == "get" and get_raises:
+            return not _keyed_by_known_rows(call)
+        return call.func.attr != "get" or _none_dereferenced(call, parents)
     outer = [p for p in reversed(parents[-3:]) if p is not call][:2]  # innermost first: the attribute, then its call
     return (
         len(outer) == 2
@@ -154,6 +156,22 @@ def retried_by_decorator(parents: list[ast.AST], ctx: ModuleContext) -> list[tup
 def _names(expr: ast.expr, ctx: ModuleContext) -> tuple[str, ...]:
     """The exception names an expression stands for, spelled as an ``except`` would spell them."""
     return caught_by(ast.ExceptHandler(type=expr, name=None, body=[]), ctx)
+
+
+def _keyed_by_known_rows(call: ast.Call) -> bool:
+    """Every key of the lookup is a row the code already holds: ``pk=request.user.pk``, ``id=order.customer_id``,
+    ``pk=self.object.pk``. Such a row exists (the foreign key, the session's user), so its not-found cannot
+    happen; a key from a parameter, the request's data or a file row can name a row that does not exist."""
+    values = [*call.args, *(k.value for k in call.keywords if k.arg is not None)]
+    return bool(values) and all(_known_row(value) for value in values)
+
+
+def _known_row(value: ast.expr) -> bool:
+    if isinstance(value, ast.Attribute):
+        if value.attr in ("id", "pk") or value.attr.endswith("_id"):
+            return not (isinstance(value.value, ast.Name) and value.value.id in ("request", "kwargs", "data"))
+        return ast.unparse(value).endswith(("request.user", "request.organizer", "request.event", "request.tenant"))
+    return False
 
 
 def _none_dereferenced(call: ast.Call, parents: list[ast.AST]) -> bool:
