@@ -21,7 +21,8 @@ import libcst as cst
 from sadpath.fixes.request import FixRequest, py_string
 from sadpath.fixes.failure_context import FailureContext, failure_context, log_fields
 from sadpath.fixes.additions import ModuleAdditions, module_binds
-from sadpath.fixes.nodes import fitted, imports_root, keyword_arg, line_limit, module_logger, with_arguments, with_fields
+from sadpath.fixes.nodes import fitted, imports_root, line_limit, module_logger, with_fields
+from sadpath.fixes.place import is_error_only, traced_logger_call
 from sadpath.fixes.region import FixRefused
 from sadpath.fixes.tidy import finish
 from sadpath.model import Edit
@@ -46,7 +47,7 @@ def build(req: FixRequest) -> list[Edit]:
     error_name = handler_ast.name
     fields = log_fields(req, context, additions=additions)
     if isinstance(call.func, cst.Attribute) and call.func.attr.value in LOG_METHODS:
-        new = _logger_call(call, context, fields, structlog, error_name)
+        new = traced_logger_call(call, context, fields, structlog, error_name)
     elif isinstance(call.func, cst.Name) and call.func.value == "print":
         _refuse_print(req, call_ast, handler_ast)
         logger = module_logger(req.tree)
@@ -61,24 +62,6 @@ def build(req: FixRequest) -> list[Edit]:
     new = fitted(new, region.positions[call].start.column, line_limit(req.source), region.module)
     module = region.module.deep_replace(call, new)
     return finish(req, region, module, additions)
-
-
-def _logger_call(call: cst.Call, context: FailureContext, fields, structlog: bool, error_name: str | None) -> cst.Call:
-    assert isinstance(call.func, cst.Attribute)
-    method = call.func.attr.value
-    args = list(call.args)
-    positional = [a for a in args if a.keyword is None and not a.star]
-    if len(positional) == 1 and _is_error_only(positional[0].value, error_name):
-        # logger.error(e): the traceback shows the error; the message says what failed
-        index = args.index(positional[0])
-        args[index] = args[index].with_changes(value=cst.SimpleString(py_string(f"{context.operation} failed")))
-    new = call.with_changes(args=args)
-    if method in ("error", "fatal") or (method == "exception"):
-        new = new.with_changes(func=call.func.with_changes(attr=cst.Name("exception")))
-        new = _without_falsy_exc_info(new)
-    else:
-        new = _with_exc_info(new)
-    return with_fields(new, fields, structlog)
 
 
 def _from_print(call: cst.Call, logger: str, context: FailureContext, fields, structlog: bool, error_name: str | None) -> cst.Call:
@@ -100,7 +83,7 @@ def _from_print(call: cst.Call, logger: str, context: FailureContext, fields, st
 def _message(values: list[cst.BaseExpression], error_name: str | None, operation: str) -> tuple[str, list[cst.BaseExpression]]:
     """A %-style message and its arguments from print's values: literal words as they are, f-string holes and
     other values as ``%s`` (``%r`` for ``!r``). ``print(e)`` alone says which operation failed."""
-    if not values or (len(values) == 1 and _is_error_only(values[0], error_name)):
+    if not values or (len(values) == 1 and is_error_only(values[0], error_name)):
         return f"{operation} failed", []
     parts: list[str] = []
     arguments: list[cst.BaseExpression] = []
@@ -134,44 +117,6 @@ def _comma_separated(args: list[cst.Arg]) -> list[cst.Arg]:
         comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")) if index < len(args) - 1 else cst.MaybeSentinel.DEFAULT
         out.append(arg.with_changes(comma=comma))
     return out
-
-
-def _is_error_only(expr: cst.BaseExpression, error_name: str | None) -> bool:
-    if error_name is None:
-        return False
-    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value in ("str", "repr") and len(expr.args) == 1:
-        expr = expr.args[0].value
-    return isinstance(expr, cst.Name) and expr.value == error_name
-
-
-def _keyword(call: cst.Call, name: str) -> cst.Arg | None:
-    return next((a for a in call.args if a.keyword is not None and a.keyword.value == name), None)
-
-
-def _falsy(expr: cst.BaseExpression) -> bool:
-    return (isinstance(expr, cst.Name) and expr.value in ("False", "None")) or (isinstance(expr, cst.Integer) and expr.value == "0")
-
-
-def _without_falsy_exc_info(call: cst.Call) -> cst.Call:
-    arg = _keyword(call, "exc_info")
-    if arg is None or not _falsy(arg.value):
-        return call
-    args = [a for a in call.args if a is not arg]
-    if args and len(args) < len(call.args):
-        last = args[-1]
-        original_last = call.args[-1]
-        if original_last is arg:
-            args[-1] = last.with_changes(comma=arg.comma, whitespace_after_arg=arg.whitespace_after_arg)
-    return call.with_changes(args=args)
-
-
-def _with_exc_info(call: cst.Call) -> cst.Call:
-    arg = _keyword(call, "exc_info")
-    if arg is not None:
-        if _falsy(arg.value):
-            return call.deep_replace(arg, arg.with_changes(value=cst.Name("True")))
-        return call
-    return with_arguments(call, [keyword_arg("exc_info", "True")])
 
 
 def _refuse_print(req: FixRequest, call: ast.Call, handler: ast.ExceptHandler) -> None:
