@@ -103,16 +103,20 @@ def fix_action(ctx: ActionContext, diagnostic: t.Diagnostic, index: int, resolve
         is_preferred=offer.applicability is Applicability.SAFE or offer.preferred,
         data={"uri": ctx.uri, "version": ctx.version, "finding": diagnostic.data, "fix": index, "message": diagnostic.message},
     )
-    if resolve_lazily:
-        return action
+    return action if resolve_lazily else _resolved_or_disabled(ctx, action, resolve_fix)
+
+
+
+def _resolved_or_disabled(ctx: ActionContext, action: t.CodeAction, resolve) -> t.CodeAction:
+    """The action with its edit; when the fix cannot be built, shown disabled with the reason (where the client
+    supports that), else the failure goes to the caller."""
     try:
-        return resolve_fix(ctx, action)
+        return resolve(ctx, action)
     except FixFailed as exc:
         if not ctx.disabled_support:
             raise
         action.disabled = t.CodeActionDisabled(reason=f"Could not build the fix: {exc}")
         return action
-
 
 def resolve_fix(ctx: ActionContext, action: t.CodeAction) -> t.CodeAction:
     """Compute the edit of a quick fix (eagerly, or in codeAction/resolve). Raises FixFailed, with the reason,
@@ -149,15 +153,7 @@ def fix_all_quick_fix(ctx: ActionContext, resolve_lazily: bool) -> t.CodeAction 
         kind=t.CodeActionKind.QuickFix,
         data={"uri": ctx.uri, "version": ctx.version, "fixAll": "safe"},
     )
-    if resolve_lazily:
-        return action
-    try:
-        return resolve_fix_all(ctx, action)
-    except FixFailed as exc:
-        if not ctx.disabled_support:
-            raise
-        action.disabled = t.CodeActionDisabled(reason=f"Could not build the fix: {exc}")
-        return action
+    return action if resolve_lazily else _resolved_or_disabled(ctx, action, resolve_fix_all)
 
 
 def resolve_fix_all(ctx: ActionContext, action: t.CodeAction) -> t.CodeAction:
