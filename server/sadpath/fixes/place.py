@@ -186,32 +186,14 @@ def _first_call(handler: ast.ExceptHandler, req: FixRequest) -> str | None:
 def _task_retry(req, region, handler, narrowed, statements, name, place: Place) -> cst.Module:
     func = place.func
     assert func is not None
-    bound = isinstance(place.task_decorator, ast.Call) and any(
-        k.arg == "bind" and isinstance(k.value, ast.Constant) and k.value.value is True for k in place.task_decorator.keywords
-    )
-    params = [*func.args.posonlyargs, *func.args.args]
-    if bound and not params:
-        raise FixRefused("a bound task without a first parameter")
-    me = params[0].arg if bound else "self"
-    if not bound and any(p.arg == "self" for p in params):
-        raise FixRefused("the task already has a parameter named self")
+    bound, me = _task_self(place)
     error = name or "exc"
     kept = [s for s in drop_lossy_logs(statements, name) if not _is_terminal(s)]
     retry = f"raise {me}.retry(exc={error}, countdown=min(300, 10 * 2**{me}.request.retries))"
     new = with_statements(narrowed, [*kept, simple_line(retry)])
     if name is None:
         new = new.with_changes(name=cst.AsName(name=cst.Name(error)))
-    func_node = next(
-        (n for n, pos in region.positions.items() if isinstance(n, cst.FunctionDef) and n.name.value == func.name and region.contains(n, handler)),
-        None,
-    )
-    if func_node is None:
-        raise FixRefused("the task's function is not in the region")
-    new_func = func_node.deep_replace(handler, new)
-    if not bound:
-        assert isinstance(new_func, cst.FunctionDef)
-        new_func = _bound(new_func, place)
-    return region.module.deep_replace(func_node, new_func)  # type: ignore[return-value]
+    return _replaced_in_task(region, place, bound, handler, new)
 
 
 def task_of(req: FixRequest, line: int) -> Place | None:
@@ -246,25 +228,42 @@ def task_retry_around(req: FixRequest, region: Region, statement: ast.stmt, targ
                 old = [code(e.value) for e in node_cst.type.elements] if isinstance(node_cst.type, cst.Tuple) else [code(node_cst.type)]
                 types = cst.parse_expression("(" + ", ".join([*old, *new_types]) + ")")
                 return region.module.deep_replace(node_cst.type, types)  # type: ignore[return-value]
-    bound = isinstance(place.task_decorator, ast.Call) and any(
-        k.arg == "bind" and isinstance(k.value, ast.Constant) and k.value.value is True for k in place.task_decorator.keywords
-    )
-    params = [*func.args.posonlyargs, *func.args.args]
-    me = params[0].arg if bound and params else "self"
-    if not bound and any(p.arg == "self" for p in params):
-        raise FixRefused("the task already has a parameter named self")
+    bound, me = _task_self(place)
     spelled = caught[0] if len(caught) == 1 else "(" + ", ".join(caught) + ")"
     code = f"try:\n    pass\nexcept {spelled} as exc:\n    raise {me}.retry(exc=exc, countdown=min(300, 10 * 2**{me}.request.retries))\n"
     handler = cst.parse_statement(code).handlers[0]  # type: ignore[attr-defined]
     wrapped = cst.Try(body=cst.IndentedBlock(body=[target.with_changes(leading_lines=[])]), handlers=[handler])
     wrapped = wrapped.with_changes(leading_lines=target.leading_lines)  # type: ignore[attr-defined]
+    return _replaced_in_task(region, place, bound, target, wrapped)
+
+
+def _task_self(place: Place) -> tuple[bool, str]:
+    """Whether the task is bound (``bind=True``), and the name its ``retry`` is called on: its first parameter,
+    or ``self`` once ``_bound`` adds it."""
+    func = place.func
+    assert func is not None
+    bound = isinstance(place.task_decorator, ast.Call) and any(
+        k.arg == "bind" and isinstance(k.value, ast.Constant) and k.value.value is True for k in place.task_decorator.keywords
+    )
+    params = [*func.args.posonlyargs, *func.args.args]
+    if bound and not params:
+        raise FixRefused("a bound task without a first parameter")
+    if not bound and any(p.arg == "self" for p in params):
+        raise FixRefused("the task already has a parameter named self")
+    return bound, params[0].arg if bound else "self"
+
+
+def _replaced_in_task(region: Region, place: Place, bound: bool, old: cst.CSTNode, new: cst.CSTNode) -> cst.Module:
+    """The module with ``old`` replaced by ``new`` inside the task's function, which is bound when it was not."""
+    func = place.func
+    assert func is not None
     func_node = next(
-        (n for n in region.positions if isinstance(n, cst.FunctionDef) and n.name.value == func.name and region.contains(n, target)),
+        (n for n in region.positions if isinstance(n, cst.FunctionDef) and n.name.value == func.name and region.contains(n, old)),
         None,
     )
     if func_node is None:
         raise FixRefused("the task's function is not in the region")
-    new_func = func_node.deep_replace(target, wrapped)
+    new_func = func_node.deep_replace(old, new)
     if not bound:
         assert isinstance(new_func, cst.FunctionDef)
         new_func = _bound(new_func, place)
