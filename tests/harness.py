@@ -8,6 +8,7 @@ import re
 import shutil
 import sys
 import tempfile
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,3 +118,27 @@ def fixtures() -> list[Fixture]:
         for path in sorted(directory.glob("*.py")):
             found.append(Fixture(path, slug, code))
     return found
+
+
+# shared by the CLI tests: an unchained translation (SAD103, a safe fix)
+UNCHAINED = textwrap.dedent(
+    """\
+    class GatewayError(Exception):
+        pass
+
+
+    def charge(api):
+        try:
+            api.charge()
+        except KeyError:
+            raise GatewayError("charge failed")
+    """
+)
+
+
+def write(root: Path, name: str, text: str) -> Path:
+    """Write ``text`` to ``root/name``, making its folders."""
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -13,6 +13,7 @@ import pytest
 
 from sadpath.cli import main
 from sarif_schema import sarif_schema
+from harness import UNCHAINED
 
 SWALLOW = textwrap.dedent(
     """\
@@ -34,19 +35,6 @@ SWALLOW = textwrap.dedent(
             print(e)
             return 1
         return 0
-    """
-)
-UNCHAINED = textwrap.dedent(
-    """\
-    class GatewayError(Exception):
-        pass
-
-
-    def charge(api):
-        try:
-            api.charge()
-        except KeyError:
-            raise GatewayError("charge failed")
     """
 )
 CLEAN = "def add(a, b):\n    return a + b\n"

@@ -6,34 +6,19 @@ from __future__ import annotations
 import io
 import json
 import re
-import textwrap
 import tokenize
-from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import jsonschema
 import pytest
 
-from harness import ROOT
+from harness import ROOT, UNCHAINED, write
 from sadpath.cli import main
 from sadpath.commands import check_output
 from sadpath.messages import CONCISE_LIMIT, concise, shorten_code
 from sarif_schema import sarif_schema
 
 # SAD103 (a safe fix), SAD202 (an unsafe fix only) and SAD102: findings whose shape the rule work leaves alone
-UNCHAINED = textwrap.dedent(
-    """\
-    class GatewayError(Exception):
-        pass
-
-
-    def charge(api):
-        try:
-            api.charge()
-        except KeyError:
-            raise GatewayError("charge failed")
-    """
-)
 NO_TIMEOUT = 'import requests\n\n\ndef fetch(url):\n    return requests.get(url)\n'
 FINDING_LINE = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<code>SAD\d{3})(?: \[\*\])? (?P<message>.*)$")
 
@@ -46,13 +31,6 @@ def project(tmp_path, monkeypatch):
     monkeypatch.delenv("SADPATH_OUTPUT_FORMAT", raising=False)
     (tmp_path / "pyproject.toml").write_text("[tool.sadpath]\n", encoding="utf-8")
     return tmp_path
-
-
-def write(root: Path, name: str, text: str) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

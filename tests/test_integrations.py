@@ -7,27 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
 
-from harness import ROOT
+from harness import ROOT, UNCHAINED
 
-UNCHAINED = textwrap.dedent(
-    """\
-    class GatewayError(Exception):
-        pass
-
-
-    def charge(api):
-        try:
-            api.charge()
-        except KeyError:
-            raise GatewayError("charge failed")
-    """
-)
 COPY_IGNORES = shutil.ignore_patterns(
     ".git", ".venv", "node_modules", ".sadpath_cache", "__pycache__", "*.egg-info", "e2e-out", "*.vsix", "dist", "build", "bundled"
 )

@@ -8,28 +8,13 @@ import io
 import json
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from harness import ROOT
+from harness import ROOT, UNCHAINED, write
 from sadpath.cli import main
 from sadpath.engine.syntax import RUNNING
-
-UNCHAINED = textwrap.dedent(
-    """\
-    class GatewayError(Exception):
-        pass
-
-
-    def charge(api):
-        try:
-            api.charge()
-        except KeyError:
-            raise GatewayError("charge failed")
-    """
-)
 
 
 @pytest.fixture
@@ -38,13 +23,6 @@ def project(tmp_path, monkeypatch):
     monkeypatch.delenv("SADPATH_CACHE_DIR", raising=False)
     (tmp_path / "pyproject.toml").write_text("[tool.sadpath]\n", encoding="utf-8")
     return tmp_path
-
-
-def write(root: Path, name: str, text: str) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

@@ -25,6 +25,7 @@ from sadpath.cli import main
 from sadpath.linter import lint
 from sadpath.files import ReadFile, WriteRefused, read_source, write_new, write_source
 from sadpath.source import SourceFile, split_lines
+from harness import write
 
 SWALLOW = textwrap.dedent(
     """\
@@ -59,13 +60,6 @@ LOGGED = textwrap.dedent(
     """
 )
 FIXED_MARK = ") from exc"
-
-
-def write(root: Path, name: str, text: str) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture
