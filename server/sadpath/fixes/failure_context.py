@@ -239,13 +239,19 @@ def log_fields(
     if context.correlation and "correlation_id" not in req.settings.required_log_fields:
         fields.append(("correlation_id", context.correlation))
         keys.add("correlation_id")
+    return fields + required_fields(req, context, keys, additions)
+
+
+def required_fields(req: FixRequest, context: FailureContext, present: set[str], additions: ModuleAdditions | None = None) -> list[tuple[str, str]]:
+    """The ``required-log-fields`` entries not in ``present`` that have a value here, as (key, expression); each
+    one without a value is named in ``req.notes`` instead (SAD105 keeps reporting it)."""
+    fields: list[tuple[str, str]] = []
     for name in req.settings.required_log_fields:
-        if name in keys:
+        if name in present or any(name == key for key, _ in fields):
             continue
         value = field_value(req, context, name, additions)
         if value is None:
             req.notes.append(f"`{name}` is not in scope: add it by hand")
             continue
         fields.append((name, value))
-        keys.add(name)
     return fields

@@ -11,9 +11,9 @@ import libcst as cst
 import ast
 
 from sadpath.fixes.additions import ModuleAdditions
-from sadpath.fixes.failure_context import failure_context, field_value
+from sadpath.fixes.failure_context import failure_context, required_fields
 from sadpath.fixes.nodes import fitted, imports_root, line_limit, with_fields
-from sadpath.fixes.place import extra_keys
+from sadpath.fixes.place import extra_keys, without_falsy_exc_info
 from sadpath.fixes.request import FixRequest
 from sadpath.fixes.region import FixRefused
 from sadpath.fixes.tidy import finish
@@ -25,14 +25,7 @@ def build(req: FixRequest) -> list[Edit]:
     call = region.node_at(cst.Call, req.finding.span.line, req.finding.span.column)
     if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute) or call.func.attr.value != "error":
         raise FixRefused("the log call is not a logger.error(...) call")
-    args = [
-        arg
-        for arg in call.args
-        if not (arg.keyword is not None and arg.keyword.value == "exc_info" and _falsy(arg.value))
-    ]
-    if args and args[-1].comma is not cst.MaybeSentinel.DEFAULT and len(args) < len(call.args):
-        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-    new = call.with_changes(func=call.func.with_changes(attr=cst.Name("exception")), args=args)
+    new = without_falsy_exc_info(call.with_changes(func=call.func.with_changes(attr=cst.Name("exception"))))
     additions = ModuleAdditions()
     fields = _required_fields(req, new, additions)
     if fields:
@@ -53,20 +46,4 @@ def _required_fields(req: FixRequest, call: cst.Call, additions: ModuleAdditions
         (n for n in ast.walk(req.tree) if isinstance(n, ast.ExceptHandler) and n.lineno < req.finding.span.line <= (n.end_lineno or n.lineno)),
         None,
     )
-    context = failure_context(req, handler, req.finding.span.line)
-    fields = []
-    for name in required:
-        if name in present:
-            continue
-        value = field_value(req, context, name, additions)
-        if value is None:
-            req.notes.append(f"`{name}` is not in scope: add it by hand")
-            continue
-        fields.append((name, value))
-    return fields
-
-
-def _falsy(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Name) and expr.value in ("False", "None") or (
-        isinstance(expr, cst.Integer) and expr.value == "0"
-    )
+    return required_fields(req, failure_context(req, handler, req.finding.span.line), present, additions)

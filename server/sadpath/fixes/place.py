@@ -307,7 +307,7 @@ def traced_logger_call(call: cst.Call, context: FailureContext, fields, structlo
         args[index] = args[index].with_changes(value=cst.SimpleString(py_string(f"{context.operation} failed")))
     new = call.with_changes(args=args)
     if method in ("error", "fatal", "exception"):
-        new = _without_falsy_exc_info(new.with_changes(func=call.func.with_changes(attr=cst.Name("exception"))))
+        new = without_falsy_exc_info(new.with_changes(func=call.func.with_changes(attr=cst.Name("exception"))))
     else:
         new = _with_exc_info(new)
     present = extra_keys(new)
@@ -337,7 +337,7 @@ def _falsy(expr: cst.BaseExpression) -> bool:
     return (isinstance(expr, cst.Name) and expr.value in ("False", "None")) or (isinstance(expr, cst.Integer) and expr.value == "0")
 
 
-def _without_falsy_exc_info(call: cst.Call) -> cst.Call:
+def without_falsy_exc_info(call: cst.Call) -> cst.Call:
     arg = _keyword(call, "exc_info")
     if arg is None or not _falsy(arg.value):
         return call
