@@ -105,17 +105,23 @@ def module_binds(tree: ast.Module, name: str) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _first_party_names(directory: str) -> frozenset[str]:
-    """The top-level names importable as the project's own from a file in ``directory``: its top-level package
-    and the modules and packages beside that package (or beside the file, outside a package)."""
-    root = directory
-    package = None
+def outer_package(directory: str) -> tuple[str, str | None]:
+    """The folder that holds the outermost package ``directory`` belongs to, and that package's name (None when
+    ``directory`` is no package)."""
+    root, package = directory, None
     while os.path.isfile(os.path.join(root, "__init__.py")):
         package = os.path.basename(root)
         parent = os.path.dirname(root)
         if parent == root:
             break
         root = parent
+    return root, package
+
+
+def _first_party_names(directory: str) -> frozenset[str]:
+    """The top-level names importable as the project's own from a file in ``directory``: its top-level package
+    and the modules and packages beside that package (or beside the file, outside a package)."""
+    root, package = outer_package(directory)
     names = {package} if package else set()
     try:
         entries = os.listdir(root)

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 
 from sadpath import knowledge
-from sadpath.fixes.additions import FIRST_PARTY, ModuleAdditions, import_group
+from sadpath.fixes.additions import FIRST_PARTY, ModuleAdditions, import_group, outer_package
 from sadpath.fixes.request import FixRequest
 from sadpath.files import read_text
 
@@ -74,14 +74,7 @@ def module_stem(path: str) -> str:
 
 def project_stem(path: str) -> str:
     """``Orders`` for a file in the ``orders_service`` package; "" outside a package."""
-    directory = os.path.dirname(os.path.abspath(path))
-    package = None
-    while os.path.isfile(os.path.join(directory, "__init__.py")):
-        package = os.path.basename(directory)
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            break
-        directory = parent
+    _, package = outer_package(os.path.dirname(os.path.abspath(path)))
     if not package:
         return ""
     kept = [w for w in re.split(r"[^A-Za-z0-9]+", package) if w and w.lower() not in _GENERIC_PACKAGE_WORDS]
