@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 
+from sadpath.engine.call_index import calls_named
 from sadpath.engine.handler_site import Site
 from sadpath.engine.walker import NESTED_SCOPES
 
@@ -15,7 +16,7 @@ def callers_check_the_answer(site: Site) -> bool | None:
     func = site.func
     if func is None or site.path.end != "return" or not _falsy(site.path.value):
         return None
-    calls = _calls_of(func, site.ctx.tree)
+    calls = _calls_of(func, site.ctx)
     if not calls:
         return None  # called from elsewhere: the callers cannot be read here
     return all(_tested(call, parents) for call, parents in calls)
@@ -26,22 +27,13 @@ def _falsy(value: ast.expr | None) -> bool:
     return value is None or (isinstance(value, ast.Constant) and value.value is None)
 
 
-def _calls_of(func: ast.AST, tree: ast.Module) -> list[tuple[ast.Call, list[ast.AST]]]:
+def _calls_of(func: ast.AST, ctx) -> list[tuple[ast.Call, list[ast.AST]]]:
     """Calls of ``func`` by name (a module function) or through ``self``/``cls`` (a method), with their ancestors."""
-    name = func.name
-    found: list[tuple[ast.Call, list[ast.AST]]] = []
-    stack: list[tuple[ast.AST, list[ast.AST]]] = [(tree, [])]
-    while stack:
-        node, parents = stack.pop()
-        if isinstance(node, ast.Call) and node.func is not None:
-            callee = node.func
-            if (isinstance(callee, ast.Name) and callee.id == name) or (
-                isinstance(callee, ast.Attribute) and callee.attr == name and isinstance(callee.value, ast.Name) and callee.value.id in ("self", "cls")
-            ):
-                found.append((node, parents))
-        for child in ast.iter_child_nodes(node):
-            stack.append((child, parents + [node]))
-    return found
+    return [
+        (call, parents)
+        for call, parents in calls_named(ctx, func.name)
+        if isinstance(call.func, ast.Name) or (isinstance(call.func.value, ast.Name) and call.func.value.id in ("self", "cls"))
+    ]
 
 
 def _tested(call: ast.Call, parents: list[ast.AST]) -> bool:

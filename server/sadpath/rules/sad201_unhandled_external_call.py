@@ -109,6 +109,7 @@ from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.engine.handling import caught_by, catches, enclosing_try_handlers, registered_handlers
 from sadpath.model import Applicability, FixOffer, Related, Span
+from sadpath.engine.call_index import calls_named
 from sadpath.engine.boundary import boundary_of, function_boundary, may_hold_boundary
 from sadpath.engine.domain import domain_base
 from sadpath.engine.project_calls import ProjectCalls, runs_elsewhere, unhandled_modes
@@ -220,7 +221,7 @@ class UnhandledExternalCall(Rule):
         if key in ctx.memo:
             return
         ctx.memo[key] = True
-        callers = [call for call, _ in _calls_with_parents(ctx.tree, helper.name)]
+        callers = [call for call, _ in calls_named(ctx, helper.name)]
         callers.sort(key=lambda c: (c.lineno, c.col_offset))
         related = [
             Related(ctx.source.path, ctx.span(call), f"`{helper.name}()` is called here, with nothing handling its failures")
@@ -277,23 +278,11 @@ def _unhandled_on_every_path(escape, helper, ctx: ModuleContext) -> bool:
     registered = tuple(name for name, _, _ in registered_handlers(ctx))
     if any(catches(ctx.hierarchy, registered, exc) for exc in exceptions):
         return False
-    for call, parents in _calls_with_parents(ctx.tree, helper.name):
+    for call, parents in calls_named(ctx, helper.name):
         for handler in enclosing_try_handlers(call, parents):
             if any(catches(ctx.hierarchy, caught_by(handler, ctx), exc) for exc in exceptions):
                 return False
     return True
-
-
-def _calls_with_parents(tree: ast.Module, name: str):
-    stack: list[tuple[ast.AST, list[ast.AST]]] = [(tree, [])]
-    while stack:
-        node, parents = stack.pop()
-        if isinstance(node, ast.Call):
-            func = node.func
-            if (isinstance(func, ast.Name) and func.id == name) or (isinstance(func, ast.Attribute) and func.attr == name):
-                yield node, parents
-        for child in ast.iter_child_nodes(node):
-            stack.append((child, parents + [node]))
 
 
 def _handles_anything(ctx: ModuleContext) -> bool:

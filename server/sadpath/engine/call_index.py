@@ -1,0 +1,32 @@
+"""The module's calls indexed by the name they call (``f(...)`` and ``x.f(...)`` both under ``f``), with their
+ancestors: built once per module and shared by the analyses that ask "who calls this function?"."""
+
+from __future__ import annotations
+
+import ast
+
+from sadpath.engine.context import ModuleContext
+
+
+def calls_named(ctx: ModuleContext, name: str) -> list[tuple[ast.Call, list[ast.AST]]]:
+    """Every call of ``name`` in the module, as a plain name or an attribute, with its ancestors (outermost
+    first), in no particular order."""
+    key = ("call-index",)
+    if key not in ctx.memo:
+        ctx.memo[key] = _index(ctx.tree)
+    return ctx.memo[key].get(name, [])
+
+
+def _index(tree: ast.Module) -> dict[str, list[tuple[ast.Call, list[ast.AST]]]]:
+    index: dict[str, list[tuple[ast.Call, list[ast.AST]]]] = {}
+    stack: list[tuple[ast.AST, list[ast.AST]]] = [(tree, [])]
+    while stack:
+        node, parents = stack.pop()
+        if isinstance(node, ast.Call):
+            func = node.func
+            called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+            if called is not None:
+                index.setdefault(called, []).append((node, parents))
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, parents + [node]))
+    return index
