@@ -41,6 +41,7 @@ class ExceptionHierarchy:
     aliases: dict[str, str] = field(default_factory=dict)
     exceptions: dict[str, ExceptionInfo] = field(default_factory=dict)
     expected: frozenset[str] = frozenset()
+    _families: frozenset[str] | None = field(default=None, repr=False, compare=False)  # computed on first use
 
     def canonical(self, name: str) -> str:
         """The canonical qualified name behind an alias (``requests.Timeout`` → ``requests.exceptions.Timeout``)."""
@@ -76,6 +77,17 @@ class ExceptionHierarchy:
             if info is not None and info.modes:
                 return info.modes
         return ()
+
+    def is_family(self, name: str) -> bool:
+        """A base of two or more known exceptions (``RedisError``, ``RequestException``): which failure it was
+        is in the exception, not in its type."""
+        if self._families is None:
+            counts: dict[str, int] = {}
+            for info in self.exceptions.values():
+                for ancestor in self.ancestors(info.name)[1:]:
+                    counts[ancestor] = counts.get(ancestor, 0) + 1
+            self._families = frozenset(n for n, count in counts.items() if count >= 2)
+        return self.canonical(name) in self._families
 
     def is_expected(self, name: str) -> bool:
         """An exception that signals an expected, narrow outcome, by its exact name."""

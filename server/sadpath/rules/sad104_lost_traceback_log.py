@@ -204,16 +204,8 @@ def _catches_a_family(caught, ctx: ModuleContext) -> bool:
         return True
     if caught.kind is not catching.CatchKind.FAILURE:
         return False  # ``ValueError`` from a parser: "malformed" is what the message says, and all there is to say
-    key = ("sad104-families",)
-    if key not in ctx.memo:
-        counts: dict[str, int] = {}
-        for info in ctx.hierarchy.exceptions.values():
-            for ancestor in ctx.hierarchy.ancestors(info.name)[1:]:
-                counts[ancestor] = counts.get(ancestor, 0) + 1
-        ctx.memo[key] = {name for name, count in counts.items() if count >= 2}
-    families = ctx.memo[key]
     return any(
-        canonical in families and ("." in canonical or canonical in ("OSError", "IOError", "ConnectionError"))
+        ctx.hierarchy.is_family(canonical) and ("." in canonical or canonical in ("OSError", "IOError", "ConnectionError"))
         for canonical in (ctx.hierarchy.canonical(name) for name in caught.names if name)
     )  # ``ValueError`` beside a library's error is the parser's, and says "malformed" by itself
 
