@@ -213,9 +213,10 @@ def status_checked(call: ast.Call, parents: list[ast.AST]) -> bool:
     func = next((p for p in reversed(parents) if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
     return func is not None and any(
         isinstance(node, ast.Attribute) and node.attr in ("status_code", "status", "ok") and isinstance(node.value, ast.Name) and node.value.id == name
-        and any(isinstance(test, (ast.If, ast.While, ast.Assert, ast.IfExp)) and node in ast.walk(test.test) for test in ast.walk(func) if hasattr(test, "test"))
-        for node in ast.walk(func)
-    )
+        for test in ast.walk(func)
+        if isinstance(test, (ast.If, ast.While, ast.Assert, ast.IfExp))
+        for node in ast.walk(test.test)
+    )  # one walk of each condition, not of the function per attribute
 
 
 class ProjectCalls:
