@@ -11,6 +11,10 @@ go round again on every non-success answer?). A condition on a response is one o
   (``resp.status_code == 404``, ``resp.status in (304, 404)``): a 503 goes past it;
 - ``guard``: it looks at the status in a way not understood here (``resp.status_code in EXPECTED``): taken as a
   check, as a reader would.
+
+The same verdicts (success, failure) are read from an API's error envelope in a parsed body (``"error" in data``,
+``data["ok"]``, ``body.get("errors")``): ``envelope_verdicts``. And ``status_hooks`` names the clients of a
+module that check every response (``ClientSession(raise_for_status=True)``, a raising response hook).
 """
 
 from __future__ import annotations
@@ -195,3 +199,153 @@ def always_leaves(statements: list[ast.stmt], *, loop_exits: bool = True) -> boo
         ):
             return True
     return False
+
+
+# an API that answers 200 with an error payload reports failure in the body: these fields say which it was
+ENVELOPE_FAILURE_KEYS = frozenset(
+    {"error", "errors", "error_code", "error_message", "error_description", "errmsg", "err", "fault", "failure"}
+)
+ENVELOPE_SUCCESS_KEYS = frozenset({"ok", "success", "succeeded"})
+ENVELOPE_STATUS_KEYS = frozenset({"status", "result", "stat", "state"})
+ENVELOPE_CODE_KEYS = frozenset({"code", "errcode", "error_code", "ret", "retcode"})
+_BAD_WORDS = frozenset({"error", "fail", "failed", "failure", "err", "ko"})
+_GOOD_WORDS = frozenset({"ok", "success", "succeeded", "done"})
+
+
+def envelope_verdicts(test: ast.AST, subject) -> dict[str, str]:
+    """What a condition says about an API's error envelope in a parsed body: ``"error" in data`` (failure),
+    ``"error" not in data`` / ``data["ok"]`` / ``not data.get("errors")`` (success),
+    ``data.get("status") == "error"``, ``data["code"] != 0``. ``subject(expr)`` names the body an expression
+    is (a name bound to ``resp.json()``, or ``resp.json()`` itself), or None."""
+    found: dict[str, str] = {}
+    _envelope(test, subject, found)
+    return found
+
+
+def _key_of(expr: ast.AST, subject) -> tuple[str, str] | None:
+    """``data["error"]`` / ``data.get("error")`` -> (body name, key)."""
+    if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant) and isinstance(expr.slice.value, str):
+        name = subject(expr.value)
+        return (name, expr.slice.value.lower()) if name else None
+    if (
+        isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "get" and expr.args
+        and isinstance(expr.args[0], ast.Constant) and isinstance(expr.args[0].value, str)
+    ):
+        name = subject(expr.func.value)
+        return (name, expr.args[0].value.lower()) if name else None
+    return None
+
+
+def _envelope(test: ast.AST, subject, found: dict[str, str]) -> None:
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner: dict[str, str] = {}
+        _envelope(test.operand, subject, inner)
+        for name, kind in inner.items():
+            found[name] = _flip(kind)
+        return
+    if isinstance(test, ast.BoolOp):
+        for value in test.values:
+            part: dict[str, str] = {}
+            _envelope(value, subject, part)
+            for name, kind in part.items():
+                if isinstance(test.op, ast.Or) and kind != FAILURE:
+                    continue  # ``ok or ...``: the true branch may not have seen a good body
+                found.setdefault(name, kind)
+        return
+    keyed = _key_of(test, subject)
+    if keyed is not None:  # truthiness of a field
+        name, key = keyed
+        if key in ENVELOPE_FAILURE_KEYS:
+            found[name] = FAILURE
+        elif key in ENVELOPE_SUCCESS_KEYS:
+            found[name] = SUCCESS
+        return
+    if not isinstance(test, ast.Compare) or len(test.ops) != 1:
+        return
+    left, op, right = test.left, test.ops[0], test.comparators[0]
+    if isinstance(op, (ast.In, ast.NotIn)) and isinstance(left, ast.Constant) and isinstance(left.value, str):
+        name = subject(right)
+        if name and left.value.lower() in ENVELOPE_FAILURE_KEYS:
+            found[name] = FAILURE if isinstance(op, ast.In) else SUCCESS
+        return
+    keyed = _key_of(left, subject) or _key_of(right, subject)
+    other = right if _key_of(left, subject) else left
+    if keyed is None or not isinstance(other, ast.Constant):
+        return
+    name, key = keyed
+    equal = isinstance(op, (ast.Eq, ast.Is))
+    if not equal and not isinstance(op, (ast.NotEq, ast.IsNot)):
+        return
+    value = other.value
+    kind = None
+    if value is None and key in ENVELOPE_FAILURE_KEYS:
+        kind = SUCCESS if equal else FAILURE  # ``data.get("error") is None``
+    elif isinstance(value, bool) and key in ENVELOPE_SUCCESS_KEYS:
+        kind = SUCCESS if equal == value else FAILURE  # ``data["ok"] is True``
+    elif isinstance(value, str) and key in ENVELOPE_STATUS_KEYS | ENVELOPE_SUCCESS_KEYS:
+        word = value.lower()
+        if word in _BAD_WORDS:
+            kind = FAILURE if equal else SUCCESS
+        elif word in _GOOD_WORDS:
+            kind = SUCCESS if equal else FAILURE
+    elif isinstance(value, int) and not isinstance(value, bool) and value == 0 and key in ENVELOPE_CODE_KEYS:
+        kind = SUCCESS if equal else FAILURE  # ``data["code"] != 0``
+    if kind is not None:
+        found[name] = kind
+
+
+CLIENT_SUFFIXES = ("ClientSession", "Client", "AsyncClient", "Session")
+
+
+def status_hooks(tree: ast.AST, text: str) -> tuple[frozenset[str], bool]:
+    """The clients of a module that check every response (``ClientSession(raise_for_status=True)``, httpx
+    ``event_hooks=``, a requests response hook), by the name they are bound to, and whether one is made unnamed."""
+    if not any(marker in text for marker in ("raise_for_status=", "event_hooks", "hooks[", "hooks=", ".hooks")):
+        return frozenset(), False
+    named: set[str] = set()
+    hooked_calls: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _raising_client(node):
+            hooked_calls.add(id(node))
+    placed: set[int] = set()
+    for node in ast.walk(tree):
+        pairs: list[tuple[ast.AST, ast.AST]] = []
+        if isinstance(node, ast.Assign):
+            pairs = [(target, node.value) for target in node.targets]
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            pairs = [(node.target, node.value)]
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            pairs = [(item.optional_vars, item.context_expr) for item in node.items if item.optional_vars is not None]
+        for target, value in pairs:
+            value = value.value if isinstance(value, ast.Await) else value
+            if id(value) in hooked_calls and isinstance(target, (ast.Name, ast.Attribute)):
+                named.add(_dotted(target))
+                placed.add(id(value))
+            if isinstance(target, ast.Attribute) and target.attr == "hooks":
+                named.add(_dotted(target.value))  # session.hooks = {"response": [...]}
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "hooks":
+            named.add(_dotted(node.value.value))  # session.hooks["response"].append(check)
+    named.discard("")
+    return frozenset(named), bool(hooked_calls - placed)
+
+
+def _raising_client(call: ast.Call) -> bool:
+    try:
+        callee = ast.unparse(call.func)
+    except (ValueError, AttributeError, RecursionError):
+        return False
+    if not callee.endswith(CLIENT_SUFFIXES):
+        return False
+    for keyword in call.keywords:
+        if keyword.arg == "raise_for_status":
+            return not (isinstance(keyword.value, ast.Constant) and keyword.value.value in (False, None))
+        if keyword.arg in ("event_hooks", "hooks"):
+            return not (isinstance(keyword.value, ast.Dict) and not keyword.value.keys)
+    return False
+
+
+def _dotted(node: ast.AST) -> str:
+    try:
+        return ast.unparse(node)
+    except (ValueError, AttributeError, RecursionError):
+        return ""

@@ -3,7 +3,8 @@
 What SAD204 asks of a decorator: is its wait constant (``wait_fixed(2)``), which exception types its retry
 filter names (``retry_if_exception_type(RETRYABLE)`` with ``RETRYABLE`` a module-level tuple), is a
 decorator a Celery task's; and of the retried code: does it reach a remote service through a same-module helper,
-or only the database.
+or only the database. Of a loop: is it bounded by a deadline (a cancel scope, a clock check), which makes a
+constant pause a readiness poll. Of a call: is it a Celery publish, which kombu retries with its own policy.
 """
 
 from __future__ import annotations
@@ -130,3 +131,96 @@ def helper_talks(call: ast.Call, ctx, depth: int = 0) -> bool:
             if isinstance(node, ast.Call) and (external_call(node, ctx) is not None or helper_talks(node, ctx, depth + 1)):
                 return True
     return False
+
+
+# a cancel scope or timeout context: what runs inside it is stopped when the time is up
+DEADLINE_CONTEXTS = frozenset(
+    {"move_on_after", "fail_after", "move_on_at", "fail_at", "timeout", "timeout_at", "Timeout", "CancelScope"}
+)
+CLOCKS = frozenset({"monotonic", "time", "perf_counter", "monotonic_ns", "time_ns", "now", "utcnow"})
+DEADLINE_WORDS = ("deadline", "elapsed", "expires_at", "give_up_at")
+
+
+def under_deadline(loop: ast.AST, ancestors: list[ast.AST]) -> bool:
+    """A poll bounded by time rather than attempts: the loop runs inside a cancel scope or timeout context
+    (``with anyio.move_on_after(20):``, ``async with asyncio.timeout(5):``), or it compares a clock to a
+    deadline (``while time.monotonic() < deadline``, ``if time.monotonic() > deadline: raise``)."""
+    for node in reversed(ancestors):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            break
+        if isinstance(node, (ast.With, ast.AsyncWith)) and any(_deadline_context(i.context_expr) for i in node.items):
+            return True
+    if isinstance(loop, ast.While) and _clock_test(loop.test):
+        return True
+    for node in body_nodes(list(loop.body)):
+        if isinstance(node, ast.If) and _clock_test(node.test) and any(
+            isinstance(n, (ast.Raise, ast.Break, ast.Return)) for n in body_nodes(node.body)
+        ):
+            return True
+    return False
+
+
+def _deadline_context(expr: ast.AST) -> bool:
+    if not isinstance(expr, ast.Call):
+        return False
+    func = expr.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name in DEADLINE_CONTEXTS and bool(expr.args or expr.keywords)
+
+
+def _clock_test(test: ast.AST) -> bool:
+    """A comparison of a clock reading (``time.monotonic()``, ``loop.time()``) or a deadline name with another
+    value: the loop stops when the time is up."""
+    for node in ast.walk(test):
+        if not isinstance(node, ast.Compare):
+            continue
+        for operand in [node.left, *node.comparators]:
+            for sub in ast.walk(operand):
+                if isinstance(sub, ast.Call):
+                    func = sub.func
+                    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+                    if name in CLOCKS and not sub.args:
+                        return True
+                if isinstance(sub, (ast.Name, ast.Attribute)):
+                    word = (sub.attr if isinstance(sub, ast.Attribute) else sub.id).lower()
+                    if any(w in word for w in DEADLINE_WORDS):
+                        return True
+    return False
+
+
+CELERY_PUBLISH = frozenset({"apply_async", "send_task", "delay"})
+
+
+def celery_publish(call: ast.Call) -> bool:
+    """``task.apply_async(...)``, ``app.send_task(...)``, ``task.delay(...)``: Celery publishes with kombu's retry
+    policy (``retry=True`` by default, ``retry_policy=``), unless the call turns it off with ``retry=False``."""
+    if not isinstance(call.func, ast.Attribute) or call.func.attr not in CELERY_PUBLISH:
+        return False
+    if call.func.attr == "delay" and not call.args and not call.keywords:
+        return False  # ``self.delay()``: more likely a pause than a task
+    return not any(
+        k.arg == "retry" and isinstance(k.value, ast.Constant) and k.value.value is False for k in call.keywords
+    )
+
+
+def task_retry(stmt: ast.stmt) -> bool:
+    """``self.retry(exc=exc, countdown=30)`` as a statement: raises ``celery.exceptions.Retry``."""
+    call = stmt.value if isinstance(stmt, ast.Expr) else None
+    return (
+        isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "retry"
+        and isinstance(call.func.value, ast.Name) and call.func.value.id in ("self", "task")
+    )
+
+
+def constant_sleep(loop: ast.AST, sleep: ast.AST, counter: str | None) -> str:
+    """How the constant pause is spread over the attempts: ``if i > 2: sleep(1)`` retries the first at once."""
+    for node in body_nodes(list(loop.body)):
+        if not isinstance(node, ast.If) or not any(sub is sleep for sub in body_nodes(list(node.body))):
+            continue
+        test = node.test
+        if (
+            isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Gt, ast.GtE))
+            and isinstance(test.left, ast.Name) and test.left.id == counter
+        ):
+            return f"retries the first attempts at once and then sleeps a constant `{ast.unparse(sleep)}`"
+    return f"sleeps a constant `{ast.unparse(sleep)}` between attempts"

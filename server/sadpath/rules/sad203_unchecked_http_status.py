@@ -10,7 +10,9 @@ status. That includes a body written to a file, cached, or handed to a parser
 (`fh.write(resp.content)`, `pd.read_excel(resp.content)`, `json.loads(resp.text)`).
 The check is path-sensitive: a `raise_for_status()` in one branch of an `if` does not
 cover a read after it, while a read inside `if resp.ok:` or `if resp.status_code == 200:`
-is covered. Handling one status only (`if resp.status_code == 304:` or `== 404`) is no
+is covered, and a check that runs only under a condition about something else (`if
+self.strict: resp.raise_for_status()`) covers nothing after it: the message names that
+condition. Handling one status only (`if resp.status_code == 304:` or `== 404`) is no
 check: a 401 or 503 body still goes through as data. A chained `requests.get(url).json()`
 is flagged too, and so is a response returned unchecked by a same-module helper
 (`resp = _api_get(path)`).
@@ -26,6 +28,15 @@ checked right after the read and before the data is used (`data = resp.json()` t
 `if resp.status_code != 200: raise ApiError(data)`), when the body is read to build the
 error after the check failed (`raise ApiError(resp.text)` under `if not resp.ok:` or in
 the handler of `raise_for_status()`), and for reads of the status or headers only.
+
+It also stays quiet when the API's error envelope is checked in the parsed body before the
+data is used, for APIs that answer errors (some with a 200) with an error payload:
+`if "error" in data: raise ...`, `if not resp.json()["ok"]:` (Slack), `if body.get("errors"):`
+(GraphQL), `if "error" not in data:` around the use, `data["code"] != 0`; an error page that
+is not JSON fails at the parse. And when the body is parsed and used strictly
+(`data["info"]`, `Model.model_validate(data)`) inside a `try` whose handler catches that
+failure and reports it (re-raises, logs with the traceback or logs the status): an error
+answer fails right there, not later far from the cause.
 
 ## Why is this bad?
 
@@ -80,9 +91,10 @@ import ast
 from dataclasses import dataclass
 
 from sadpath.messages import shorten_code
+from sadpath.engine.body_reads import direct_read, fails_on_the_spot, parses_json
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import ExternalCall, external_call
-from sadpath.engine.http_status import FAILURE, GUARD, PARTIAL, SUCCESS, always_leaves, exit_call, verdicts
+from sadpath.engine.http_status import FAILURE, GUARD, PARTIAL, SUCCESS, always_leaves, envelope_verdicts, exit_call, status_hooks, verdicts
 from sadpath.engine.local_calls import in_scope, local_function
 from sadpath.engine.logcalls import LOG_METHODS
 from sadpath.engine.walker import NESTED_SCOPES, local_nodes
@@ -90,7 +102,6 @@ from sadpath.knowledge.interfaces import interface_index
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
 
-CLIENT_SUFFIXES = ("ClientSession", "Client", "AsyncClient", "Session")
 HOOK_KEYWORDS = ("raise_for_status", "event_hooks", "hooks")
 
 
@@ -136,7 +147,7 @@ class UncheckedHttpStatus(Rule):
         if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Call):
             return
         external = response_call(func.value, ctx)
-        if external is None or not _is_body_read(func.attr, external):
+        if external is None or not _is_body_read(func.attr, external) or _on_the_spot(node, ctx):
             return
         message = (
             f"`{shorten_code(ast.unparse(node), 60)}` reads the body of the `{external.name}()` response without checking its status: "
@@ -154,7 +165,7 @@ class UncheckedHttpStatus(Rule):
         if isinstance(parent, ast.Call) and parent.func is node:
             return  # ``requests.get(url).json()``: visit_Call reports it
         external = response_call(node.value, ctx)
-        if external is None or node.attr not in external.interface.response.body_attrs:
+        if external is None or node.attr not in external.interface.response.body_attrs or _on_the_spot(node, ctx):
             return
         message = (
             f"`{shorten_code(ast.unparse(node), 60)}` reads the body of the `{external.name}()` response without checking its status: "
@@ -162,6 +173,11 @@ class UncheckedHttpStatus(Rule):
             "Keep the response and call `raise_for_status()` (or check `.ok`) before reading it."
         )
         ctx.report(self, ctx.span(node), message)
+
+
+def _on_the_spot(read: ast.AST, ctx: ModuleContext) -> bool:
+    function = ctx.enclosing_function()
+    return function is not None and fails_on_the_spot(read, function, ctx.memo)
 
 
 def response_call(call: ast.Call, ctx: ModuleContext) -> ExternalCall | None:
@@ -228,6 +244,8 @@ class _Flow:
     def __init__(self, rule: UncheckedHttpStatus, ctx: ModuleContext, function: ast.AST) -> None:
         self.rule = rule
         self.ctx = ctx
+        self.function = function
+        self.gated: dict[str, str] = {}  # responses checked only under a condition that is not about them
         # names whose status travels on with the body (returned, stored, passed): someone else checks it
         self.status_handed_over = _status_handed_over(function)
         self.already_checked = {
@@ -239,12 +257,18 @@ class _Flow:
             and isinstance(sub.func.value, ast.Name)
         }
         self.tolerated: list[frozenset[str]] = []  # failure branches: reading the body there builds the error
+        self.rest: list[list[ast.stmt]] = []  # what runs after the current statement, innermost block first
 
     def block(self, statements: list[ast.stmt], checked: frozenset[str], responses: dict[str, _Response]) -> tuple[frozenset[str], bool]:
         """Walk a block; returns the names checked at its end and whether it always leaves (return/raise)."""
         for position, stmt in enumerate(statements):
-            checked = checked | self.checked_after_read(stmt, statements[position + 1:], checked, responses)
-            checked, leaves = self.statement(stmt, checked, responses)
+            following = [*statements[position + 1:], *(s for block in reversed(self.rest) for s in block)]
+            checked = checked | self.checked_after_read(stmt, following, checked, responses)
+            self.rest.append(statements[position + 1:])
+            try:
+                checked, leaves = self.statement(stmt, checked, responses)
+            finally:
+                self.rest.pop()
             if leaves:
                 return checked, True
         return checked, False
@@ -296,13 +320,17 @@ class _Flow:
         return checked, isinstance(stmt, (ast.Return, ast.Raise, ast.Continue, ast.Break)) or exit_call(stmt)
 
     def if_statement(self, stmt: ast.If, checked, responses) -> tuple[frozenset[str], bool]:
-        self.reads(stmt.test, checked, responses)
-        kinds = verdicts(stmt.test, responses.__contains__)
+        # ``if not resp.json()["ok"]: raise``: the API's error envelope, read in the test, is the check
+        envelope = envelope_verdicts(stmt.test, lambda expr: direct_read(expr, responses))
+        self.reads(stmt.test, checked | frozenset(envelope), responses)
+        kinds = {**envelope, **verdicts(stmt.test, responses.__contains__)}
         good = frozenset(n for n, k in kinds.items() if k in (SUCCESS, GUARD))  # the true branch saw a good status
         bad = frozenset(n for n, k in kinds.items() if k == FAILURE)  # the true branch saw a bad status
         some = frozenset(n for n, k in kinds.items() if k == PARTIAL)  # the true branch saw one status
         body_checked, body_leaves = self.branch(stmt.body, checked | good, responses, bad | some)
         else_checked, else_leaves = self.branch(stmt.orelse, checked | bad, responses, good)
+        if not stmt.orelse and not body_leaves:  # ``if self.strict: resp.raise_for_status()``
+            self.gated.update({name: ast.unparse(stmt.test) for name in body_checked - checked if name not in kinds})
         if body_leaves and else_leaves:
             return checked, True
         if body_leaves:  # what follows is the else path: a failure branch left, or what is left is the failure path
@@ -328,7 +356,9 @@ class _Flow:
 
     def checked_after_read(self, stmt: ast.stmt, following: list[ast.stmt], checked, responses) -> frozenset[str]:
         """``data = resp.json()`` then ``if resp.status_code != 200: raise ApiError(data)`` before ``data`` is
-        used: the status is checked right after the read."""
+        used: the status is checked right after the read. So is the API's error envelope of a parsed body
+        (``if "error" in data: raise``, ``if not data["ok"]: ...`` with the data used only on the other branch):
+        a JSON error answer carries it, and a body that is not JSON fails at the parse."""
         if not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or stmt.value is None:
             return frozenset()
         read = {
@@ -341,25 +371,48 @@ class _Flow:
             return frozenset()
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
         data = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        parsed = data if parses_json(stmt.value, read) else set()
+        found = self.first_check(following, read, data, parsed, responses)
+        return found or frozenset()
+
+    def first_check(self, following, read, data, parsed, responses) -> frozenset[str] | None:
+        """The responses in ``read`` checked before the data or the response is used again: a frozenset when a
+        check comes first, an empty one when a use does, None when neither is mentioned."""
         watched = data | read
         for nxt in following:
+            if isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Call) and _is_log(nxt.value):
+                continue  # ``log.debug(payload)``: logging the body is not using it as the result
             if isinstance(nxt, ast.If):
                 kinds = verdicts(nxt.test, read.__contains__)
                 named = {n for n, k in kinds.items() if k in (FAILURE, GUARD) and always_leaves(nxt.body)}
                 named |= {n for n, k in kinds.items() if k == SUCCESS}
                 if named:
                     return frozenset(named)
+                envelope = envelope_verdicts(nxt.test, lambda expr: expr.id if isinstance(expr, ast.Name) and expr.id in parsed else None)
+                if any(k == SUCCESS for k in envelope.values()) or any(
+                    k == FAILURE and (always_leaves(nxt.body) or nxt.orelse) for k in envelope.values()
+                ):
+                    return frozenset(read)  # the error payload is told apart before the data is used
+                if not any(isinstance(n, ast.Name) and n.id in watched for n in ast.walk(nxt.test)):
+                    branches = [self.first_check(nxt.body, read, data, parsed, responses),
+                                self.first_check(nxt.orelse, read, data, parsed, responses)]
+                    if any(b is not None and not b for b in branches):
+                        return frozenset()  # one branch uses the data unchecked
+                    if any(branches):
+                        return frozenset().union(*(b for b in branches if b))
+                    continue
             if _raise_for_status_names(nxt, {n: responses[n] for n in read}):
                 return frozenset(_raise_for_status_names(nxt, {n: responses[n] for n in read}))
             if any(isinstance(n, ast.Name) and n.id in watched for n in ast.walk(nxt)):
                 return frozenset()  # the data (or the response) is used before any check
-        return frozenset()
+        return None
 
     def bind(self, target, value, stmt, responses) -> None:
         name = _target(target)
         if name is None:
             return
         responses.pop(name, None)
+        self.gated.pop(name, None)
         call = value.value if isinstance(value, ast.Await) else value
         if not isinstance(call, ast.Call):
             return
@@ -379,14 +432,18 @@ class _Flow:
                 continue  # the status travels on with the body (returned, stored, passed): someone else checks it
             if not _is_body_read(sub.attr, response.external):
                 continue
-            response.reported = True
+            response.reported = True  # one finding per response; a strict parse in a reporting try checks it
+            if fails_on_the_spot(sub, self.function, self.ctx.memo):
+                continue
             self.report(sub, response)
 
     def report(self, read: ast.Attribute, response: _Response) -> None:
         name = response.name
+        gate = self.gated.get(name)
+        on_the_way = f"whose status is checked only when `{shorten_code(gate, 40)}`" if gate else "without a status check on the way"
         message = (
-            f"`{name}.{read.attr}` reads the body of the `{response.external.name}()` response without a status check "
-            f"on the way: a 404 or 503 is read as if it were the result, and fails later far from the cause. "
+            f"`{name}.{read.attr}` reads the body of the `{response.external.name}()` response {on_the_way}"
+            f": {'otherwise ' if gate else ''}a 404 or 503 is read as if it were the result, and fails later far from the cause. "
             f"Call `{name}.raise_for_status()` first, or check `{name}.ok` / `{name}.status_code`."
         )
         fix = FixOffer("raise_for_status", f"Insert `{name}.raise_for_status()` after the request", Applicability.UNSAFE)
@@ -503,57 +560,4 @@ def _hooks(ctx: ModuleContext) -> tuple[frozenset[str], bool]:
     httpx ``event_hooks=``, a requests response hook (``session.hooks["response"]``, ``hooks={"response": ...}``),
     by the name (or attribute) they are bound to; and whether one is made where no name can be told (then every
     response of the module is taken as checked)."""
-    return ctx.fact("status-hooks", lambda: _status_hooks(ctx))
-
-
-def _status_hooks(ctx: ModuleContext) -> tuple[frozenset[str], bool]:
-    text = ctx.source.text
-    if not any(marker in text for marker in ("raise_for_status=", "event_hooks", "hooks[", "hooks=", ".hooks")):
-        return frozenset(), False
-    named: set[str] = set()
-    hooked_calls: set[int] = set()
-    for node in ast.walk(ctx.tree):
-        if isinstance(node, ast.Call) and _raising_client(node):
-            hooked_calls.add(id(node))
-    placed: set[int] = set()
-    for node in ast.walk(ctx.tree):
-        pairs: list[tuple[ast.AST, ast.AST]] = []
-        if isinstance(node, ast.Assign):
-            pairs = [(target, node.value) for target in node.targets]
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            pairs = [(node.target, node.value)]
-        elif isinstance(node, (ast.With, ast.AsyncWith)):
-            pairs = [(item.optional_vars, item.context_expr) for item in node.items if item.optional_vars is not None]
-        for target, value in pairs:
-            value = value.value if isinstance(value, ast.Await) else value
-            if id(value) in hooked_calls and isinstance(target, (ast.Name, ast.Attribute)):
-                named.add(_dotted(target))
-                placed.add(id(value))
-            if isinstance(target, ast.Attribute) and target.attr == "hooks":
-                named.add(_dotted(target.value))  # session.hooks = {"response": [...]}
-        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "hooks":
-            named.add(_dotted(node.value.value))  # session.hooks["response"].append(check)
-    named.discard("")
-    return frozenset(named), bool(hooked_calls - placed)
-
-
-def _raising_client(call: ast.Call) -> bool:
-    try:
-        callee = ast.unparse(call.func)
-    except (ValueError, AttributeError, RecursionError):
-        return False
-    if not callee.endswith(CLIENT_SUFFIXES):
-        return False
-    for keyword in call.keywords:
-        if keyword.arg == "raise_for_status":
-            return not (isinstance(keyword.value, ast.Constant) and keyword.value.value in (False, None))
-        if keyword.arg in ("event_hooks", "hooks"):
-            return not (isinstance(keyword.value, ast.Dict) and not keyword.value.keys)
-    return False
-
-
-def _dotted(node: ast.AST) -> str:
-    try:
-        return ast.unparse(node)
-    except (ValueError, AttributeError, RecursionError):
-        return ""
+    return ctx.fact("status-hooks", lambda: status_hooks(ctx.tree, ctx.source.text))

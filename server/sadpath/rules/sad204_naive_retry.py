@@ -17,7 +17,7 @@ Flags retries that hammer a failing service or can never succeed:
   (`requests.RequestException`, `Exception`) around `raise_for_status()`;
 - a loop that sends the same request again on every answer but success
   (`if resp.status_code == 200: return` then round again), 4xx included;
-- a single immediate retry: the handler calls the same thing again at once;
+- a single immediate retry: the handler calls the same remote call again at once;
 - tenacity's `@retry`/`Retrying` without `stop=`, without `wait=` or with a constant
   `wait_fixed(...)`, or retrying the status error of `raise_for_status()` (no `retry=`
   filter, or one naming `httpx.HTTPError`/`requests.RequestException`);
@@ -38,7 +38,13 @@ only 409/429/5xx answers, loops driven by a stop event, periodic jobs that pause
 success too, a project's own pause function (`self.delay(retries)`,
 `stop.wait(min(2 ** n, 120))`), sleeps that grow (`2 ** attempt`, `delay *= 2`,
 `backoff * attempt`), tenacity with `stop`, a growing `wait` and a retryable-only
-filter, constant waits around database-only work, and backoff with a cap.
+filter, constant waits around database-only work, and backoff with a cap. Readiness
+polls are not retries: a loop that pauses between attempts under a deadline (inside
+`anyio.move_on_after(...)`, `asyncio.timeout(...)`, or comparing `time.monotonic()` with a
+deadline) waits for a service to come up (one that retries 4xx or validation errors is
+still reported). Nor is a second `apply_async()`/`send_task()`
+after a `ConnectionError` (kombu already retried the publish with its retry policy, unless
+`retry=False`), or a handler that hands over to a Celery task's `self.retry(countdown=...)`.
 
 ## Why is this bad?
 
@@ -109,7 +115,10 @@ from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.engine.catching import is_expected_outcome, is_failure_type
 from sadpath.engine.http_status import FAILURE, GUARD, PARTIAL, SUCCESS, exit_call, verdicts
-from sadpath.engine.retry_policy import constant_wait, database_only, helper_talks, retry_filter, task_decorator
+from sadpath.engine.retry_policy import (
+    constant_wait, database_only, helper_talks, retry_filter, task_decorator, under_deadline,
+    celery_publish, constant_sleep, task_retry,
+)
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
 from sadpath.engine.walker import body_nodes
@@ -182,11 +191,13 @@ class NaiveRetry(Rule):
         problems: list[str] = []
         sleep = _sleep_in(loop, ctx)
         counter = loop.target.id if isinstance(loop, ast.For) and isinstance(loop.target, ast.Name) else None
+        # a readiness poll: a short constant pause under a deadline (a cancel scope, a clock check) is polling
+        deadline = sleep is not None and under_deadline(loop, ctx.parents)
         if sleep is None:
             problems.append("retries immediately, with no sleep between attempts")
-        elif _constant(sleep) and not _grows(loop, ctx):
-            problems.append(f"sleeps a constant `{ast.unparse(sleep)}` between attempts, so every client retries in lockstep")
-        if not capped and not _capped_inside(loop):
+        elif _constant(sleep) and not _grows(loop, ctx) and not deadline:
+            problems.append(constant_sleep(loop, sleep, counter) + ", so every client retries in lockstep")
+        if not capped and not _capped_inside(loop) and not deadline:
             problems.append("has no cap on the attempts")
         caught = {n for h in retrying for n in _caught(h, ctx)}
         filters = _inspects_status(retrying)  # ``if exc.response.status_code != 423: raise``: only some are retried
@@ -228,6 +239,8 @@ class NaiveRetry(Rule):
                     responses[stmt.targets[0].id] = position
         if not responses:
             return False
+        if _sleep_in(loop, ctx) is not None and under_deadline(loop, ctx.parents):
+            return False  # waiting for a service to come up, until a deadline: a readiness poll, not a retry
         success_exit = False
         for stmt in body_nodes(list(loop.body)):
             if isinstance(stmt, ast.If):
@@ -275,6 +288,8 @@ class NaiveRetry(Rule):
         network = any(is_failure_type(n, ctx) or n.startswith(NETWORK_ERRORS) for n in _caught(node, ctx))
         if any(isinstance(n, ast.Raise) for n in _walk(node.body)) or not _remote(call, ctx, network):
             return  # a look-up before raising, or a local step (cleanup, a rollback, a parse) done again
+        if celery_publish(call):
+            return  # kombu already retried the publish with its retry policy: one more publish is no storm
         message = (
             f"The handler calls `{ast.unparse(call.func)}()` again at once: a single immediate retry hits the same "
             "failing service a moment later and usually fails the same way. Back off with jitter and cap the "
@@ -405,9 +420,10 @@ def _takes_new_item(loop: ast.AST, attempt: ast.Try, ctx: ModuleContext) -> bool
 
 
 def _stops(statements: list[ast.stmt]) -> bool:
-    """Every path through the block leaves the loop (``return``/``raise``/``break``, an exit call)."""
+    """Every path through the block leaves the loop (``return``/``raise``/``break``, an exit call, a Celery
+    task's ``self.retry(countdown=...)``, which raises ``Retry`` and reschedules the task with its policy)."""
     for stmt in statements:
-        if isinstance(stmt, (ast.Return, ast.Raise, ast.Break)) or exit_call(stmt):
+        if isinstance(stmt, (ast.Return, ast.Raise, ast.Break)) or exit_call(stmt) or task_retry(stmt):
             return True
         if isinstance(stmt, ast.Continue):
             return False
