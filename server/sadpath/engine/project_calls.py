@@ -12,6 +12,7 @@ target file is parsed on its own, cached per file version.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import logging
 import sys
 from collections import OrderedDict
@@ -24,6 +25,7 @@ from sadpath.knowledge import HTTP_STATUS_MODES
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.engine.handling import caught_by, catches, enclosing_try_handlers
+from sadpath.engine.key_origin import EXTERNAL, Origins, argument_for, falsy_default_params, falsy_literal, guards, key_origin
 from sadpath.engine.semantic import SemanticModel
 from sadpath.source import SourceFile
 
@@ -46,6 +48,10 @@ class Escape:
     interface: str  # label, e.g. "requests"
     mode_exceptions: tuple[tuple[str, tuple[str, ...]], ...]  # each escaping mode and the types that carry it
     via: tuple[str, ...] = ()  # project functions it passes through
+    # a database not-found whose key comes from these parameters of the function summarised: the callers'
+    # arguments decide whether it can miss (None: it can, whoever calls)
+    key_params: tuple[str, ...] | None = None
+    guards: tuple[str, ...] = ()  # falsy-default parameters the call is only reached through (``if files:``)
 
     @property
     def modes(self) -> tuple[str, ...]:
@@ -95,7 +101,7 @@ def single_object_lookup(call: ast.Call, parents: list[ast.AST] = (), get_raises
     not-found is an outcome the caller must answer (a 404, a skipped message), unlike an infrastructure failure."""
     if isinstance(call.func, ast.Attribute) and call.func.attr in SINGLE_OBJECT_LOOKUPS:
         if call.func.attr == "get" and get_raises:
-            return not _keyed_by_known_rows(call)
+            return True  # whether its key can miss is the key's origin's business (engine/key_origin.py)
         return call.func.attr != "get" or _none_dereferenced(call, parents)
     outer = [p for p in reversed(parents[-3:]) if p is not call][:2]  # innermost first: the attribute, then its call
     return (
@@ -130,8 +136,11 @@ def unhandled_modes(external, parents: list[ast.AST], ctx: ModuleContext, extra_
     return missing
 
 
-# client methods that answer from local state, without a request (boto3's presigning, its paginator factory)
-LOCAL_METHODS = frozenset({"generate_presigned_url", "generate_presigned_post", "get_paginator", "get_waiter", "can_paginate"})
+# client methods that answer from local state, without a request (boto3's presigning, its paginator factory,
+# redis's pipeline and pubsub objects, whose own execute()/subscribe() make the requests)
+LOCAL_METHODS = frozenset(
+    {"generate_presigned_url", "generate_presigned_post", "get_paginator", "get_waiter", "can_paginate", "pipeline", "pubsub"}
+)
 
 
 def retried_by_decorator(parents: list[ast.AST], ctx: ModuleContext) -> list[tuple[str, ...]]:
@@ -156,22 +165,6 @@ def retried_by_decorator(parents: list[ast.AST], ctx: ModuleContext) -> list[tup
 def _names(expr: ast.expr, ctx: ModuleContext) -> tuple[str, ...]:
     """The exception names an expression stands for, spelled as an ``except`` would spell them."""
     return caught_by(ast.ExceptHandler(type=expr, name=None, body=[]), ctx)
-
-
-def _keyed_by_known_rows(call: ast.Call) -> bool:
-    """Every key of the lookup is a row the code already holds: ``pk=request.user.pk``, ``id=order.customer_id``,
-    ``pk=self.object.pk``. Such a row exists (the foreign key, the session's user), so its not-found cannot
-    happen; a key from a parameter, the request's data or a file row can name a row that does not exist."""
-    values = [*call.args, *(k.value for k in call.keywords if k.arg is not None)]
-    return bool(values) and all(_known_row(value) for value in values)
-
-
-def _known_row(value: ast.expr) -> bool:
-    if isinstance(value, ast.Attribute):
-        if value.attr in ("id", "pk") or value.attr.endswith("_id"):
-            return not (isinstance(value.value, ast.Name) and value.value.id in ("request", "kwargs", "data"))
-        return ast.unparse(value).endswith(("request.user", "request.organizer", "request.event", "request.tenant"))
-    return False
 
 
 def _none_dereferenced(call: ast.Call, parents: list[ast.AST]) -> bool:
@@ -228,6 +221,7 @@ class ProjectCalls:
         self._in_progress: set[tuple[str, int]] = set()
         self._imports: dict[tuple[str, str], tuple[ModuleContext, ast.AST] | None] = {}
         self._scripts: dict[str, object] = {}  # one jedi.Script per file: jedi re-parses for every new Script
+        self._origins: dict[int, Origins] = {}
 
     # ------------------------------------------------------------ resolution
     def resolve(self, call: ast.Call, ctx: ModuleContext) -> tuple[ModuleContext, ast.AST] | None:
@@ -306,10 +300,18 @@ class ProjectCalls:
         if external is not None:
             missing = unhandled_modes(external, parents, ctx)
             if missing:
+                key_params = None
+                if external.interface.kind == "database":
+                    origins = key_origin(call, parents[0], parents)
+                    if EXTERNAL not in origins:
+                        key_params = param_names(origins)
+                        if not key_params:
+                            return  # keyed by a row the code already holds: it cannot miss
                 span = ctx.span(call)
                 yield Escape(
                     ctx.source.path, span.line, span.column, span.end_line, span.end_column, external.name,
                     external.interface.label, tuple((m, tuple(excs)) for m, excs in missing),
+                    key_params=key_params, guards=guards(parents, parents[0]),
                 )
             return
         if runs_elsewhere(call, parents):
@@ -319,13 +321,74 @@ class ProjectCalls:
             return
         target_ctx, target_func = target
         handlers = [caught_by(h, ctx) for h in enclosing_try_handlers(call, parents)]
+        if catches_domain_error(handlers, ctx):
+            return  # ``except OrderError:`` around the helper: its failures are answered deliberately
+        site_guards = guards(parents, parents[0])
         for escape in self.escapes(target_ctx, target_func, depth + 1):
+            bound = self.bind(escape, call, target_func, parents[0])
+            if bound is None:
+                continue
             still = escape.narrowed(lambda exc: not any(catches(ctx.hierarchy, caught, exc) for caught in handlers))
             if still:
                 yield Escape(
                     escape.path, escape.line, escape.column, escape.end_line, escape.end_column, escape.call,
                     escape.interface, still, (target_func.name, *escape.via),
+                    key_params=bound.key_params, guards=tuple(dict.fromkeys((*bound.guards, *site_guards))),
                 )
+
+    def bind(self, escape: Escape, call: ast.Call, target_func: ast.AST, caller: ast.AST | None) -> Escape | None:
+        """The escape as seen from one call of the function it escapes: None when that call cannot reach it (a
+        guarding parameter left at its falsy default) or when the arguments behind its lookup's key are rows
+        the caller already holds; otherwise its conditions restated over the caller's own parameters."""
+        caller_optional = falsy_default_params(caller) if isinstance(caller, _FUNCTIONS) else set()
+        kept: list[str] = []
+        for param in escape.guards:
+            how, arg = argument_for(param, call, target_func)
+            if how == "absent" or (how == "passed" and falsy_literal(arg)):
+                return None
+            if how == "passed" and isinstance(arg, ast.Name) and arg.id in caller_optional:
+                kept.append(arg.id)
+        key_params = escape.key_params
+        if key_params is not None:
+            origins: set[str] = set()
+            values = self._origins_of(caller)
+            for param in key_params:
+                how, arg = argument_for(param, call, target_func)
+                if how == "passed":
+                    origins |= values.of(arg)
+            if EXTERNAL in origins:
+                key_params = None
+            else:
+                key_params = param_names(origins)
+                if not key_params:
+                    return None
+        return dataclasses.replace(escape, key_params=key_params, guards=tuple(kept))
+
+    def _origins_of(self, func: ast.AST | None) -> Origins:
+        key = id(func)
+        found = self._origins.get(key)
+        if found is None or found.func is not func:
+            found = self._origins[key] = Origins(func)
+        return found
+
+
+def param_names(origins: set[str]) -> tuple[str, ...]:
+    return tuple(sorted(o.split(":", 1)[1] for o in origins if o.startswith("param:")))
+
+
+def catches_domain_error(handlers: list[tuple[str, ...]], ctx: ModuleContext) -> bool:
+    """One of the handlers catches an exception class of the project's own (``except OrderError:``): the code
+    answers the helper's failures as its domain errors, deliberately."""
+    local = {n.name for n in ctx.tree.body if isinstance(n, ast.ClassDef)}
+    module = ctx.semantic.module_name
+    for caught in handlers:
+        for name in caught:
+            short = name.rsplit(".", 1)[-1]
+            if short in local and name in (short, f"{module}.{short}"):
+                return True
+            if "." in name and project_base(name.split(".")[0], ctx) is not None:
+                return True
+    return False
 
 
 _DETACHING = ("create_task", "ensure_future", "run_coroutine_threadsafe", "spawn", "submit", "start_soon", "call_soon")

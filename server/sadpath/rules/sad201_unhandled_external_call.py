@@ -20,10 +20,20 @@ itself raises, timeout and connection failure; status errors need an explicit
 `raise_for_status()` and are SAD203's business.
 
 It stays quiet when some of the call's failures are handled deliberately (an
-`except` for one of them, a `backoff`/`tenacity` retry decorator, a loop that
+`except` for one of them, an `except` of one of the project's own errors around
+the helper that reaches it, a `backoff`/`tenacity` retry decorator, a loop that
 answers the statuses it expects): the rest is a contract's business (SAD301).
+A helper's call guarded by a parameter that defaults to a falsy value (`if
+files:`, `for f in files:`) is followed only from callers that pass it.
 For databases only the not-found of a single-object lookup is reported
-(`.objects.get()`, `.one()`, `.scalar_one()`): connection, lock and integrity
+(`.objects.get()`, `.one()`, `.scalar_one()`), and only when its key derives
+from client input: a route's URL parameters, the request's data, a view's URL
+kwargs, a serializer's `validated_data`, a consumer's message, what was read or
+parsed from outside; through helpers, by the arguments each caller passes. A key
+the code already holds cannot miss: the authenticated user, a row it loaded or
+created (its `.pk`, its `<fk>_id`), a form's `cleaned_data`, a task's argument
+(what the project's dispatcher passed; unless another caller of the same lookup
+handles its not-found). Connection, lock and integrity
 failures become the framework's 500 or a failed task, and SQLAlchemy's
 `session.get()` answers None. A `main()` or script with no `except` at all lets
 its traceback and exit status be the report, and `sys.exit(main())` is never a
@@ -112,7 +122,8 @@ from sadpath.model import Applicability, FixOffer, Related, Span
 from sadpath.engine.call_index import calls_named
 from sadpath.engine.boundary import boundary_of, function_boundary, may_hold_boundary
 from sadpath.engine.domain import domain_base
-from sadpath.engine.project_calls import ProjectCalls, runs_elsewhere, unhandled_modes
+from sadpath.engine.key_origin import EXTERNAL, key_origin
+from sadpath.engine.project_calls import ProjectCalls, catches_domain_error, param_names, runs_elsewhere, unhandled_modes
 from sadpath.rules.base import Rule
 from sadpath import knowledge
 
@@ -154,6 +165,10 @@ class UnhandledExternalCall(Rule):
             missing = unhandled_modes(external, ctx.parents, ctx, handled_elsewhere)
             if not missing:
                 return
+            if external.interface.kind == "database" and not _key_can_miss(
+                key_origin(node, ctx.enclosing_function(), ctx.parents), boundary
+            ):
+                return  # keyed by a row the code already holds, or by what the project's dispatcher passed
             modes = [m for m, _ in missing]
             mode_exceptions = {m: list(excs) for m, excs in missing}
             message = (
@@ -173,17 +188,28 @@ class UnhandledExternalCall(Rule):
         if boundary.kind == "main" and boundary.name == "__main__" and function_boundary(target[1], None, target[0]) is not None:
             return  # ``sys.exit(main())``: what main() lets through is reported once, inside main()
         handlers = [caught_by(h, ctx) for h in enclosing_try_handlers(node, ctx.parents)]
+        if catches_domain_error(handlers, ctx):
+            return  # ``except OrderError: messages.error(...)``: the helper's failures are answered deliberately
         handlers.append(handled_elsewhere)
         escapes = []
-        for escape in self._project.escapes(*target):
+        caller = ctx.enclosing_function()
+        summary = {}
+        for found in self._project.escapes(*target):
+            escape = self._project.bind(found, node, target[1], caller)
+            if escape is None:
+                continue  # this call cannot reach it, or the key it passes names a row that exists
+            if escape.key_params is not None and not _key_can_miss({f"param:{p}" for p in escape.key_params}, boundary):
+                if not _miss_expected_elsewhere(escape, target[1], ctx):
+                    continue  # a task's argument from the project's own dispatcher, and no caller expects a miss
             still = escape.narrowed(lambda e: not any(catches(ctx.hierarchy, c, e) for c in handlers))
             if still:
                 escapes.append((escape, still))
+                summary[id(escape)] = found
         if not escapes:
             return
         here = [pair for pair in escapes if pair[0].path == ctx.source.path and _unhandled_on_every_path(pair[0], target[1], ctx)]
         for escape, still in here:
-            self._report_at_the_call(escape, still, boundary, target[1], ctx)
+            self._report_at_the_call(escape, still, boundary, target[1], ctx, summary[id(escape)])
         escapes = [pair for pair in escapes if pair not in here]
         if not escapes:
             return
@@ -214,14 +240,17 @@ class UnhandledExternalCall(Rule):
         )
         self._report(ctx, node, message, mode_exceptions, first.interface, related, ())
 
-    def _report_at_the_call(self, escape, still, boundary, helper, ctx) -> None:
+    def _report_at_the_call(self, escape, still, boundary, helper, ctx, found) -> None:
         """Every path to this external call leaves it unhandled: one finding at the call, where the fix belongs,
         with the calls that reach it as related locations (up to 5, then how many more)."""
         key = ("sad201-at-call", escape.line, escape.column)
         if key in ctx.memo:
             return
         ctx.memo[key] = True
-        callers = [call for call, _ in calls_named(ctx, helper.name)]
+        callers = [  # the calls that reach it: not those that leave its guard unset or pass a row they hold
+            call for call, parents in calls_named(ctx, helper.name)
+            if self._project.bind(found, call, helper, _function_of(parents)) is not None
+        ]
         callers.sort(key=lambda c: (c.lineno, c.col_offset))
         related = [
             Related(ctx.source.path, ctx.span(call), f"`{helper.name}()` is called here, with nothing handling its failures")
@@ -279,10 +308,40 @@ def _unhandled_on_every_path(escape, helper, ctx: ModuleContext) -> bool:
     if any(catches(ctx.hierarchy, registered, exc) for exc in exceptions):
         return False
     for call, parents in calls_named(ctx, helper.name):
-        for handler in enclosing_try_handlers(call, parents):
-            if any(catches(ctx.hierarchy, caught_by(handler, ctx), exc) for exc in exceptions):
-                return False
+        caught = [caught_by(handler, ctx) for handler in enclosing_try_handlers(call, parents)]
+        if catches_domain_error(caught, ctx):
+            return False  # ``except OrderError:``: that caller answers the helper's failures itself
+        if any(catches(ctx.hierarchy, names, exc) for names in caught for exc in exceptions):
+            return False
     return True
+
+
+CLIENT_BOUNDARIES = frozenset({"route", "view", "consumer", "command"})
+
+
+def _key_can_miss(origins: set[str], boundary) -> bool:
+    """A lookup's not-found is an expected outcome only when its key derives from client input: the request's
+    data, or a parameter of a boundary whose arguments come from outside (a route's URL parameters, a consumer's
+    message, a command's arguments). A task's or thread's arguments are what the project itself passed."""
+    if EXTERNAL in origins:
+        return True
+    return bool(param_names(origins)) and boundary.kind in CLIENT_BOUNDARIES
+
+
+def _function_of(parents) -> ast.AST | None:
+    return next((p for p in reversed(parents) if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+
+
+def _miss_expected_elsewhere(escape, helper, ctx: ModuleContext) -> bool:
+    """Another call of ``helper`` in this module catches the lookup's not-found by name (``except
+    NoResultFound:``): the project treats a missing row as an outcome of that lookup, whoever passes the key."""
+    exceptions = [exc for _, excs in escape.mode_exceptions for exc in excs]
+    for call, parents in calls_named(ctx, helper.name):
+        for handler in enclosing_try_handlers(call, parents):
+            named = tuple(n for n in caught_by(handler, ctx) if n and n not in ("Exception", "BaseException"))
+            if any(catches(ctx.hierarchy, named, exc) for exc in exceptions):
+                return True
+    return False
 
 
 def _handles_anything(ctx: ModuleContext) -> bool:
