@@ -28,13 +28,13 @@ SWALLOW = textwrap.dedent(
             return "UNKNOWN"
 
 
-    def main():
+    def refresh(failed):
         try:
             requests.post("https://fx.example/refresh", timeout=5).raise_for_status()
         except requests.RequestException as e:
             print(e)
-            return 1
-        return 0
+            failed.append("refresh")
+        return failed
     """
 )
 CLEAN = "def add(a, b):\n    return a + b\n"

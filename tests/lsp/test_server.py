@@ -20,8 +20,8 @@ SWALLOW = (
     "import requests\n\n\ndef get_rate(currency):\n    try:\n"
     "        return requests.get('https://fx.example/' + currency, timeout=5)\n"
     "    except Exception as e:\n        print(e)\n        return 'UNKNOWN'\n\n\n"
-    "def main():\n    try:\n        requests.post('https://fx.example/refresh', timeout=5).raise_for_status()\n"
-    "    except requests.RequestException as e:\n        print(e)\n        return 1\n    return 0\n"
+    "def refresh(failed):\n    try:\n        requests.post('https://fx.example/refresh', timeout=5).raise_for_status()\n"
+    "    except requests.RequestException as e:\n        print(e)\n        failed.append('refresh')\n    return failed\n"
 )
 UNCHAINED = (
     "class GatewayError(Exception):\n    pass\n\n\ndef charge(api):\n    try:\n        api.charge()\n"

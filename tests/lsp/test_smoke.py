@@ -4,8 +4,8 @@ from helpers import open_document, wait_for_version
 
 TEXT = (
     "import requests\n\n\ndef f():\n    try:\n        requests.get('x', timeout=3)\n    except Exception as e:\n        print(e)\n\n\n"
-    "def main():\n    try:\n        requests.get('x', timeout=3).raise_for_status()\n    except requests.RequestException as e:\n"
-    "        print(e)\n        return 1\n    return 0\n"
+    "def refresh(failed):\n    try:\n        requests.get('x', timeout=3).raise_for_status()\n    except requests.RequestException as e:\n"
+    "        print(e)\n        failed.append('x')\n    return failed\n"
 )
 
 

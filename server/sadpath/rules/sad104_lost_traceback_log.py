@@ -9,7 +9,12 @@ failure) but records it in a way that loses what is needed to diagnose it:
 - the exception is the whole message: `print(e)`, `logger.error(e)`,
   `logger.warning(str(e))`, `logger.error("%s", e)`;
 - the `try` covers several steps or calls into project code, and the record has
-  no traceback: nobody can tell which step failed;
+  no traceback: nobody can tell which step failed. Steps are counted on one run
+  (an `if`/`else` makes one of its calls), and only calls that can raise what the
+  handler catches count: not a standard-library helper under `except ClientError`,
+  not a project helper that only builds a value (`f"user:{id}"`), not the getter of
+  a client the next line talks through, and a tiny wrapper around one library
+  call counts as that call;
 - the exception's text leaves out its payload: an HTTP status error's response
   body (`requests.HTTPError`, `httpx.HTTPStatusError`), `CalledProcessError`'s
   stderr and output, an error whose message is empty (`asyncio.TimeoutError`).
@@ -20,8 +25,14 @@ error (the traceback travels on), for a descriptive message around one external
 call whose exception text carries the cause (a timeout, a refused connection),
 for `logger.exception(...)`, `exc_info=...`, `traceback.format_exc()` and error
 trackers, for `debug` and `info` records, inside a `logging.Handler.emit` (where
-printing to stderr is the only channel left), and for a command's user-facing
-error printed before it exits with a non-zero status.
+printing to stderr is the only channel left), for a click/typer command's
+user-facing `print(exc)` and a script's one before it exits with a non-zero
+status, for the handler of a bounded retry loop that raises its last error, for
+a warning that names the input of one standard-library call (`ZoneInfo(tz)`),
+for an expected protocol signal answered per the protocol (an
+`OAuth2RedirectError` answered with its redirect, an oauthlib `OAuth2Error`
+answered with the error redirect), and for a `return None` that the function
+means as "nothing there" (an `Optional` lookup: a swallow, SAD101's business).
 
 ## Why is this bad?
 
@@ -100,13 +111,12 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import catching, logcalls, shapes
+from sadpath.engine import catching, logcalls, shapes, try_steps
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.exemption_comments import handler_explanations
 from sadpath.engine.trapping import traps_its_failures
 from sadpath.engine.external import external_call
 from sadpath.engine.swallow import exit_status, judge
-from sadpath.engine.walker import body_nodes
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules import _except
 from sadpath.rules.base import Rule
@@ -127,7 +137,6 @@ BUILDERS = frozenset(
 _SENSITIVE = re.compile(r"secret|sensitive|credential|password|passw|token|\bpii\b|leak|api[ _-]?key", re.IGNORECASE)
 _PAYLOAD_ATTRS = frozenset({"response", "text", "content", "body", "stderr", "stdout", "output", "json"})
 _CHECKED_CALLS = frozenset({"subprocess.run", "subprocess.check_output", "subprocess.check_call"})
-_COMPOUND = (ast.With, ast.AsyncWith, ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _PURE = frozenset({"str", "int", "float", "len", "dict", "list", "tuple", "set", "sorted", "min", "max", "sum", "isinstance", "getattr", "format"})
 
 
@@ -154,12 +163,16 @@ class LostTracebackLog(Rule):
             return  # one attempt of a retry loop that raises its last error: that error travels on with its traceback
         if any(_SENSITIVE.search(comment) for comment in handler_explanations(node, ctx)):
             return  # "do not log the exception: it may contain secrets": left out on purpose
+        if _answers_not_found(judgement, func):
+            return  # ``return None`` that the function also means as "nothing there": a swallow, SAD101's business
+        if _protocol_signal(node, judgement.caught, ctx):
+            return  # "the user must authorise first", answered per the protocol: an outcome, not a failure
         try_node = _except.enclosing_try(node, ctx)
         for log in logs:
             if log.kind == "logger" and log.level not in logcalls.ERROR_LEVELS:
                 continue
-            if log.kind == "print" and not _only_the_exception(log, node.name) and _user_facing(node, ctx):
-                continue  # a command's message to its user before it exits non-zero
+            if log.kind == "print" and _user_facing(node, ctx):
+                continue  # a command's message to its user (``print(exc)``), the interface of a CLI
             reason = _what_is_lost(log, node, try_node, judgement.caught, ctx)
             if reason is None:
                 continue  # a descriptive message around one call, whose exception text says why
@@ -191,6 +204,8 @@ def _what_is_lost(log: logcalls.LogCall, handler: ast.ExceptHandler, try_node, c
     if steps and steps[0].startswith("project:") and caught.kind not in (catching.CatchKind.UNKNOWN, catching.CatchKind.EXPECTED):
         # (an error type of the project's own, ``InfrastructureNotAvailable``, names its cause itself)
         return f"drops the traceback of a call into the project's own code (`{steps[0][8:]}`): the record cannot say where inside it the failure happened"
+    if steps and steps[0].startswith("stdlib:") and _names_an_input(log, handler.name):
+        return None  # "unknown timezone %r, falling back": one library call on the named input, the miss is the story
     if not _names_the_error(log, handler.name) and _catches_a_family(caught, ctx):
         return "records that the work failed but not why: neither the exception nor its traceback is in the record"
     return None
@@ -213,6 +228,13 @@ def _catches_a_family(caught, ctx: ModuleContext) -> bool:
 def _names_the_error(log: logcalls.LogCall, name: str | None) -> bool:
     """The record carries the exception somehow: as an argument, in an f-string, or through ``exc_info``."""
     return bool(name) and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(log.call))
+
+
+def _names_an_input(log: logcalls.LogCall, name: str | None) -> bool:
+    """The record carries a value other than the exception: the input the failed call was given."""
+    return any(isinstance(n, (ast.Name, ast.Attribute)) and not (isinstance(n, ast.Name) and n.id == name) for a in log.call.args[1:] for n in ast.walk(a)) or any(
+        isinstance(v, ast.FormattedValue) and not _is_exc(v.value, name or "") for a in log.call.args[:1] if isinstance(a, ast.JoinedStr) for v in a.values
+    )  # fmt: skip
 
 
 def _only_the_exception(log: logcalls.LogCall, name: str | None) -> bool:
@@ -307,40 +329,43 @@ def _raisable(try_node: ast.Try, ctx: ModuleContext) -> set[str]:
 
 
 def _steps(try_node: ast.Try, ctx: ModuleContext, caught) -> list[str]:
-    """The steps of the ``try`` body that can fail (``shapes.can_fail``: not a log, a builtin, a value method, a pure
-    helper); for a narrow catch, only those that can raise it (a service call, the project's code); a single call
-    into a project function is marked ``project:``."""
+    """The steps one run of the ``try`` body can take that can fail (``shapes.can_fail``: not a log, a builtin, a
+    value method, a pure helper); for a narrow catch, only those that can raise it (a service call, the project's
+    code; no standard-library call for a library's error). An ``if``/``else`` takes one branch; a project helper
+    that only computes a value and the getter of a client the next step talks through are no steps; file methods
+    of one path are one. A single call into a project function of more than a thin wrapper is marked ``project:``."""
     narrow = caught.kind not in (catching.CatchKind.BARE, catching.CatchKind.BROAD)
-    steps: list[str] = []
-    firsts: list[ast.Call] = []
-    simple = [n for n in body_nodes(try_node.body) if isinstance(n, ast.stmt) and not isinstance(n, _COMPOUND)]
-    for node in body_nodes(try_node.body):  # what compound statements evaluate themselves: tests, iterables, contexts
-        if isinstance(node, (ast.With, ast.AsyncWith)):
-            simple.extend(item.context_expr for item in node.items)
-        elif isinstance(node, (ast.If, ast.While)):
-            simple.append(node.test)
-        elif isinstance(node, (ast.For, ast.AsyncFor)):
-            simple.append(node.iter)
-    simple.sort(key=lambda n: (n.lineno, n.col_offset))
-    for stmt in simple:
-        calls = [n for n in ast.walk(stmt) if isinstance(n, ast.Call) and logcalls.as_log_call(n, ctx) is None]
+    library_only = narrow and try_steps.library_errors_only(list(caught.names), ctx)
+    func = ctx.enclosing_function()
+    values = try_steps.local_values(func) if func is not None else set()
+
+    def steps_of(node: ast.AST) -> try_steps.Steps:
+        calls = [n for n in ast.walk(node) if isinstance(n, ast.Call) and logcalls.as_log_call(n, ctx) is None]
         calls = [c for c in calls if not (isinstance(c.func, ast.Name) and c.func.id in _PURE) and shapes.can_fail(c, ctx)]
         if narrow:  # ``except RedisError`` around one Redis call among local steps: the type says which step
             calls = [c for c in calls if external_call(c, ctx) is not None or shapes.through_client(c) or _project_function(c, ctx)]
         calls = [
             c for c in calls
-            if not traps_its_failures(c, ctx) and (ctx.qualified_name(c.func) or "") not in BUILDERS and not _reads_the_response(c)
+            if not traps_its_failures(c, ctx, guards=True) and (ctx.qualified_name(c.func) or "") not in BUILDERS and not _reads_the_response(c)
+            and not (isinstance(c.func, ast.Attribute) and c.func.attr in try_steps.NO_IO_METHODS)
+            and not try_steps.pure_helper(c, ctx) and not try_steps.builds_client(c, node, [try_node])
+            and not (library_only and try_steps.stdlib_call(c, ctx))
+            and not (isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name) and c.func.value.id in values)
         ]  # fmt: skip
         calls = [c for c in calls if not (isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Call))] or calls
         if not calls:
-            continue
+            return []
         first = min(calls, key=lambda c: (c.lineno, c.col_offset))
-        label = _except.call_label(first, ctx) or "a call"
-        steps.append(label)
-        firsts.append(first)
-    if len(steps) == 1 and external_call(firsts[0], ctx) is None and _project_function(firsts[0], ctx):
-        return [f"project:{steps[0]}"]
-    return steps
+        return [(_except.call_label(first, ctx) or "a call", first)]
+
+    found = try_steps.longest_path(try_node.body, steps_of)
+    if len(found) > 1 and try_steps.file_operations(found):
+        found = found[:1]  # ``path.touch(); path.write_text(...)``: the ``OSError`` names the file
+    if len(found) == 1 and try_steps.stdlib_call(found[0][1], ctx):
+        return [f"stdlib:{found[0][0]}"]  # ``ZoneInfo(tz)``: one standard-library call on the input
+    if len(found) == 1 and external_call(found[0][1], ctx) is None and _project_function(found[0][1], ctx):
+        return [found[0][0]] if try_steps.thin_wrapper(found[0][1], ctx) else [f"project:{found[0][0]}"]
+    return [label for label, _ in found]
 
 
 def _reads_the_response(call: ast.Call) -> bool:
@@ -352,11 +377,21 @@ _RESPONSE_READS = frozenset({"raise_for_status", "json", "text", "read", "aread"
 
 
 def _project_function(call: ast.Call, ctx: ModuleContext) -> bool:
-    """A call of a function or method defined in this module (``self.sync()``, ``_load()``)."""
+    """A call of a function or method defined in this module (``self.sync()``, ``_load()``,
+    ``Suggester._analyze(config)`` on a class of the module)."""
     func = call.func
     if isinstance(func, ast.Name):
         return func.id in ctx.semantic.module_functions
-    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+        return False
+    return func.value.id == "self" or func.value.id in _module_classes(ctx)
+
+
+def _module_classes(ctx: ModuleContext) -> frozenset[str]:
+    key = ("sad104-classes",)
+    if key not in ctx.memo:
+        ctx.memo[key] = frozenset(n.name for n in ctx.tree.body if isinstance(n, ast.ClassDef))
+    return ctx.memo[key]
 
 
 def _ends_in_exit(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
@@ -368,16 +403,57 @@ def _ends_in_exit(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
 
 
 def _user_facing(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
-    """The handler ends the command with a non-zero status after printing: the print is its user interface."""
+    """The print is a command's user interface: the handler is in a click/typer or management command, or it ends
+    the run (``main()``, a script) with a non-zero status after printing."""
     from sadpath.engine.boundary import boundary_of
     from sadpath.engine.outcome import handler_paths
 
     boundary = boundary_of(ctx)
+    if boundary is not None and boundary.kind == "command":
+        return True
     func = ctx.enclosing_function()
     for path in handler_paths(handler, ctx):
         if path.end == "raise" or exit_status(path, func, boundary):
             return True
     return False
+
+
+def _answers_not_found(judgement, func) -> bool:
+    """The handler answers None or an empty value that the function's own contract means as "nothing there"
+    (an ``Optional`` return, a docstring about a miss), and nothing says it is the answer to a failure: callers
+    cannot tell the outage from the miss, which is a swallow (SAD101's one finding), not a logging defect."""
+    if judgement.exemption != "documented_fallback" or func is None or not judgement.verdict.startswith("return"):
+        return False
+    value = judgement.site.path.value if judgement.site is not None else None
+    empty = value is None or (isinstance(value, ast.Constant) and value.value is None) or (
+        isinstance(value, (ast.List, ast.Tuple, ast.Dict, ast.Set)) and not getattr(value, "elts", getattr(value, "keys", None)))
+    return empty and not _FAILURE_DOC.search(ast.get_docstring(func) or "")
+
+
+_FAILURE_DOC = re.compile(
+    r"fail|error|exception|unavailable|unreachable|fall(s|ing)? ?back|could not|cannot|can't|invalid|unrecogni[sz]|malformed|bad ",
+    re.IGNORECASE,
+)
+# an exception that asks for a redirect: the designed answer of an authorisation flow or a framework
+_REDIRECT_SIGNAL = re.compile(r"^(?!TooMany).*Redirect")  # (``TooManyRedirects`` is a failure of the client)
+_OAUTH_LIBRARIES = ("oauthlib.", "authlib.", "requests_oauthlib.")
+
+
+def _protocol_signal(handler: ast.ExceptHandler, caught, ctx: ModuleContext) -> bool:
+    """The caught error is a protocol's expected signal and the handler answers per the protocol: a redirect signal
+    (``OAuth2RedirectError``, a framework's ``RequestRedirect``) whose handler answers at all, or an OAuth library's
+    error answered with the error redirect the spec prescribes (``self.redirect(e.in_uri(...))``)."""
+    names = [n for n in caught.names if n]
+    if not names or caught.kind in (catching.CatchKind.BARE, catching.CatchKind.BROAD):
+        return False
+    answers = any(isinstance(n, ast.Return) and n.value is not None for n in _except.walk_handler(handler, skip_handlers=True))
+    redirects = any(
+        isinstance(n, ast.Call) and "redirect" in ((n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")) or "").lower()
+        for n in _except.walk_handler(handler, skip_handlers=True)
+    )  # fmt: skip
+    if all(_REDIRECT_SIGNAL.search(n.rsplit(".", 1)[-1]) for n in names):
+        return answers or redirects
+    return redirects and all(ctx.hierarchy.canonical(n).startswith(_OAUTH_LIBRARIES) for n in names)
 
 
 def _in_logging_handler(ctx: ModuleContext) -> bool:

@@ -1,0 +1,229 @@
+"""The steps of a ``try`` body that one run goes through, and the calls that cannot be a step of their own.
+
+SAD104 asks "can the record say which step failed?". That needs the steps one run can take (an ``if``/``else``
+takes one branch, so its two calls are never both made) and only the calls that can fail for a reason of their
+own: not a project helper that only formats a value (``f"user:{id}"``), not a tiny wrapper around one library
+call (its failure is that call's), not the getter of a client that the next step talks through (building it
+does no I/O; the call on it does).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from collections.abc import Callable
+
+from sadpath.engine import shapes
+from sadpath.engine.context import ModuleContext
+from sadpath.engine.external import external_call
+
+Steps = list[tuple[str, ast.Call]]
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+# methods that compute a value and do no I/O, whatever their receiver is called (``capabilities.model_dump()``)
+NO_IO_METHODS = frozenset(
+    {"model_dump", "model_dump_json", "model_validate", "dict", "to_dict", "as_dict", "isoformat", "strftime",
+     "total_seconds", "format", "join", "split", "strip", "lower", "upper", "startswith", "endswith", "encode", "decode"}
+)  # fmt: skip
+# methods of one file path whose ``OSError`` names the file and the errno: several of them on one path are one step
+FILE_METHODS = frozenset(
+    {"touch", "write_text", "write_bytes", "read_text", "read_bytes", "mkdir", "unlink", "rename", "replace",
+     "chmod", "open", "rmdir", "stat", "exists", "is_file", "is_dir"}
+)  # fmt: skip
+_IO_VERBS = re.compile(r"(^|_)(connect|open|login|auth|authenticate|fetch|load|read|send|request|query|call)($|_)", re.IGNORECASE)
+_THIN_STATEMENTS = 8
+
+
+def longest_path(statements: list[ast.stmt], steps_of: Callable[[ast.AST], Steps]) -> Steps:
+    """The steps of the run through ``statements`` that takes the most of them: each branch of an ``if`` or a
+    ``match`` is a run of its own, a loop's body counts once, a nested ``try`` adds its longest handler (and its
+    body only when some of its failures can get out)."""
+    found: Steps = []
+    for stmt in statements:
+        if isinstance(stmt, _SCOPES):
+            continue
+        if isinstance(stmt, ast.If):
+            found += steps_of(stmt.test)
+            found += max(longest_path(stmt.body, steps_of), longest_path(stmt.orelse, steps_of), key=len)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            found += steps_of(stmt.iter) + longest_path(stmt.body, steps_of) + longest_path(stmt.orelse, steps_of)
+        elif isinstance(stmt, ast.While):
+            found += steps_of(stmt.test) + longest_path(stmt.body, steps_of) + longest_path(stmt.orelse, steps_of)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                found += steps_of(item.context_expr)
+            found += longest_path(stmt.body, steps_of)
+        elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            handlers = [longest_path(h.body, steps_of) for h in stmt.handlers]  # type: ignore[attr-defined]
+            if not _traps_all(stmt):  # an inner ``except Exception: continue`` keeps its body's failures in
+                found += longest_path(stmt.body, steps_of)  # type: ignore[attr-defined]
+            found += max(handlers, key=len, default=[])
+            found += longest_path(stmt.orelse, steps_of) + longest_path(stmt.finalbody, steps_of)  # type: ignore[attr-defined]
+        elif isinstance(stmt, ast.Match):
+            found += steps_of(stmt.subject)
+            found += max((longest_path(case.body, steps_of) for case in stmt.cases), key=len, default=[])
+        else:
+            found += steps_of(stmt)
+    return found
+
+
+def _traps_all(try_node: ast.AST) -> bool:
+    """A nested ``try`` with a broad handler that does not raise: no failure of its body reaches the outer one."""
+    for handler in getattr(try_node, "handlers", []):
+        broad = handler.type is None or (isinstance(handler.type, ast.Name) and handler.type.id in ("Exception", "BaseException"))
+        if broad and not any(isinstance(n, ast.Raise) for n in ast.walk(handler)):
+            return True
+    return False
+
+
+def _local_function(call: ast.Call, ctx: ModuleContext) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    func = call.func
+    if isinstance(func, ast.Name):
+        found = ctx.semantic.module_functions.get(func.id)
+        return found if isinstance(found, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
+        cls = ctx.enclosing(ast.ClassDef)
+        return next((n for n in getattr(cls, "body", []) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == func.attr), None)
+    return None
+
+
+def _own_calls(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.Call]:
+    calls: list[ast.Call] = []
+    stack: list[ast.AST] = list(func.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _SCOPES):
+            continue
+        if isinstance(node, ast.Call):
+            calls.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    return calls
+
+
+def _statements(func: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    return sum(1 for n in ast.walk(func) if isinstance(n, ast.stmt)) - 1
+
+
+_BUILTIN_VALUES = frozenset({"list", "dict", "set", "bytearray", "str", "bytes", "tuple", "frozenset"})
+
+
+def local_values(func: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """Names the function binds to a value it builds itself: a literal, a comprehension, ``bytearray()``."""
+    names: set[str] = set()
+    for node in ast.walk(func):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            value = node.value
+            literal = isinstance(value, (ast.List, ast.Dict, ast.Set, ast.Tuple, ast.Constant, ast.JoinedStr, ast.ListComp, ast.DictComp, ast.SetComp))
+            if literal or (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in _BUILTIN_VALUES):
+                names.add(node.targets[0].id)
+    return names
+
+
+def _failing_calls(func, ctx: ModuleContext, depth: int) -> list[ast.Call] | None:
+    """The calls of a local function that can fail, seen through the pure helpers it calls; None when it calls
+    other project code (which may do anything)."""
+    found: list[ast.Call] = []
+    values = local_values(func)
+    for call in _own_calls(func):
+        if not shapes.can_fail(call, ctx) or (isinstance(call.func, ast.Attribute) and call.func.attr in NO_IO_METHODS):
+            continue
+        if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) and call.func.value.id in values:
+            continue  # ``result.append(...)`` on a list the function built itself
+        inner = _local_function(call, ctx)
+        if inner is not None:
+            if depth > 0 and _failing_calls(inner, ctx, depth - 1) == []:
+                continue  # a helper of the helper that only computes a value
+            return None
+        found.append(call)
+    return found
+
+
+def pure_helper(call: ast.Call, ctx: ModuleContext) -> bool:
+    """A call of a project function of this module that only formats a value: ``_key(user_id)`` returning an
+    f-string, with no item lookup, conversion or call that could raise. It is no step of its own."""
+    func = _local_function(call, ctx)
+    if func is None or _statements(func) > _THIN_STATEMENTS or not _returns_a_value(func):
+        return False
+    return not any(_may_raise(node) for node in ast.walk(func)) and _failing_calls(func, ctx, 1) == []
+
+
+_SAFE_BUILTINS = frozenset({"str", "repr", "bool", "format"})
+_SAFE_METHODS = frozenset({"format", "join", "lower", "upper", "strip", "lstrip", "rstrip", "startswith", "endswith"})
+
+
+def _may_raise(node: ast.AST) -> bool:
+    """A node that can raise even in pure code (an item lookup, an attribute, a conversion, arithmetic): a broad
+    or ``KeyError`` handler may be catching exactly that, so the helper is a step."""
+    if isinstance(node, ast.Subscript) or (isinstance(node, ast.BinOp) and not isinstance(node.op, (ast.Add, ast.Mod))):
+        return True
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Name):
+            return func.id not in _SAFE_BUILTINS
+        return not (isinstance(func, ast.Attribute) and func.attr in _SAFE_METHODS)
+    return isinstance(node, ast.Attribute) and not isinstance(node.value, ast.Name)
+
+
+def _returns_a_value(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """It answers a value and changes nothing outside itself (no attribute or item it sets): a computation, not a
+    procedure (``self.prepare(job)`` that sets ``job.prepared``)."""
+    changes = any(
+        isinstance(t, (ast.Attribute, ast.Subscript))
+        for n in ast.walk(func) if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign))
+        for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+    )  # fmt: skip
+    return not changes and any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(func))
+
+
+def thin_wrapper(call: ast.Call, ctx: ModuleContext) -> bool:
+    """A call of a tiny project function (a few statements) whose only call that can fail is one library call
+    (``parse_dn(dn)``): its failure is that call's, and the library's error says what went wrong."""
+    func = _local_function(call, ctx)
+    if func is None or _statements(func) > _THIN_STATEMENTS:
+        return False
+    calls = _failing_calls(func, ctx, 1)
+    return calls is not None and len(calls) == 1 and _local_function(calls[0], ctx) is None
+
+
+def builds_client(call: ast.Call, stmt: ast.AST, later: list[ast.AST]) -> bool:
+    """``client = get_connection()`` (or ``await get_session()``) whose result the ``try`` then talks through (``client.get(key)``): the getter
+    builds a client and does no I/O; the call made on it is the step. (``conn = db.connect()`` is a step.)"""
+    value = stmt.value.value if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Await) else getattr(stmt, "value", None)
+    if not (isinstance(stmt, ast.Assign) and value is call and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+        return False
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if not name or _IO_VERBS.search(name):
+        return False
+    target = stmt.targets[0].id
+    if shapes.through_client(call) or not shapes.CLIENT_NAME.search(target):
+        return False  # ``value = client.get(key)`` is the step; ``redis_client = get_connection()`` builds one
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) and n.func.value.id == target
+        for node in later
+        for n in ast.walk(node)
+    )
+
+
+def file_operations(steps: Steps) -> bool:
+    """Every step is a file method of one and the same path (``path.touch()``, ``path.write_text(...)``): the
+    ``OSError`` of any of them names that file and the errno."""
+    receivers = set()
+    for _, call in steps:
+        if not (isinstance(call.func, ast.Attribute) and call.func.attr in FILE_METHODS):
+            return False
+        receivers.add(ast.dump(call.func.value))
+    return len(receivers) == 1
+
+
+def stdlib_call(call: ast.Call, ctx: ModuleContext) -> bool:
+    """A call of a standard-library function or class (``mimetypes.guess_type``, ``zoneinfo.ZoneInfo``)."""
+    qualified = ctx.qualified_name(call.func) or ""
+    return "." in qualified and qualified.split(".")[0] in sys.stdlib_module_names and external_call(call, ctx) is None
+
+
+def library_errors_only(names: list[str], ctx: ModuleContext) -> bool:
+    """The handler catches only a third-party library's errors (``ClientError``, ``RedisError``): a standard-library
+    call in the ``try`` cannot raise them."""
+    canonical = [ctx.hierarchy.canonical(n) for n in names if n]
+    return bool(canonical) and all("." in c and c.split(".")[0] not in sys.stdlib_module_names for c in canonical)
