@@ -24,10 +24,25 @@ It stays quiet for loops over plain data (CSV rows, an API's answer, FTP file
 names), writes per row (`save()`, `update()`, `delete()`, `INSERT`/`UPDATE`
 statements: batching them is another matter), `.get()` on a dict or a JSON
 field, columns of the row (`order.created_at.year`, `row.payload.get(...)`),
-relations loaded by the outer query, and deliberate per-row re-checks: a
-`SELECT ... FOR UPDATE`, `select_for_update()`, `with_for_update()`, a
-`refresh`, or a read the comment just above explains (re-read, re-check, on
-purpose).
+attributes the project's models declare as values, not relations (an i18n text,
+a file field, a `@property`, found in the package's `models` modules), and
+deliberate per-row re-checks: a `SELECT ... FOR UPDATE`, `select_for_update()`,
+`with_for_update()`, a `refresh`, or a read the comment just above explains
+(re-read, re-check, on purpose).
+
+Relations loaded by the outer query are not reported: `select_related`,
+`prefetch_related` and loader options, followed through the names that build
+the query (`qs = qs.filter(...)`), the same-file method that returns it
+(`self.get_queryset()`), nested paths (`"item__addons__category"`, also from a
+row's attribute bound to a name: `item = cp.item`) and `Prefetch("a",
+queryset=X.objects.select_related("b"), to_attr=...)`. Nor are the rows' owner
+(`o.event` of `event.orders.filter(...)`: Django sets it), the relations of
+`self.bundles.all()` rows in a model method (its callers decide what is
+prefetched), code that checks `_prefetched_objects_cache` itself, querysets
+built for `Exists()`/`Subquery()` or filtered on `OuterRef` (compiled into the
+outer query, they never run alone), and one-off code: migrations (a
+`migrations/` or `alembic/` folder, an Alembic revision, a Django `Migration`)
+and `examples/` loaders.
 
 ## Why is this bad?
 
@@ -80,10 +95,13 @@ import re
 
 from sadpath.messages import shorten_code
 from sadpath.engine.context import ModuleContext
+from sadpath.engine.one_shot_code import run_once_module
+from sadpath.engine.prefetch_paths import loaded_paths, resolved_source
 from sadpath.engine.external import is_django_manager_chain
+from sadpath.engine.model_index import field_kinds
 from sadpath.engine.query_rows import (
     Resolver, RowSource, chain, chain_root, last_name, looks_like_connection, looks_like_session, model_fields,
-    statement_kind,
+    statement_kind, unwrap,
 )
 from sadpath.engine.walker import body_nodes
 from sadpath.model import Applicability, FixOffer
@@ -116,8 +134,12 @@ VALUE_ATTRS = frozenset(
     {"get", "items", "keys", "values", "isoformat", "strftime", "year", "month", "day", "hour", "minute", "second",
      "date", "time", "timestamp", "value", "lower", "upper", "strip", "split", "replace", "startswith", "endswith",
      "format", "hex", "days", "seconds", "total_seconds", "tzinfo", "astimezone", "url", "path", "size", "real",
-     "imag", "name_", "decode", "encode", "quantize", "clear", "save", "delete", "refresh_from_db"}
+     "imag", "name_", "decode", "encode", "quantize", "clear", "save", "delete", "refresh_from_db", "data",
+     "localize"}  # `data`/`localize`: a translated (i18n) or JSON field's value, not a related row
 )
+SUBQUERY_WRAPPERS = frozenset({"Exists", "Subquery", "OuterRef"})  # lazy querysets compiled into the outer query
+PREFETCH_CACHE = "_prefetched_objects_cache"
+
 REMEDY = {
     "django": "Fetch them with the outer queryset (`select_related`/`prefetch_related`/`annotate`) or in one query before the loop (`filter(id__in=...)`, `in_bulk(...)`).",
     "sqlalchemy": "Load them with the outer query (`selectinload(...)`/`joinedload(...)`, a JOIN) or in one `IN` query before the loop.",
@@ -150,6 +172,10 @@ class NPlusOneQuery(Rule):
         target, iterable = heads[0]
         if not isinstance(target, (ast.Name, ast.Tuple, ast.List)):
             return
+        if ctx.fact("SAD205-run-once", lambda: run_once_module(ctx.source.path, ctx.tree)) is not None:
+            return  # a data migration or loader runs once: its per-row reads are not a hot path
+        if any(PREFETCH_CACHE in ast.unparse(test) for test in _guards(ctx.parents)):
+            return  # the code checks the prefetch cache itself: the rows come from the caller's prefetch
         resolver = Resolver(ctx.tree, ctx.enclosing_function(), ctx.enclosing_class())
         source = self._source(iterable, loop, resolver, ctx)
         if source is None:
@@ -179,20 +205,31 @@ class NPlusOneQuery(Rule):
     def _source(iterable: ast.AST, loop: ast.AST, resolver: Resolver, ctx: ModuleContext) -> RowSource | None:
         nested = ctx.memo.setdefault("SAD205-rows", {})
         expr = iterable
-        # `for line in order.lines.all()` inside a loop over orders: the outer rows' relation
-        root = chain_root(expr)
-        enclosing = nested.get(root.id) if isinstance(root, ast.Name) else None
+        if isinstance(unwrap(expr), ast.Name):  # `addons = cartpos.addons.all()`, then `for p in addons`
+            value = resolver.value_of(unwrap(expr).id, loop.lineno)
+            if isinstance(value, (ast.Call, ast.Attribute)):
+                expr = value
+        # `for line in order.lines.all()` inside a loop over orders: the outer rows' relation (also through a name
+        # the loop body binds: `item = cp.item` then `for a in item.addons.all()`)
+        row, relation = _row_relation(expr, resolver, loop.lineno)
+        enclosing = nested.get(row) if row is not None else None
+        if enclosing is None and row is not None and relation:
+            enclosing = _prefetching_loop(row, ctx, resolver)  # `for cp in cart.filter(...).prefetch_related(...)`
         if enclosing is not None and not (enclosing[1].lineno <= loop.lineno <= (enclosing[1].end_lineno or 0)):
             enclosing = None  # a loop elsewhere that used the same name
-        if enclosing is not None and isinstance(expr, (ast.Call, ast.Attribute)):
+        if enclosing is not None and relation:
             outer: RowSource = enclosing[0]
-            relation = _relation_of(expr, root.id)
-            if relation:
-                path = f"{outer.prefix}__{relation}" if outer.prefix else relation
-                child = RowSource(outer.kind, outer.query, outer.covered, outer.select_all, False, None, path)
-                _remember(loop, child, nested)
-                return None if outer.kind not in ("django", "sqlalchemy") else child
-        source = resolver.source(expr, loop.lineno)
+            path = f"{outer.prefix}__{relation}" if outer.prefix else relation
+            if outer.kind == "django" and isinstance(unwrap(expr), ast.Attribute) and path not in outer.covered:
+                return None  # `for v in item.available_variations`: a list the code set, not a related manager
+            child = RowSource(outer.kind, outer.query, outer.covered, outer.select_all, False, None, path)
+            _remember(loop, child, nested)
+            return None if outer.kind not in ("django", "sqlalchemy") else child
+        source = resolved_source(expr, resolver, loop.lineno)
+        if source is not None and source.kind in ("django", "sqlalchemy"):
+            extra = loaded_paths(expr, resolver, loop.lineno)
+            source.covered |= extra - {"*"}
+            source.select_all = source.select_all or "*" in extra
         if source is not None:
             _remember(loop, source, nested)
         return source
@@ -219,20 +256,68 @@ class NPlusOneQuery(Rule):
         return None
 
 
+def _guards(parents: list[ast.AST]) -> list[ast.AST]:
+    """The conditions the visited node runs under (``if``, ``while``, conditional expressions)."""
+    return [p.test for p in parents if isinstance(p, (ast.If, ast.IfExp, ast.While))]
+
+
+def _prefetching_loop(row: str, ctx: ModuleContext, resolver: Resolver):
+    """An enclosing loop over ``row`` whose iterable, not known as a query, visibly prefetches relations: its
+    (source, loop), so that the relations of its rows are judged against those prefetches."""
+    for parent in reversed(ctx.parents):
+        heads = [(parent.target, parent.iter)] if isinstance(parent, (ast.For, ast.AsyncFor)) else [
+            (g.target, g.iter) for g in getattr(parent, "generators", [])
+        ]
+        for target, iterable in heads:
+            if any(isinstance(n, ast.Name) and n.id == row for n in ast.walk(target)):
+                loaded = loaded_paths(iterable, resolver, parent.lineno)
+                if not loaded:
+                    return None
+                return RowSource("django", iterable, loaded - {"*"}, "*" in loaded), parent
+    return None
+
+
+def _subquery(call: ast.Call, ctx: ModuleContext) -> bool:
+    """A queryset built for ``Exists()``/``Subquery()`` (or filtered on ``OuterRef``): compiled into the outer query,
+    it never runs on its own."""
+    if any(isinstance(n, ast.Call) and last_name(n.func) in SUBQUERY_WRAPPERS for n in ast.walk(call)):
+        return True
+    _is_chain_link(call, ctx)  # builds the parent map
+    parent = ctx.memo["SAD205-parents"]
+    node = parent.get(id(call))
+    for _ in range(6):
+        if node is None or isinstance(node, ast.stmt):
+            return False
+        if isinstance(node, ast.Call) and last_name(node.func) in SUBQUERY_WRAPPERS:
+            return True
+        node = parent.get(id(node))
+    return False
+
+
 def _remember(loop: ast.AST, source: RowSource, nested: dict) -> None:
     target = loop.target if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].target
     for name in (n.id for n in ast.walk(target) if isinstance(n, ast.Name)):
         nested[name] = (source, loop)
 
 
-def _relation_of(expr: ast.AST, row: str) -> str | None:
-    """``lines`` of ``order.lines.all()`` or ``order.lines``."""
-    node = expr
+def _row_relation(expr: ast.AST, resolver: Resolver, line: int) -> tuple[str | None, str]:
+    """``("order", "lines__product")`` of ``order.lines.product.all()``; a root bound to an attribute of a row
+    (``item = cp.item``) is followed back to that row."""
+    node = unwrap(expr)
     while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         node = node.func.value
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == row:
-        return node.attr
-    return None
+    attrs: list[str] = []
+    for _ in range(4):
+        while isinstance(node, ast.Attribute):
+            attrs.insert(0, node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None, ""
+        value = resolver.value_of(node.id, line)
+        if not isinstance(value, ast.Attribute) or not attrs:
+            return node.id, "__".join(attrs)
+        node = value
+    return None, ""
 
 
 def _nodes(body: list[ast.AST]):
@@ -284,6 +369,10 @@ def _related_manager(call: ast.Call, source: RowSource, rows: set[str], ctx: Mod
     if first.func.attr in ("get", "values", "count") and first.args and not first.keywords:
         return None  # `order.metadata.get("key")`: a dict (a JSON field), not a related manager's lookup
     relation = receiver.attr
+    if first.func.attr in ("values", "items", "keys") and not first.args and not relation.endswith("_set"):
+        kinds = ctx.fact("SAD205-project-fields", lambda: field_kinds(ctx.source.path, ctx.tree)).get(relation, frozenset())
+        if "relation" not in kinds and _declared(relation, source, ctx) != "relation":
+            return None  # `item.num.values()`: a dict the code keeps on the row, unless a model names the relation
     if _declared(relation, source, ctx) in ("column",):
         return None
     path = f"{source.prefix}__{relation}" if source.prefix else relation
@@ -309,6 +398,8 @@ def _query_call(call: ast.Call, names: set[str], resolver: Resolver, ctx: Module
     text = _short(call)
     receiver = first.func.value
     if is_django_manager_chain(call.func):
+        if _subquery(call, ctx):
+            return None
         if any(m in DJANGO_WRITES for m in methods) or methods[0] in DJANGO_WRITES:
             return None
         return text, f"q:{text}", REMEDY["django"]
@@ -356,17 +447,38 @@ def _lazy_relation(node: ast.Attribute, source: RowSource, rows: set[str], ctx: 
     declared = _declared(relation, source, ctx)
     if declared in ("column", "eager"):
         return None
+    kinds = ctx.fact("SAD205-project-fields", lambda: field_kinds(ctx.source.path, ctx.tree)).get(relation)
+    if declared is None and kinds and kinds <= {"column", "property"}:
+        return None  # every model of the project that has it declares a value there (an i18n text, a file), not a row
+    if source.kind == "django" and relation == _manager_owner(source.query):
+        return None  # `o.event` of `event.orders.filter(...)`: Django hands the rows their owner, no query
     root = chain_root(source.query)
-    if declared is None and isinstance(root, ast.Name) and root.id == "self" and "queryset" not in ast.unparse(source.query):
-        return None  # rows of `self.x.y.all()`: whose model (and loading) this module does not show
+    if isinstance(root, ast.Name) and root.id == "self" and "queryset" not in ast.unparse(source.query):
+        return None  # rows of `self.bundles.all()` in a model method: its callers decide what is prefetched
     if declared is None and (relation in NOT_RELATIONS or relation.endswith(NOT_RELATION_SUFFIXES) or relation.isupper()):
         return None
     row = inner.value.id
     if source.kind == "django":
-        advice = f"Add `.select_related(\"{path}\")` to the outer queryset."
+        advice = (
+            f"Add `.prefetch_related(\"{path}\")` to the outer queryset (`select_related` cannot follow the to-many `{source.prefix}`)."
+            if source.prefix
+            else f"Add `.select_related(\"{path}\")` to the outer queryset."
+        )
     else:
         advice = f"Load it with the outer query (`.options(selectinload(...{relation}))` or `joinedload`)."
     return f"`{row}.{relation}` (a lazy relation)", f"lazy:{row}.{relation}", advice
+
+
+def _manager_owner(query: ast.AST) -> str | None:
+    """``event`` of ``event.orders.filter(...)`` and of ``self.event.orders.all()``: the object whose related
+    manager the rows come from."""
+    node = unwrap(query)
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        node = node.func.value
+    if isinstance(node, ast.Attribute) and node.attr != "objects":
+        owner = node.value
+        return owner.attr if isinstance(owner, ast.Attribute) else owner.id if isinstance(owner, ast.Name) else None
+    return None
 
 
 def _declared(relation: str, source: RowSource, ctx: ModuleContext) -> str | None:

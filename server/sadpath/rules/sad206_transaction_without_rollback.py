@@ -7,7 +7,8 @@ the function, when nothing rolls the transaction back if the writes or the
 commit fail. A handle outlives the function when it is:
 
 - passed in (a parameter: `def mark_paid(conn, ...)`, `db: Session = Depends(get_db)`);
-- on the object (`self.conn`, `self.session`, set up in `__init__`);
+- on the object (`self.conn`, `self.session`, set up in `__init__`, or by a
+  project base class in another module);
 - module-level (`conn = psycopg2.connect(...)`, `session = SessionLocal()`,
   `db_session = scoped_session(...)`), imported from another module, or
   Flask-SQLAlchemy's `db.session`.
@@ -23,11 +24,27 @@ anywhere, or inside a transaction context (`with conn:`, `with session.begin():`
 manager handed the handle, such as `with session_cleanup(session):`).
 `with conn.cursor():` is not one: it only closes the cursor.
 
+A framework hook also counts: a method of the class or of one of its project
+base classes, in any module (`from ..handlers import BaseHandler`, re-exports
+included), that rolls the same handle back, such as tornado's `write_error()`
+or `finish()` doing `self.db.rollback()`. So does a helper's every caller: a
+helper whose handle is passed in (or is `self.db` of a model object) is quiet
+when each of its project calls runs directly (not as a future, a thread or a
+closure, and not inside a `try` that carries on) in such a handler, or in
+start-up code (`init_*()`, `setup()`, `main()`).
+
+On Flask-SQLAlchemy's `db.session`, which the framework removes when the request
+or task ends, a commit that records a failure as the work's last word is quiet
+too: in an `except` handler that then re-raises the original error
+(`db.session.commit(); raise`), or in an error handler every project call of
+which is an `except` handler's `return handle_error(ex, query)`.
+
 It stays quiet for a connection or session the function opens itself (closing
 it, or dropping it, rolls back), for Django's ORM (autocommit, `atomic`), for
-one-shot commands (`main()`, click/typer and management commands) whose failure
-ends the process, for `commit()` on objects that are not database handles
-(`repo.commit()`, `consumer.commit()`), and for read-only work.
+one-shot code whose failure ends the process (`main()`, click/typer and
+management commands, start-up functions, migrations and `examples/` loaders),
+for `commit()` on objects that are not database handles (`repo.commit()`,
+`consumer.commit()`), and for read-only work.
 
 ## Why is this bad?
 
@@ -80,6 +97,8 @@ from __future__ import annotations
 import ast
 
 from sadpath.engine.context import ModuleContext
+from sadpath.engine.one_shot_code import run_once_module
+from sadpath.engine.rollback_hooks import callers_covered, class_hook, handle_defined, handler_only
 from sadpath.engine.walker import NESTED_SCOPES
 from sadpath.knowledge.interfaces import interface_index
 from sadpath.model import Applicability, FixOffer
@@ -113,8 +132,14 @@ class TransactionWithoutRollback(Rule):
         decorators = [ast.unparse(d).lower() for d in node.decorator_list]
         if any(word in d for d in decorators for word in ("atomic", "transaction", "rollback", "db_error")):
             return  # @transaction.atomic, @catch_db_error and the like own the transaction
-        one_shot = _is_command(node, ctx) or node.name.lstrip("_").startswith(_STARTUP) or node.name.lstrip("_") in _STARTUP_NAMES
-        # (start-up code: ``init_db()``, ``setup_roles()`` fail the process that runs them)
+        one_shot = (
+            _is_command(node, ctx)
+            or node.name.lstrip("_").startswith(_STARTUP)
+            or node.name.lstrip("_") in _STARTUP_NAMES
+            or ctx.fact("SAD206-run-once", lambda: run_once_module(ctx.source.path, ctx.tree)) is not None
+        )
+        # (start-up code: ``init_db()``, ``setup_roles()``; migrations and example loaders: they fail the process
+        # that runs them)
         for commit, parents in _commits(node):
             receiver = commit.func.value
             scope = _outliving(receiver, node, ctx)
@@ -129,6 +154,10 @@ class TransactionWithoutRollback(Rule):
                 continue
             if one_shot and not _caught(parents):
                 continue  # the command's failure ends the process, and the transaction with it
+            if scope.startswith("is the application's shared (scoped) session") and _terminal_error_commit(commit, parents, node, ctx):
+                continue  # the error path's last word: the request or task ends, and teardown removes the session
+            if _caller_rolls_back(node, scope, ctx):
+                continue  # only request handlers call it, and their error hook rolls the session back
             awaited = isinstance(parents[-1], ast.Await)
             rollback = f"await {handle}.rollback()" if awaited else f"{handle}.rollback()"
             message = (
@@ -189,7 +218,10 @@ def _outliving(receiver: ast.AST, func: ast.AST, ctx: ModuleContext) -> str | No
         if isinstance(base, ast.Name) and base.id in ("self", "cls"):
             if _assigned_on_self(receiver.attr, ctx) or (_db_name(receiver.attr) and not _inherits_from_elsewhere(ctx)):
                 return "lives on the object, beyond this call"
-            return None  # a handle set up by a base class in another module: its rollback (an error hook) is not in view
+            klass = ctx.enclosing_class()
+            if _db_name(receiver.attr) and klass is not None and handle_defined(klass, ctx.tree, ctx.source.path, receiver.attr):
+                return "lives on the object, beyond this call"  # set up by a project base class in another module
+            return None  # set up by a base class out of view (a library's): so would its rollback (an error hook) be
         if receiver.attr == "session" or _db_name(receiver.attr):
             return "is the application's shared (scoped) session" if receiver.attr == "session" else "is shared beyond this call"
     return None
@@ -406,20 +438,54 @@ def _is_command(func: ast.AST, ctx: ModuleContext) -> bool:
 
 
 def _class_rolls_back(receiver: ast.AST, ctx: ModuleContext) -> bool:
-    """``self.db.commit()`` in a class one of whose methods rolls ``self.db`` back."""
+    """``self.db.commit()`` in a class which, or one of whose project base classes (in any module), has a method
+    that rolls ``self.db`` back: an error hook (tornado's ``write_error``, ``finish()``, ``on_finish``)."""
     if not (isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name) and receiver.value.id == "self"):
         return False
     klass = ctx.enclosing_class()
     if klass is None:
         return False
-    handle = ast.unparse(receiver)
+    return class_hook(klass, ctx.tree, ctx.source.path, ast.unparse(receiver)) is not None
 
-    def calls(method: ast.AST, name: str) -> bool:
-        return any(
-            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == name and ast.unparse(n.func.value) == handle
-            for n in ast.walk(method)
-        )
 
-    # a cleanup method (an error hook, `finish()`), not another method rolling back its own commit
-    methods = [m for m in klass.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    return any(calls(m, "rollback") and not calls(m, "commit") for m in methods)
+def _caller_rolls_back(func: ast.AST, scope: str, ctx: ModuleContext) -> bool:
+    """A helper whose handle comes from its caller (a parameter, or ``self.db`` of a model object) and whose every
+    project call runs directly either in a request handler with a rollback hook (``user.sync_roles(...)`` in
+    ``BaseHandler``: a failed commit reaches that hook) or in start-up code (``init_users()``: it ends the process)."""
+    if not scope.startswith(("is passed in", "lives on the object")):
+        return False
+    return callers_covered(func.name, ctx.source.path, isinstance(func, ast.AsyncFunctionDef), _startup) is not None
+
+
+def _terminal_error_commit(commit: ast.Call, parents: list[ast.AST], func: ast.AST, ctx: ModuleContext) -> bool:
+    """A commit on a request- or task-scoped session (``db.session``, removed at teardown) that records a failure
+    just before the failure ends the unit of work: in an ``except`` handler that then re-raises the original error
+    (``db.session.commit(); raise``), or in an error handler function every project call of which is the return
+    value of an ``except`` handler (``return _handle_query_error(ex, query)``). Nothing uses the session after it."""
+    statement = next((p for p in reversed(parents) if isinstance(p, ast.stmt)), None)
+    for index in range(len(parents) - 1, 0, -1):
+        handler = parents[index]
+        if isinstance(handler, ast.ExceptHandler):
+            body = handler.body
+            position = next((i for i, stmt in enumerate(body) if stmt is statement), None)
+            if position is not None and position + 1 < len(body):
+                after = body[position + 1]
+                return isinstance(after, ast.Raise) and after.exc is None
+            return False
+        if isinstance(handler, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            break
+    return handler_only(func.name, ctx.source.path) and not _uses_after(func, commit)
+
+
+def _uses_after(func: ast.AST, commit: ast.Call) -> bool:
+    handle = ast.unparse(commit.func.value)
+    return any(
+        isinstance(n, ast.Attribute) and ast.unparse(n) == handle and n.lineno > commit.lineno
+        for n, _ in _walk(func)
+    )
+
+
+def _startup(name: str) -> bool:
+    """``init_users()``, ``setup()``, ``initialize()``: start-up code whose failure ends the process."""
+    bare = name.lstrip("_")
+    return bare.startswith(_STARTUP) or bare in _STARTUP_NAMES

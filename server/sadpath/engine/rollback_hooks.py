@@ -1,0 +1,271 @@
+"""Who rolls a shared database handle back when a commit fails: a base class's hook, or every caller's.
+
+For SAD206 (transaction-without-rollback). Request-handler frameworks often roll the handler's session back in a
+hook of a base class the project defines in another module (tornado's ``finish()``/``write_error()`` doing
+``self.db.rollback()`` on an ``SQLAlchemyError``, an ``on_finish``/``teardown`` method). ``class_hook(...)``
+follows a class's bases through the project's modules (``from ..handlers import BaseHandler``, re-exports and
+``from .base import *`` included) and names the method of an ancestor that rolls ``self.<handle>`` back.
+``callers_covered(...)`` answers whether every project call of a helper runs directly inside such a handler
+(``user.sync_roles(...)`` only from ``BaseHandler.auth_to_user``), so that its commit's failure reaches the hook.
+Files are parsed on their own (never imported or run), cached per version, and recorded for the result cache
+(``file_reads``).
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import re
+from pathlib import Path
+from typing import Callable
+
+from sadpath.engine.project_files import package_files, parse_module
+from sadpath.files import read_text
+
+log = logging.getLogger("sadpath.engine")
+
+MAX_DEPTH = 6
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# wrappers whose result is a future that runs on its own, outside the request that created it
+_DETACHING = ("create_task", "ensure_future", "run_coroutine_threadsafe", "spawn", "submit", "start_soon", "call_soon",
+              "add_callback", "Thread", "with_timeout", "maybe_future")
+
+
+def _import_root(path: Path) -> Path:
+    """The folder a module's absolute imports start from: above its outermost package."""
+    folder = path.parent
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        folder = folder.parent
+    return folder
+
+
+def _module_file(base: Path, dotted: str) -> Path | None:
+    parts = [p for p in dotted.split(".") if p]
+    if not parts:
+        candidate = base / "__init__.py"
+        return candidate if candidate.is_file() else None
+    for candidate in (base.joinpath(*parts[:-1], f"{parts[-1]}.py"), base.joinpath(*parts, "__init__.py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported_module(stmt: ast.ImportFrom, path: Path) -> Path | None:
+    if stmt.level:
+        origin = path.parent
+        for _ in range(stmt.level - 1):
+            origin = origin.parent
+        return _module_file(origin, stmt.module or "")
+    return _module_file(_import_root(path), stmt.module or "")
+
+
+def _find_class(tree: ast.Module, path: Path, name: str, depth: int = 0):
+    """The class ``name`` as module ``path`` defines or imports it: (ClassDef, its file), or None."""
+    if depth > MAX_DEPTH:
+        return None
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name == name:
+            return stmt, path
+    stars = []
+    for stmt in tree.body:
+        if not isinstance(stmt, ast.ImportFrom):
+            continue
+        for alias in stmt.names:
+            if alias.name == "*":
+                stars.append(stmt)
+            elif (alias.asname or alias.name) == name:
+                target = _imported_module(stmt, path)
+                return _in_file(target, alias.name, depth + 1) if target is not None else None
+    for stmt in stars:
+        target = _imported_module(stmt, path)
+        if target is not None and (found := _in_file(target, name, depth + 1)) is not None:
+            return found
+    return None
+
+
+def _in_file(path: Path, name: str, depth: int):
+    tree = parse_module(path)
+    return None if tree is None else _find_class(tree, path, name, depth)
+
+
+def _base_class(expr: ast.expr, tree: ast.Module, path: Path, depth: int):
+    if isinstance(expr, ast.Name):
+        return _find_class(tree, path, expr.id, depth)
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):  # `base.Handler` of `from . import base`
+        for stmt in tree.body:
+            if isinstance(stmt, ast.ImportFrom):
+                for alias in stmt.names:
+                    if (alias.asname or alias.name) == expr.value.id:
+                        target = _imported_module(stmt, path)
+                        folder = target.parent if target is not None else None
+                        module = _module_file(folder, alias.name) if folder is not None else None
+                        if module is not None:
+                            return _in_file(module, expr.attr, depth + 1)
+    return None
+
+
+def ancestors(klass: ast.ClassDef, tree: ast.Module, path: str) -> list[tuple[ast.ClassDef, Path]]:
+    """The class and the project classes it inherits from, nearest first (library bases are not followed)."""
+    out: list[tuple[ast.ClassDef, Path]] = [(klass, Path(path))]
+    seen = {(Path(path), klass.name)}
+    index = 0
+    while index < len(out) and len(out) < 20:
+        current, where = out[index]
+        index += 1
+        where_tree = tree if where == Path(path) else parse_module(where)
+        if where_tree is None:
+            continue
+        for base in current.bases:
+            found = _base_class(base, where_tree, where, index)
+            if found is not None and (found[1], found[0].name) not in seen:
+                seen.add((found[1], found[0].name))
+                out.append(found)
+    return out
+
+
+def handle_defined(klass: ast.ClassDef, tree: ast.Module, path: str, attr: str) -> bool:
+    """A project base class (in any module) sets ``self.<attr>`` up (assigns it, or defines it as a property or a
+    class attribute): where the handle comes from, and any hook that rolls it back, are in view."""
+    for cls, _ in ancestors(klass, tree, path)[1:]:
+        for node in ast.walk(cls):
+            if isinstance(node, _FUNCTIONS) and node.name == attr and node in cls.body:
+                return True
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+            for target in targets:
+                if isinstance(target, ast.Attribute) and target.attr == attr and ast.unparse(target.value) == "self":
+                    return True
+                if isinstance(target, ast.Name) and target.id == attr and node in cls.body:
+                    return True
+    return False
+
+
+def _calls(method: ast.AST, handle: str, name: str) -> bool:
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == name and ast.unparse(n.func.value) == handle
+        for n in ast.walk(method)
+    )
+
+
+def class_hook(klass: ast.ClassDef, tree: ast.Module, path: str, handle: str | None = None) -> str | None:
+    """``Base.write_error``: a method of the class or of a project base class that rolls ``handle``
+    (``self.db``; any ``self.<x>`` when None) back without committing itself (a cleanup or error hook, not another
+    method rolling back its own work). None when there is none."""
+    for cls, _ in ancestors(klass, tree, path):
+        for method in cls.body:
+            if not isinstance(method, _FUNCTIONS):
+                continue
+            rolled = {
+                ast.unparse(n.func.value)
+                for n in ast.walk(method)
+                if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "rollback"
+            }
+            for target in rolled:
+                if not target.startswith("self.") or (handle is not None and target != handle):
+                    continue
+                if not _calls(method, target, "commit"):
+                    return f"{cls.name}.{method.name}"
+    return None
+
+
+def callers_covered(name: str, path: str, is_async: bool = False, one_shot: Callable[[str], bool] | None = None) -> str | None:
+    """What covers every project call of the function or method ``name`` (the package of ``path`` searched, tests
+    left out), or None when there is no call or one is not covered. Each call must run directly (called, or
+    awaited on the spot when ``is_async``; not turned into a future or a thread, nor caught) either in a method of a class
+    whose hook rolls a ``self`` handle back (the answer names the hook, ``BaseHandler.write_error``) or in a
+    function ``one_shot(name)`` says runs once at start-up (the answer is "start-up")."""
+    pattern = re.compile(rf"\b{re.escape(name)}\s*\(")
+    answers: set[str] = set()
+    for candidate in package_files(Path(path)):
+        try:
+            text = read_text(candidate)
+        except (OSError, UnicodeDecodeError) as exc:
+            log.debug("cannot read %s for callers: %s", candidate, exc)
+            return None
+        if not pattern.search(text):
+            continue
+        tree = parse_module(candidate)
+        if tree is None:
+            return None
+        for _call, klass, caller, detached in _calls_named(tree, name, is_async):
+            if detached:
+                return None
+            if caller is not None and one_shot is not None and one_shot(caller.name):
+                answers.add("start-up")
+                continue
+            hook = class_hook(klass, tree, str(candidate)) if klass is not None else None
+            if hook is None:
+                return None
+            answers.add(hook)
+    return sorted(answers)[0] if answers else None
+
+
+def handler_only(name: str, path: str) -> bool:
+    """Every project call of ``name`` is what an ``except`` handler returns or ends with (``return
+    handle_error(ex, query)``): an error handler, run once the work has already failed."""
+    pattern = re.compile(rf"\b{re.escape(name)}\s*\(")
+    found = False
+    for candidate in package_files(Path(path)):
+        try:
+            text = read_text(candidate)
+        except (OSError, UnicodeDecodeError) as exc:
+            log.debug("cannot read %s for callers: %s", candidate, exc)
+            return False
+        if not pattern.search(text):
+            continue
+        tree = parse_module(candidate)
+        if tree is None:
+            return False
+        for handler in (n for n in ast.walk(tree) if isinstance(n, ast.ExceptHandler)):
+            for index, stmt in enumerate(handler.body):
+                following = handler.body[index + 1] if index + 1 < len(handler.body) else None
+                for node in ast.walk(stmt):
+                    if isinstance(node, ast.Call) and _called_name(node) == name:
+                        returned = isinstance(stmt, ast.Return) and stmt.value is node
+                        if not (returned or isinstance(following, (ast.Raise, ast.Return))):
+                            return False
+        in_handlers = {id(n) for h in ast.walk(tree) if isinstance(h, ast.ExceptHandler) for s in h.body for n in ast.walk(s)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _called_name(node) == name:
+                if id(node) not in in_handlers:
+                    return False
+                found = True
+    return found
+
+
+def _called_name(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def _calls_named(tree: ast.Module, name: str, is_async: bool):
+    """Calls of ``name`` (``f(...)``, ``obj.f(...)``) with the class and the function around them and whether they
+    are detached."""
+    stack: list[tuple[ast.AST, ast.ClassDef | None, ast.AST | None, list[ast.AST]]] = [(tree, None, None, [])]
+    while stack:
+        node, klass, caller, parents = stack.pop()
+        if isinstance(node, ast.Call):
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if called == name:
+                yield node, klass, caller, _detached(node, parents, is_async)
+        inner = node if isinstance(node, ast.ClassDef) else klass
+        around = node if isinstance(node, _FUNCTIONS) else caller
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, inner, around, [*parents, node]))
+
+
+def _detached(call: ast.Call, parents: list[ast.AST], is_async: bool) -> bool:
+    """The call's failure does not end the request or the start-up that makes it: a coroutine not awaited on the
+    spot (``f = user.spawn()`` awaited later, with a timeout or in a callback), a result handed to a future or a
+    thread (``ensure_future(user.stop())``), or a call whose error the caller catches and carries on from."""
+    parent = parents[-1] if parents else None
+    if is_async and not isinstance(parent, ast.Await):
+        return True
+    for index, outer in enumerate(parents):
+        if isinstance(outer, ast.Try) and outer.handlers and index + 1 < len(parents) and parents[index + 1] in outer.body:
+            return True  # caught on the spot: the work goes on with the session, past the hook
+    if sum(isinstance(p, _FUNCTIONS) for p in parents) > 1:
+        return True  # in a closure: run whenever (and wherever) it is called
+    return any(
+        isinstance(p, ast.Call) and any(word in ast.unparse(p.func) for word in _DETACHING) for p in parents[-3:]
+    ) or any(isinstance(p, ast.Lambda) for p in parents)
