@@ -104,3 +104,22 @@ def _comment(text: str) -> str | None:
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return None
     return None
+
+
+_NON_FATAL = re.compile(
+    r"don'?t (?:re-?)?raise|do not (?:re-?)?raise|not (?:re-?)?rais\w*|avoid breaking|must ?n[o']t (?:break|fail|stop)|"
+    r"should ?n[o']t (?:break|fail|stop)|non-?fatal|not fatal|never (?:break|fail)s?|keep (?:going|running)",
+    re.IGNORECASE,
+)
+
+
+def declared_non_fatal(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    """A comment in the handler, or a text of its log call, says the failure must not stop the work (``# Don't
+    raise the exception to avoid breaking app startup``): the advice is to keep the traceback, not to re-raise."""
+    texts = handler_comments(handler, ctx)
+    line = (handler.end_lineno or handler.lineno) + 1
+    while line <= ctx.source.line_count and ctx.source.line(line).strip().startswith("#"):
+        texts.append(ctx.source.line(line).strip())  # the comment block that closes the handler
+        line += 1
+    texts += [n.value for n in ast.walk(handler) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    return any(_NON_FATAL.search(text) for text in texts)

@@ -15,10 +15,11 @@ from sadpath.engine.defaults import preset_fallback
 from sadpath.engine.exemption_callers import callers_check_the_answer
 from sadpath.engine.exemption_comments import documents, explained_in_a_comment
 from sadpath.engine.exemption_local import local_computation
+from sadpath.engine.exemption_roles import declared_silent, display_only_figures, fail_closed_predicate, optional_component_start
+from sadpath.engine.callee_traps import answers_its_own_failures
 from sadpath.engine.external import external_call
 from sadpath.engine.handler_site import BEST_EFFORT_DOC, Exemption, Site, after_nodes, guarded_uses, leaves, project_call
 from sadpath.engine.outcome import is_constant
-from sadpath.engine.trapping import traps_its_failures
 from sadpath.engine.walker import body_nodes
 
 
@@ -424,7 +425,7 @@ def nothing_can_reach_it(site: Site) -> bool | None:
     calls = [n for n in body_nodes(site.try_node.body) if isinstance(n, ast.Call) and shapes.can_fail(n, site.ctx)]
     if not calls:
         return None
-    return all(traps_its_failures(call, site.ctx) for call in calls)
+    return all(answers_its_own_failures(call, site.ctx) for call in calls)
 
 
 EXEMPTIONS: tuple[Exemption, ...] = (
@@ -436,6 +437,10 @@ EXEMPTIONS: tuple[Exemption, ...] = (
     normal_answer,
     callers_check_the_answer,
     nothing_can_reach_it,
+    fail_closed_predicate,
+    optional_component_start,
+    display_only_figures,
+    declared_silent,
     best_effort_function,
     local_computation,
     announced_in_the_log,

@@ -50,6 +50,11 @@ PROBE_TYPES = frozenset(
 # ...but these narrow errors lose data when swallowed silently: a file that cannot be decoded, a setting that
 # does not parse is skipped or ignored without a word.
 MEANINGFUL_TYPES = frozenset({"UnicodeDecodeError"})
+# the module's own error types that are control flow, or a "not there yet", rather than a lost failure
+_SIGNAL_NAME = re.compile(
+    r"Cancel|Again|Retry|Skip|Stop|Abort|Exit|Rollback|Denied|Interrupt|Done|Finished|Break|Redirect|Not(?:Ready|Yet|Found)|"
+    r"Pending|InProgress|Unchanged|BadDate|Invalid",
+)
 _CACHE_WRITES = frozenset(
     {"set", "setex", "psetex", "setnx", "mset", "delete", "unlink", "expire", "pexpire", "hset", "hdel", "hmset",
      "incr", "incrby", "decr", "decrby", "hincrby", "lpush", "rpush", "sadd", "srem", "zadd", "zrem", "touch",
@@ -95,10 +100,11 @@ def _judge(handler: ast.ExceptHandler, ctx: ModuleContext) -> Judgement:
     considered: list[tuple[str, str]] = []
     first_exempt: tuple[Site, str] | None = None
     paths = tuple(_into_next_return(p, try_node, func, boundary, ctx) for p in handler_paths(handler, ctx))
+    own_only = meaningful_only and not meaningful  # the module's own error types, not a decoding error
     for path in paths:
         verdict = _swallowing(path, caught, func, try_node, boundary, ctx, meaningful_only)
-        if verdict is None:
-            continue
+        if verdict is None or (own_only and verdict not in ("pass", "continue")):
+            continue  # an own error type answered with a value is the function's designed answer
         after = verdict if verdict in ("answers success", "acknowledges") else _after_success(path, func, try_node, boundary, ctx)
         site = Site(handler, ctx, caught, func, try_node, boundary, path, verdict, after, paths)
         exemption = None
@@ -140,6 +146,11 @@ def _meaningful(caught: Caught, ctx: ModuleContext) -> bool:
         if not name:
             return False
         canonical = ctx.hierarchy.canonical(name)
+        own = f"{ctx.semantic.module_name}." if ctx.semantic.module_name else None
+        if own and canonical.startswith(own):
+            canonical = canonical[len(own) :]  # the module's own class, qualified by its module
+            if not canonical.endswith("Error") or _SIGNAL_NAME.search(canonical):
+                return False  # ``TryAgain``, ``SubmissionCanceled``, ``DummyRollbackException``: a signal, not a failure
         if canonical in MEANINGFUL_TYPES:
             continue
         if canonical in PROBE_TYPES or "." in canonical or hasattr(builtins, canonical):
@@ -445,7 +456,42 @@ def consequence(site: Site) -> str:
         return "the rest of the loop's work is dropped without a trace"
     if verdict == "assign":
         return "later code works on the placeholder as if it were real data"
+    if func is not None and func.name in ("upgrade", "downgrade") and _migration_module(site.ctx):
+        return "the migration is recorded as applied although this step failed, so the schema silently differs from what the code expects and is never retried"
+    name = site.handler.name
+    if name and any(isinstance(n, ast.Name) and n.id == name for log in site.path.logs for a in log.call.args for n in ast.walk(a)):
+        return f"{where} carries on as if the work had succeeded, with only the error's text in the log to tell why"
     return f"{where} carries on as if the work had succeeded, and nobody can tell why it did not"
 
 
-__all__ = ["ACKS", "EXEMPTIONS", "Judgement", "Site", "consequence", "describe", "exit_status", "is_task_retry", "judge"]
+def _migration_module(ctx: ModuleContext) -> bool:
+    """An Alembic revision or a migrations folder's module: its ``upgrade()`` is stamped as applied once it returns."""
+    if re.search(r"(^|/)(versions|migrations?)/", ctx.source.path.replace("\\", "/")):
+        return True
+    return any(isinstance(s, ast.ImportFrom) and (s.module or "").startswith("alembic") for s in ctx.tree.body)
+
+
+def unbound_after(site: Site) -> str | None:
+    """A name the ``try`` assigns, that the handler does not bind and nothing bound before, read unguarded right
+    after the ``try``: if the handler ever runs, that read raises ``UnboundLocalError`` (the error is not carried
+    on from, it is replaced)."""
+    func, try_node = site.func, site.try_node
+    if func is None or try_node is None or site.path.end != "fall" or site.path.placeholder or site.ctx.enclosing(ast.For, ast.AsyncFor, ast.While):
+        return None
+    assigned = [t.id for stmt in try_node.body if isinstance(stmt, ast.Assign) for t in stmt.targets if isinstance(t, ast.Name)]
+    bound_before = _parameters(func) | {
+        n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.lineno < try_node.lineno
+    }
+    bound_in_handler = {n.id for n in ast.walk(site.handler) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    candidates = [n for n in assigned if n not in bound_before and n not in bound_in_handler]
+    following = shapes.statements_after(try_node, site.ctx)
+    for stmt in following[:2]:
+        if isinstance(stmt, (ast.If, ast.While, ast.Try, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor)):
+            return None  # a branch may test it first
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in candidates:
+                return node.id
+    return None
+
+
+__all__ = ["ACKS", "EXEMPTIONS", "Judgement", "Site", "consequence", "describe", "exit_status", "is_task_retry", "judge", "unbound_after"]

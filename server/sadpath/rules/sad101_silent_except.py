@@ -15,7 +15,12 @@ a cache or flag lookup turned into the default without a log line, a bare
 dropped (`UnicodeDecodeError`, the project's own error types) swallowed with
 `pass` or `continue`. One handler gets one finding: when its log call also lacks
 the traceback, this finding says so (SAD104 is for handlers that do handle the
-error).
+error). The message names the call that can fail (not a constructor, nor a project
+function that answers its own failures); when a comment says the failure must not
+stop the work, it advises keeping the traceback (`logger.exception`) rather than
+re-raising; when the handler leaves a name the next line reads unbound, it says
+that the real error is replaced by an `UnboundLocalError`; in a migration's
+`upgrade()`, it says the revision is recorded as applied although the step failed.
 
 It stays quiet when the handler does something with the error: it raises or
 translates it, exits, answers an error response, returns a computed fallback,
@@ -31,7 +36,14 @@ statement tests and fails on; a `try` that only cleans up or imports an optional
 module; the timeout of a wait the code bounded itself; `try`/`else` probes; a
 `raise` right after the `try`; a default prepared before the `try`; a fallback a
 resilience contract declares; a loop that tries the next alternative or polls
-again; cleanup and dunder methods; a predicate answering `False`. Narrow expected
+again; cleanup and dunder methods; a predicate answering `False`; an optional component
+(a file watcher, a plugin, an optional integration) whose start fails with a warning
+that gives the reason, the setup function ending there; a permission or validation
+predicate that answers the stricter value (it fails closed); figures left out of a
+collection every caller only shows (a summary table); a function or a `python -m`
+helper whose docstring declares that it fails silently; and a `try` whose only
+calls are project functions that catch every error themselves (nothing reaches the
+handler: the swallow to fix, if any, is in the callee). Narrow expected
 outcomes are not failures: `KeyError`, `StopIteration`, `FileNotFoundError`,
 `ImportError`, `queue.Empty`, `DoesNotExist`, `NotFound`.
 
@@ -102,13 +114,16 @@ None.
 from __future__ import annotations
 
 import ast
+import re
 
-from sadpath.engine import logcalls
+from sadpath.engine import logcalls, shapes
 from sadpath.engine.catching import CatchKind
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.domain import module_error_name
+from sadpath.engine.callee_traps import answers_its_own_failures
+from sadpath.engine.exemption_comments import declared_non_fatal
 from sadpath.engine.exemptions import EXEMPTIONS
-from sadpath.engine.swallow import Judgement, judge
+from sadpath.engine.swallow import Judgement, judge, unbound_after
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules import _except
 from sadpath.rules.base import Rule
@@ -166,9 +181,12 @@ def message(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
     assert site is not None
     what = "every error of the `try` block"
     if site.try_node is not None:
-        first = _except.failing_call_in(site.try_node.body, ctx, skip=lambda c: logcalls.as_log_call(c, ctx) is not None)
+        # not a call whose project callee answers its own failures: it cannot be the one that failed
+        first = _except.failing_call_in(
+            site.try_node.body, ctx, skip=lambda c: logcalls.as_log_call(c, ctx) is not None or _constructs(c) or _pure_in_thread(c, ctx) or answers_its_own_failures(c, ctx)
+        )
         if first is not None:
-            what = f"the failure of `{first[1]}`"
+            what = f"the failure of `{_in_thread(first[0], ctx) or first[1]}`"
     untraced = site.path.untraced_log
     if site.verdict.startswith("log:") and untraced is not None:
         name = "print" if untraced.kind == "print" else f"{untraced.receiver}.{untraced.method}"
@@ -191,7 +209,44 @@ def message(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         action += " on every other path"
     if site.caught.kind is CatchKind.BARE:
         action += " (a bare `except:` also catches Ctrl-C and `SystemExit`)"
-    return f"{site.caught.label} swallows {what}: the handler {action}, so {judgement.consequence}. Re-raise or translate it."
+    unbound = unbound_after(site)
+    if unbound is not None:
+        return (
+            f"{site.caught.label} swallows {what}: the handler {action} and leaves `{unbound}` unbound, so the next use of it"
+            f" raises `UnboundLocalError` and the real error is lost. Assign the fallback in the handler, or drop the `try`."
+        )
+    advice = "Re-raise or translate it."
+    if judgement.consequence.startswith("the migration is recorded"):
+        advice = "Narrow the catch to the error of the dialect that cannot run it, or re-raise."
+    elif declared_non_fatal(handler, ctx):
+        advice = "It is meant to be non-fatal: keep the traceback (`logger.exception`) and carry on."
+    return f"{site.caught.label} swallows {what}: the handler {action}, so {judgement.consequence}. {advice}"
+
+
+def _constructs(call: ast.Call) -> bool:
+    """``handler_class()``, ``factory()``: a class or factory handed in, called to build an object."""
+    return isinstance(call.func, ast.Name) and bool(re.search(r"(?:_class|_cls|^cls|_type|_factory|^factory)$", call.func.id))
+
+
+def _thread_target(call: ast.Call) -> ast.Call | None:
+    """``asyncio.to_thread(os.listdir, path)``, ``loop.run_in_executor(None, fn)``: the call run in the thread."""
+    name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+    args = call.args[1:] if name == "run_in_executor" else call.args
+    if name not in ("to_thread", "run_in_executor", "run_sync") or not args or not isinstance(args[0], (ast.Name, ast.Attribute)):
+        return None
+    return ast.Call(func=args[0], args=[], keywords=[])
+
+
+def _pure_in_thread(call: ast.Call, ctx: ModuleContext) -> bool:
+    """``asyncio.to_thread(os.path.exists, folder)``: a check that cannot fail, run in a thread."""
+    target = _thread_target(call)
+    return target is not None and not shapes.can_fail(target, ctx)
+
+
+def _in_thread(call: ast.Call, ctx: ModuleContext) -> str | None:
+    """The function a thread runs is the call that fails, not ``asyncio.to_thread()``."""
+    target = _thread_target(call)
+    return _except.call_label(target, ctx) if target is not None else None
 
 
 def _raises_elsewhere(handler: ast.ExceptHandler) -> bool:
