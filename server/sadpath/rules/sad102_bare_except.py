@@ -19,6 +19,20 @@ the `__main__` block turns Ctrl-C into a clean exit, and when the function
 cancelled the task it is awaiting (`task.cancel()` then `await task` inside
 `except asyncio.CancelledError`), which is how a cancelled task is reaped.
 
+It also stays quiet when a thread hands the stop on to the main thread
+(`_thread.interrupt_main()`, `os.kill(os.getpid(), SIGINT)`, or a stop event set in
+a thread's entry point); when a CLI command, `main()` or a coroutine the module runs
+with `asyncio.run` ends on `CancelledError` or `KeyboardInterrupt` (how Ctrl-C
+reaches it under `asyncio.run`); and for an outer broad handler that nothing can
+reach because every statement that can be interrupted sits in an inner handler that
+catches everything (the inner one is the finding, and its message names the
+enclosing handler: both need narrowing).
+
+Around pure in-memory work (a parse, a format, dict or index lookups, text
+reshaping) no abort is realistically delivered, so the message says what is wrong
+there instead: every error, bugs included, becomes the fallback, and the errors the
+block raises (`ValueError`, `KeyError`, ...) should be named.
+
 ## Why is this bad?
 
 These handlers catch the signals that stop a program, not only errors. Ctrl-C
@@ -63,7 +77,9 @@ def worker(queue):
 Unsafe. For `except:` and `except BaseException:` the fix narrows the handler to
 `except Exception:`, so interrupts and exits propagate again; for an explicit
 signal (`CancelledError`, `KeyboardInterrupt`, `SystemExit`) it appends `raise`
-after the existing handling. Both change what reaches the caller.
+after the existing handling. Both change what reaches the caller. No fix is offered
+for the inner handler of such a nested pair: narrowing it alone would hand the
+cancellation to the enclosing handler.
 
 ## Options
 
@@ -82,7 +98,8 @@ import ast
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
 from sadpath.engine import logcalls
-from sadpath.engine import catching, swallow
+from sadpath.engine import catching, pure_work, swallow
+from sadpath.engine.boundary import boundary_of
 from sadpath.rules import _except
 from sadpath.rules.base import Rule
 from sadpath.engine.walker import NESTED_SCOPES
@@ -114,6 +131,12 @@ class BareExcept(Rule):
             return
         if signals == ["asyncio.CancelledError"] and _inspects_other_task(ctx):
             return
+        if _forwards_stop(node, ctx):
+            return  # a thread hands Ctrl-C or the stop to the main thread (``_thread.interrupt_main()``)
+        if broad and _unreachable_outer(node, ctx):
+            return  # every statement that can be interrupted sits in an inner handler that catches everything
+        if signals and set(signals) <= {"asyncio.CancelledError", "KeyboardInterrupt"} and _entry_point_stops(node, ctx):
+            return  # a command under ``asyncio.run`` answers Ctrl-C (its CancelledError) by ending: a clean shutdown
         func_here = ctx.enclosing_function()
         if signals == ["asyncio.CancelledError"] and isinstance(func_here, ast.FunctionDef) and not _keeps_looping(node, ctx):
             return  # a plain function is no task: ``asyncio.run(server.serve())`` in a thread's entry point ended
@@ -122,7 +145,19 @@ class BareExcept(Rule):
         func = ctx.enclosing_function()
         where = f"`{func.name}()`" if func is not None else "module code"
         in_async = isinstance(func, ast.AsyncFunctionDef)
-        if broad and translated is not None:
+        try_node = _except.enclosing_try(node, ctx)
+        pure = pure_work.pure_errors(try_node.body, ctx) if broad and try_node is not None else None
+        if broad and pure is not None:
+            label = "bare `except:`" if node.type is None else "`except BaseException`"
+            named = f" ({', '.join(f'`{e}`' for e in pure)})" if pure else ", or at least `Exception`"
+            outcome = f"`{translated}`" if translated is not None else "the fallback"
+            chain = "" if translated is None or _chained(node) else f", and raise `{translated}` `from` the caught error"
+            message = (
+                f"{label} in {where} around in-memory work (parsing, formatting, lookups) turns every error, a bug "
+                f"such as a `NameError` included, into {outcome}. Name the errors the block raises{named} instead{chain}."
+            )
+            fixes = [FixOffer("narrow_except", "Narrow the handler to `except Exception:`", Applicability.UNSAFE)]
+        elif broad and translated is not None:
             label = "bare `except:`" if node.type is None else "`except BaseException`"
             aborts = "Ctrl-C, sys.exit() and task cancellation" if in_async else "Ctrl-C and sys.exit()"
             chain = "" if _chained(node) else f", and raise `{translated}` `from` the caught error"
@@ -131,6 +166,14 @@ class BareExcept(Rule):
                 f"abort becomes one more failure the caller counts and carries on after. Catch `Exception` instead{chain}."
             )
             fixes = [FixOffer("narrow_except", "Narrow the handler to `except Exception:`", Applicability.UNSAFE)]
+        elif broad and (outer := _covered_outer(node, ctx)) is not None:
+            label = "bare `except:`" if node.type is None else "`except BaseException`"
+            aborts = "KeyboardInterrupt, SystemExit and task cancellation" if in_async else "KeyboardInterrupt and SystemExit"
+            message = (
+                f"{label} in {where} also catches {aborts}: they are swallowed here, and the enclosing broad handler "
+                f"on line {outer.lineno} only sees what this one lets through. Catch `Exception` in both handlers, or re-raise."
+            )
+            fixes = []  # narrowing this handler alone would hand the cancellation to the enclosing one
         elif broad:
             label = "bare `except:`" if node.type is None else "`except BaseException`"
             message = (
@@ -191,8 +234,9 @@ def _text_of(node: ast.AST) -> bool:
 
 
 def _translation(handler: ast.ExceptHandler) -> str | None:
-    """The name of the new error a broad handler raises (``raise RemoteCommandError(...) from exc``), if it does."""
-    for node in _except.walk_handler(handler):
+    """The name of the new error a broad handler raises (``raise RemoteCommandError(...) from exc``), if it does
+    (not one a nested handler raises when the handler's own fallback fails)."""
+    for node in _except.walk_handler(handler, skip_handlers=True):
         if isinstance(node, ast.Raise) and node.exc is not None:
             target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
             if isinstance(target, ast.Name) and target.id == handler.name:
@@ -300,3 +344,138 @@ def _keeps_looping(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
         if isinstance(node, (ast.Return, ast.Break)):
             return False
     return True
+
+
+_FORWARDERS = frozenset({"_thread.interrupt_main", "thread.interrupt_main", "signal.raise_signal", "signal.pthread_kill"})
+
+
+def _forwards_stop(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    """The handler hands the stop to the main thread: ``_thread.interrupt_main()``, ``os.kill(os.getpid(), SIGINT)``,
+    ``signal.raise_signal(...)``, or (in a thread's entry point) ``stop_event.set()`` for the main thread to see."""
+    in_thread = _in_thread_entry(ctx)
+    for node in _except.walk_handler(handler):
+        if not isinstance(node, ast.Call):
+            continue
+        qualified = ctx.qualified_name(node.func) or ""
+        if qualified in _FORWARDERS:
+            return True
+        if qualified == "os.kill" and node.args and "getpid" in ast.unparse(node.args[0]):
+            return True
+        if in_thread and isinstance(node.func, ast.Attribute) and node.func.attr == "set" and not node.args:
+            return True  # ``self._stop.set()``: the event the main thread waits on
+    return False
+
+
+def _in_thread_entry(ctx: ModuleContext) -> bool:
+    """``run()`` of a ``threading.Thread`` subclass, or a function handed to a thread as its ``target=``."""
+    func = ctx.enclosing_function()
+    cls = ctx.enclosing_class()
+    if func is not None and func.name == "run" and cls is not None:
+        if any(ast.unparse(base).endswith("Thread") for base in cls.bases):
+            return True
+    boundary = boundary_of(ctx)
+    return boundary is not None and boundary.kind == "thread"
+
+
+def _entry_point_stops(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    """A CLI command, ``main()`` or a coroutine the module runs with ``asyncio.run``, whose handler of Ctrl-C (which
+    ``asyncio.run`` delivers to the main task as ``CancelledError``) ends the command: the work below it did its
+    own teardown while the cancellation unwound it."""
+    func = ctx.enclosing_function()
+    if func is None or _keeps_looping(handler, ctx):
+        return False
+    boundary = boundary_of(ctx)
+    entry = (boundary is not None and boundary.kind in ("command", "main")) or func.name in _asyncio_run_targets(ctx)
+    if not entry:
+        return False
+    try_node = _except.enclosing_try(handler, ctx)
+    if try_node is None:
+        return False
+    ends = bool(handler.body) and isinstance(handler.body[-1], ast.Return)
+    return ends or _last_in_function(try_node, func, ctx)
+
+
+def _last_in_function(stmt: ast.stmt, func: ast.AST, ctx: ModuleContext) -> bool:
+    """Nothing runs after ``stmt`` in its function: it ends every block around it (``with``, ``if``), no loop."""
+    ids = [id(p) for p in ctx.parents]
+    if id(func) not in ids or id(stmt) not in ids:
+        return False
+    path = ctx.parents[ids.index(id(func)) : ids.index(id(stmt)) + 1]
+    node: ast.AST = stmt
+    for parent in reversed(path[:-1]):
+        if isinstance(parent, (ast.For, ast.AsyncFor, ast.While)):
+            return False
+        blocks = [getattr(parent, f, None) for f in ("body", "orelse", "finalbody")]
+        if not any(isinstance(b, list) and b and b[-1] is node for b in blocks):
+            return False
+        node = parent
+    return True
+
+
+def _asyncio_run_targets(ctx: ModuleContext) -> set[str]:
+    def compute() -> set[str]:
+        names: set[str] = set()
+        if "run" not in ctx.source.text:
+            return names
+        for node in ast.walk(ctx.tree):
+            if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Call):
+                qualified = ctx.semantic.qualified_name(node.func, [ctx.tree]) or ""
+                if qualified in ("asyncio.run", "anyio.run", "trio.run", "uvloop.run") or qualified.endswith(".run_until_complete"):
+                    inner = node.args[0].func
+                    if isinstance(inner, ast.Name):
+                        names.add(inner.id)
+            if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name):
+                qualified = ctx.semantic.qualified_name(node.func, [ctx.tree]) or ""
+                if qualified in ("anyio.run", "trio.run"):
+                    names.add(node.args[0].id)
+        return names
+
+    return ctx.fact("sad102.asyncio_run_targets", compute)
+
+
+def _unreachable_outer(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    """An outer broad handler whose ``try`` holds an inner ``try`` with a handler that catches everything, and
+    nothing outside the inner ``try`` bodies can be interrupted (no ``await`` in a coroutine; only pure work or log
+    calls in plain code): the inner handler is the one place to fix, and is reported."""
+    try_node = _except.enclosing_try(handler, ctx)
+    return try_node is not None and _unreachable_try(try_node, ctx)
+
+
+def _covered_outer(handler: ast.ExceptHandler, ctx: ModuleContext) -> ast.ExceptHandler | None:
+    """The enclosing broad handler this one makes unreachable (reported here, once, for both)."""
+    own = _except.enclosing_try(handler, ctx)
+    for parent in reversed(ctx.parents[:-1]):
+        if isinstance(parent, NESTED_SCOPES):
+            return None
+        if isinstance(parent, ast.Try) and parent is not own and any(own is n for s in parent.body for n in ast.walk(s)):
+            outer = next((h for h in parent.handlers if _catches_all(h, ctx)), None)
+            if outer is not None and _unreachable_try(parent, ctx):
+                return outer
+    return None
+
+
+def _unreachable_try(try_node: ast.Try, ctx: ModuleContext) -> bool:
+    covered: set[int] = set()
+    found_inner = False
+    for stmt in try_node.body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Try) and any(_catches_all(h, ctx) for h in node.handlers):
+                found_inner = True
+                covered |= {id(n) for s in node.body for n in ast.walk(s)}
+    if not found_inner:
+        return False
+    in_async = isinstance(ctx.enclosing_function(), ast.AsyncFunctionDef)
+    for stmt in try_node.body:
+        for node in ast.walk(stmt):
+            if id(node) in covered:
+                continue
+            if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith, ast.Yield, ast.YieldFrom)):
+                return False
+            if not in_async and isinstance(node, ast.Call) and logcalls.as_log_call(node, ctx) is None:
+                if pure_work.pure_errors([ast.Expr(node)], ctx) is None:
+                    return False
+    return True
+
+
+def _catches_all(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    return (handler.type is None or "BaseException" in catching.caught_names(handler, ctx)) and not _except.reraises(handler)

@@ -16,6 +16,19 @@ aiohttp's HTTP errors: a cause attached to them is never shown), after
 `logger.exception(...)` in the same handler (the traceback is on record), and for
 raises inside a function defined within the handler (they run later, outside it).
 
+It also stays quiet where nobody reads the cause: a framework's "invalid input"
+signal (rich's `InvalidResponse`, `click.BadParameter`, `argparse.ArgumentTypeError`),
+which the framework shows as a message; a `ValueError`, `TypeError` or
+`AssertionError` raised in a pydantic validator (`@field_validator`,
+`@model_validator`, `@validator`, `BeforeValidator(...)`), which pydantic rebuilds
+into a `ValidationError` without its cause; an expected miss (a lookup's not-found,
+a parameter that does not parse) answered with a client error (a 404 or 400 status,
+a not-found or invalid-parameter error code) whose message names the value; and an
+error every catcher of which (the callers of the raising function in its class,
+module and package, or every handler of a class the package defines) branches on
+it or prints its message (`typer.echo(str(exc))` then `typer.Exit`), never logging
+its traceback or raising it on.
+
 ## Why is this bad?
 
 Translating a low-level error into a domain error is right, but without `from`
@@ -78,8 +91,9 @@ None.
 from __future__ import annotations
 
 import ast
+import re
 
-from sadpath.engine import logcalls
+from sadpath.engine import catchers, logcalls
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
@@ -125,10 +139,20 @@ class UnchainedTranslation(Rule):
             return  # ``raise HTTPException(404)``: the framework turns it into a response and logs no traceback
         if any(logcalls.keeps_traceback(log, ctx) for log in logcalls.own_log_calls(handler, ctx)):
             return  # ``logger.exception(...)`` just before: the cause's traceback is already on record
+        if qualified in FRAMEWORK_SIGNALS:
+            return  # rich's ``InvalidResponse``, ``click.BadParameter``: the framework shows the message and asks again
+        simple = qualified.rpartition(".")[2]
+        if simple in VALIDATOR_ERRORS and _in_validator(ctx):
+            return  # pydantic rebuilds it into a ValidationError line error and never shows ``__cause__``
+        if isinstance(exc, ast.Call) and _client_error_answer(exc, handler, ctx):
+            return  # an expected miss answered as a 4xx naming the value: the lookup's error adds nothing
+        if catchers.only_branching_catchers(simple, ctx.enclosing_function(), ctx):
+            return  # every catcher branches on it or prints its message (``exit_with_error(str(exc))``)
         caught = f"`except {ast.unparse(handler.type)}`" if handler.type is not None else "bare `except:`"
         binding = handler.name or "exc"
+        shown = f"{raised}(...)" if isinstance(exc, ast.Call) else raised
         message = (
-            f"`raise {raised}(...)` inside {caught} drops the caught error as its cause: the new error has no "
+            f"`raise {shown}` inside {caught} drops the caught error as its cause: the new error has no "
             f"`__cause__`, and tracebacks show \"another exception occurred\" instead of what failed. "
             f"Add `from {binding}`."
         )
@@ -168,3 +192,100 @@ def _enclosing_handler(ctx: ModuleContext) -> ast.ExceptHandler | None:
         if isinstance(parent, NESTED_SCOPES):
             return None
     return None
+
+
+# a framework's "invalid input" signal: it catches it, shows only its message (and asks again)
+FRAMEWORK_SIGNALS = frozenset(
+    {"rich.prompt.InvalidResponse", "click.BadParameter", "click.exceptions.BadParameter", "click.UsageError",
+     "click.exceptions.UsageError", "click.ClickException", "click.exceptions.ClickException", "typer.BadParameter",
+     "argparse.ArgumentTypeError", "argparse.ArgumentError", "wtforms.validators.ValidationError",
+     "wtforms.validators.StopValidation", "wtforms.ValidationError", "marshmallow.ValidationError",
+     "marshmallow.exceptions.ValidationError", "voluptuous.Invalid", "pydantic_core.PydanticCustomError"}
+)  # fmt: skip
+VALIDATOR_ERRORS = frozenset({"ValueError", "TypeError", "AssertionError", "PydanticCustomError"})
+VALIDATOR_DECORATORS = frozenset({"field_validator", "model_validator", "validator", "root_validator"})
+VALIDATOR_WRAPPERS = frozenset({"BeforeValidator", "AfterValidator", "WrapValidator", "PlainValidator"})
+
+
+def _in_validator(ctx: ModuleContext) -> bool:
+    """Inside a pydantic validator: a ``@field_validator``/``@model_validator``/``@validator`` method, or a function
+    the module hands to ``BeforeValidator``/``AfterValidator``/``WrapValidator``/``PlainValidator``."""
+    for parent in reversed(ctx.parents):
+        if not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for decorator in parent.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+            if name in VALIDATOR_DECORATORS and (ctx.qualified_name(target) or "").startswith(("pydantic", name)):
+                return True
+        if parent.name in _wrapped_validators(ctx):
+            return True
+    return False
+
+
+def _wrapped_validators(ctx: ModuleContext) -> set[str]:
+    def compute() -> set[str]:
+        if "Validator" not in ctx.source.text:
+            return set()
+        names = set()
+        for node in ast.walk(ctx.tree):
+            if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name in VALIDATOR_WRAPPERS:
+                    names.add(node.args[0].id)
+        return names
+
+    return ctx.fact("sad103.wrapped_validators", compute)
+
+
+_EXPECTED_MISSES = frozenset({"KeyError", "IndexError", "LookupError", "StopIteration", "ValueError", "NoResultFound",
+                              "ObjectDoesNotExist", "DoesNotExist", "InvalidOperation"})  # fmt: skip
+_CLIENT_ERROR_WORDS = re.compile(
+    r"\b(?:RESOURCE_DOES_NOT_EXIST|INVALID_PARAMETER_VALUE|INVALID_ARGUMENT|NOT_FOUND|BAD_REQUEST|UNPROCESSABLE_ENTITY"
+    r"|HTTP_4\d\d\w*|invalid_parameter_value|not_found|bad_request)\b"
+)
+_CLIENT_ERROR_CLASSES = ("NotFound", "NotFoundError", "DoesNotExist", "BadRequest", "BadRequestError", "InvalidParameter")
+
+
+def _client_error_answer(call: ast.Call, handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    """An expected miss (a lookup's not-found, a parameter that does not parse) answered with a client error (a
+    404 or 400 status, a not-found or invalid-parameter error code) whose message names the value: the cause is
+    the miss the message already states."""
+    caught = {n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(handler.type or ast.Pass()) if isinstance(n, (ast.Name, ast.Attribute))}
+    if "ValueError" in caught:
+        caught.discard("TypeError")  # ``int(raw)`` of a missing parameter (None) is the same bad value
+    if not caught or not all(name in _EXPECTED_MISSES or name.endswith(("DoesNotExist", "NotFound")) for name in caught if name[:1].isupper()):
+        return False
+    if not any(_names_a_value(arg) for arg in [*call.args, *(k.value for k in call.keywords)]):
+        return False
+    target = call.func
+    name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+    if name.endswith(_CLIENT_ERROR_CLASSES) or _CLIENT_ERROR_WORDS.search(ast.unparse(call)):
+        return True
+    if any(isinstance(a, ast.Constant) and isinstance(a.value, int) and 400 <= a.value < 500 for a in [*call.args, *(k.value for k in call.keywords)]):
+        return True
+    return _declares_client_status(name, ctx)
+
+
+def _names_a_value(arg: ast.AST) -> bool:
+    if isinstance(arg, ast.JoinedStr):
+        return any(isinstance(v, ast.FormattedValue) for v in arg.values)
+    if isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Mod):
+        return True
+    if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "format":
+        return True
+    return isinstance(arg, ast.Call) and any(_names_a_value(a) for a in arg.args)  # ``_("... %s") % x``, ``gettext(f"")``
+
+
+def _declares_client_status(name: str, ctx: ModuleContext) -> bool:
+    """``class ProjectMissing(ApiError): status_code = 404`` in this module."""
+    for node in ctx.tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == name:
+            for stmt in node.body:
+                if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(stmt.value, ast.Constant):
+                    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                    if any(isinstance(t, ast.Name) and t.id in ("status_code", "status", "code", "http_status") for t in targets):
+                        value = stmt.value.value
+                        return isinstance(value, int) and 400 <= value < 500
+    return False

@@ -1,0 +1,273 @@
+"""Who catches an exception a handler raises, and whether every catcher only branches on it or shows its message.
+
+An error raised as a signal (``raise ProcessLookupError`` copying ``os.kill``'s contract, a "skipped" outcome, a
+``ValueError`` whose text a CLI prints before it exits) has no reader of its ``__cause__`` when every handler that
+catches it branches on its type, stores it as an outcome, or shows ``str(exc)``, and none logs its traceback,
+re-raises it or hands it on. The catchers are found from the raising function's callers (in its class, its module
+and the files of its package, by name, a few calls up), or for a class the project defines, from every handler in
+the package that names it. Unknown (no caller found, a call site with no catcher, a catcher that logs with the
+traceback): the answer is False.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+from pathlib import Path
+
+from sadpath.engine import file_reads, logcalls
+from sadpath.engine.context import ModuleContext
+from sadpath.engine.semantic import SemanticModel
+from sadpath.engine.walker import NESTED_SCOPES
+from sadpath.files import read_text
+from sadpath.source import SourceFile
+
+_MAX_FILES = 400
+_MAX_DEPTH = 3
+_MAX_CALLER_FILES = 12
+
+
+class _Escapes(Exception):
+    """A call of the raising function, uncaught, in module code, ``main`` or a decorated entry point."""
+
+
+def _is_entry(func: ast.AST) -> bool:
+    plain = {"staticmethod", "classmethod", "property", "cached_property", "abstractmethod", "override", "wraps"}
+    decorators = [d.func if isinstance(d, ast.Call) else d for d in func.decorator_list]
+    names = {d.attr if isinstance(d, ast.Attribute) else getattr(d, "id", "") for d in decorators}
+    return func.name in ("main", "cli") or bool(names - plain)
+
+
+class _TooCommon(Exception):
+    """The raising function's name is called from too many files to read their handlers."""
+_CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+_EXCEPT = re.compile(r"^\s*except\b([^:\n]*)", re.MULTILINE)
+_WORD = re.compile(r"[A-Za-z_]\w*")
+# per package folder: file -> (names called, names in except clauses)
+_INDEXES: dict[str, dict[Path, tuple[frozenset[str], frozenset[str]]]] = {}
+_TREES: dict[Path, tuple[ModuleContext, dict[int, list[ast.AST]]] | None] = {}
+_EXIT_CALLS = ("exit", "abort", "fail", "Exit", "Abort", "exit_with_error", "exit_with_success")
+
+
+def only_branching_catchers(raised: str, func: ast.AST | None, ctx: ModuleContext) -> bool:
+    """Every catcher of ``raised`` (a simple class name) raised in ``func`` branches or shows only its message."""
+    if func is None or not raised:
+        return False
+    try:
+        sites = _call_sites(func, raised, ctx, ctx, depth=0, seen=set())
+    except _TooCommon:
+        sites = None
+    except _Escapes:
+        return False  # it reaches a command, route or ``main`` uncaught: its traceback is shown
+    if sites and not all(_branches(h, raised, hctx) for h, hctx in sites):
+        return False  # a catcher that shows or hands on the error
+    if not hasattr(builtins, raised):
+        # a class of the project's own, whose every handler in the package is quiet (it may travel through a
+        # callback the call graph cannot follow, such as a runner's ``process_node``)
+        handlers = _package_handlers(raised, ctx)
+        return bool(handlers) and all(_quiet_handler(h, hctx) for h, hctx in handlers)
+    return bool(sites)
+
+
+def _call_sites(func, raised: str, fctx: ModuleContext, origin: ModuleContext, depth: int, seen: set) -> list | None:
+    """The handlers catching ``raised`` around every call of ``func``; None when a call is not caught near it."""
+    name = getattr(func, "name", "")
+    if not name or name.startswith("__") or (fctx.source.path, name) in seen or depth > _MAX_DEPTH:
+        return None
+    seen.add((fctx.source.path, name))
+    found: list = []
+    calls = 0
+    for cctx, parents_of in _contexts_calling(name, fctx, origin):
+        for node in ast.walk(cctx.tree):
+            if not (isinstance(node, ast.Call) and _calls(node, name)):
+                continue
+            calls += 1
+            parents = parents_of.get(id(node), [])
+            handler = _catching_handler(node, parents, raised, cctx)
+            if handler is not None:
+                found.append((handler, cctx))
+                continue
+            caller = next((p for p in reversed(parents) if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+            if caller is None or _is_entry(caller):
+                raise _Escapes(name)
+            upper = _call_sites(caller, raised, cctx, origin, depth + 1, seen)
+            if upper is None:
+                return None
+            found.extend(upper)
+    return found if calls else None
+
+
+def _calls(call: ast.Call, name: str) -> bool:
+    func = call.func
+    return (isinstance(func, ast.Name) and func.id == name) or (isinstance(func, ast.Attribute) and func.attr == name)
+
+
+def _catching_handler(call: ast.Call, parents: list[ast.AST], raised: str, ctx: ModuleContext) -> ast.Try | None:
+    """The nearest enclosing ``try`` handler whose ``try`` body holds the call (any handler: the caller of that
+    handler's decision is what matters; the one naming the raised class is checked by ``_branches``)."""
+    for index in range(len(parents) - 1, -1, -1):
+        parent = parents[index]
+        if isinstance(parent, NESTED_SCOPES):
+            return None
+        if isinstance(parent, ast.Try):
+            child = parents[index + 1] if index + 1 < len(parents) else call
+            if child in parent.body and parent.handlers and not _passes_on(parent, raised, ctx):
+                return parent  # type: ignore[return-value]
+    return None
+
+
+_BROAD = frozenset({"Exception", "BaseException"})
+
+
+def _passes_on(try_node: ast.Try, raised: str, ctx: ModuleContext) -> bool:
+    """Every handler that may catch ``raised`` re-raises it (``except Exception as e: cleanup(); raise e``), and
+    the others name unrelated classes: the error travels on to the next catcher up."""
+    for handler in try_node.handlers:
+        names = {n.id if isinstance(n, ast.Name) else getattr(n, "attr", "") for n in ast.walk(handler.type)} if handler.type else set()
+        if handler.type is not None and not (names & (_BROAD | {raised})):
+            continue
+        reraises = any(
+            isinstance(n, ast.Raise) and (n.exc is None or (isinstance(n.exc, ast.Name) and n.exc.id == handler.name))
+            for n in _walk(handler.body)
+        )
+        if not reraises or any(
+            (log := logcalls.as_log_call(n, ctx)) is not None and logcalls.keeps_traceback(log, ctx) for n in _walk(handler.body)
+        ):
+            return False  # caught here, or its traceback logged on the way
+    return True
+
+
+def _branches(found, raised: str, ctx: ModuleContext) -> bool:
+    """The handler (or the handler of a ``try`` that names ``raised``) shows no traceback and hands nothing on."""
+    handlers = found.handlers if isinstance(found, ast.Try) else [found]
+    named = [h for h in handlers if h.type is not None and raised in {n.id if isinstance(n, ast.Name) else getattr(n, "attr", "") for n in ast.walk(h.type)}]
+    if not named:
+        return False  # caught only by a broader handler (``except Exception``): it may log the traceback
+    return all(_quiet_handler(h, ctx) for h in named)
+
+
+def _quiet_handler(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    for node in _walk(handler.body):
+        if isinstance(node, ast.Raise):
+            target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            shown = ast.unparse(target) if target is not None else ""
+            if not shown.endswith(_EXIT_CALLS) and node.cause is None:
+                return False  # re-raised, or raised on with it as the context
+        if isinstance(node, ast.Call):
+            log = logcalls.as_log_call(node, ctx)
+            if log is not None:
+                if logcalls.keeps_traceback(log, ctx):
+                    return False
+                continue
+            shown = ast.unparse(node.func)
+            if shown.startswith(("traceback.", "sys.exc_info")) or "capture_exception" in shown:
+                return False
+            if handler.name and shown not in ("str", "repr", "type", "isinstance", "getattr") and any(
+                isinstance(a, ast.Name) and a.id == handler.name for a in [*node.args, *(k.value for k in node.keywords)]
+            ):
+                return False  # ``report(exc)``: handed on to someone who may show the traceback
+    return True
+
+
+def _walk(stmts):
+    for stmt in stmts:
+        stack = [stmt]
+        while stack:
+            node = stack.pop()
+            yield node
+            for child in ast.iter_child_nodes(node):
+                if not isinstance(child, NESTED_SCOPES):
+                    stack.append(child)
+
+
+def _package_handlers(raised: str, ctx: ModuleContext) -> list:
+    found = []
+    own = Path(ctx.source.path).resolve()
+    contexts = [ctx]
+    for path, (_, excepts) in _index(ctx).items():
+        if raised not in excepts or path == own:
+            continue
+        loaded = _load(path, ctx)
+        if loaded is None:
+            return []
+        contexts.append(loaded[0])
+    for hctx in contexts:
+        for node in ast.walk(hctx.tree):
+            if isinstance(node, ast.ExceptHandler) and node.type is not None and raised in {
+                n.id if isinstance(n, ast.Name) else getattr(n, "attr", "") for n in ast.walk(node.type)
+            }:
+                found.append((node, hctx))
+    return found
+
+
+def _contexts_calling(name: str, fctx: ModuleContext, origin: ModuleContext):
+    own = Path(fctx.source.path).resolve()
+    yield fctx, _parents_map(fctx.tree)
+    others = [path for path, (called, _) in _index(origin).items() if name in called and path != own]
+    if len(others) > _MAX_CALLER_FILES:
+        raise _TooCommon(name)
+    for path in others:
+        loaded = _load(path, origin)
+        if loaded is not None:
+            yield loaded
+
+
+def _parents_map(tree: ast.Module) -> dict[int, list[ast.AST]]:
+    out: dict[int, list[ast.AST]] = {}
+    stack: list[tuple[ast.AST, list[ast.AST]]] = [(tree, [])]
+    while stack:
+        node, parents = stack.pop()
+        if isinstance(node, ast.Call):
+            out[id(node)] = parents
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, [*parents, node]))
+    return out
+
+
+def _package_root(ctx: ModuleContext) -> Path | None:
+    path = Path(ctx.source.path).resolve()
+    root = None
+    for folder in path.parents:
+        if not (folder / "__init__.py").is_file():
+            break
+        root = folder
+    return root
+
+
+def _index(ctx: ModuleContext) -> dict[Path, tuple[frozenset[str], frozenset[str]]]:
+    root = _package_root(ctx)
+    if root is None:
+        return {}
+    key = str(root)
+    if key not in _INDEXES:
+        index: dict[Path, tuple[frozenset[str], frozenset[str]]] = {}
+        for path in sorted(root.rglob("*.py"))[:_MAX_FILES * 5]:
+            try:
+                text = read_text(path)
+            except (OSError, UnicodeDecodeError, ValueError):
+                continue
+            excepts = frozenset(w for m in _EXCEPT.finditer(text) for w in _WORD.findall(m.group(1)))
+            index[path.resolve()] = (frozenset(_CALLED.findall(text)), excepts)
+        if len(_INDEXES) > 8:
+            _INDEXES.clear()
+        _INDEXES[key] = index
+    return _INDEXES[key]
+
+
+def _load(path: Path, origin: ModuleContext):
+    if path not in _TREES:
+        try:
+            text = read_text(path)
+            tree = ast.parse(text)
+            source = SourceFile(str(path), text)
+            context = ModuleContext(source, tree, SemanticModel(tree, path.stem, source=source), origin.hierarchy, origin.settings)
+            _TREES[path] = (context, _parents_map(tree))
+        except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+            _TREES[path] = None
+        if len(_TREES) > 256:
+            _TREES.pop(next(iter(_TREES)))
+    loaded = _TREES[path]
+    if loaded is not None:
+        file_reads.note(str(path), loaded[0].source.text)
+    return loaded
