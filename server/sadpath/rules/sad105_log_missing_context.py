@@ -51,9 +51,11 @@ def settle(gateway, order_id, correlation_id):
 
 ## Fix safety
 
-Unsafe, and offered only when every missing field has a value in scope under
-the same name (a parameter, a local or a module-level name): it adds the missing
-keys to `extra={...}` (or as structlog keyword arguments).
+Unsafe, and offered only when every missing field has a value in scope: a name
+spelled like the field (a parameter, a local or a module-level name), or a
+`current_<field>()` / `get_<field>()` function the module defines or imports
+(a context-variable accessor). It adds the missing keys to `extra={...}` (or as
+structlog keyword arguments).
 
 ## Options
 
@@ -106,6 +108,11 @@ class LogMissingContext(Rule):
             )
             in_scope = ctx.names_in_scope()
             fixes = []
-            if all(m in in_scope for m in missing):
+            if all(_has_value(m, in_scope) for m in missing):
                 fixes.append(FixOffer("log_fields", f"Add {names} to the log record", Applicability.UNSAFE))
             ctx.report(self, ctx.span(log.call), message, fixes=fixes, data={"missing": missing})
+
+
+def _has_value(field: str, in_scope) -> bool:
+    """The field's value can be written here: a name spelled like it, or its context accessor."""
+    return field in in_scope or f"current_{field}" in in_scope or f"get_{field}" in in_scope
