@@ -45,6 +45,7 @@ LAYERS: dict[str, int] = {
     "sadpath.lsp": 9,
     "sadpath.cli": 10,
     "sadpath.__main__": 11,
+    "sadpath.showcase": 8,  # the README's "Before and after": the headline fixes applied to a sample
     "sadpath.docgen": 11,  # the generated docs include the command line's help
 }
 # Layers that share a rank but must not know each other.

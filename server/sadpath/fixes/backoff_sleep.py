@@ -1,6 +1,8 @@
-"""Back-off in a retry loop (SAD204, unsafe): each retrying handler of a ``for attempt in range(n)`` loop sleeps
-``min(30, 0.5 * 2 ** attempt) * random.uniform(0.5, 1.5)`` seconds (``await asyncio.sleep`` in async code)
-before the next attempt, replacing a constant sleep.
+"""Back-off in a retry loop (SAD204, unsafe): the loop's constant sleep becomes
+``min(30, 0.5 * 2 ** attempt) * random.uniform(0.5, 1.5)`` seconds, in place: the condition around it, its
+comments and the sleep function it calls stay as written (a loop that waits only after the second attempt keeps
+doing so). A loop with no sleep gets one at the end of each retrying handler (``await asyncio.sleep`` in async
+code), before the next attempt.
 """
 
 from __future__ import annotations
@@ -32,6 +34,25 @@ def build(req: FixRequest) -> list[Edit]:
     sleep_code = f"await asyncio.sleep({backoff_expression(counter)})" if is_async else f"time.sleep({backoff_expression(counter)})"
     sleep_line = cst.parse_statement(sleep_code + "\n")
 
+    backoff = cst.parse_expression(backoff_expression(counter))
+
+    class InPlace(cst.CSTTransformer):
+        """Replace the delay of every constant sleep in the loop; ``count`` says how many there were."""
+
+        count = 0
+
+        def leave_Call(self, original, updated):
+            if _constant_sleep(updated):
+                self.count += 1
+                return updated.with_changes(args=[updated.args[0].with_changes(value=backoff), *updated.args[1:]])
+            return updated
+
+    in_place = InPlace()
+    replaced = loop.visit(in_place)
+    if in_place.count:
+        module = region.module.deep_replace(loop, replaced)
+        return finish(req, region, module, ModuleAdditions(imports=[("random", None)]))
+
     class Rewrite(cst.CSTTransformer):
         def leave_SimpleStatementLine(self, original, updated):
             # drop the old fixed sleep; the handler gets the backoff instead
@@ -59,3 +80,10 @@ def build(req: FixRequest) -> list[Edit]:
     return finish(req, region, module, additions)
 
 
+def _constant_sleep(call: cst.Call) -> bool:
+    """``time.sleep(1)``, ``asyncio.sleep(DELAY)``, ``sleep(0.5)``: a sleep whose delay is one constant or name."""
+    func = call.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    return name in SLEEP_NAMES and bool(call.args) and call.args[0].keyword is None and isinstance(
+        call.args[0].value, (cst.Integer, cst.Float, cst.Name)
+    )

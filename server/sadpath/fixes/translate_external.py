@@ -4,7 +4,8 @@ Wraps the statement holding the call in ``try``/``except`` over the failure type
 first, one branch per failure mode, each raising the service's domain error ``from`` the original:
 ``except requests.Timeout as exc: raise PaystreamTimeout("paystream timed out during charge") from exc``. The
 names come from ``domain_errors`` (the module's own or imported errors first, a contract's names, else a base
-``<Service>Error`` and one subclass per mode with the status to answer with, defined after the imports). No log
+``<Service>Error`` and one subclass per mode with the status to answer with, defined after the imports). In a
+view or route, a not-found becomes the framework's own 404 answer instead (``framework_answer``). No log
 line: whoever catches the domain error decides how to report it, and the traceback travels with it.
 """
 
@@ -15,6 +16,7 @@ import libcst as cst
 from sadpath.fixes.request import FixRequest, py_string
 from sadpath.fixes.additions import ModuleAdditions
 from sadpath.fixes.domain_errors import DomainErrors, phrase
+from sadpath.fixes.framework_answer import not_found_answer
 from sadpath.fixes.nodes import most_specific_first, region_statement, spell, statement_at
 from sadpath.fixes.place import task_of, task_retry_around
 from sadpath.fixes.region import FixRefused
@@ -57,6 +59,7 @@ def build(req: FixRequest) -> list[Edit]:
     branches = []
     handled: set[str] = set()
     hierarchy = exception_hierarchy()
+    answer = not_found_answer(req, func)  # a view's not-found is the framework's 404, not a new class
     for mode in sorted(modes, key=list(knowledge.modes()).index):
         these = [e for e in mode_exceptions[mode] if e not in handled]
         if not these:
@@ -64,9 +67,17 @@ def build(req: FixRequest) -> list[Edit]:
         handled.update(these)
         spelled = [spell(e, req, additions) for e in most_specific_first(these, hierarchy)]
         caught = spelled[0] if len(spelled) == 1 else "(" + ", ".join(spelled) + ")"
-        error = errors.for_mode(service, mode)
+        message = py_string(f"{phrase(service)} {knowledge.modes()[mode].log} during {operation}")
+        if mode == "not-found" and answer is not None:
+            template, (module, name) = answer
+            additions.add_import(module, name)
+            raised = template.format(message=message)
+        else:
+            raised = f"{errors.for_mode(service, mode)}({message})"
         depth = max(len(hierarchy.ancestors(e)) for e in these)
-        branches.append((depth, caught, error, f"{phrase(service)} {knowledge.modes()[mode].log} during {operation}"))
+        branches.append((depth, caught, raised))
+    if answer is not None and set(modes) == {"not-found"}:
+        req.title = f"Answer a 404 when the lookup misses (`{answer[1][1]}`)"
     if not branches:
         raise FixRefused("the failure types are already handled")
     # most specific first across branches too: a subclass's branch must come before its base's
@@ -75,8 +86,8 @@ def build(req: FixRequest) -> list[Edit]:
     column = req.source.char_col_from_utf8(statement.lineno, statement.col_offset)
     target = region_statement(region, statement.lineno, column)
     handlers = []
-    for caught, error, message in branches:
-        parsed = cst.parse_statement(f"try:\n    pass\nexcept {caught} as exc:\n    raise {error}({py_string(message)}) from exc\n")
+    for caught, raised in branches:
+        parsed = cst.parse_statement(f"try:\n    pass\nexcept {caught} as exc:\n    raise {raised} from exc\n")
         handlers.append(parsed.handlers[0])
     wrapped = cst.Try(body=cst.IndentedBlock(body=[target.with_changes(leading_lines=[])]), handlers=handlers)
     wrapped = wrapped.with_changes(leading_lines=target.leading_lines)
