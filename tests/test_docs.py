@@ -81,6 +81,16 @@ def test_readme_command_line_section_is_the_help():
     assert "$ sadpath check --help\nusage: sadpath check [-h]" in readme
 
 
+def test_readme_before_and_after_is_what_the_fixes_write():
+    """The section is generated from the fixes applied to ``sadpath.showcase.SAMPLE``: a fix that changes what it
+    writes changes the README, so the README never shows a fix the tool no longer makes."""
+    from sadpath.docgen import readme_with_before_after
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme == readme_with_before_after(readme), "run: python -m sadpath.docgen"
+    assert "```diff\n" in readme.split("<!-- before-after:start -->")[1]
+
+
 def test_the_syntax_error_page_is_current():
     from sadpath.docgen import SYNTAX_ERROR_PAGE, SYNTAX_ERROR_TEXT
 
