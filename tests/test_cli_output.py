@@ -49,7 +49,7 @@ def test_full_shows_the_lines_a_caret_and_the_fix(project, capsys):
     assert code == 1
     lines = out.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("app.py:9:9: SAD103 [*] "))
-    assert "drops the caught error" in lines[header]
+    assert "does not declare the caught error as its cause" in lines[header]
     snippet = lines[header + 1 : header + 9]
     source_row = next(row for row in snippet if row.startswith("9 | "))
     caret_row = snippet[snippet.index(source_row) + 1]

@@ -39,6 +39,28 @@ def _is_entry(func: ast.AST) -> bool:
     return func.name in ("main", "cli") or bool(names - plain)
 
 
+DECLARED = ast.Pass()  # a call site inside a task that lists the raised class in ``throws=``
+_TASK_DECORATORS = ("task", "shared_task", "periodic_task")
+
+
+def task_throws(func: ast.AST, raised: str) -> bool:
+    """``@app.task(throws=(CartError,))`` on ``func`` names ``raised``: Celery logs such an error as expected (one
+    line, no traceback) and the caller reads only its message, so nobody reads its cause."""
+    for decorator in getattr(func, "decorator_list", ()):
+        if not isinstance(decorator, ast.Call):
+            continue
+        target = decorator.func
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        if not name.endswith(_TASK_DECORATORS):
+            continue
+        for keyword in decorator.keywords:
+            if keyword.arg == "throws" and raised in {
+                n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(keyword.value) if isinstance(n, (ast.Name, ast.Attribute))
+            }:
+                return True
+    return False
+
+
 class _TooCommon(Exception):
     """The raising function's name is called from too many files to read their handlers."""
 _CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
@@ -62,6 +84,8 @@ def only_branching_catchers(raised: str, func: ast.AST | None, ctx: ModuleContex
         return False  # it reaches a command, route or ``main`` uncaught: its traceback is shown
     if sites and not all(_branches(h, raised, hctx) for h, hctx in sites):
         return False  # a catcher that shows or hands on the error
+    if sites and all(h is DECLARED for h, _ in sites):
+        return True  # it only ever ends tasks that declare it in ``throws=``
     if not hasattr(builtins, raised):
         # a class of the project's own, whose every handler in the package is quiet (it may travel through a
         # callback the call graph cannot follow, such as a runner's ``process_node``)
@@ -89,6 +113,9 @@ def _call_sites(func, raised: str, fctx: ModuleContext, origin: ModuleContext, d
                 found.append((handler, cctx))
                 continue
             caller = next((p for p in reversed(parents) if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+            if caller is not None and task_throws(caller, raised):
+                found.append((DECLARED, cctx))  # a Celery task that declares it expected: logged without traceback
+                continue
             if caller is None or _is_entry(caller):
                 raise _Escapes(name)
             upper = _call_sites(caller, raised, cctx, origin, depth + 1, seen)
@@ -140,6 +167,8 @@ def _passes_on(try_node: ast.Try, raised: str, ctx: ModuleContext) -> bool:
 
 def _branches(found, raised: str, ctx: ModuleContext) -> bool:
     """The handler (or the handler of a ``try`` that names ``raised``) shows no traceback and hands nothing on."""
+    if found is DECLARED:
+        return True
     handlers = found.handlers if isinstance(found, ast.Try) else [found]
     named = [h for h in handlers if h.type is not None and raised in {n.id if isinstance(n, ast.Name) else getattr(n, "attr", "") for n in ast.walk(h.type)}]
     if not named:
@@ -147,13 +176,27 @@ def _branches(found, raised: str, ctx: ModuleContext) -> bool:
     return all(_quiet_handler(h, ctx) for h in named)
 
 
+def _fallback_reraises(handler: ast.ExceptHandler) -> set[int]:
+    """Bare ``raise`` statements under an ``if`` of a handler that otherwise falls back (``except Unsupported: if
+    presigned_only: raise`` then the single-part upload): the handler branches on the signal."""
+    if not handler.body or isinstance(handler.body[-1], ast.Raise):
+        return set()
+    return {
+        id(n) for stmt in handler.body if isinstance(stmt, ast.If) for n in _walk(stmt.body) if isinstance(n, ast.Raise) and n.exc is None
+    }
+
+
 def _quiet_handler(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    branching = _fallback_reraises(handler)
     for node in _walk(handler.body):
+        if isinstance(node, ast.Raise) and id(node) in branching:
+            continue
         if isinstance(node, ast.Raise):
             target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
             shown = ast.unparse(target) if target is not None else ""
-            if not shown.endswith(_EXIT_CALLS) and node.cause is None:
-                return False  # re-raised, or raised on with it as the context
+            answer = target is not None and framework_answer(ctx.qualified_name(target) or shown)
+            if not shown.endswith(_EXIT_CALLS) and node.cause is None and not answer:
+                return False  # re-raised, or raised on with it as the context (a 400 answer shows only its text)
         if isinstance(node, ast.Call):
             log = logcalls.as_log_call(node, ctx)
             if log is not None:
@@ -271,3 +314,23 @@ def _load(path: Path, origin: ModuleContext):
     if loaded is not None:
         file_reads.note(str(path), loaded[0].source.text)
     return loaded
+
+
+# exceptions a web framework answers as a response, without logging: a cause attached to them is never shown
+FRAMEWORK_ANSWERS = frozenset(
+    {"fastapi.HTTPException", "fastapi.exceptions.HTTPException", "starlette.exceptions.HTTPException",
+     "django.http.Http404", "django.http.response.Http404", "django.core.exceptions.PermissionDenied",
+     "django.core.exceptions.ValidationError", "django.core.exceptions.SuspiciousOperation",
+     "django.core.exceptions.BadRequest", "django.forms.ValidationError", "tornado.web.HTTPError",
+     "flask_restful.abort", "fastapi.exceptions.RequestValidationError", "graphql.GraphQLError",
+     "rest_framework.serializers.ValidationError"}
+)  # fmt: skip
+FRAMEWORK_ANSWER_MODULES = ("werkzeug.exceptions.", "rest_framework.exceptions.", "sanic.exceptions.", "falcon.errors.")
+
+
+def framework_answer(qualified: str) -> bool:
+    """``HTTPException``, ``Http404``, DRF's and werkzeug's HTTP errors, aiohttp's ``web.HTTPNotFound``."""
+    if qualified in FRAMEWORK_ANSWERS or qualified.startswith(FRAMEWORK_ANSWER_MODULES):
+        return True
+    module, _, name = qualified.rpartition(".")
+    return module in ("aiohttp.web", "aiohttp.web_exceptions") and name.startswith("HTTP")

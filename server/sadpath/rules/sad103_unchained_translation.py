@@ -23,20 +23,33 @@ which the framework shows as a message; a `ValueError`, `TypeError` or
 `@model_validator`, `@validator`, `BeforeValidator(...)`), which pydantic rebuilds
 into a `ValidationError` without its cause; an expected miss (a lookup's not-found,
 a parameter that does not parse) answered with a client error (a 404 or 400 status,
-a not-found or invalid-parameter error code) whose message names the value; and an
-error every catcher of which (the callers of the raising function in its class,
-module and package, or every handler of a class the package defines) branches on
-it or prints its message (`typer.echo(str(exc))` then `typer.Exit`), never logging
-its traceback or raising it on.
+a not-found or invalid-parameter error code) whose message names the value; a value
+that does not parse (`int(version)`, `urlparse(url)` alone in the `try`, caught as its
+`ValueError`) raised on with a message naming that value; an error the enclosing
+Celery task declares in `throws=(...)`, or that a helper raises only into such tasks
+(Celery logs expected errors as one line without a traceback); `raise StopIteration`
+and `raise StopAsyncIteration` (the iterator protocol: the loop consumes them); an
+optional dependency's hint (`except ImportError: raise ImportError("pip install
+boto3")`); a `...Timeout` error raised under a deadline or attempt check in the
+handler of a poll loop's "not yet" outcome (`except FileExistsError:` on a lock
+file): a new condition, not a translation of the last miss; and an error every
+catcher of which (the callers of the raising function in its class, module and
+package, or every handler of a class the package defines) branches on it (falls
+back, re-raising it only under a condition), prints its message
+(`typer.echo(str(exc))` then `typer.Exit`, `messages.error(request, str(e))`,
+`Response({"detail": str(e)}, status=400)`) or turns it into a framework answer
+(`raise ValidationError(str(exc))`), never logging its traceback or raising it on.
 
 ## Why is this bad?
 
 Translating a low-level error into a domain error is right, but without `from`
-the original error is not its cause: error trackers and `logger.exception` show
-"During handling of the above exception, another exception occurred", which
-reads as a second bug in the handler, and code that inspects `__cause__` (retry
-policies, API error mappers) finds nothing. With `from exc` the traceback says
-plainly that the domain error was caused by the timeout, refusal or 5xx below it.
+the original error is only the new one's implicit context (`__context__`), not its
+declared cause. Python still prints it, but under "During handling of the above
+exception, another exception occurred", which reads as a second bug in the
+handler; `__cause__` stays empty, so loggers, error trackers and code that reads
+it (retry policies, API error mappers) find no cause. With `from exc` the
+traceback says plainly that the timeout, refusal or 5xx below was "the direct
+cause" of the domain error.
 
 ## Example
 
@@ -94,6 +107,7 @@ import ast
 import re
 
 from sadpath.engine import catchers, logcalls
+from sadpath.engine.catchers import framework_answer
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
@@ -144,17 +158,28 @@ class UnchainedTranslation(Rule):
         simple = qualified.rpartition(".")[2]
         if simple in VALIDATOR_ERRORS and _in_validator(ctx):
             return  # pydantic rebuilds it into a ValidationError line error and never shows ``__cause__``
+        if isinstance(exc, ast.Call) and _names_unparsed_value(exc, handler, ctx):
+            return  # ``int(version)`` failed and the message names ``version``: the parser's text adds nothing
         if isinstance(exc, ast.Call) and _client_error_answer(exc, handler, ctx):
             return  # an expected miss answered as a 4xx naming the value: the lookup's error adds nothing
+        if simple in ("StopIteration", "StopAsyncIteration"):
+            return  # the iterator protocol's "no more items": the loop consumes it, nobody reads a cause
+        if catchers.task_throws(ctx.enclosing_function(), simple):
+            return  # ``@app.task(throws=(CartError,))``: Celery logs it as expected, one line without a traceback
+        if _install_hint(exc, simple, handler):
+            return  # ``except ImportError: raise ImportError("pip install boto3")``: the hint is the whole story
+        if _poll_deadline(simple, handler, ctx):
+            return  # the deadline of a poll loop passed: a new condition, not a translation of the last "not yet"
         if catchers.only_branching_catchers(simple, ctx.enclosing_function(), ctx):
             return  # every catcher branches on it or prints its message (``exit_with_error(str(exc))``)
         caught = f"`except {ast.unparse(handler.type)}`" if handler.type is not None else "bare `except:`"
         binding = handler.name or "exc"
         shown = f"{raised}(...)" if isinstance(exc, ast.Call) else raised
         message = (
-            f"`raise {shown}` inside {caught} drops the caught error as its cause: the new error has no "
-            f"`__cause__`, and tracebacks show \"another exception occurred\" instead of what failed. "
-            f"Add `from {binding}`."
+            f"`raise {shown}` inside {caught} does not declare the caught error as its cause: it stays only "
+            f"implicit context, so `__cause__` is empty for loggers, error trackers and error mappers, and the "
+            f"traceback reads \"During handling of the above exception, another exception occurred\" (a second "
+            f"failure in the handler) instead of \"the direct cause\". Add `from {binding}`."
         )
         fix = FixOffer("chain_cause", f"Chain the cause: add `from {binding}`", Applicability.SAFE)
         ctx.report(self, ctx.span(node), message, fixes=[fix], data={"binding": binding})
@@ -164,25 +189,6 @@ EXITS = frozenset(
     {"SystemExit", "KeyboardInterrupt", "typer.Exit", "typer.Abort", "click.exceptions.Exit", "click.exceptions.Abort",
      "click.Abort", "click.Exit", "typer.main.Exit"}
 )  # fmt: skip
-
-
-# exceptions a web framework answers as a response, without logging: a cause attached to them is never shown
-FRAMEWORK_ANSWERS = frozenset(
-    {"fastapi.HTTPException", "fastapi.exceptions.HTTPException", "starlette.exceptions.HTTPException",
-     "django.http.Http404", "django.http.response.Http404", "django.core.exceptions.PermissionDenied",
-     "django.core.exceptions.ValidationError", "django.core.exceptions.SuspiciousOperation",
-     "django.core.exceptions.BadRequest", "django.forms.ValidationError", "tornado.web.HTTPError",
-     "flask_restful.abort", "fastapi.exceptions.RequestValidationError", "graphql.GraphQLError"}
-)  # fmt: skip
-FRAMEWORK_ANSWER_MODULES = ("werkzeug.exceptions.", "rest_framework.exceptions.", "sanic.exceptions.", "falcon.errors.")
-
-
-def framework_answer(qualified: str) -> bool:
-    """``HTTPException``, ``Http404``, DRF's and werkzeug's HTTP errors, aiohttp's ``web.HTTPNotFound``."""
-    if qualified in FRAMEWORK_ANSWERS or qualified.startswith(FRAMEWORK_ANSWER_MODULES):
-        return True
-    module, _, name = qualified.rpartition(".")
-    return module in ("aiohttp.web", "aiohttp.web_exceptions") and name.startswith("HTTP")
 
 
 def _enclosing_handler(ctx: ModuleContext) -> ast.ExceptHandler | None:
@@ -288,4 +294,81 @@ def _declares_client_status(name: str, ctx: ModuleContext) -> bool:
                     if any(isinstance(t, ast.Name) and t.id in ("status_code", "status", "code", "http_status") for t in targets):
                         value = stmt.value.value
                         return isinstance(value, int) and 400 <= value < 500
+    return False
+
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+
+
+def _install_hint(exc: ast.expr, simple: str, handler: ast.ExceptHandler) -> bool:
+    """``except ImportError: raise ImportError("... pip install boto3")``: an optional dependency's hint. The
+    original "No module named boto3" is still printed as context, and the hint names the fix."""
+    caught = {n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(handler.type or ast.Pass()) if isinstance(n, (ast.Name, ast.Attribute))}
+    if not caught or not caught <= _IMPORT_ERRORS:
+        return False
+    if simple in _IMPORT_ERRORS:
+        return True
+    texts = [n.value for n in ast.walk(exc) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    return any(re.search(r"\b(?:pip|conda|uv|poetry) (?:install|add)\b|\binstall(?:ed)?\b", t, re.IGNORECASE) for t in texts)
+
+
+# the "not yet" outcome of one attempt of a poll: the lock file exists, the non-blocking call would block, the
+# queue is empty, this wait timed out
+_NOT_YET = frozenset({"FileExistsError", "BlockingIOError", "InterruptedError", "Empty", "TimeoutError", "QueueEmpty"})
+_NOT_YET_WORDS = ("Timeout", "WouldBlock", "NotReady", "Locked", "AlreadyLocked", "LockError")
+_DEADLINE = re.compile(r"monotonic|time\(|elapsed|deadline|timeout|expir|attempt|retries|tries", re.IGNORECASE)
+
+
+def _poll_deadline(simple: str, handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    """A ``Timeout`` error raised under a deadline or attempt check in the handler of a ``while`` loop's "not
+    yet" outcome (``except FileExistsError: if elapsed >= timeout: raise TimeoutError(...)``): the deadline is a
+    new condition, and the last poll's miss is not its cause."""
+    if "Timeout" not in simple and "Expired" not in simple:
+        return False
+    caught = {n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(handler.type or ast.Pass()) if isinstance(n, (ast.Name, ast.Attribute))}
+    if not caught or not all(name in _NOT_YET or name.endswith(_NOT_YET_WORDS) for name in caught if name[:1].isupper()):
+        return False
+    guarded = inside = False
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, NESTED_SCOPES):
+            return False
+        if parent is handler:
+            inside = True
+        elif not inside and isinstance(parent, ast.If) and isinstance(parent.test, (ast.Compare, ast.BoolOp)):
+            guarded = guarded or bool(_DEADLINE.search(ast.unparse(parent.test)))
+        elif inside and isinstance(parent, (ast.While, ast.For, ast.AsyncFor)):
+            return guarded
+    return False
+
+
+_PARSE_ERRORS = frozenset({"ValueError", "TypeError", "InvalidOperation", "OverflowError", "DecimalException"})
+_PARSERS = frozenset({"int", "float", "complex", "Decimal", "UUID", "urlparse", "urlsplit", "fromisoformat", "strptime",
+                      "ip_address", "ip_network", "ip_interface", "Version", "fromtimestamp", "bool"})  # fmt: skip
+
+
+def _names_unparsed_value(call: ast.Call, handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    """A ``try`` of one statement that only parses a value (``int(version)``, ``urlparse(url)``), caught as the
+    parse's ``ValueError``/``TypeError``, raised on with a message that names that value: the new message states
+    the cause (this value does not parse) and the parser's own text adds nothing worth a chain."""
+    caught = {n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(handler.type or ast.Pass()) if isinstance(n, (ast.Name, ast.Attribute))}
+    if not caught or not {name for name in caught if name[:1].isupper()} <= _PARSE_ERRORS or caught <= {"TypeError"}:
+        return False  # (a ``TypeError`` alone is a wrong type passed in: a bug, not a bad value)
+    index = next((i for i, p in enumerate(ctx.parents) if p is handler), None)
+    node = ctx.parents[index - 1] if index else None
+    if not isinstance(node, ast.Try) or len(node.body) != 1:
+        return False
+    calls = [n for n in ast.walk(node.body[0]) if isinstance(n, ast.Call)]
+    parsed = set()
+    for inner in calls:
+        func = inner.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name not in _PARSERS:
+            return False  # some other work in the ``try``: its error may not be about the value
+        parsed |= {n.id for a in inner.args for n in ast.walk(a) if isinstance(n, ast.Name)}
+    if not calls or not parsed:
+        return False
+    for arg in [*call.args, *(k.value for k in call.keywords)]:
+        for piece in ast.walk(arg):
+            if isinstance(piece, ast.FormattedValue) and any(isinstance(n, ast.Name) and n.id in parsed for n in ast.walk(piece.value)):
+                return True
     return False
