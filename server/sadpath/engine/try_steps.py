@@ -36,12 +36,17 @@ _THIN_STATEMENTS = 8
 
 def longest_path(statements: list[ast.stmt], steps_of: Callable[[ast.AST], Steps]) -> Steps:
     """The steps of the run through ``statements`` that takes the most of them: each branch of an ``if`` or a
-    ``match`` is a run of its own, a loop's body counts once, a nested ``try`` adds its longest handler (and its
-    body only when some of its failures can get out)."""
+    ``match`` is a run of its own (an ``if`` that returns is one run, the statements after it another), a loop's
+    body counts once, a nested ``try`` adds its longest handler (and its body only when some of its failures can
+    get out)."""
     found: Steps = []
-    for stmt in statements:
+    for index, stmt in enumerate(statements):
         if isinstance(stmt, _SCOPES):
             continue
+        if isinstance(stmt, ast.If) and not stmt.orelse and stmt.body and isinstance(stmt.body[-1], (ast.Return, ast.Raise)):
+            found += steps_of(stmt.test)
+            found += max(longest_path(stmt.body, steps_of), longest_path(statements[index + 1 :], steps_of), key=len)
+            return found
         if isinstance(stmt, ast.If):
             found += steps_of(stmt.test)
             found += max(longest_path(stmt.body, steps_of), longest_path(stmt.orelse, steps_of), key=len)
@@ -123,7 +128,7 @@ def _failing_calls(func, ctx: ModuleContext, depth: int) -> list[ast.Call] | Non
     """The calls of a local function that can fail, seen through the pure helpers it calls; None when it calls
     other project code (which may do anything)."""
     found: list[ast.Call] = []
-    values = local_values(func)
+    values = local_values(func) | _opened_files(func)  # (``with open(p) as f: f.read()`` is the one step ``open``)
     for call in _own_calls(func):
         if not shapes.can_fail(call, ctx) or (isinstance(call.func, ast.Attribute) and call.func.attr in NO_IO_METHODS):
             continue
@@ -138,6 +143,17 @@ def _failing_calls(func, ctx: ModuleContext, depth: int) -> list[ast.Call] | Non
     return found
 
 
+def _opened_files(func: ast.AST) -> set[str]:
+    """Names bound by ``with open(...) as f``: ``f.read()`` is part of the ``open`` step."""
+    return {
+        item.optional_vars.id
+        for node in ast.walk(func) if isinstance(node, (ast.With, ast.AsyncWith))
+        for item in node.items
+        if isinstance(item.optional_vars, ast.Name) and isinstance(item.context_expr, ast.Call)
+        and isinstance(item.context_expr.func, ast.Name) and item.context_expr.func.id == "open"
+    }  # fmt: skip
+
+
 def pure_helper(call: ast.Call, ctx: ModuleContext) -> bool:
     """A call of a project function of this module that only formats a value: ``_key(user_id)`` returning an
     f-string, with no item lookup, conversion or call that could raise. It is no step of its own."""
@@ -147,8 +163,9 @@ def pure_helper(call: ast.Call, ctx: ModuleContext) -> bool:
     return not any(_may_raise(node) for node in ast.walk(func)) and _failing_calls(func, ctx, 1) == []
 
 
-_SAFE_BUILTINS = frozenset({"str", "repr", "bool", "format"})
-_SAFE_METHODS = frozenset({"format", "join", "lower", "upper", "strip", "lstrip", "rstrip", "startswith", "endswith"})
+_SAFE_BUILTINS = frozenset({"str", "repr", "bool", "format", "isinstance", "len"})
+# (``value.decode()`` of a bytes-or-str helper: a codec error names the codec and the position by itself)
+_SAFE_METHODS = frozenset({"format", "join", "lower", "upper", "strip", "lstrip", "rstrip", "startswith", "endswith", "decode", "encode"})
 
 
 def _may_raise(node: ast.AST) -> bool:
@@ -164,15 +181,19 @@ def _may_raise(node: ast.AST) -> bool:
     return isinstance(node, ast.Attribute) and not isinstance(node.value, ast.Name)
 
 
-def _returns_a_value(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """It answers a value and changes nothing outside itself (no attribute or item it sets): a computation, not a
-    procedure (``self.prepare(job)`` that sets ``job.prepared``)."""
-    changes = any(
+def _changes_state(func: ast.AST) -> bool:
+    """It sets an attribute or an item: a procedure, not a computation."""
+    return any(
         isinstance(t, (ast.Attribute, ast.Subscript))
         for n in ast.walk(func) if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign))
         for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
     )  # fmt: skip
-    return not changes and any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(func))
+
+
+def _returns_a_value(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """It answers a value and changes nothing outside itself (no attribute or item it sets): a computation, not a
+    procedure (``self.prepare(job)`` that sets ``job.prepared``)."""
+    return not _changes_state(func) and any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(func))
 
 
 def thin_wrapper(call: ast.Call, ctx: ModuleContext) -> bool:
@@ -185,23 +206,159 @@ def thin_wrapper(call: ast.Call, ctx: ModuleContext) -> bool:
     return calls is not None and len(calls) == 1 and _local_function(calls[0], ctx) is None
 
 
+def _bound_names(stmt: ast.Assign) -> list[str]:
+    """``client = ...`` or ``repo, path = ...``: the names one assignment binds."""
+    target = stmt.targets[0]
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)) and all(isinstance(e, ast.Name) for e in target.elts):
+        return [e.id for e in target.elts]  # type: ignore[attr-defined]
+    return []
+
+
 def builds_client(call: ast.Call, stmt: ast.AST, later: list[ast.AST]) -> bool:
     """``client = get_connection()`` (or ``await get_session()``) whose result the ``try`` then talks through (``client.get(key)``): the getter
     builds a client and does no I/O; the call made on it is the step. (``conn = db.connect()`` is a step.)"""
     value = stmt.value.value if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Await) else getattr(stmt, "value", None)
-    if not (isinstance(stmt, ast.Assign) and value is call and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+    if not (isinstance(stmt, ast.Assign) and value is call and len(stmt.targets) == 1 and _bound_names(stmt)):
         return False
     func = call.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    if not name or _IO_VERBS.search(name):
-        return False
-    target = stmt.targets[0].id
-    if shapes.through_client(call) or not shapes.CLIENT_NAME.search(target):
+    if not name or _IO_VERBS.search(name) or shapes.through_client(call):
         return False  # ``value = client.get(key)`` is the step; ``redis_client = get_connection()`` builds one
+    clients = [t for t in _bound_names(stmt) if shapes.CLIENT_NAME.search(t)]  # (``repo, path = _repo_and_path(p)``)
     return any(
-        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) and n.func.value.id == target
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) and n.func.value.id in clients
         for node in later
         for n in ast.walk(node)
+    )
+
+
+# zero-argument getters of a connection, client or setting: ``op.get_bind().engine.name`` reads what was built
+_GETTER = re.compile(r"^get_(bind|conn|connection|client|session|engine|settings|config|db|redis|app)$")
+_SETTING_READS = frozenset({"value", "get", "get_value"})
+CLOCKS = frozenset({"time.time", "time.monotonic", "time.perf_counter", "time.time_ns", "time.monotonic_ns"})
+
+
+def accessor(call: ast.Call, node: ast.AST) -> bool:
+    """A read of something already configured, no step that can fail: a setting constant's ``SETTING.value()``,
+    or a zero-argument getter (``op.get_bind()``) whose result only has attributes read (``.engine.name``)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr in _SETTING_READS and isinstance(func.value, ast.Name) and func.value.id.isupper() and len(call.args) <= 1:
+        return True  # ``PREFECT_DEBUG_MODE.value()``, ``SETTINGS.get("key")``
+    if call.args or call.keywords or not _GETTER.match(func.attr):
+        return False
+    read = any(isinstance(n, ast.Attribute) and n.value is call for n in ast.walk(node))
+    called = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.value is call for n in ast.walk(node))
+    return read and not called
+
+
+# narrow standard-library errors that exactly one kind of call raises: the type names the step
+_ONLY_RAISED_BY = {
+    "QueueFull": frozenset({"put_nowait"}), "QueueEmpty": frozenset({"get_nowait"}),
+    "Full": frozenset({"put", "put_nowait"}), "Empty": frozenset({"get", "get_nowait"}),
+}  # fmt: skip
+_QUEUE_MODULES = ("asyncio", "queue", "multiprocessing")
+
+
+def raisers_of(names: list[str], ctx: ModuleContext) -> frozenset[str] | None:
+    """The methods that alone can raise what the handler catches (``asyncio.QueueFull``: ``put_nowait``);
+    None when the caught types can come from anywhere."""
+    methods: set[str] = set()
+    for name in names:
+        canonical = ctx.hierarchy.canonical(name) if name else ""
+        short = canonical.rsplit(".", 1)[-1]
+        if short not in _ONLY_RAISED_BY or canonical.split(".")[0] not in _QUEUE_MODULES:
+            return None
+        methods |= _ONLY_RAISED_BY[short]
+    return frozenset(methods) if methods else None
+
+
+def one_receiver(steps: Steps, ctx: ModuleContext) -> bool:
+    """Every step is a call of a known service client on one and the same receiver (``redis.incr(k)``,
+    ``redis.expire(k)``; ``client.networks.get()``, ``client.networks.create()``): one connection or daemon,
+    whose error text names the host, the endpoint, the operation or the errno. Not ``self``, whose methods are
+    the project's own steps, nor a receiver nothing says is a service client."""
+    receivers = set()
+    for _, call in steps:
+        func = call.func
+        if not isinstance(func, ast.Attribute) or _local_function(call, ctx) is not None:
+            return False
+        root = func.value
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or root.id in ("self", "cls") or isinstance(func.value, ast.Call):
+            return False
+        if external_call(call, ctx) is None and not (_CLIENT_ROOT.search(root.id) and _imports_described_client(ctx)):
+            return False  # (an unknown ``store.create_groups()``: nothing says what its error text carries)
+        receivers.add(ast.dump(func.value))
+    return len(receivers) == 1
+
+
+# client libraries whose error text names the host, the endpoint or the operation (redis-py ``Error 111 connecting
+# to host:6379``, docker's ``APIError`` with the request URL, botocore's "when calling the PutObject operation")
+_DESCRIBED_CLIENTS = frozenset({"redis", "django_rq", "valkey", "glide", "docker", "botocore", "boto3", "aioboto3", "pymongo", "motor"})
+_CLIENT_ROOT = re.compile(r"^_?(\w+_)?(client|conn|connection|redis|valkey|docker|s3|mongo)$", re.IGNORECASE)
+
+
+def _imports_described_client(ctx: ModuleContext) -> bool:
+    key = ("try-steps-described-clients",)
+    if key not in ctx.memo:
+        roots = set()
+        for node in ast.walk(ctx.tree):
+            if isinstance(node, ast.Import):
+                roots.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                roots.add(node.module.split(".")[0])
+        ctx.memo[key] = bool(roots & _DESCRIBED_CLIENTS)
+    return ctx.memo[key]
+
+
+def logs_own_failure(call: ast.Call, ctx: ModuleContext, is_log: Callable[[ast.Call], bool]) -> bool:
+    """A call of a project method whose work is inside a ``try`` that logs a step-named error and re-raises
+    (``except Exception as e: log.error(f"Failed to upload file: {e}"); raise``): its failure is in the log already,
+    so the caller's record is a summary, not the only trace."""
+    func = _local_function(call, ctx)
+    if func is None:
+        return False
+    guarded = [s for s in func.body if isinstance(s, ast.Try)]
+    if not guarded or not all(_logs_and_raises(t, is_log) for t in guarded):
+        return False
+    inside = {id(n) for t in guarded for n in ast.walk(t)}
+    return not any(
+        id(c) not in inside and shapes.can_fail(c, ctx) and not is_log(c) and not (isinstance(c.func, ast.Attribute) and c.func.attr in NO_IO_METHODS)
+        for c in _own_calls(func)
+    )  # fmt: skip
+
+
+def computes_only(call: ast.Call, ctx: ModuleContext, is_log: Callable[[ast.Call], bool], depth: int = 1) -> bool:
+    """A call of a project function that makes no I/O call: it reads a value it was given (``.get()``), builds
+    records (``Document(...)``), logs, and calls nothing else that can fail (``_process_results(response)``).
+    Its failure is a bug of the code in front of it, not a step of the work that can fail."""
+    func = _local_function(call, ctx)
+    if func is None or isinstance(func, ast.AsyncFunctionDef) or _changes_state(func):
+        return False  # (``self.prepare(job)`` that sets ``job.prepared`` is a procedure)
+    values = local_values(func)
+    for inner in _own_calls(func):
+        name = inner.func.id if isinstance(inner.func, ast.Name) else ""
+        if is_log(inner) or not shapes.can_fail(inner, ctx) or (isinstance(inner.func, ast.Attribute) and inner.func.attr in NO_IO_METHODS):
+            continue
+        if isinstance(inner.func, ast.Attribute) and isinstance(inner.func.value, ast.Name) and inner.func.value.id in values:
+            continue  # ``documents.append(...)`` on a list it built
+        if name[:1].isupper() and external_call(inner, ctx) is None:
+            continue  # ``Document(page_content=...)``: a record it builds
+        if _local_function(inner, ctx) is not None and depth > 0 and computes_only(inner, ctx, is_log, depth - 1):
+            continue  # ``self._debug_log(...)``
+        return False
+    return True
+
+
+def _logs_and_raises(try_node: ast.Try, is_log: Callable[[ast.Call], bool]) -> bool:
+    return bool(try_node.handlers) and all(
+        any(isinstance(n, ast.Call) and is_log(n) for n in ast.walk(h)) and any(isinstance(n, ast.Raise) for n in ast.walk(h))
+        for h in try_node.handlers
     )
 
 
@@ -211,7 +368,11 @@ def file_operations(steps: Steps) -> bool:
     receivers = set()
     for _, call in steps:
         if not (isinstance(call.func, ast.Attribute) and call.func.attr in FILE_METHODS):
-            return False
+            # ``tomllib.loads(path.read_text())``: the parse of that file, whose error gives the line and column
+            inner = [a for a in call.args if isinstance(a, ast.Call) and isinstance(a.func, ast.Attribute) and a.func.attr in FILE_METHODS]
+            if len(inner) != 1 or call.keywords:
+                return False
+            call = inner[0]
         receivers.add(ast.dump(call.func.value))
     return len(receivers) == 1
 

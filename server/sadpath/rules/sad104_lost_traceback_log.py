@@ -13,8 +13,14 @@ failure) but records it in a way that loses what is needed to diagnose it:
   (an `if`/`else` makes one of its calls), and only calls that can raise what the
   handler catches count: not a standard-library helper under `except ClientError`,
   not a project helper that only builds a value (`f"user:{id}"`), not the getter of
-  a client the next line talks through, and a tiny wrapper around one library
-  call counts as that call;
+  a client the next line talks through (or a zero-argument getter whose result
+  is only read), not a project function that makes no I/O call, not a clock
+  read; a tiny wrapper around one library call counts as that call; a narrow
+  queue error (`QueueFull`) counts only the `put_nowait`/`get_nowait` that
+  raises it; several commands on one known client (Redis, docker, botocore),
+  with the error in the record, count as one step, since the library's text
+  names the command; and a sub-step that logs its own failure before
+  re-raising is not counted again;
 - the exception's text leaves out its payload: an HTTP status error's response
   body (`requests.HTTPError`, `httpx.HTTPStatusError`), `CalledProcessError`'s
   stderr and output, an error whose message is empty (`asyncio.TimeoutError`).
@@ -197,7 +203,9 @@ def _what_is_lost(log: logcalls.LogCall, handler: ast.ExceptHandler, try_node, c
         return payload
     if try_node is not None and shapes.benign_try(try_node, ctx):
         return None  # a clean-up (``session.rollback()``, ``session.remove()``): which of its steps failed matters to nobody
-    steps = _steps(try_node, ctx, caught) if try_node is not None else []
+    steps = _steps(try_node, ctx, caught, named=_names_the_error(log, handler.name)) if try_node is not None else []
+    if not steps and not _names_the_error(log, handler.name) and try_node is not None and not _steps(try_node, ctx, caught, named=False, everything=True):
+        return None  # nothing in the ``try`` can fail but a conversion (``str(exception)``): its type is the story
     if len(steps) >= 2:
         listed = ", ".join(f"`{s}`" for s in steps[:3]) + (", ..." if len(steps) > 3 else "")
         return f"drops the traceback of a `try` that spans {len(steps)} steps ({listed}): the record cannot say which one failed"
@@ -328,7 +336,7 @@ def _raisable(try_node: ast.Try, ctx: ModuleContext) -> set[str]:
     return found
 
 
-def _steps(try_node: ast.Try, ctx: ModuleContext, caught) -> list[str]:
+def _steps(try_node: ast.Try, ctx: ModuleContext, caught, *, named: bool = False, everything: bool = False) -> list[str]:
     """The steps one run of the ``try`` body can take that can fail (``shapes.can_fail``: not a log, a builtin, a
     value method, a pure helper); for a narrow catch, only those that can raise it (a service call, the project's
     code; no standard-library call for a library's error). An ``if``/``else`` takes one branch; a project helper
@@ -336,12 +344,25 @@ def _steps(try_node: ast.Try, ctx: ModuleContext, caught) -> list[str]:
     of one path are one. A single call into a project function of more than a thin wrapper is marked ``project:``."""
     narrow = caught.kind not in (catching.CatchKind.BARE, catching.CatchKind.BROAD)
     library_only = narrow and try_steps.library_errors_only(list(caught.names), ctx)
+    raisers = try_steps.raisers_of(list(caught.names), ctx) if narrow else None  # ``QueueFull``: ``put_nowait``
+
+    def is_log(call: ast.Call) -> bool:
+        return logcalls.as_log_call(call, ctx) is not None
     func = ctx.enclosing_function()
     values = try_steps.local_values(func) if func is not None else set()
 
     def steps_of(node: ast.AST) -> try_steps.Steps:
         calls = [n for n in ast.walk(node) if isinstance(n, ast.Call) and logcalls.as_log_call(n, ctx) is None]
         calls = [c for c in calls if not (isinstance(c.func, ast.Name) and c.func.id in _PURE) and shapes.can_fail(c, ctx)]
+        if everything:
+            return [("a call", calls[0])] if calls else []
+        if raisers is not None:
+            calls = [c for c in calls if isinstance(c.func, ast.Attribute) and c.func.attr in raisers]
+        calls = [
+            c for c in calls
+            if not try_steps.accessor(c, node) and (ctx.qualified_name(c.func) or "") not in try_steps.CLOCKS
+            and not try_steps.logs_own_failure(c, ctx, is_log) and not try_steps.computes_only(c, ctx, is_log)
+        ]  # fmt: skip
         if narrow:  # ``except RedisError`` around one Redis call among local steps: the type says which step
             calls = [c for c in calls if external_call(c, ctx) is not None or shapes.through_client(c) or _project_function(c, ctx)]
         calls = [
@@ -361,6 +382,8 @@ def _steps(try_node: ast.Try, ctx: ModuleContext, caught) -> list[str]:
     found = try_steps.longest_path(try_node.body, steps_of)
     if len(found) > 1 and try_steps.file_operations(found):
         found = found[:1]  # ``path.touch(); path.write_text(...)``: the ``OSError`` names the file
+    if len(found) > 1 and named and try_steps.one_receiver(found, ctx):
+        found = found[:1]  # ``redis.incr(k); redis.expire(k)`` logged with ``e``: the client's error names what failed
     if len(found) == 1 and try_steps.stdlib_call(found[0][1], ctx):
         return [f"stdlib:{found[0][0]}"]  # ``ZoneInfo(tz)``: one standard-library call on the input
     if len(found) == 1 and external_call(found[0][1], ctx) is None and _project_function(found[0][1], ctx):
