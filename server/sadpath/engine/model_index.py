@@ -4,7 +4,8 @@ For SAD205 (n-plus-one-query): ``row.answer.data`` is a query only when ``answer
 relationship. The module at hand often does not define its models, so ``field_kinds(path)`` reads the model
 modules of the package around ``path`` (``models.py`` and the modules of a ``models/`` folder) and answers, for
 each attribute name, the kinds the models give it: "relation", "eager", "column" (an ``I18nCharField``, a
-``FileField``, a ``JSONField``: values, not rows) or "property" (a computed ``@property``); a ``related_name`` counts as a relation."""
+``FileField``, a ``JSONField``: values, not rows) or "property" (a computed ``@property``); a ``related_name`` counts as a relation,
+and "many" marks the related managers (``ManyToManyField``s, reverse foreign keys)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,28 @@ def _related_names(tree: ast.Module) -> set[str]:
     }
 
 
+def _to_many(tree: ast.Module) -> set[str]:
+    """Names that are related managers, not single rows: ``ManyToManyField`` attributes and the ``related_name``
+    of a ``ForeignKey``/``ManyToManyField`` (the reverse side; a ``OneToOneField``'s reverse is one row)."""
+    names = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        callee = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id if isinstance(node.func, ast.Name) else ""
+        if callee == "OneToOneField":
+            continue
+        names |= {
+            k.value.value for k in node.keywords
+            if k.arg == "related_name" and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)
+        }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1:
+            func = node.value.func
+            if isinstance(node.targets[0], ast.Name) and (getattr(func, "attr", None) or getattr(func, "id", None)) == "ManyToManyField":
+                names.add(node.targets[0].id)
+    return names
+
+
 def _properties(tree: ast.Module) -> set[str]:
     """``@property``/``@cached_property`` methods of the module's classes: computed values, not relations."""
     names = set()
@@ -89,6 +112,8 @@ def field_kinds(path: str, tree: ast.Module | None = None) -> dict[str, frozense
                 kinds.setdefault(name, set()).add("property")
             for name in _related_names(tree):
                 kinds.setdefault(name, set()).add("relation")  # the reverse manager on the other model
+            for name in _to_many(tree):
+                kinds.setdefault(name, set()).add("many")  # a related manager: prefetch_related, not select_related
         _INDEX[key] = {name: frozenset(found) for name, found in kinds.items()}
     else:
         for candidate in files:

@@ -25,7 +25,7 @@ def loaded_paths(expr: ast.AST, resolver: Resolver, line: int, depth: int = 0) -
     (``self.get_queryset()``): ``Prefetch("a", queryset=Y.objects.select_related("b"))`` loads ``a`` and ``a__b``
     (and ``to_attr``'s name the same way); ``"*"`` when ``select_related()`` joins every foreign key."""
     paths: set[str] = set()
-    if depth > 5:
+    if depth > 16:  # `qs = qs.filter(...)` step by step: a dozen steps is common
         return paths
     node = unwrap(expr)
     calls = chain(node)
@@ -37,6 +37,8 @@ def loaded_paths(expr: ast.AST, resolver: Resolver, line: int, depth: int = 0) -
             for arg in call.args:
                 paths |= prefetch_paths(arg)
     helper = resolver.helper(calls[-1]) if calls else None
+    if helper is None and calls and _self_call(calls[-1]):
+        helper = inherited_method(resolver.tree, resolver.klass, calls[-1].func.attr)  # a same-file mixin's method
     if helper is not None:
         inner = Resolver(resolver.tree, helper, resolver.klass)
         for stmt in body_nodes(helper.body):
@@ -127,3 +129,55 @@ def inline_root(expr: ast.AST, resolver: Resolver, line: int, depth: int = 0) ->
     else:
         holder.value = value
     return inline_root(whole, resolver, value.lineno, depth + 1) if depth < 4 else whole
+
+
+def branch_paths(name: str, resolver: Resolver, line: int) -> set[str]:
+    """The paths every branch loads when ``name`` is assigned in the branches of an ``if`` before ``line``
+    (``qs = X.prefetch_related("a").filter(...)`` in each, or ``qs = X.none()``, which has no rows): their
+    intersection, so that a prefetch made in every branch counts."""
+    if resolver.func is None:
+        return set()
+    assigns = [
+        n for n in body_nodes(resolver.func.body)
+        if isinstance(n, ast.Assign) and n.lineno < line and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)
+    ]
+    if len(assigns) < 2:
+        return set()
+    last = assigns[-1]
+    outer = next(
+        (n for n in body_nodes(resolver.func.body) if isinstance(n, ast.If) and n.lineno <= last.lineno <= (n.end_lineno or 0)
+         and (n.end_lineno or 0) < line),
+        None,
+    )  # the outermost `if` around the last assignment, ended before the loop
+    if outer is None:
+        return set()
+    branches = [a for a in assigns if outer.lineno <= a.lineno <= (outer.end_lineno or 0)]
+    sides = [{id(n) for n in body_nodes(part)} for part in (outer.body, outer.orelse)]
+    if not all(any(id(a) in side for a in branches) for side in sides):
+        return set()  # a branch that keeps the earlier value: the prefetch is not on every path
+    found = [loaded_paths(a.value, resolver, a.lineno + 1) for a in branches if last_name(chain(a.value)[0].func if chain(a.value) else a.value) != "none"]
+    if len(found) < 1 or not all(found):
+        return set()
+    return set.intersection(*found)
+
+
+def inherited_method(tree: ast.Module, klass: ast.ClassDef | None, name: str) -> ast.AST | None:
+    """The method ``name`` of ``klass`` or of a base class defined in the same module (a mixin), nearest first."""
+    classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+    pending = [klass] if klass is not None else []
+    seen: set[str] = set()
+    while pending:
+        current = pending.pop(0)
+        if current.name in seen:
+            continue
+        seen.add(current.name)
+        for stmt in current.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
+                return stmt
+        pending.extend(classes[b.id] for b in current.bases if isinstance(b, ast.Name) and b.id in classes)
+    return None
+
+
+def _self_call(call: ast.Call) -> bool:
+    func = call.func
+    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls")

@@ -22,8 +22,14 @@ helper that returns them. Per row, it reports:
 
 It stays quiet for loops over plain data (CSV rows, an API's answer, FTP file
 names), writes per row (`save()`, `update()`, `delete()`, `INSERT`/`UPDATE`
-statements: batching them is another matter), `.get()` on a dict or a JSON
-field, columns of the row (`order.created_at.year`, `row.payload.get(...)`),
+statements: batching them is another matter) and the reads that are part of
+such a write: an argument of the write (`X.objects.filter(pk=row.fk.pk).update(...)`),
+the rows of an inner loop that writes each of them, the condition of a branch
+that writes (`if not row.media.exists(): Medium.objects.create(...)`); loops
+whose body runs a business operation per row (a project helper that writes,
+such as one order's cancellation, where the flagged read is noise); lookups keyed by
+other data the row only picks from (`answers[str(q.pk)]`); `.get()` on a dict or a
+JSON field, columns of the row (`order.created_at.year`, `row.payload.get(...)`),
 attributes the project's models declare as values, not relations (an i18n text,
 a file field, a `@property`, found in the package's `models` modules), and
 deliberate per-row re-checks: a `SELECT ... FOR UPDATE`, `select_for_update()`,
@@ -33,16 +39,22 @@ deliberate per-row re-checks: a `SELECT ... FOR UPDATE`, `select_for_update()`,
 Relations loaded by the outer query are not reported: `select_related`,
 `prefetch_related` and loader options, followed through the names that build
 the query (`qs = qs.filter(...)`), the same-file method that returns it
-(`self.get_queryset()`), nested paths (`"item__addons__category"`, also from a
+(`self.get_queryset()`, also a same-file mixin's), every branch of an `if`
+that builds the query (or `.none()`), nested paths (`"item__addons__category"`, also from a
 row's attribute bound to a name: `item = cp.item`) and `Prefetch("a",
 queryset=X.objects.select_related("b"), to_attr=...)`. Nor are the rows' owner
 (`o.event` of `event.orders.filter(...)`: Django sets it), the relations of
 `self.bundles.all()` rows in a model method (its callers decide what is
-prefetched), code that checks `_prefetched_objects_cache` itself, querysets
+prefetched), the rows of a related manager of the instance a serializer or
+serializer field method is given (the view's queryset prefetches them), a
+related manager's own method (`row.memberships.with_usages()`, which queries
+anyway), code that checks `_prefetched_objects_cache` itself, querysets
 built for `Exists()`/`Subquery()` or filtered on `OuterRef` (compiled into the
 outer query, they never run alone), and one-off code: migrations (a
-`migrations/` or `alembic/` folder, an Alembic revision, a Django `Migration`)
-and `examples/` loaders.
+`migrations/` or `alembic/` folder, an Alembic revision, a Django `Migration`,
+a function whose parameter defaults to a migration's name) and `examples/` loaders.
+For a key read through a lazy foreign key (`row.voucher.pk`) the message names
+`row.voucher_id`; for a related manager, `prefetch_related`.
 
 ## Why is this bad?
 
@@ -96,9 +108,11 @@ import re
 from sadpath.messages import shorten_code
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.one_shot_code import run_once_module
-from sadpath.engine.prefetch_paths import loaded_paths, resolved_source
+from sadpath.engine.prefetch_paths import branch_paths, loaded_paths, resolved_source
 from sadpath.engine.external import is_django_manager_chain
 from sadpath.engine.model_index import field_kinds
+from sadpath.engine.loop_bounds import data_migration, keyed_by_payload
+from sadpath.engine.row_writes import feeds_write, writes_per_row
 from sadpath.engine.query_rows import (
     Resolver, RowSource, chain, chain_root, last_name, looks_like_connection, looks_like_session, model_fields,
     statement_kind, unwrap,
@@ -137,6 +151,7 @@ VALUE_ATTRS = frozenset(
      "imag", "name_", "decode", "encode", "quantize", "clear", "save", "delete", "refresh_from_db", "data",
      "localize"}  # `data`/`localize`: a translated (i18n) or JSON field's value, not a related row
 )
+SERIALIZER_BASES = ("Serializer", "Field")  # DRF serializers and fields: their callers own the queryset
 SUBQUERY_WRAPPERS = frozenset({"Exists", "Subquery", "OuterRef"})  # lazy querysets compiled into the outer query
 PREFETCH_CACHE = "_prefetched_objects_cache"
 
@@ -174,6 +189,8 @@ class NPlusOneQuery(Rule):
             return
         if ctx.fact("SAD205-run-once", lambda: run_once_module(ctx.source.path, ctx.tree)) is not None:
             return  # a data migration or loader runs once: its per-row reads are not a hot path
+        if data_migration(ctx.enclosing_function()):
+            return  # an async data migration named by its migration id: one-off code, like `migrations/`
         if any(PREFETCH_CACHE in ast.unparse(test) for test in _guards(ctx.parents)):
             return  # the code checks the prefetch cache itself: the rows come from the caller's prefetch
         resolver = Resolver(ctx.tree, ctx.enclosing_function(), ctx.enclosing_class())
@@ -183,18 +200,23 @@ class NPlusOneQuery(Rule):
         rows = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
         derived = _derived(body, rows)
         seen: set[str] = set()
+        writes: list[bool] = []
         for inner in _nodes(body):
             remedy = self._per_row(inner, source, rows, derived, resolver, ctx)
             if remedy is None:
                 continue
+            if not writes:  # a business operation per row (a project helper that writes): its reads are noise
+                writes.append(any(writes_per_row(b, ctx, resolver, helpers_only=True) for b in _write_scopes(body, ctx)))
+            if writes[0]:
+                return
             what, key, advice = remedy
             reported = ctx.memo.setdefault("SAD205-reported", set())
             if key in seen or (inner.lineno, inner.col_offset) in reported:
                 continue
-            seen.add(key)
+            seen.add(key)  # a lazy relation loads once per row: its first read decides
             reported.add((inner.lineno, inner.col_offset))
-            if _explained(inner, ctx):
-                continue
+            if _explained(inner, ctx) or feeds_write(inner, _parents(ctx), loop, ctx, resolver):
+                continue  # explained, or part of a per-row write (a look-alike the catalog lists)
             message = (
                 f"{what} runs a query for every row of `{shorten_code(ast.unparse(iterable), 60)}`: n rows cost n + 1 round "
                 f"trips, fine on a test database and slow in production. {advice}"
@@ -228,6 +250,8 @@ class NPlusOneQuery(Rule):
         source = resolved_source(expr, resolver, loop.lineno)
         if source is not None and source.kind in ("django", "sqlalchemy"):
             extra = loaded_paths(expr, resolver, loop.lineno)
+            if isinstance(unwrap(iterable), ast.Name):  # `qs = ...prefetch_related("a")` in every branch of an `if`
+                extra |= branch_paths(unwrap(iterable).id, resolver, loop.lineno)
             source.covered |= extra - {"*"}
             source.select_all = source.select_all or "*" in extra
         if source is not None:
@@ -246,6 +270,8 @@ class NPlusOneQuery(Rule):
             found = _related_manager(node, source, rows, ctx)
             if found is not None:
                 return found
+        if keyed_by_payload(node, names):
+            return None  # `lookup(payload[str(row.pk)])`: keyed by what the request sent, bounded like a loop over it
         found = _query_call(node, names, resolver, ctx)
         if found is not None:
             return found
@@ -254,6 +280,19 @@ class NPlusOneQuery(Rule):
             text = _short(node)
             return f"{text} (a helper that queries)", f"helper:{text}", REMEDY[source.kind]
         return None
+
+
+def _write_scopes(body: list[ast.AST], ctx: ModuleContext):
+    """The loop's body, then the bodies of the loops around it in the same function (a read nested in a per-row
+    write loop is part of that write's work)."""
+    yield body
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return
+        if isinstance(parent, (ast.For, ast.AsyncFor, ast.While)):
+            yield parent.body
+
+
 
 
 def _guards(parents: list[ast.AST]) -> list[ast.AST]:
@@ -342,8 +381,7 @@ def _uses(call: ast.Call, names: set[str]) -> bool:
     return any(isinstance(n, ast.Name) and n.id in names for arg in args for n in ast.walk(arg))
 
 
-def _is_chain_link(node: ast.Call, ctx: ModuleContext) -> bool:
-    """A call that is the receiver of another method call: only the whole chain is judged."""
+def _parents(ctx: ModuleContext) -> dict[int, ast.AST]:
     parent = ctx.memo.get("SAD205-parents")
     if parent is None:
         parent = {}
@@ -351,6 +389,14 @@ def _is_chain_link(node: ast.Call, ctx: ModuleContext) -> bool:
             for child in ast.iter_child_nodes(outer):
                 parent[id(child)] = outer
         ctx.memo["SAD205-parents"] = parent
+    return parent
+
+
+
+
+def _is_chain_link(node: ast.Call, ctx: ModuleContext) -> bool:
+    """A call that is the receiver of another method call: only the whole chain is judged."""
+    parent = _parents(ctx)
     above = parent.get(id(node))
     return isinstance(above, ast.Attribute) and isinstance(parent.get(id(above)), ast.Call) and parent[id(above)].func is above
 
@@ -377,6 +423,8 @@ def _related_manager(call: ast.Call, source: RowSource, rows: set[str], ctx: Mod
         return None
     path = f"{source.prefix}__{relation}" if source.prefix else relation
     if path in source.covered and all(m in CACHE_SAFE for m in methods):
+        return None
+    if all(m in CACHE_SAFE for m in methods) and _serialized_instance(chain_root(source.query), ctx):
         return None
     advice = (
         f"`prefetch_related(\"{path}\")` does not cover `{'.'.join(reversed(methods))}()`: it runs a new query; filter in Python over the prefetched rows, or annotate the outer queryset."
@@ -455,10 +503,19 @@ def _lazy_relation(node: ast.Attribute, source: RowSource, rows: set[str], ctx: 
     root = chain_root(source.query)
     if isinstance(root, ast.Name) and root.id == "self" and "queryset" not in ast.unparse(source.query):
         return None  # rows of `self.bundles.all()` in a model method: its callers decide what is prefetched
+    if _serialized_instance(root, ctx):
+        return None
     if declared is None and (relation in NOT_RELATIONS or relation.endswith(NOT_RELATION_SUFFIXES) or relation.isupper()):
         return None
     row = inner.value.id
-    if source.kind == "django":
+    many = relation.endswith("_set") or "many" in (kinds or ())
+    if many and _called(node, ctx):
+        return None  # `row.memberships.with_usages()`: a manager method queries anyway, no prefetch saves it
+    if source.kind == "django" and many:
+        advice = f"Add `.prefetch_related(\"{path}\")` to the outer queryset (`{relation}` is a related manager)."
+    elif source.kind == "django" and attr in ("pk", "id"):
+        advice = f"Read `{row}.{relation}_id` instead: it holds the key without loading the related row."
+    elif source.kind == "django":
         advice = (
             f"Add `.prefetch_related(\"{path}\")` to the outer queryset (`select_related` cannot follow the to-many `{source.prefix}`)."
             if source.prefix
@@ -467,6 +524,22 @@ def _lazy_relation(node: ast.Attribute, source: RowSource, rows: set[str], ctx: 
     else:
         advice = f"Load it with the outer query (`.options(selectinload(...{relation}))` or `joinedload`)."
     return f"`{row}.{relation}` (a lazy relation)", f"lazy:{row}.{relation}", advice
+
+
+def _serialized_instance(root: ast.AST, ctx: ModuleContext) -> bool:
+    """Rows of a related manager of the instance a serializer or serializer field method is given
+    (``value.meta_values.all()`` in ``to_representation(self, value)``): the view's queryset owns the prefetch, and
+    a ``select_related`` on the manager would bypass the prefetch cache."""
+    func, klass = ctx.enclosing_function(), ctx.enclosing_class()
+    if not isinstance(root, ast.Name) or func is None or klass is None or not hasattr(func, "args"):
+        return False
+    params = {a.arg for a in [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]} - {"self", "cls"}
+    return root.id in params and any(last_name(b).endswith(SERIALIZER_BASES) for b in klass.bases)
+
+
+def _called(node: ast.Attribute, ctx: ModuleContext) -> bool:
+    above = _parents(ctx).get(id(node))
+    return isinstance(above, ast.Call) and above.func is node
 
 
 def _manager_owner(query: ast.AST) -> str | None:
