@@ -31,6 +31,10 @@ _DETACHING = ("create_task", "ensure_future", "run_coroutine_threadsafe", "spawn
               "add_callback", "Thread", "with_timeout", "maybe_future")
 
 
+# functions that only the tests call, whatever module they live in
+_TEST_SUPPORT = ("mock_", "fake_", "stub_")
+
+
 def _import_root(path: Path) -> Path:
     """The folder a module's absolute imports start from: above its outermost package."""
     folder = path.parent
@@ -167,7 +171,41 @@ def class_hook(klass: ast.ClassDef, tree: ast.Module, path: str, handle: str | N
     return None
 
 
-def callers_covered(name: str, path: str, is_async: bool = False, one_shot: Callable[[str], bool] | None = None) -> str | None:
+def commit_flag_reach(func: ast.AST, parents: list[ast.AST]) -> Callable[[ast.Call], bool] | None:
+    """For a commit under ``if commit:`` on a parameter of ``func`` (``def grant_role(db, role, commit=True)``),
+    a test of which calls reach that branch: those that pass a value other than a false constant, or leave out a
+    true default. None when the commit is not under such a flag."""
+    args = func.args
+    positional = [*args.posonlyargs, *args.args]
+    names = [a.arg for a in [*positional, *args.kwonlyargs]]
+    flag = None
+    for parent, child in zip(parents, [*parents[1:], None]):
+        if isinstance(parent, ast.If) and child in parent.body and isinstance(parent.test, ast.Name) and parent.test.id in names:
+            flag = parent.test.id
+    if flag is None:
+        return None
+    defaults = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults):]], args.defaults))
+    defaults.update((a.arg, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)
+    default = defaults.get(flag)
+    default_true = not (isinstance(default, ast.Constant) and not default.value)
+    index = next((i for i, a in enumerate(positional) if a.arg == flag), None)
+    offset = 1 if positional and positional[0].arg in ("self", "cls") else 0
+
+    def reaches(call: ast.Call) -> bool:
+        value = next((k.value for k in call.keywords if k.arg == flag), None)
+        if value is None and index is not None and len(call.args) > index - offset >= 0:
+            value = call.args[index - offset]
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return True
+        if value is None:
+            return default_true
+        return not (isinstance(value, ast.Constant) and not value.value)
+
+    return reaches
+
+
+def callers_covered(name: str, path: str, is_async: bool = False, one_shot: Callable[[str], bool] | None = None,
+                    reaches: Callable[[ast.Call], bool] | None = None, depth: int = 0) -> str | None:
     """What covers every project call of the function or method ``name`` (the package of ``path`` searched, tests
     left out), or None when there is no call or one is not covered. Each call must run directly (called, or
     awaited on the spot when ``is_async``; not turned into a future or a thread, nor caught) either in a method of a class
@@ -175,6 +213,7 @@ def callers_covered(name: str, path: str, is_async: bool = False, one_shot: Call
     function ``one_shot(name)`` says runs once at start-up (the answer is "start-up")."""
     pattern = re.compile(rf"\b{re.escape(name)}\s*\(")
     answers: set[str] = set()
+    skipped = False
     for candidate in package_files(Path(path)):
         try:
             text = read_text(candidate)
@@ -186,16 +225,30 @@ def callers_covered(name: str, path: str, is_async: bool = False, one_shot: Call
         tree = parse_module(candidate)
         if tree is None:
             return None
-        for _call, klass, caller, detached in _calls_named(tree, name, is_async):
+        for call, klass, caller, detached in _calls_named(tree, name, is_async):
+            if reaches is not None and not reaches(call):
+                skipped = True
+                continue  # `create_role(db, role, commit=False)`: the commit branch is not taken
+            if caller is not None and caller.name == name:
+                continue  # recursion, or a wrapper of the same name
+            if caller is not None and caller.name.lstrip("_").startswith(_TEST_SUPPORT):
+                skipped = True
+                continue  # `mock_roles()`: support code for the tests, not a production path
             if detached:
                 return None
             if caller is not None and one_shot is not None and one_shot(caller.name):
                 answers.add("start-up")
                 continue
             hook = class_hook(klass, tree, str(candidate)) if klass is not None else None
+            if hook is None and caller is not None and depth < 2:
+                # a helper (`assign_default_roles(db, user)`, `app._get_or_create_user()`) whose own callers are covered
+                hook = callers_covered(caller.name, str(candidate), isinstance(caller, ast.AsyncFunctionDef), one_shot,
+                                       None, depth + 1)
             if hook is None:
                 return None
             answers.add(hook)
+    if not answers and skipped:
+        return "no production caller takes the commit branch"
     return sorted(answers)[0] if answers else None
 
 
@@ -263,6 +316,8 @@ def _detached(call: ast.Call, parents: list[ast.AST], is_async: bool) -> bool:
         return True
     for index, outer in enumerate(parents):
         if isinstance(outer, ast.Try) and outer.handlers and index + 1 < len(parents) and parents[index + 1] in outer.body:
+            if all(h.body and isinstance(h.body[-1], ast.Raise) for h in outer.handlers):
+                continue  # every handler raises again: the failure still reaches the hook
             return True  # caught on the spot: the work goes on with the session, past the hook
     if sum(isinstance(p, _FUNCTIONS) for p in parents) > 1:
         return True  # in a closure: run whenever (and wherever) it is called

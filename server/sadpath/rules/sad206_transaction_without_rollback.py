@@ -30,14 +30,24 @@ included), that rolls the same handle back, such as tornado's `write_error()`
 or `finish()` doing `self.db.rollback()`. So does a helper's every caller: a
 helper whose handle is passed in (or is `self.db` of a model object) is quiet
 when each of its project calls runs directly (not as a future, a thread or a
-closure, and not inside a `try` that carries on) in such a handler, or in
-start-up code (`init_*()`, `setup()`, `main()`).
+closure, and not inside a `try` that carries on rather than raising again) in
+such a handler, or in start-up code (`init_*()`, `setup()`, `main()`), or in a
+helper whose own callers are. For a commit under a flag
+(`if commit: db.commit()` in `def grant_role(db, role, commit=True)`), only the
+calls that take that branch count; calls from test helpers (`mock_*()`) do not.
 
 On Flask-SQLAlchemy's `db.session`, which the framework removes when the request
 or task ends, a commit that records a failure as the work's last word is quiet
 too: in an `except` handler that then re-raises the original error
 (`db.session.commit(); raise`), or in an error handler every project call of
-which is an `except` handler's `return handle_error(ex, query)`.
+which is an `except` handler's `return handle_error(ex, query)`. A helper that
+commits `db.session` is reported only when the failed session can be used again
+in the same request or task: the function itself, or one of its project callers,
+catches the error (`except Exception:`, `except SQLAlchemyError:`; not a domain
+error's handler) and goes on with the session: its handler uses it
+(`db.session.refresh(job)`), falls through to code that does, or lets a loop's
+next item run. A failure that leaves the request or the task is not reported:
+the framework removes the session at teardown.
 
 It stays quiet for a connection or session the function opens itself (closing
 it, or dropping it, rolls back), for Django's ORM (autocommit, `atomic`), for
@@ -98,7 +108,8 @@ import ast
 
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.one_shot_code import run_once_module
-from sadpath.engine.rollback_hooks import callers_covered, class_hook, handle_defined, handler_only
+from sadpath.engine.rollback_hooks import callers_covered, commit_flag_reach, class_hook, handle_defined, handler_only
+from sadpath.engine.scoped_session_callers import callers_carry_on, catches_db_errors, ends_work, handler_carries_on
 from sadpath.engine.walker import NESTED_SCOPES
 from sadpath.knowledge.interfaces import interface_index
 from sadpath.model import Applicability, FixOffer
@@ -154,9 +165,12 @@ class TransactionWithoutRollback(Rule):
                 continue
             if one_shot and not _caught(parents):
                 continue  # the command's failure ends the process, and the transaction with it
-            if scope.startswith("is the application's shared (scoped) session") and _terminal_error_commit(commit, parents, node, ctx):
-                continue  # the error path's last word: the request or task ends, and teardown removes the session
-            if _caller_rolls_back(node, scope, ctx):
+            if scope.startswith("is the application's shared (scoped) session"):
+                if _terminal_error_commit(commit, parents, node, ctx):
+                    continue  # the error path's last word: the request or task ends, and teardown removes the session
+                if not _caught_and_reused(parents, handle, node) and callers_carry_on(node.name, ctx.source.path, handle) is False:
+                    continue  # every caller lets the failure end the request or task: teardown removes the session
+            if _caller_rolls_back(node, scope, ctx, parents):
                 continue  # only request handlers call it, and their error hook rolls the session back
             awaited = isinstance(parents[-1], ast.Await)
             rollback = f"await {handle}.rollback()" if awaited else f"{handle}.rollback()"
@@ -402,6 +416,23 @@ def _caught(parents: list[ast.AST]) -> bool:
     return False
 
 
+def _caught_and_reused(parents: list[ast.AST], handle: str, func: ast.AST) -> bool:
+    """The commit is in the body of a ``try`` of this function whose handler goes on with the failed session: it
+    uses it, lets the loop's next item run, or falls through to code after the ``try`` that uses it."""
+    for index, parent in enumerate(parents):
+        if isinstance(parent, ast.Try) and index + 1 < len(parents) and parents[index + 1] in parent.body:
+            in_loop = any(isinstance(p, (ast.For, ast.AsyncFor, ast.While)) for p in parents[:index])
+            if any(handler_carries_on(h, handle, in_loop) for h in parent.handlers):
+                return True
+            end = parent.end_lineno or parent.lineno
+            falls_through = [h for h in parent.handlers if catches_db_errors(h) and not ends_work(h.body)]
+            if falls_through and any(
+                isinstance(n, ast.Attribute) and ast.unparse(n) == handle and n.lineno > end for n, _ in _walk(func)
+            ):
+                return True
+    return False
+
+
 def _in_transaction_context(parents: list[ast.AST], handle: str) -> bool:
     for parent in parents:
         if isinstance(parent, (ast.With, ast.AsyncWith)):
@@ -448,13 +479,14 @@ def _class_rolls_back(receiver: ast.AST, ctx: ModuleContext) -> bool:
     return class_hook(klass, ctx.tree, ctx.source.path, ast.unparse(receiver)) is not None
 
 
-def _caller_rolls_back(func: ast.AST, scope: str, ctx: ModuleContext) -> bool:
+def _caller_rolls_back(func: ast.AST, scope: str, ctx: ModuleContext, parents: list[ast.AST]) -> bool:
     """A helper whose handle comes from its caller (a parameter, or ``self.db`` of a model object) and whose every
     project call runs directly either in a request handler with a rollback hook (``user.sync_roles(...)`` in
     ``BaseHandler``: a failed commit reaches that hook) or in start-up code (``init_users()``: it ends the process)."""
     if not scope.startswith(("is passed in", "lives on the object")):
         return False
-    return callers_covered(func.name, ctx.source.path, isinstance(func, ast.AsyncFunctionDef), _startup) is not None
+    reaches = commit_flag_reach(func, parents)
+    return callers_covered(func.name, ctx.source.path, isinstance(func, ast.AsyncFunctionDef), _startup, reaches) is not None
 
 
 def _terminal_error_commit(commit: ast.Call, parents: list[ast.AST], func: ast.AST, ctx: ModuleContext) -> bool:
