@@ -10,6 +10,7 @@ the other file without importing it.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from sadpath.engine import file_reads
@@ -36,6 +37,79 @@ def _answers(call: ast.Call, ctx: ModuleContext) -> bool:
     if func is None:
         func = _resolved(call, ctx) or _imported_instance_method(call, ctx)
     return func is not None and traps_everything(func)
+
+
+def callee_is_total(call: ast.Call, ctx: ModuleContext) -> bool:
+    """The call's project callee cannot raise: its body only reshapes values, removes ``in``-guarded keys, logs,
+    and parses inside its own ``try`` (remembered per call)."""
+    key = ("callee-total", id(call))
+    if key not in ctx.memo:
+        func = _instance_method(call, ctx)
+        if func is None:
+            func = _resolved(call, ctx) or _imported_instance_method(call, ctx) or _imported_function(call, ctx)
+        ctx.memo[key] = func is not None and total_body(func)
+    return ctx.memo[key]
+
+
+_TOTAL_BUILTINS = frozenset(
+    {"isinstance", "issubclass", "hasattr", "len", "str", "bool", "repr", "any", "all", "callable", "id", "type",
+     "min", "max", "sorted", "list", "set", "tuple", "frozenset", "dict", "enumerate", "zip", "reversed", "range"}
+)  # fmt: skip
+_TOTAL_METHODS = frozenset(
+    {"startswith", "endswith", "strip", "lstrip", "rstrip", "lower", "upper", "casefold", "replace", "find", "rfind",
+     "get", "append", "add", "discard", "items", "keys", "values", "copy", "join", "split", "rsplit", "format",
+     "removeprefix", "removesuffix", "debug", "info", "warning", "warn", "isdigit", "isalnum"}
+)  # fmt: skip
+
+
+_REMOTE_RECEIVER = re.compile(r"requests|httpx|urllib|aiohttp|boto|client|session|conn|redis|cache|db\b|api|cursor|os\b|shutil|subprocess", re.IGNORECASE)
+
+
+def total_body(func: ast.AST) -> bool:
+    """Nothing in ``func`` can raise: no ``raise``, ``await``, ``with`` or ``yield``; every call a builtin or a value
+    method (a ``pop`` with a default, a log line) or guarded by its own ``try``; every subscript a slice or under
+    an ``if key in mapping`` test."""
+    if isinstance(func, ast.AsyncFunctionDef) or not isinstance(func, ast.FunctionDef):
+        return False
+    return all(_total(stmt, ()) for stmt in func.body)
+
+
+def _total(node: ast.AST, guards: tuple[str, ...]) -> bool:
+    if isinstance(node, (ast.Raise, ast.Await, ast.With, ast.AsyncWith, ast.Yield, ast.YieldFrom, ast.Assert, ast.Lambda, *_FUNCTIONS, ast.ClassDef)):
+        return False
+    if isinstance(node, ast.Try):
+        if node.finalbody or any(isinstance(n, ast.Raise) for h in node.handlers for n in ast.walk(h)) or not node.handlers:
+            return False
+        if any(h.type is None or (isinstance(h.type, ast.Name) and h.type.id in BROAD_NAMES) for h in node.handlers):
+            return False  # a broad trap is ``traps_everything``'s (its swallow is the callee's finding)
+        return all(_total(s, guards) for s in [*node.orelse, *(s for h in node.handlers for s in h.body)])
+    if isinstance(node, ast.If):
+        test = node.test
+        added = guards
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In):
+            added = (*guards, f"{ast.unparse(test.comparators[0])}[{ast.unparse(test.left)}]")
+        return _total(test, guards) and all(_total(s, added) for s in node.body) and all(_total(s, guards) for s in node.orelse)
+    if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice) and ast.unparse(node) not in guards:
+        return False
+    if isinstance(node, ast.Call) and not total_call(node):
+        return False
+    return all(_total(child, guards) for child in ast.iter_child_nodes(node))
+
+
+def total_call(call: ast.Call) -> bool:
+    """A builtin or value method that cannot raise: ``isinstance()``, ``text.strip()``, ``d.pop(key, None)``."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id in _TOTAL_BUILTINS or (func.id == "getattr" and len(call.args) == 3)
+    if not isinstance(func, ast.Attribute):
+        return False
+    if _REMOTE_RECEIVER.search(ast.unparse(func.value)):
+        return False  # ``requests.get()``, ``self.session.get()``: a service, not a value
+    if func.attr == "pop":
+        return len(call.args) == 2
+    if func.attr in ("error", "exception", "critical"):
+        return "log" in ast.unparse(func.value).lower()
+    return func.attr in _TOTAL_METHODS
 
 
 def traps_everything(func: ast.AST) -> bool:
@@ -97,6 +171,28 @@ def _imported_instance_method(call: ast.Call, ctx: ModuleContext) -> ast.AST | N
     path = base.joinpath(*parts[:-3], f"{parts[-3]}.py")
     if not path.is_file():
         path = base.joinpath(*parts[:-2], "__init__.py")
+    tree = _parsed(path)
+    return _method_of_instance(tree, parts[-2], parts[-1]) if tree is not None else None
+
+
+def _imported_function(call: ast.Call, ctx: ModuleContext) -> ast.AST | None:
+    """``from pkg.utils.task import parse`` then ``parse(...)``: a top-level function of ``pkg/utils/task.py``, read
+    (never imported) from the folder above the analysed file's own package (namespace packages included)."""
+    parts = (ctx.qualified_name(call.func) or "").split(".")
+    if len(parts) < 2 or not isinstance(call.func, ast.Name):
+        return None
+    base = project_base(parts[0], ctx) or _package_root(parts[0], ctx)
+    if base is None:
+        return None
+    path = base.joinpath(*parts[:-2], f"{parts[-2]}.py")
+    tree = _parsed(path if path.is_file() else base.joinpath(*parts[:-1], "__init__.py"))
+    if tree is None:
+        return None
+    return next((s for s in tree.body if isinstance(s, _FUNCTIONS) and s.name == parts[-1]), None)
+
+
+def _parsed(path: Path) -> ast.Module | None:
+    """The parsed text of a project file, cached by path and modification time; None when it cannot be read."""
     try:
         key = (str(path), path.stat().st_mtime)
         cached = _TREES.get(key)
@@ -110,7 +206,7 @@ def _imported_instance_method(call: ast.Call, ctx: ModuleContext) -> ast.AST | N
         file_reads.note(str(path), text)
     except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
         return None  # the other file cannot be read or parsed: the call stays unresolved
-    return _method_of_instance(tree, parts[-2], parts[-1])
+    return tree
 
 
 def _resolved(call: ast.Call, ctx: ModuleContext) -> ast.AST | None:

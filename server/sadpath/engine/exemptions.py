@@ -15,6 +15,7 @@ from sadpath.engine.defaults import preset_fallback
 from sadpath.engine.exemption_callers import callers_check_the_answer
 from sadpath.engine.exemption_comments import documents, explained_in_a_comment
 from sadpath.engine.exemption_local import local_computation
+from sadpath.engine.exemption_total import nothing_can_fail, only_a_not_found, request_body_fallback, stream_generator_ends, stream_pump_ends
 from sadpath.engine.exemption_roles import declared_silent, display_only_figures, fail_closed_predicate, optional_component_start
 from sadpath.engine.callee_traps import answers_its_own_failures
 from sadpath.engine.external import external_call
@@ -437,6 +438,11 @@ EXEMPTIONS: tuple[Exemption, ...] = (
     normal_answer,
     callers_check_the_answer,
     nothing_can_reach_it,
+    nothing_can_fail,
+    only_a_not_found,
+    stream_pump_ends,
+    request_body_fallback,
+    stream_generator_ends,
     fail_closed_predicate,
     optional_component_start,
     display_only_figures,

@@ -16,9 +16,11 @@ dropped (`UnicodeDecodeError`, the project's own error types) swallowed with
 `pass` or `continue`. One handler gets one finding: when its log call also lacks
 the traceback, this finding says so (SAD104 is for handlers that do handle the
 error). The message names the call that can fail (not a constructor, nor a project
-function that answers its own failures); when a comment says the failure must not
-stop the work, it advises keeping the traceback (`logger.exception`) rather than
-re-raising; when the handler leaves a name the next line reads unbound, it says
+function that answers its own failures, nor a flag lookup or a call that cannot raise); when a comment says the failure must not
+stop the work, or the handler serves one item of a consumer or event loop, a background
+step, or one step of a command that goes on with the next, it advises keeping the
+traceback (`logger.exception`) and carrying on (and, for a command, a non-zero exit)
+rather than re-raising; when the handler leaves a name the next line reads unbound, it says
 that the real error is replaced by an `UnboundLocalError`; in a migration's
 `upgrade()`, it says the revision is recorded as applied although the step failed.
 
@@ -43,7 +45,13 @@ predicate that answers the stricter value (it fails closed); figures left out of
 collection every caller only shows (a summary table); a function or a `python -m`
 helper whose docstring declares that it fails silently; and a `try` whose only
 calls are project functions that catch every error themselves (nothing reaches the
-handler: the swallow to fix, if any, is in the callee). Narrow expected
+handler: the swallow to fix, if any, is in the callee), or calls that cannot raise (an
+event's `set()`, an in-process queue's `get()`, a project helper that only reshapes
+text or removes `in`-guarded keys); a lookup whose only failure is "not there"
+(`importlib.metadata.version()`; a bare `except:` there is SAD102's); one pump of a
+two-way stream proxy ending when its peer leaves; a helper that answers a fallback
+when the client's own request body does not parse; and a nested async generator
+streaming a response whose `try` holds the `yield`. Narrow expected
 outcomes are not failures: `KeyError`, `StopIteration`, `FileNotFoundError`,
 `ImportError`, `queue.Empty`, `DoesNotExist`, `NotFound`.
 
@@ -116,14 +124,16 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import logcalls, shapes
+from sadpath.engine import call_index, logcalls, shapes
 from sadpath.engine.catching import CatchKind
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.domain import module_error_name
 from sadpath.engine.callee_traps import answers_its_own_failures
 from sadpath.engine.exemption_comments import declared_non_fatal
 from sadpath.engine.exemptions import EXEMPTIONS
+from sadpath.engine.external import external_call
 from sadpath.engine.swallow import Judgement, judge, unbound_after
+from sadpath.engine.total_calls import deprioritised, not_the_failure
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules import _except
 from sadpath.rules.base import Rule
@@ -182,7 +192,7 @@ def message(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
     what = "every error of the `try` block"
     if site.try_node is not None:
         # not a call whose project callee answers its own failures: it cannot be the one that failed
-        first = _except.failing_call_in(
+        first = _failing_call(site.try_node, ctx) or _except.failing_call_in(
             site.try_node.body, ctx, skip=lambda c: logcalls.as_log_call(c, ctx) is not None or _constructs(c) or _pure_in_thread(c, ctx) or answers_its_own_failures(c, ctx)
         )
         if first is not None:
@@ -220,7 +230,86 @@ def message(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         advice = "Narrow the catch to the error of the dialect that cannot run it, or re-raise."
     elif declared_non_fatal(handler, ctx):
         advice = "It is meant to be non-fatal: keep the traceback (`logger.exception`) and carry on."
+    elif _one_item_of_a_loop(site, ctx):
+        advice = "It handles one item of a loop: keep the traceback (`logger.exception`) and carry on with the next one."
+    elif _step_of_a_command(site, ctx):
+        advice = (
+            "It is one step of a command that goes on with the next: keep the traceback (`logger.exception`) and"
+            " make the command exit non-zero at the end when a step failed."
+        )
+    elif site.func is not None and _BACKGROUND.search(site.func.name):
+        advice = "It is a background step: keep the traceback (`logger.exception`) and carry on."
     return f"{site.caught.label} swallows {what}: the handler {action}, so {judgement.consequence}. {advice}"
+
+
+_BACKGROUND = re.compile(r"background|_worker$|^worker", re.IGNORECASE)
+
+
+def _failing_call(try_node: ast.Try, ctx: ModuleContext) -> tuple[ast.Call, str] | None:
+    """The call to name as the one that failed: an external call, else one that can fail, in the ``try``'s own
+    statements before a ``with`` item (``session.execute()``, not the ``get_db()`` that opened the session), and
+    never a call that cannot raise (an event's ``set()``, a queue's ``get()``, a project helper that only reshapes
+    text), a constructor (``Client().fetch()`` names ``fetch``), a flag lookup, or a function that answers its own
+    failures. A ``with`` item on a client (``session.get(url)``) is the call, not a context helper."""
+    items = {id(n) for node in ast.walk(try_node) if isinstance(node, (ast.With, ast.AsyncWith)) for i in node.items for n in ast.walk(i.context_expr)}
+    calls = []
+    for stmt in try_node.body:
+        for node in sorted((n for n in ast.walk(stmt) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset)):
+            if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Call) and not _except_builds(node.func.value):
+                continue  # name a chain's root, unless the root only builds the object
+            if _except_builds(node) or _constructs(node) or not_the_failure(node, ctx) or answers_its_own_failures(node, ctx) or _pure_in_thread(node, ctx):
+                continue
+            calls.append(node)
+    tiers = (
+        lambda c: not deprioritised(c) and external_call(c, ctx) is not None,
+        lambda c: (id(c) not in items or shapes.through_client(c)) and not deprioritised(c),
+        lambda c: True,
+    )
+    for wanted in tiers:
+        for call in calls:
+            if wanted(call) and (name := _in_thread(call, ctx) or _except.call_label(call, ctx)):
+                return call, name
+    return None
+
+
+def _except_builds(call: ast.Call) -> bool:
+    """``Client()``, ``self.Factory()``: a class called to build an object."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name[:1].isupper()
+
+
+_CLI_MODULES = ("click", "typer", "argparse")
+_EVENTS = re.compile(r"event|message|subscri|consumer|stream|queue|listen", re.IGNORECASE)
+
+
+def _step_of_a_command(site, ctx: ModuleContext) -> bool:
+    """A command-line module (``click``, ``typer``, ``argparse``) whose loop calls this function once per item:
+    the command deliberately carries on with the next one."""
+    if site.func is None or site.path.end not in ("fall", "return") or site.verdict in ("answers success", "acknowledges"):
+        return False
+    imports = {
+        (alias.name if isinstance(stmt, ast.Import) else stmt.module or "").split(".")[0]
+        for stmt in ast.walk(ctx.tree) if isinstance(stmt, (ast.Import, ast.ImportFrom)) for alias in stmt.names
+    }
+    if not imports & set(_CLI_MODULES):
+        return False
+    return any(
+        any(isinstance(p, (ast.For, ast.AsyncFor)) for p in parents) for _, parents in call_index.calls_named(ctx, site.func.name)
+    )
+
+
+def _one_item_of_a_loop(site, ctx: ModuleContext) -> bool:
+    """The ``try`` is a statement of a loop's body and the handler falls through to the next item: a consumer or a
+    batch that deliberately goes on (re-raising would end the loop every other item depends on)."""
+    loop = ctx.parents[-2] if len(ctx.parents) >= 2 else None
+    if not isinstance(loop, (ast.For, ast.AsyncFor, ast.While)) or site.try_node not in loop.body:
+        return False
+    if site.path.end not in ("fall", "continue") or site.verdict in ("answers success", "acknowledges"):
+        return False
+    if isinstance(loop, ast.While):
+        return isinstance(loop.test, ast.Constant) and bool(loop.test.value)  # ``while True``: a serving loop
+    return isinstance(loop, ast.AsyncFor) or bool(_EVENTS.search(ast.unparse(loop.iter)))
 
 
 def _constructs(call: ast.Call) -> bool:
