@@ -478,3 +478,60 @@ def test_reraise_keeps_a_try_with_a_comment_or_another_clause(tmp_path, body):
         out = apply_edits(text, build_fix(source, finding, offer).edits)
         assert "try:" in out and "raise" in out
         ast.parse(out)
+
+
+def test_reraise_is_refused_at_import_time(tmp_path):
+    from sadpath.fixes import FixRefused
+
+    text = "import redis\n\ncache = redis.Redis()\ntry:\n    cache.ping()\nexcept Exception:\n    pass\n"
+    source = SourceFile(str(tmp_path / "config.py"), text)
+    offers = [(f, o) for f in lint(source, Settings()).findings for o in f.fixes if o.kind == "reraise"]
+    assert offers, "the module-level swallow must still offer the re-raise, which then refuses"
+    for finding, offer in offers:
+        with pytest.raises(FixRefused, match="import time"):
+            build_fix(source, finding, offer)
+
+
+def test_keep_task_logs_through_tornados_app_log_in_a_tornado_module(tmp_path):
+    text = textwrap.dedent('''\
+        import asyncio
+
+        from tornado import web
+
+
+        class Handler(web.RequestHandler):
+            async def post(self):
+                asyncio.ensure_future(self.cleanup())
+                self.set_status(202)
+
+            async def cleanup(self):
+                await asyncio.sleep(1)
+        ''')
+    out, _ = fixed(tmp_path / "handlers.py", text, "SAD207", "keep_task")
+    assert "from tornado.log import app_log" in out and "app_log.error(" in out
+    assert "logging.getLogger" not in out
+    ast.parse(out)
+
+
+def test_a_multi_line_log_call_whose_arguments_share_a_line_is_laid_out_again_when_it_grows_too_long(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.black]\nline-length = 100\n")
+    text = textwrap.dedent('''\
+        import logging
+
+        logger = logging.getLogger(__name__)
+
+
+        def check(dataset):
+            try:
+                exists = dataset.database.has_table(dataset.table_name, dataset.schema, dataset.catalog)
+            except Exception:
+                logger.warning(
+                    "Couldn't check if table %s exists, assuming it does", dataset.table_name
+                )
+                exists = True
+            return exists
+        ''')
+    out, _ = fixed(tmp_path / "m.py", text, "SAD104", "log_structured")
+    assert '        logger.warning(\n            "Couldn\'t check if table %s exists, assuming it does",\n            dataset.table_name,\n' in out
+    assert max(len(line) for line in out.splitlines()) <= 100
+    ast.parse(out)

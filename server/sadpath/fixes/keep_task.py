@@ -9,7 +9,7 @@ import libcst as cst
 from sadpath.fixes.request import FixRequest
 from sadpath.fixes.additions import ModuleAdditions, module_binds
 from sadpath.fixes.tidy import finish
-from sadpath.fixes.nodes import module_logger
+from sadpath.fixes.nodes import imports_root, module_logger
 from sadpath.fixes.region import FixRefused
 from sadpath.model import Edit
 
@@ -41,6 +41,9 @@ def build(req: FixRequest) -> list[Edit]:
     module = region.module.deep_replace(statement, cst.FlattenSentinel(indent_free))
     additions = ModuleAdditions(imports=[("asyncio", None)])
     logger = module_logger(req.tree)
+    if logger is None and imports_root(req.tree, "tornado") and not module_binds(req.tree, "app_log"):
+        logger = "app_log"  # a tornado application logs through tornado's app_log: its handlers and format
+        additions.imports.append(("tornado.log", "app_log"))
     if logger is None:
         logger = "logger" if not module_binds(req.tree, "logger") else "_sadpath_logger"
         additions.imports.append(("logging", None))

@@ -12,6 +12,8 @@ from sadpath.fixes.request import FixRequest, py_string
 from sadpath.knowledge import exception_hierarchy
 
 LOGGER_FACTORIES = {"logging": "getLogger", "structlog": "get_logger"}  # module -> the call that makes a logger
+# loggers a framework hands its applications, taken as the module's logger when imported (stdlib loggers all)
+FRAMEWORK_LOGGERS = {"tornado.log": ("app_log", "gen_log"), "celery.utils.log": ()}
 
 
 def most_specific_first(names: list[str], hierarchy) -> list[str]:
@@ -93,7 +95,13 @@ def imports_root(tree: ast.Module, root: str) -> bool:
 
 
 def module_logger(tree: ast.Module) -> str | None:
-    """The name of a module-level logger made by logging.getLogger or structlog.get_logger."""
+    """The name of a module-level logger made by logging.getLogger or structlog.get_logger, else one the
+    framework hands its application and the module imports (``from tornado.log import app_log``)."""
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ImportFrom) and stmt.module in FRAMEWORK_LOGGERS:
+            for alias in stmt.names:
+                if alias.name in FRAMEWORK_LOGGERS[stmt.module]:
+                    return alias.asname or alias.name
     for stmt in tree.body:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
             value = stmt.value
@@ -224,13 +232,40 @@ def _break(last_line: str) -> cst.ParenthesizedWhitespace:
 
 
 def fitted(call: cst.Call, column: int, limit: int, module: cst.Module | None = None) -> cst.Call:
-    """``call`` (a statement of its own, starting at ``column``) one argument per line, black's way, when its
-    one-line form would pass ``limit``; a call already on several lines, or that fits, is kept."""
+    """``call`` (a statement of its own, starting at ``column``) one argument per line, black's way, when a line of
+    it would pass ``limit`` (the one-line form, or a continuation line holding several arguments, as
+    ``logger.warning(\n    "msg %s", name, exc_info=True, extra={...}\n)``); a call that fits, or that already
+    puts one argument per line or carries comments, is kept."""
     code = (module or cst.Module([])).code_for_node(call)
-    if "\n" in code or column + len(code) <= limit or not call.args:
+    if not call.args or max(column + len(line) for line in code.splitlines()) <= limit:
         return call
+    if "\n" in code and (not _args_share_a_line(code) or "#" in code):
+        return call  # already one argument per line (or it carries comments): its own layout stays
     args = []
     for arg in call.args:
         args.append(arg.with_changes(comma=cst.Comma(whitespace_after=_break("    ")), whitespace_after_arg=cst.SimpleWhitespace("")))
     args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=_break("")))
     return call.with_changes(whitespace_before_args=_break("    "), args=args)
+
+
+def _args_share_a_line(code: str) -> bool:
+    """Some continuation line of a multi-line call holds more than one top-level argument."""
+    try:
+        call = cst.parse_expression(code)
+    except cst.ParserSyntaxError:
+        return False
+    if not isinstance(call, cst.Call):
+        return False
+    lines = set()
+    position = code.index("(") + 1
+    for arg in call.args:
+        piece = cst.Module([]).code_for_node(arg)
+        at = code.find(piece, position)
+        if at < 0:
+            return False
+        line = code.count("\n", 0, at)
+        if line in lines:
+            return True
+        lines.add(line)
+        position = at + len(piece)
+    return False

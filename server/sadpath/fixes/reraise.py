@@ -1,5 +1,6 @@
 """Re-raise after the existing handling (SAD101, SAD102): ``raise`` replaces a trailing pass/continue/return.
-A ``try`` whose only handler would then hold nothing but ``raise`` is replaced by its body.
+A ``try`` whose only handler would then hold nothing but ``raise`` is replaced by its body. A handler at module
+level (it runs at import time) is refused: re-raising there stops the module from importing.
 
 The comments of what it replaces stay, above the ``raise``. A handler that already ends in a ``raise`` either
 translates a cancellation along with other errors (``except (TimeoutError, CancelledError)``: the cancellation
@@ -32,6 +33,9 @@ def build(req: FixRequest) -> list[Edit]:
     region = req.region()
     handler_ast = req.ast_handler()
     handler = handler_in_region(req, region, handler_ast)
+    if req.enclosing_function(handler_ast.lineno) is None:
+        # at import time a re-raise makes the module unimportable: a missing optional setting stops the service
+        raise FixRefused("the handler runs at import time; re-raising there stops the module from importing")
     place = place_of(req, handler_ast) if req.finding.code == "SAD101" else None
     if place is not None:  # a loop, a clean-up step, a task or main(): re-raising is not what fits there
         additions = ModuleAdditions()
