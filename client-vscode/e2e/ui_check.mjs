@@ -104,7 +104,7 @@ try {
   for (const code of ["SAD101", "SAD102", "SAD103"]) {
     check(`Problems panel lists ${code}`, before.some((row) => row.includes(code) && row.includes("sadpath")));
   }
-  check("Problems row says what is lost", before.some((row) => row.includes("drops the caught error as its cause")));
+  check("Problems row says what is lost", before.some((row) => row.includes("does not declare the caught error as its cause")));
 
   // hover over the handler that swallows the failure of session.get() (line 100)
   await page.locator(".monaco-editor .view-lines").first().click();
