@@ -2,15 +2,18 @@
 
 ``parse_module(path)`` parses a file (cached per version, and recorded for the result cache through
 ``file_reads``); ``package_files(path)`` lists the modules of the package that holds ``path`` (its outermost
-package folder, tests left out). Shared by the analyses that look past the module at hand: base classes and
+package folder, tests left out); ``modules_calling(name, path)`` gives the trees of those whose text calls
+``name(``. Shared by the analyses that look past the module at hand: base classes and
 callers (``rollback_hooks``), model fields (``model_index``)."""
 
 from __future__ import annotations
 
 import ast
 import logging
+import re
 from collections import OrderedDict
 from pathlib import Path
+from typing import Iterator
 
 from sadpath.engine import file_reads
 from sadpath.files import read_text
@@ -68,3 +71,23 @@ def package_files(path: Path) -> tuple[Path, ...]:
         files = [p for p in found if not any(part in ("tests", "test", "testing") for part in p.relative_to(root).parts[:-1])]
         _PACKAGES[key] = tuple(files) if len(files) <= MAX_FILES else ()
     return _PACKAGES[key]
+
+
+def modules_calling(name: str, path: str) -> Iterator[tuple[Path, ast.Module | None]]:
+    """(file, tree) of each module of the package of ``path`` whose text calls ``name(``, in order. A module that
+    cannot be read or parsed is yielded with a None tree and ends the search: the callers cannot all be seen, so
+    whoever asked proves nothing about them."""
+    pattern = re.compile(rf"\b{re.escape(name)}\s*\(")
+    for candidate in package_files(Path(path)):
+        try:
+            text = read_text(candidate)
+        except (OSError, UnicodeDecodeError) as exc:
+            log.debug("cannot read %s for callers: %s", candidate, exc)
+            yield candidate, None
+            return
+        if not pattern.search(text):
+            continue
+        tree = parse_module(candidate)
+        yield candidate, tree
+        if tree is None:
+            return

@@ -14,15 +14,11 @@ Files are parsed on their own (never imported or run), cached per version, and r
 from __future__ import annotations
 
 import ast
-import logging
-import re
 from pathlib import Path
 from typing import Callable
 
-from sadpath.engine.project_files import package_files, parse_module
-from sadpath.files import read_text
+from sadpath.engine.project_files import modules_calling, parse_module
 
-log = logging.getLogger("sadpath.engine")
 
 MAX_DEPTH = 6
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -211,18 +207,9 @@ def callers_covered(name: str, path: str, is_async: bool = False, one_shot: Call
     awaited on the spot when ``is_async``; not turned into a future or a thread, nor caught) either in a method of a class
     whose hook rolls a ``self`` handle back (the answer names the hook, ``BaseHandler.write_error``) or in a
     function ``one_shot(name)`` says runs once at start-up (the answer is "start-up")."""
-    pattern = re.compile(rf"\b{re.escape(name)}\s*\(")
     answers: set[str] = set()
     skipped = False
-    for candidate in package_files(Path(path)):
-        try:
-            text = read_text(candidate)
-        except (OSError, UnicodeDecodeError) as exc:
-            log.debug("cannot read %s for callers: %s", candidate, exc)
-            return None
-        if not pattern.search(text):
-            continue
-        tree = parse_module(candidate)
+    for candidate, tree in modules_calling(name, path):
         if tree is None:
             return None
         for call, klass, caller, detached in _calls_named(tree, name, is_async):
@@ -255,17 +242,8 @@ def callers_covered(name: str, path: str, is_async: bool = False, one_shot: Call
 def handler_only(name: str, path: str) -> bool:
     """Every project call of ``name`` is what an ``except`` handler returns or ends with (``return
     handle_error(ex, query)``): an error handler, run once the work has already failed."""
-    pattern = re.compile(rf"\b{re.escape(name)}\s*\(")
     found = False
-    for candidate in package_files(Path(path)):
-        try:
-            text = read_text(candidate)
-        except (OSError, UnicodeDecodeError) as exc:
-            log.debug("cannot read %s for callers: %s", candidate, exc)
-            return False
-        if not pattern.search(text):
-            continue
-        tree = parse_module(candidate)
+    for _, tree in modules_calling(name, path):
         if tree is None:
             return False
         for handler in (n for n in ast.walk(tree) if isinstance(n, ast.ExceptHandler)):

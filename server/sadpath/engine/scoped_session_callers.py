@@ -13,14 +13,9 @@ one of them carries on. Files are parsed on their own (never imported or run).
 from __future__ import annotations
 
 import ast
-import logging
-import re
-from pathlib import Path
 
-from sadpath.engine.project_files import package_files, parse_module
-from sadpath.files import read_text
+from sadpath.engine.project_files import modules_calling
 
-log = logging.getLogger("sadpath.engine")
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
@@ -105,17 +100,8 @@ def _calls(tree: ast.Module, name: str):
 def callers_carry_on(name: str, path: str, handle: str) -> bool | None:
     """Whether a project call of ``name`` catches its error and carries on with ``handle``; None when there is no
     project call (or the project cannot be searched)."""
-    pattern = re.compile(rf"\b{re.escape(name)}\s*\(")
     found = False
-    for candidate in package_files(Path(path)):
-        try:
-            text = read_text(candidate)
-        except (OSError, UnicodeDecodeError) as exc:
-            log.debug("cannot read %s for callers: %s", candidate, exc)
-            return True
-        if not pattern.search(text):
-            continue
-        tree = parse_module(candidate)
+    for candidate, tree in modules_calling(name, path):
         if tree is None:
             return True
         for call, parents in _calls(tree, name):
