@@ -52,13 +52,113 @@ def test_escape_through_a_function_in_another_file(tmp_path):
             return {"ok": True}
         """,
     )
-    findings = analyze(SourceFile(str(routes), routes.read_text()), resolve_settings(routes), [BY_CODE["SAD201"]]).findings
-    (finding,) = findings
-    assert finding.span.line == 11
+    payments = tmp_path / "shop" / "payments.py"
+    # the only caller leaves it unhandled: one finding at the external call, where the fix serves every caller
+    assert analyze(SourceFile(str(routes), routes.read_text()), resolve_settings(routes), [BY_CODE["SAD201"]]).findings == []
+    (finding,) = analyze(SourceFile(str(payments), payments.read_text()), resolve_settings(payments), [BY_CODE["SAD201"]]).findings
+    assert finding.span.line == 6
+    assert "`requests.post()` (requests) in `charge()`" in finding.message and "no caller handles that" in finding.message
+    (related,) = finding.related
+    assert related.path.endswith("routes.py") and related.span.line == 11
+    assert "request handler `checkout()`" in related.message
+    assert finding.fixes and finding.fixes[0].kind == "translate_external"
+
+
+def test_a_helper_some_callers_handle_is_reported_at_each_unguarded_boundary(tmp_path):
+    write(tmp_path, "pyproject.toml", "[tool.sadpath]\n")
+    write(tmp_path, "shop/__init__.py", "")
+    payments = write(
+        tmp_path,
+        "shop/payments.py",
+        """
+        import requests
+
+
+        def charge(amount):
+            return requests.post("https://pay.example/charge", json={"amount": amount}, timeout=5)
+        """,
+    )
+    routes = write(
+        tmp_path,
+        "shop/routes.py",
+        """
+        import requests
+        from flask import Flask
+
+        from shop.payments import charge
+
+        app = Flask(__name__)
+
+
+        @app.post("/checkout")
+        def checkout():
+            charge(10)
+            charge(20)
+            return {"ok": True}
+
+
+        @app.post("/tip")
+        def tip():
+            try:
+                charge(1)
+            except requests.RequestException:
+                return {"error": "payments unavailable"}, 503
+            return {"ok": True}
+        """,
+    )
+    assert analyze(SourceFile(str(payments), payments.read_text()), resolve_settings(payments), [BY_CODE["SAD201"]]).findings == []
+    # one finding per boundary function, however many of its lines reach the call
+    (finding,) = analyze(SourceFile(str(routes), routes.read_text()), resolve_settings(routes), [BY_CODE["SAD201"]]).findings
+    assert finding.span.line == 12
     assert "`charge()` in request handler `checkout()`" in finding.message
     assert "in shop/payments.py (line 6)" in finding.message
     (related,) = finding.related
     assert related.path.endswith("payments.py") and related.span.line == 6
+
+
+def test_a_periodic_task_and_a_local_program_are_not_reported(tmp_path):
+    write(tmp_path, "pyproject.toml", "[tool.sadpath]\n")
+    tasks = write(
+        tmp_path,
+        "tasks.py",
+        """
+        import subprocess
+
+        import requests
+        from celery import shared_task
+        from django.dispatch import receiver
+
+        from app.signals import periodic_task
+
+
+        @receiver(signal=periodic_task)
+        def fetch_rates(sender, **kwargs):
+            fetch_ecb_rates.apply_async()
+
+
+        @shared_task
+        def fetch_ecb_rates():
+            return requests.get("https://ecb.example/rates.xml", timeout=10).text
+
+
+        @shared_task
+        def merge_pdfs(paths):
+            subprocess.run(["pdftk", *paths, "cat", "output", "out.pdf"], check=True)
+
+
+        @shared_task
+        def push_image(tag):
+            subprocess.run(["docker", "push", tag], check=True, timeout=600)
+
+
+        @shared_task
+        def fetch_report():
+            return requests.get("https://reports.example/today", timeout=10).text
+        """,
+    )
+    findings = analyze(SourceFile(str(tasks), tasks.read_text()), resolve_settings(tasks), [BY_CODE["SAD201"]]).findings
+    # the schedule retries the periodic fetch, pdftk is no remote service; docker push and the plain task are reported
+    assert sorted(f.span.line for f in findings) == [28, 33]
 
 
 def test_retry_fix_uses_tenacity_when_the_project_does(tmp_path):

@@ -263,3 +263,31 @@ def may_hold_boundary(statement: ast.stmt, ctx) -> bool:
 def _text_of(statement: ast.stmt, ctx) -> str:
     first = first_line(statement)
     return ctx.source.lines_text(first, statement.end_lineno or first)
+
+
+def periodic_tasks(ctx) -> frozenset[str]:
+    """The module's tasks a scheduler dispatches again on its next tick: decorated ``@periodic_task``, named in an
+    ``add_periodic_task(...)`` call or a beat schedule's ``"task"`` entry, or dispatched from a function that
+    receives a periodic signal (``@receiver(periodic_task)`` then ``fetch_rates.apply_async()``). A failed run of
+    one is retried by the schedule, and its traceback is the report."""
+    memo = getattr(ctx, "memo", None)
+    if memo is not None and ("periodic-tasks",) in memo:
+        return memo[("periodic-tasks",)]
+    names: set[str] = set()
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            marks = [ast.unparse(d) for d in node.decorator_list]
+            if any(_decorator_name(d)[0] == "periodic_task" for d in node.decorator_list):
+                names.add(node.name)
+            elif any("periodic" in mark for mark in marks):
+                names.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_periodic_task":
+            names.update(n.id for arg in [*node.args, *(k.value for k in node.keywords)] for n in ast.walk(arg) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values):
+                if isinstance(key, ast.Constant) and key.value == "task" and isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    names.add(value.value.rsplit(".", 1)[-1])
+    found = frozenset(names)
+    if memo is not None:
+        memo[("periodic-tasks",)] = found
+    return found

@@ -25,6 +25,7 @@ from sadpath.knowledge import HTTP_STATUS_MODES
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.engine.handling import caught_by, catches, enclosing_try_handlers
+from sadpath.engine.network_commands import network_command
 from sadpath.engine.key_origin import EXTERNAL, Origins, argument_for, falsy_default_params, falsy_literal, guards, key_origin
 from sadpath.engine.semantic import SemanticModel
 from sadpath.source import SourceFile
@@ -94,6 +95,14 @@ def required_modes(interface, external=None, parents: list[ast.AST] = ()) -> tup
 # and so does SQLAlchemy's session.get(), which answers None
 SINGLE_OBJECT_LOOKUPS = frozenset({"get", "one", "scalar_one", "get_object_or_404"})
 RAISING_GET = frozenset({"django_orm"})
+
+
+def remote_call(external, call: ast.Call, func: ast.AST | None) -> bool:
+    """Whether an external call talks to a remote service: a subprocess only when it runs a network command
+    (``git fetch``, ``docker push``, ``curl``); every other interface is remote by kind."""
+    if external.interface.kind != "process":
+        return True
+    return network_command(call, func) is not None
 
 
 def single_object_lookup(call: ast.Call, parents: list[ast.AST] = (), get_raises: bool = True) -> bool:
@@ -297,6 +306,8 @@ class ProjectCalls:
 
     def _escapes_of_call(self, call: ast.Call, parents: list[ast.AST], ctx: ModuleContext, depth: int):
         external = external_call(call, ctx)
+        if external is not None and not remote_call(external, call, parents[0]):
+            return  # a local program (pdftk, convert): its failure is a bug or the host's, not a remote service's
         if external is not None:
             missing = unhandled_modes(external, parents, ctx)
             if missing:
@@ -452,7 +463,7 @@ def _resolve_by_path(
     for candidate in (base.joinpath(*module[:-1], f"{module[-1]}.py"), base.joinpath(*module, "__init__.py")):
         if not candidate.is_file():
             continue
-        target = _module_context(candidate, ctx)
+        target = module_context(candidate, ctx)
         if target is None:
             return None, True
         for stmt in target.tree.body:
@@ -534,7 +545,7 @@ def _resolve_import(call: ast.Call, ctx: ModuleContext, scripts: dict[str, objec
             continue
         if "site-packages" in str(module_path) or "dist-packages" in str(module_path):
             return None  # a library, not the project
-        target_ctx = _module_context(Path(module_path), ctx)
+        target_ctx = module_context(Path(module_path), ctx)
         if target_ctx is None:
             return None
         for candidate in ast.walk(target_ctx.tree):
@@ -543,7 +554,7 @@ def _resolve_import(call: ast.Call, ctx: ModuleContext, scripts: dict[str, objec
     return None
 
 
-def _module_context(path: Path, origin: ModuleContext) -> ModuleContext | None:
+def module_context(path: Path, origin: ModuleContext) -> ModuleContext | None:
     try:
         stamp = path.stat().st_mtime
         key = (str(path), stamp)

@@ -3,14 +3,17 @@
 ``parse_module(path)`` parses a file (cached per version, and recorded for the result cache through
 ``file_reads``); ``package_files(path)`` lists the modules of the package that holds ``path`` (its outermost
 package folder, tests left out); ``modules_calling(name, path)`` gives the trees of those whose text calls
-``name(``. Shared by the analyses that look past the module at hand: base classes and
-callers (``rollback_hooks``), model fields (``model_index``)."""
+``name(``; ``project_modules_calling(name, path)`` does the same over the whole project the module is imported in
+(the folder above its outermost package), through an index of the names each file calls. Shared by the analyses
+that look past the module at hand: base classes and callers (``rollback_hooks``), model fields (``model_index``),
+the boundaries that call a helper (``cross_module_callers``)."""
 
 from __future__ import annotations
 
 import ast
 import logging
 import re
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Iterator
@@ -24,6 +27,13 @@ MAX_FILES = 4000  # a package larger than this is not searched
 _CACHE: OrderedDict[tuple[str, float], tuple[ast.Module, str] | None] = OrderedDict()
 _CACHE_SIZE = 128
 _PACKAGES: dict[str, tuple[Path, ...]] = {}
+# which names each file calls, as a 4096-bit filter with two bits per name (512 bytes a file, whatever its size):
+# a file whose filter lacks a name does not call it; one that has it is read to make sure
+_FILTER_BITS = 4096
+_CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+_FILTERS: dict[str, tuple[float, int | None]] = {}  # file -> (mtime, filter; None when unreadable)
+_CHECKED: dict[str, float] = {}  # project root -> when its files' mtimes were last compared
+REVALIDATE_SECONDS = 2.0
 
 
 def parse_module(path: Path) -> ast.Module | None:
@@ -57,6 +67,32 @@ def package_files(path: Path) -> tuple[Path, ...]:
     root = path.parent
     while (root / "__init__.py").is_file() and (root.parent / "__init__.py").is_file() and root.parent != root:
         root = root.parent
+    return _files_under(root)
+
+
+def import_root(path: Path) -> Path:
+    """The folder ``path``'s module is imported from: the one above its outermost package."""
+    root = path.parent
+    while (root / "__init__.py").is_file() and root.parent != root:
+        root = root.parent
+    return root
+
+
+def dotted_name(path: Path) -> str:
+    """The module's dotted name as imported from ``import_root(path)`` (``web_shop.clients``)."""
+    parts = list(path.relative_to(import_root(path)).with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def project_files(path: Path) -> tuple[Path, ...]:
+    """The modules of the project ``path`` is imported in: those beside its outermost package and in the packages
+    there (tests left out). Empty for a project too large to search."""
+    return _files_under(import_root(path))
+
+
+def _files_under(root: Path) -> tuple[Path, ...]:
     key = str(root)
     if key not in _PACKAGES:
         if (root / "__init__.py").is_file():
@@ -91,3 +127,59 @@ def modules_calling(name: str, path: str) -> Iterator[tuple[Path, ast.Module | N
         yield candidate, tree
         if tree is None:
             return
+
+
+def project_modules_calling(name: str, path: str) -> Iterator[tuple[Path, ast.Module | None]]:
+    """As ``modules_calling``, over ``project_files(path)``; files whose call filter lacks ``name`` are not read."""
+    files = project_files(Path(path))
+    root = str(import_root(Path(path)))
+    now = time.monotonic()
+    recheck = now - _CHECKED.get(root, float("-inf")) > REVALIDATE_SECONDS
+    if recheck:
+        _CHECKED[root] = now
+    bits = _bits(name)
+    pattern = re.compile(rf"\b{re.escape(name)}\s*\(")
+    for candidate in files:
+        found = _call_filter(candidate, recheck)
+        if found is not None and found & bits != bits:
+            continue
+        try:
+            text = read_text(candidate)
+        except (OSError, UnicodeDecodeError) as exc:
+            log.debug("cannot read %s for callers: %s", candidate, exc)
+            yield candidate, None
+            return
+        if not pattern.search(text):
+            continue
+        tree = parse_module(candidate)
+        yield candidate, tree
+        if tree is None:
+            return
+
+
+def _bits(name: str) -> int:
+    digest = hash(name)
+    return (1 << (digest % _FILTER_BITS)) | (1 << ((digest >> 16) % _FILTER_BITS))
+
+
+def _call_filter(path: Path, recheck: bool) -> int | None:
+    """The call filter of a file (None when it cannot be read: the caller reads it and finds out)."""
+    key = str(path)
+    cached = _FILTERS.get(key)
+    if cached is not None and not recheck:
+        return cached[1]
+    try:
+        stamp = path.stat().st_mtime
+    except OSError:
+        return None
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    found: int | None = 0
+    try:
+        for called in set(_CALLED.findall(read_text(path))):
+            found |= _bits(called)
+    except (OSError, UnicodeDecodeError) as exc:
+        log.debug("cannot index %s: %s", path, exc)
+        found = None
+    _FILTERS[key] = (stamp, found)
+    return found

@@ -8,8 +8,15 @@ unhandled: a Flask or FastAPI route, a Django view or DRF viewset, a Celery
 task, a Kafka/pika consumer callback, a `threading.Thread` target, `main()` or
 the `if __name__ == "__main__":` block. The call may sit in the boundary itself
 or in a project function the boundary calls (in the same file or, followed with
-jedi, in another file of the project); then the finding is on the boundary's
-call and points at the external call.
+jedi, in another file of the project). When every boundary that reaches the
+call leaves it unhandled, the one finding is on the external call, with the
+boundaries' calls as related locations (up to 5): the fix there serves every
+caller. When some reach it handled and others not, each unguarded boundary
+function gets one finding on its call, pointing at the external call. A task the
+scheduler dispatches again (`@periodic_task`, a beat schedule, a periodic
+signal's receiver) lets its next run be the retry, and a local program run
+with `subprocess` (anything but a network command such as `git fetch` or
+`docker push`) is no remote service.
 
 A mode is handled by an enclosing `try` that catches its exception type or a
 base of it (`except requests.RequestException` covers `requests.Timeout`), by a
@@ -120,10 +127,11 @@ from sadpath.engine.external import external_call
 from sadpath.engine.handling import caught_by, catches, enclosing_try_handlers, registered_handlers
 from sadpath.model import Applicability, FixOffer, Related, Span
 from sadpath.engine.call_index import calls_named
-from sadpath.engine.boundary import boundary_of, function_boundary, may_hold_boundary
+from sadpath.engine.boundary import boundary_of, function_boundary, may_hold_boundary, periodic_tasks
+from sadpath.engine.cross_module_callers import callers_elsewhere
 from sadpath.engine.domain import domain_base
 from sadpath.engine.key_origin import EXTERNAL, key_origin
-from sadpath.engine.project_calls import ProjectCalls, catches_domain_error, param_names, runs_elsewhere, unhandled_modes
+from sadpath.engine.project_calls import ProjectCalls, catches_domain_error, param_names, remote_call, runs_elsewhere, unhandled_modes
 from sadpath.rules.base import Rule
 from sadpath import knowledge
 
@@ -146,8 +154,11 @@ class UnhandledExternalCall(Rule):
 
     @classmethod
     def may_apply_to(cls, statement: ast.stmt, ctx: ModuleContext) -> bool:
-        """Only statements that can hold a boundary: decorated or entry-point functions, classes, __main__."""
-        return may_hold_boundary(statement, ctx)
+        """Statements that can hold a boundary (decorated or entry-point functions, classes, __main__), and public
+        top-level functions, which other modules' boundaries may call."""
+        return may_hold_boundary(statement, ctx) or (
+            isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and not statement.name.startswith("_")
+        )
 
     def __init__(self) -> None:
         self._project: ProjectCalls | None = None
@@ -155,12 +166,17 @@ class UnhandledExternalCall(Rule):
     def visit_Call(self, node: ast.Call, ctx: ModuleContext) -> None:
         boundary = boundary_of(ctx)
         if boundary is None:
+            self._helper_call(node, ctx)
             return
         if boundary.kind == "main" and not _handles_anything(ctx):
             return  # a script that handles none of its failures: its traceback and exit status are the report
+        if boundary.kind == "task" and boundary.name in periodic_tasks(ctx):
+            return  # the schedule dispatches it again on its next tick: the failed run's traceback is the report
         registered = tuple(name for name, _, _ in registered_handlers(ctx))
         handled_elsewhere = (*boundary.handled, *registered)
         external = external_call(node, ctx)
+        if external is not None and not remote_call(external, node, ctx.enclosing_function()):
+            return  # a local program: its failure is a bug or the host's, which no translation or retry cures
         if external is not None:
             missing = unhandled_modes(external, ctx.parents, ctx, handled_elsewhere)
             if not missing:
@@ -207,6 +223,16 @@ class UnhandledExternalCall(Rule):
                 summary[id(escape)] = found
         if not escapes:
             return
+        # one finding per boundary function and external call, however many of its lines reach it
+        seen = ctx.memo.setdefault(("sad201-boundary-escapes", id(caller)), set())
+        escapes = [pair for pair in escapes if (pair[0].path, pair[0].line, pair[0].column) not in seen]
+        seen.update((e.path, e.line, e.column) for e, _ in escapes)
+        if not escapes:
+            return
+        # every path reaches it unhandled: reported once, at the external call, in the helper's own module
+        escapes = [pair for pair in escapes if not (pair[0].path != ctx.source.path and self._left_by_every_caller(pair[0], *target))]
+        if not escapes:
+            return
         here = [pair for pair in escapes if pair[0].path == ctx.source.path and _unhandled_on_every_path(pair[0], target[1], ctx)]
         for escape, still in here:
             self._report_at_the_call(escape, still, boundary, target[1], ctx, summary[id(escape)])
@@ -239,6 +265,80 @@ class UnhandledExternalCall(Rule):
             for escape, _ in escapes
         )
         self._report(ctx, node, message, mode_exceptions, first.interface, related, ())
+
+    def _helper_call(self, node: ast.Call, ctx: ModuleContext) -> None:
+        """An external call in a public top-level function that only other modules' boundaries call: when every
+        one of them leaves its failures unhandled, one finding here, where the fix serves them all."""
+        func = ctx.enclosing_function()
+        if func is None or func.name.startswith("_") or not any(func is s for s in ctx.tree.body):
+            return
+        if external_call(node, ctx) is None:
+            return
+        if self._project is None:
+            self._project = ProjectCalls(ctx)
+        span = ctx.span(node)
+        escape = next((e for e in self._project.escapes(ctx, func) if (e.line, e.column) == (span.line, span.column)), None)
+        if escape is None or escape.key_params is not None:
+            return
+        boundaries = self._boundary_callers(escape, ctx, func)
+        if not boundaries:
+            return
+        key = ("sad201-at-call", escape.line, escape.column)
+        if key in ctx.memo:
+            return
+        ctx.memo[key] = True
+        related = [
+            Related(other.source.path, other.span(call), f"`{func.name}()` is called here, in {boundary.describe()}, with nothing handling its failures")
+            for other, call, boundary in boundaries[:5]
+        ]
+        if len(boundaries) > 5:
+            related[-1] = Related(related[-1].path, related[-1].span, related[-1].message + f" (and {len(boundaries) - 5} more calls)")
+        first = boundaries[0][2]
+        more = f" and {len(boundaries) - 1} more" if len(boundaries) > 1 else ""
+        message = (
+            f"`{escape.call}()` ({escape.interface}) in `{func.name}()` can fail with {describe_modes(escape.modes)}, "
+            f"and no caller handles that: {first.consequence()} in {first.describe()}{more}. "
+            "Translate these failures into a domain error here, once for every caller, or handle them."
+        )
+        self._report(ctx, node, message, {m: list(e) for m, e in escape.mode_exceptions}, escape.interface, tuple(related), _retryable(node, ctx))
+
+    def _left_by_every_caller(self, escape, helper_ctx: ModuleContext, helper) -> bool:
+        """Whether ``_helper_call`` reports this escape in the helper's module (so a boundary's call of the helper
+        does not report it again)."""
+        if escape.via or escape.key_params is not None or not any(helper is s for s in helper_ctx.tree.body):
+            return False
+        if helper.name.startswith("_"):
+            return False
+        return bool(self._boundary_callers(escape, helper_ctx, helper))
+
+    def _boundary_callers(self, escape, ctx: ModuleContext, helper) -> list:
+        """The boundary calls of ``helper`` in the project's other modules, when no call of it anywhere handles
+        the escape's failures (nor a handler the caller's app registers); empty otherwise."""
+        callers = callers_elsewhere(helper.name, ctx)
+        if not callers:
+            return []
+        exceptions = escape.exceptions
+        sites = [(ctx, call, parents) for call, parents in calls_named(ctx, helper.name)] + list(callers)
+        found = []
+        for other, call, parents in sites:
+            caller = _function_of(parents)
+            if caller is None or self._project.bind(escape, call, helper, caller) is None:
+                continue
+            caught = [caught_by(handler, other) for handler in enclosing_try_handlers(call, parents)]
+            if catches_domain_error(caught, other):
+                return []  # ``except OrderError:`` around the call: that caller answers the helper's failures
+            caught.append(tuple(name for name, _, _ in registered_handlers(other)))
+            boundary = function_boundary(caller, _class_of(parents, caller), other)
+            if boundary is not None:
+                caught.append(tuple(boundary.handled))
+            if any(catches(other.hierarchy, names, exc) for names in caught for exc in exceptions):
+                return []
+            if boundary is None:
+                return []  # a caller that is no boundary may be handled further up: nothing is proven
+            if other is not ctx and not (boundary.kind == "main" and not _has_except(caller, other)):
+                found.append((other, call, boundary))
+        found.sort(key=lambda f: (f[0].source.path, f[1].lineno, f[1].col_offset))
+        return found
 
     def _report_at_the_call(self, escape, still, boundary, helper, ctx, found) -> None:
         """Every path to this external call leaves it unhandled: one finding at the call, where the fix belongs,
@@ -307,11 +407,14 @@ def _unhandled_on_every_path(escape, helper, ctx: ModuleContext) -> bool:
     registered = tuple(name for name, _, _ in registered_handlers(ctx))
     if any(catches(ctx.hierarchy, registered, exc) for exc in exceptions):
         return False
-    for call, parents in calls_named(ctx, helper.name):
-        caught = [caught_by(handler, ctx) for handler in enclosing_try_handlers(call, parents)]
-        if catches_domain_error(caught, ctx):
+    sites = [(ctx, call, parents) for call, parents in calls_named(ctx, helper.name)]
+    if any(helper is s for s in ctx.tree.body):
+        sites += callers_elsewhere(helper.name, ctx) or []  # the other modules' callers count as well
+    for other, call, parents in sites:
+        caught = [caught_by(handler, other) for handler in enclosing_try_handlers(call, parents)]
+        if catches_domain_error(caught, other):
             return False  # ``except OrderError:``: that caller answers the helper's failures itself
-        if any(catches(ctx.hierarchy, names, exc) for names in caught for exc in exceptions):
+        if any(catches(other.hierarchy, names, exc) for names in caught for exc in exceptions):
             return False
     return True
 
@@ -344,13 +447,38 @@ def _miss_expected_elsewhere(escape, helper, ctx: ModuleContext) -> bool:
     return False
 
 
+SHUTDOWN_SIGNALS = frozenset({"KeyboardInterrupt", "SystemExit", "GeneratorExit", "asyncio.CancelledError", "CancelledError"})
+
+
 def _handles_anything(ctx: ModuleContext) -> bool:
-    """The ``main()`` (or the ``__main__`` block) the call is in has an ``except`` somewhere: it promises to turn
-    failures into log lines and exit statuses, so a call that slips past it is a finding."""
+    """The ``main()`` (or the ``__main__`` block) the call is in has an ``except`` for a failure somewhere: it
+    promises to turn failures into log lines and exit statuses, so a call that slips past it is a finding. A
+    clean-shutdown handler (``except KeyboardInterrupt:``) handles no failure."""
     scope = ctx.enclosing_function()
     if scope is None:
         scope = next((p for p in reversed(ctx.parents) if isinstance(p, ast.If)), None)
-    return scope is not None and any(isinstance(n, ast.ExceptHandler) for n in ast.walk(scope))
+    return scope is not None and _has_except(scope, ctx)
+
+
+def _has_except(scope: ast.AST, ctx: ModuleContext | None = None) -> bool:
+    for node in ast.walk(scope):
+        if isinstance(node, ast.ExceptHandler):
+            caught = caught_by(node, ctx) if ctx is not None else ()
+            if not caught or not all(name.split(".")[-1] in SHUTDOWN_SIGNALS for name in caught):
+                return True
+    return False
+
+
+def _class_of(parents, func) -> ast.ClassDef | None:
+    index = next((i for i, p in enumerate(parents) if p is func), None)
+    if index is not None and index > 0 and isinstance(parents[index - 1], ast.ClassDef):
+        return parents[index - 1]
+    return None
+
+
+def _retryable(node: ast.Call, ctx: ModuleContext) -> tuple[str, ...]:
+    external = external_call(node, ctx)
+    return tuple(external.interface.retryable) if external is not None else ()
 
 
 def _shown(call: ast.Call) -> str:
