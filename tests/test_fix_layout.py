@@ -535,3 +535,53 @@ def test_a_multi_line_log_call_whose_arguments_share_a_line_is_laid_out_again_wh
     assert '        logger.warning(\n            "Couldn\'t check if table %s exists, assuming it does",\n            dataset.table_name,\n' in out
     assert max(len(line) for line in out.splitlines()) <= 100
     ast.parse(out)
+
+
+ROUTE_CALL = '''\
+@{owner}.get("/rates")
+def rates():
+    resp = requests.get("https://fx.example/latest", timeout=5)
+    return {{"rates": resp.text}}
+'''
+
+
+@pytest.mark.parametrize(
+    ("opening", "owner", "registrar"),
+    [
+        ("from flask import Flask\n\napp = Flask(__name__)\n", "app", "@app.errorhandler"),
+        ("from flask import Blueprint\n\nbp = Blueprint('fx', __name__)\n", "bp", "@bp.app_errorhandler"),
+        ("from fastapi import FastAPI\n\napp = FastAPI()\n", "app", "@app.exception_handler"),
+    ],
+)
+def test_a_route_translation_registers_the_answer_for_its_domain_error(project, opening, owner, registrar):
+    """A route raising a domain error with a status answers that status only when a handler reads it: the fix
+    registers one on the app or blueprint the route is declared on, after the classes it names."""
+    text = "import requests\n" + opening + "\n\n" + ROUTE_CALL.format(owner=owner)
+    path = project / "fx.py"
+    out, title = fixed(path, text, "SAD201", "translate_external")
+    tree = ast.parse(out)
+    classes = [s for s in tree.body if isinstance(s, ast.ClassDef)]
+    base = classes[0].name
+    assert f"{registrar}({base})" in out and "answers it" in title
+    handlers = [s for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name.startswith("handle_")]
+    assert len(handlers) == 1 and tree.body.index(handlers[0]) > tree.body.index(classes[-1])
+    assert "exc.status" in ast.unparse(handlers[0])
+    if "fastapi" in opening:
+        assert "from fastapi.responses import JSONResponse" in out
+    assert "\n\n\n\n" not in out
+    assert not any(f.code == "SAD201" for f in lint(SourceFile(str(path), out), Settings()).findings)
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "from fastapi import APIRouter\n\nrouter = APIRouter()\n",  # a router has no handlers: the app does
+        "from fastapi import FastAPI\n\nfrom shop.web import app\n",  # an app made elsewhere: its module registers
+    ],
+)
+def test_no_handler_is_registered_on_a_router_or_an_imported_app(project, opening):
+    owner = "router" if "APIRouter" in opening else "app"
+    text = "import requests\n" + opening + "\n\n" + ROUTE_CALL.format(owner=owner).replace("fx.example/latest", "paystream.example/charge")
+    out, title = fixed(project / "fx.py", text, "SAD201", "translate_external")
+    ast.parse(out)
+    assert "def handle_" not in out and "answers it" not in title

@@ -39,9 +39,19 @@ class ModuleAdditions:
     imports: list[tuple[str, str | None]] = field(default_factory=list)  # (module, name) as in AddImportsVisitor
     definitions: list[str] = field(default_factory=list)  # top-level source blocks, each one statement
     unused: set[str] = field(default_factory=set)  # names the fix stopped using: their imports go (RemoveImportsVisitor)
+    # top-level blocks that use a module-level object (an error handler registered on ``app``): each goes after
+    # the line that binds it, and after the new classes
+    registrations: list[tuple[int, str]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.imports or self.definitions or self.unused)
+        return bool(self.imports or self.definitions or self.unused or self.registrations)
+
+    def register_after(self, line: int, source: str) -> None:
+        """Add a top-level block that needs what line ``line`` binds (once per defined name)."""
+        name = defined_name(source)
+        if name is not None and any(defined_name(d) == name for _, d in self.registrations):
+            return
+        self.registrations.append((line, source))
 
     def add_import(self, module: str, name: str | None = None) -> None:
         if (module, name) not in self.imports:
@@ -358,7 +368,8 @@ def additions_edits(
             text = _with_import(text, module, name, source.path)
         edits += line_edits(old_lines, split_lines(text), 1)
     definitions = [d for d in dict.fromkeys(additions.definitions) if defined_name(d) is None or not module_binds(tree, defined_name(d) or "")]
-    if not definitions:
+    registrations = [(line, d) for line, d in additions.registrations if defined_name(d) is None or not module_binds(tree, defined_name(d) or "")]
+    if not definitions and not registrations:
         return edits
     loggers = [d for d in definitions if _kind(d) == "logger"]
     assignments = [d for d in definitions if _kind(d) == "assignment"]
@@ -402,6 +413,11 @@ def additions_edits(
         points.setdefault(after, []).append(("class", items))
     if blocks:
         points.setdefault(opening_end, []).append(("class", blocks))
+    for line, block in registrations:
+        after = max(line, opening_end, *placed)  # after what it uses and after the classes it names
+        if after >= stop:
+            raise FixRefused("the object the handler is registered on is bound after the code being fixed")
+        points.setdefault(after, []).append(("class", [block]))
     for after in sorted(points):
         previous = next((s for s in top if (s.end_lineno or s.lineno) == after), None)
         pieces: list[tuple[str, int, int]] = []  # (source, blank lines before it, blank lines after it)

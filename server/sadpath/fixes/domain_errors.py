@@ -296,6 +296,20 @@ class DomainErrors:
         self.additions.define("\n".join(lines) + "\n")
         self.known[name] = KnownError(name, (base,), True, attribute)
 
+    def status_attribute(self, name: str) -> str:
+        """The attribute of ``name`` (or of its nearest known base) that holds the HTTP status to answer with."""
+        return self._status_attribute(name)
+
+    def lineage(self, name: str) -> list[str]:
+        """``name`` and its known bases, nearest first."""
+        found: list[str] = []
+        current = name
+        while current and current not in found:
+            found.append(current)
+            known = self.known.get(current)
+            current = known.bases[0] if known is not None and known.bases else ""
+        return found
+
     def _status_attribute(self, base: str) -> str:
         seen: set[str] = set()
         current = base

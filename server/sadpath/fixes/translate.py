@@ -2,7 +2,8 @@
 
 The error comes from ``domain_errors``: the module's own or imported error for the service that failed
 (``PaymentError`` beside ``from orders_service.errors import PaymentError``), else a ``<Service>Error`` defined
-after the imports. A line that only printed or logged the error's message goes (the raised error carries it,
+after the imports; in a route whose app registers no handler for it, one that answers its status
+(``error_handler``). A line that only printed or logged the error's message goes (the raised error carries it,
 traceback and all); the comments of a replaced ``pass`` stay.
 """
 
@@ -29,6 +30,7 @@ from sadpath.fixes.request import (
 )
 from sadpath.fixes.additions import ModuleAdditions
 from sadpath.fixes.domain_errors import DomainErrors, caught_label
+from sadpath.fixes.error_handler import register_answer
 from sadpath.fixes.failure_context import failure_context
 from sadpath.fixes.place import fitting_handler, place_of
 from sadpath.fixes.region import FixRefused
@@ -56,6 +58,9 @@ def build(req: FixRequest) -> list[Edit]:
     domain = errors.base(service)
     if proposed and proposed != domain:
         req.title = req.offer.title.replace(proposed, domain)
+    registered = register_answer(req, req.enclosing_function(handler_ast.lineno), domain, errors, additions)
+    if registered:
+        req.notes.append(registered)  # a route answers with the error's status, not a 500
     region = req.region()
     handler = handler_in_region(req, region, handler_ast)
     name = handler_name(handler) or free_name(handler_ast, req.enclosing_function(handler_ast.lineno))

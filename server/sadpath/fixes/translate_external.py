@@ -5,7 +5,8 @@ first, one branch per failure mode, each raising the service's domain error ``fr
 ``except requests.Timeout as exc: raise PaystreamTimeout("paystream timed out during charge") from exc``. The
 names come from ``domain_errors`` (the module's own or imported errors first, a contract's names, else a base
 ``<Service>Error`` and one subclass per mode with the status to answer with, defined after the imports). In a
-view or route, a not-found becomes the framework's own 404 answer instead (``framework_answer``). No log
+view or route, a not-found becomes the framework's own 404 answer instead (``framework_answer``), and a route
+whose app registers no handler for the domain error gets one that answers its status (``error_handler``). No log
 line: whoever catches the domain error decides how to report it, and the traceback travels with it.
 """
 
@@ -16,6 +17,7 @@ import libcst as cst
 from sadpath.fixes.request import FixRequest, py_string
 from sadpath.fixes.additions import ModuleAdditions
 from sadpath.fixes.domain_errors import DomainErrors, phrase
+from sadpath.fixes.error_handler import register_answer
 from sadpath.fixes.framework_answer import not_found_answer
 from sadpath.fixes.nodes import most_specific_first, region_statement, spell, statement_at
 from sadpath.fixes.place import task_of, task_retry_around
@@ -80,6 +82,10 @@ def build(req: FixRequest) -> list[Edit]:
         req.title = f"Answer a 404 when the lookup misses (`{answer[1][1]}`)"
     if not branches:
         raise FixRefused("the failure types are already handled")
+    if base in errors.known and any(base in errors.lineage(raised.split("(")[0]) for _, _, raised in branches):
+        registered = register_answer(req, func, base, errors, additions)  # a route answers with the error's status
+        if registered:
+            req.notes.append(registered)
     # most specific first across branches too: a subclass's branch must come before its base's
     branches = [b[1:] for b in sorted(branches, key=lambda b: -b[0])]
     region = req.region()

@@ -230,7 +230,10 @@ class UnhandledExternalCall(Rule):
         if not escapes:
             return
         # every path reaches it unhandled: reported once, at the external call, in the helper's own module
-        escapes = [pair for pair in escapes if not (pair[0].path != ctx.source.path and self._left_by_every_caller(pair[0], *target))]
+        escapes = [
+            pair for pair in escapes
+            if not (pair[0].path != ctx.source.path and self._left_by_every_caller(summary[id(pair[0])], *target))
+        ]
         if not escapes:
             return
         here = [pair for pair in escapes if pair[0].path == ctx.source.path and _unhandled_on_every_path(pair[0], target[1], ctx)]
