@@ -16,12 +16,12 @@ import builtins
 import re
 from pathlib import Path
 
-from sadpath.engine import file_reads, logcalls
+from sadpath.engine import logcalls
+from sadpath.engine.call_index import calls_named
 from sadpath.engine.context import ModuleContext
-from sadpath.engine.semantic import SemanticModel
+from sadpath.engine.project_calls import module_context
 from sadpath.engine.walker import NESTED_SCOPES
 from sadpath.files import read_text
-from sadpath.source import SourceFile
 
 _MAX_FILES = 400
 _MAX_DEPTH = 3
@@ -68,7 +68,6 @@ _EXCEPT = re.compile(r"^\s*except\b([^:\n]*)", re.MULTILINE)
 _WORD = re.compile(r"[A-Za-z_]\w*")
 # per package folder: file -> (names called, names in except clauses)
 _INDEXES: dict[str, dict[Path, tuple[frozenset[str], frozenset[str]]]] = {}
-_TREES: dict[Path, tuple[ModuleContext, dict[int, list[ast.AST]]] | None] = {}
 _EXIT_CALLS = ("exit", "abort", "fail", "Exit", "Abort", "exit_with_error", "exit_with_success")
 
 
@@ -102,12 +101,9 @@ def _call_sites(func, raised: str, fctx: ModuleContext, origin: ModuleContext, d
     seen.add((fctx.source.path, name))
     found: list = []
     calls = 0
-    for cctx, parents_of in _contexts_calling(name, fctx, origin):
-        for node in ast.walk(cctx.tree):
-            if not (isinstance(node, ast.Call) and _calls(node, name)):
-                continue
+    for cctx in _contexts_calling(name, fctx, origin):
+        for node, parents in sorted(calls_named(cctx, name), key=lambda c: (len(c[1]), c[0].lineno, c[0].col_offset)):  # as ast.walk meets them
             calls += 1
-            parents = parents_of.get(id(node), [])
             handler = _catching_handler(node, parents, raised, cctx)
             if handler is not None:
                 found.append((handler, cctx))
@@ -123,11 +119,6 @@ def _call_sites(func, raised: str, fctx: ModuleContext, origin: ModuleContext, d
                 return None
             found.extend(upper)
     return found if calls else None
-
-
-def _calls(call: ast.Call, name: str) -> bool:
-    func = call.func
-    return (isinstance(func, ast.Name) and func.id == name) or (isinstance(func, ast.Attribute) and func.attr == name)
 
 
 def _catching_handler(call: ast.Call, parents: list[ast.AST], raised: str, ctx: ModuleContext) -> ast.Try | None:
@@ -231,10 +222,10 @@ def _package_handlers(raised: str, ctx: ModuleContext) -> list:
     for path, (_, excepts) in _index(ctx).items():
         if raised not in excepts or path == own:
             continue
-        loaded = _load(path, ctx)
+        loaded = module_context(path, ctx)
         if loaded is None:
             return []
-        contexts.append(loaded[0])
+        contexts.append(loaded)
     for hctx in contexts:
         for node in ast.walk(hctx.tree):
             if isinstance(node, ast.ExceptHandler) and node.type is not None and raised in {
@@ -246,26 +237,14 @@ def _package_handlers(raised: str, ctx: ModuleContext) -> list:
 
 def _contexts_calling(name: str, fctx: ModuleContext, origin: ModuleContext):
     own = Path(fctx.source.path).resolve()
-    yield fctx, _parents_map(fctx.tree)
+    yield fctx
     others = [path for path, (called, _) in _index(origin).items() if name in called and path != own]
     if len(others) > _MAX_CALLER_FILES:
         raise _TooCommon(name)
     for path in others:
-        loaded = _load(path, origin)
+        loaded = module_context(path, origin)
         if loaded is not None:
             yield loaded
-
-
-def _parents_map(tree: ast.Module) -> dict[int, list[ast.AST]]:
-    out: dict[int, list[ast.AST]] = {}
-    stack: list[tuple[ast.AST, list[ast.AST]]] = [(tree, [])]
-    while stack:
-        node, parents = stack.pop()
-        if isinstance(node, ast.Call):
-            out[id(node)] = parents
-        for child in ast.iter_child_nodes(node):
-            stack.append((child, [*parents, node]))
-    return out
 
 
 def _package_root(ctx: ModuleContext) -> Path | None:
@@ -296,24 +275,6 @@ def _index(ctx: ModuleContext) -> dict[Path, tuple[frozenset[str], frozenset[str
             _INDEXES.clear()
         _INDEXES[key] = index
     return _INDEXES[key]
-
-
-def _load(path: Path, origin: ModuleContext):
-    if path not in _TREES:
-        try:
-            text = read_text(path)
-            tree = ast.parse(text)
-            source = SourceFile(str(path), text)
-            context = ModuleContext(source, tree, SemanticModel(tree, path.stem, source=source), origin.hierarchy, origin.settings)
-            _TREES[path] = (context, _parents_map(tree))
-        except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
-            _TREES[path] = None
-        if len(_TREES) > 256:
-            _TREES.pop(next(iter(_TREES)))
-    loaded = _TREES[path]
-    if loaded is not None:
-        file_reads.note(str(path), loaded[0].source.text)
-    return loaded
 
 
 # exceptions a web framework answers as a response, without logging: a cause attached to them is never shown
