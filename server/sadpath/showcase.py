@@ -78,8 +78,9 @@ HEADLINES = (
         "**Typed exception translation.** One branch per failure mode the call can raise, most specific first, each "
         "raised `from exc` as a domain error named after the service (from the URL's host here) and carrying the "
         "HTTP status to answer with. The classes are defined once, base first, after the module's imports and "
-        "constants; the module's own errors are reused when it has them. No log line: whoever catches the domain "
-        "error decides how to report it, and the traceback travels with it.",
+        "constants; the module's own errors are reused when it has them. The app registers no handler for them, so "
+        "one is registered that answers the error's status (without it the route would still answer a 500). No log "
+        "line: whoever catches the domain error decides how to report it, and the traceback travels with it.",
     ),
     (
         "SAD201",
