@@ -52,7 +52,8 @@ KINDS: dict[str, Callable[[FixRequest], list]] = {
 }  # fmt: skip
 # The public helper modules the builders share (no ``build``; not fix kinds).
 HELPER_MODULES = (
-    "additions", "domain_errors", "failure_context", "framework_answer", "nodes", "place", "region", "request", "scope", "tidy"
+    "additions", "domain_errors", "error_handler", "failure_context", "framework_answer", "nodes", "place", "region", "request",
+    "scope", "tidy",
 )
 
 __all__ = ["HELPER_MODULES", "KINDS", "FixRefused", "apply_edits", "build_fix"]
