@@ -23,15 +23,36 @@ It also stays quiet when a thread hands the stop on to the main thread
 (`_thread.interrupt_main()`, `os.kill(os.getpid(), SIGINT)`, or a stop event set in
 a thread's entry point); when a CLI command, `main()` or a coroutine the module runs
 with `asyncio.run` ends on `CancelledError` or `KeyboardInterrupt` (how Ctrl-C
-reaches it under `asyncio.run`); and for an outer broad handler that nothing can
-reach because every statement that can be interrupted sits in an inner handler that
-catches everything (the inner one is the finding, and its message names the
-enclosing handler: both need narrowing).
+reaches it under `asyncio.run`); and when the author already declared the same
+decision for the same check on the `except` line: `# noqa` (blanket),
+`# noqa: E722` (or bugbear's `B001`) on a bare `except:`, `# noqa: BLE001` on
+`except BaseException`, or `# pylint: disable=bare-except` / `broad-except` /
+`broad-exception-caught`. A declaration for another check (`# noqa: E501`) silences
+nothing.
+
+One finding per problem: a broad handler nested in another reported broad handler's
+`try` or in its fallback (`try: A except: try: B except: ...`) is named in the outer
+handler's finding ("the bare `except:` on line N, nested in its fallback, catches
+everything too") and gets none of its own.
+
+The message says what is true where the handler stands. Where an abort is
+realistically delivered (`main()`, a CLI command or a command-line program, a thread
+target, a consumer callback, a `while` loop, a coroutine, a gevent module) it says
+that Ctrl-C, `sys.exit()`, the task's cancellation or gevent's `Timeout` and
+`GreenletExit` are swallowed, or turned into the domain error the handler raises. In
+request, view, serializer and template code, Celery tasks and the helpers of a service
+it says that the handler catches every exception, SystemExit, KeyboardInterrupt and
+GeneratorExit included, and hides which failures the fallback is for: a bug in the
+block (a `NameError`, an `AttributeError`) takes the fallback too. When a handler
+that translates also replaces an error the `try` raises itself, or a fallback falls
+through leaving names the `try` binds unbound for the next read (`UnboundLocalError`),
+the message says so.
 
 Around pure in-memory work (a parse, a format, dict or index lookups, text
 reshaping) no abort is realistically delivered, so the message says what is wrong
 there instead: every error, bugs included, becomes the fallback, and the errors the
-block raises (`ValueError`, `KeyError`, ...) should be named.
+block raises (`ValueError`, `KeyError`, ...) should be named; a subscript of a value
+of unknown type adds `TypeError` (`None[key]`, a str key on a list).
 
 ## Why is this bad?
 
@@ -39,6 +60,8 @@ These handlers catch the signals that stop a program, not only errors. Ctrl-C
 and `sys.exit()` are swallowed and the process keeps running; a cancelled
 asyncio task reports success to whoever cancelled it, so timeouts
 (`asyncio.wait_for`) and graceful shutdowns hang or act on work that never ended.
+Wherever they stand, they also hide which failures the handling is meant for: a bug
+in the block is handled as one of them and nobody sees it.
 
 ## Example
 
@@ -78,8 +101,8 @@ Unsafe. For `except:` and `except BaseException:` the fix narrows the handler to
 `except Exception:`, so interrupts and exits propagate again; for an explicit
 signal (`CancelledError`, `KeyboardInterrupt`, `SystemExit`) it appends `raise`
 after the existing handling. Both change what reaches the caller. No fix is offered
-for the inner handler of such a nested pair: narrowing it alone would hand the
-cancellation to the enclosing handler.
+for a nested pair of broad handlers: narrowing one alone leaves the other catching
+everything.
 
 ## Options
 
@@ -98,7 +121,7 @@ import ast
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
 from sadpath.engine import logcalls
-from sadpath.engine import catching, pure_work, swallow
+from sadpath.engine import abort_places, catching, fallback_unbound, pure_work, swallow
 from sadpath.engine.boundary import boundary_of
 from sadpath.rules import _except
 from sadpath.rules.base import Rule
@@ -126,71 +149,13 @@ class BareExcept(Rule):
         signals = [n for n in names if n in SIGNAL_NAMES]
         if not broad and not signals:
             return
-        translated = _translation(node) if broad else None
-        if translated is None and (_except.reraises(node) or _exits(node, ctx) or _captures(node, ctx)):
+        if _exempt(node, ctx, broad, signals):
             return
-        if signals == ["asyncio.CancelledError"] and _inspects_other_task(ctx):
-            return
-        if _forwards_stop(node, ctx):
-            return  # a thread hands Ctrl-C or the stop to the main thread (``_thread.interrupt_main()``)
-        if broad and _unreachable_outer(node, ctx):
-            return  # every statement that can be interrupted sits in an inner handler that catches everything
-        if signals and set(signals) <= {"asyncio.CancelledError", "KeyboardInterrupt"} and _entry_point_stops(node, ctx):
-            return  # a command under ``asyncio.run`` answers Ctrl-C (its CancelledError) by ending: a clean shutdown
-        func_here = ctx.enclosing_function()
-        if signals == ["asyncio.CancelledError"] and isinstance(func_here, ast.FunctionDef) and not _keeps_looping(node, ctx):
-            return  # a plain function is no task: ``asyncio.run(server.serve())`` in a thread's entry point ended
-        if broad and not signals and "SAD101" in ctx.active and swallow.judge(node, ctx).swallows:
-            return  # SAD101's one finding says the handler swallows, and that a bare `except:` also catches Ctrl-C
+        if broad and _claimed_by_outer(node, ctx):
+            return  # the enclosing broad handler's one finding names this one too
         func = ctx.enclosing_function()
         where = f"`{func.name}()`" if func is not None else "module code"
-        in_async = isinstance(func, ast.AsyncFunctionDef)
-        try_node = _except.enclosing_try(node, ctx)
-        pure = pure_work.pure_errors(try_node.body, ctx) if broad and try_node is not None else None
-        if broad and pure is not None:
-            label = "bare `except:`" if node.type is None else "`except BaseException`"
-            named = f" ({', '.join(f'`{e}`' for e in pure)})" if pure else ", or at least `Exception`"
-            outcome = f"`{translated}`" if translated is not None else "the fallback"
-            chain = "" if translated is None or _chained(node) else f", and raise `{translated}` `from` the caught error"
-            message = (
-                f"{label} in {where} around in-memory work (parsing, formatting, lookups) turns every error, a bug "
-                f"such as a `NameError` included, into {outcome}. Name the errors the block raises{named} instead{chain}."
-            )
-            fixes = [FixOffer("narrow_except", "Narrow the handler to `except Exception:`", Applicability.UNSAFE)]
-        elif broad and translated is not None:
-            label = "bare `except:`" if node.type is None else "`except BaseException`"
-            aborts = "Ctrl-C, sys.exit() and task cancellation" if in_async else "Ctrl-C and sys.exit()"
-            chain = "" if _chained(node) else f", and raise `{translated}` `from` the caught error"
-            message = (
-                f"{label} in {where} turns {aborts} into `{translated}`: an operator's "
-                f"abort becomes one more failure the caller counts and carries on after. Catch `Exception` instead{chain}."
-            )
-            fixes = [FixOffer("narrow_except", "Narrow the handler to `except Exception:`", Applicability.UNSAFE)]
-        elif broad and (outer := _covered_outer(node, ctx)) is not None:
-            label = "bare `except:`" if node.type is None else "`except BaseException`"
-            aborts = "KeyboardInterrupt, SystemExit and task cancellation" if in_async else "KeyboardInterrupt and SystemExit"
-            message = (
-                f"{label} in {where} also catches {aborts}: they are swallowed here, and the enclosing broad handler "
-                f"on line {outer.lineno} only sees what this one lets through. Catch `Exception` in both handlers, or re-raise."
-            )
-            fixes = []  # narrowing this handler alone would hand the cancellation to the enclosing one
-        elif broad:
-            label = "bare `except:`" if node.type is None else "`except BaseException`"
-            message = (
-                f"{label} in {where} also catches KeyboardInterrupt, SystemExit and task cancellation: "
-                "Ctrl-C, sys.exit() and cancellations are swallowed here. Catch `Exception` instead, or re-raise."
-                if in_async
-                else f"{label} in {where} also catches KeyboardInterrupt and SystemExit: Ctrl-C and sys.exit() are "
-                "swallowed here. Catch `Exception` (or the errors the block can raise) instead, or re-raise."
-            )
-            fixes = [FixOffer("narrow_except", "Narrow the handler to `except Exception:`", Applicability.UNSAFE)]
-        else:
-            if signals == ["asyncio.CancelledError"] and func is not None and _reaps_cancelled_task(func, node, ctx):
-                return
-            if set(signals) <= {"KeyboardInterrupt", "SystemExit"} and not _keeps_looping(node, ctx):
-                return
-            if signals == ["GeneratorExit"] and not _yields_again(node, ctx):
-                return  # the generator cleans up and finishes: that is how close() is answered
+        if not broad:
             what = " and ".join(SIGNAL_NAMES[s] for s in signals)
             consequence = (
                 "the task reports success to whoever cancelled it, and timeouts and shutdown wait on work that never ended"
@@ -199,7 +164,197 @@ class BareExcept(Rule):
             )
             message = f"`except {ast.unparse(node.type)}` in {where} swallows {what}: {consequence}. Re-raise after clean-up."
             fixes = [FixOffer("reraise", "Re-raise after the existing clean-up", Applicability.UNSAFE)]
+            ctx.report(self, ctx.line_span(node), message, fixes=fixes, data={"signals": signals, "broad": broad})
+            return
+        label = "bare `except:`" if node.type is None else "`except BaseException`"
+        translated = _translation(node)
+        chain = "" if translated is None or _chained(node) else f", and raise `{translated}` `from` the caught error"
+        try_node = _except.enclosing_try(node, ctx)
+        pure = _pure_errors(try_node.body, ctx) if try_node is not None else None
+        place = abort_places.abort_place(node, ctx)
+        if pure is not None:
+            named = f" ({', '.join(f'`{e}`' for e in pure)})" if pure else ", or at least `Exception`"
+            outcome = f"`{translated}`" if translated is not None else "the fallback"
+            message = (
+                f"{label} in {where} around in-memory work (parsing, formatting, lookups) turns every error, a bug "
+                f"such as a `NameError` included, into {outcome}. Name the errors the block raises{named} instead{chain}."
+            )
+        elif place is not None:
+            message = _abort_message(label, where, place, translated, chain)
+        elif translated is not None:
+            message = (
+                f"{label} in {where} turns every exception into `{translated}`, SystemExit, KeyboardInterrupt and "
+                "GeneratorExit included, and hides which errors it is meant for: a bug in the block (a `NameError`, an "
+                f"`AttributeError`) becomes `{translated}` too. Catch `Exception` at least, or the errors the block can "
+                f"raise{chain}."
+            )
+        else:
+            message = (
+                f"{label} in {where} catches every exception, SystemExit, KeyboardInterrupt and GeneratorExit included, "
+                "and hides which failures the fallback is for: a bug in the block (a `NameError`, an `AttributeError`) "
+                "takes the fallback too. Catch `Exception` at least, or the errors the block can raise."
+            )
+        own = _own_raise(try_node) if try_node is not None and translated is not None else None
+        if own is not None:  # (raising to take a fallback is deliberate; replacing a raised error loses it)
+            instead = "replaced by this handler's own, so its message is lost" if translated == own[0] else f"replaced by `{translated}`"
+            message += (
+                f" The `{own[0]}` the block raises itself on line {own[1]} is caught here too and {instead}: "
+                "catch only what the block's calls raise."
+            )
+        unbound = fallback_unbound.unbound_after(node, try_node, func, ctx.parents) if try_node is not None else None
+        if unbound is not None and translated is None:
+            shown = " and ".join(f"`{n}`" for n in unbound[0])
+            message += (
+                f" After this fallback {shown} {'is' if len(unbound[0]) == 1 else 'are'} unbound: reading "
+                f"{'it' if len(unbound[0]) == 1 else 'them'} on line {unbound[1]} raises `UnboundLocalError`, so the "
+                "failure is not handled, only moved: give the fallback a value or leave the function."
+            )
+        inner = _nested_broad(node, try_node, ctx) if try_node is not None else []
+        if inner:
+            message += " " + _nested_clause(inner, ctx)
+        fixes = [] if inner else [FixOffer("narrow_except", "Narrow the handler to `except Exception:`", Applicability.UNSAFE)]
         ctx.report(self, ctx.line_span(node), message, fixes=fixes, data={"signals": signals, "broad": broad})
+
+
+def _exempt(node: ast.ExceptHandler, ctx: ModuleContext, broad: bool, signals: list[str]) -> bool:
+    """The handler is no finding where it stands (its re-raise, its exit, a clean shutdown, the author's
+    declaration, SAD101's finding), judged with ``ctx.parents`` as at the handler's visit."""
+    if broad and abort_places.declared_broad(node, ctx):
+        return True  # ``# noqa: E722``, ``# pylint: disable=bare-except``: the author already decided
+    translated = _translation(node) if broad else None
+    if translated is None and (_except.reraises(node) or _exits(node, ctx) or _captures(node, ctx)):
+        return True
+    if signals == ["asyncio.CancelledError"] and _inspects_other_task(ctx):
+        return True
+    if _forwards_stop(node, ctx):
+        return True  # a thread hands Ctrl-C or the stop to the main thread (``_thread.interrupt_main()``)
+    if signals and set(signals) <= {"asyncio.CancelledError", "KeyboardInterrupt"} and _entry_point_stops(node, ctx):
+        return True  # a command under ``asyncio.run`` answers Ctrl-C (its CancelledError) by ending: a clean shutdown
+    func = ctx.enclosing_function()
+    if signals == ["asyncio.CancelledError"] and isinstance(func, ast.FunctionDef) and not _keeps_looping(node, ctx):
+        return True  # a plain function is no task: ``asyncio.run(server.serve())`` in a thread's entry point ended
+    if broad and not signals and "SAD101" in ctx.active and swallow.judge(node, ctx).swallows:
+        return True  # SAD101's one finding says the handler swallows, and that a bare `except:` also catches Ctrl-C
+    if broad:
+        return False
+    if signals == ["asyncio.CancelledError"] and func is not None and _reaps_cancelled_task(func, node, ctx):
+        return True
+    if set(signals) <= {"KeyboardInterrupt", "SystemExit"} and not _keeps_looping(node, ctx):
+        return True
+    if signals == ["GeneratorExit"] and not _yields_again(node, ctx):
+        return True  # the generator cleans up and finishes: that is how close() is answered
+    return False
+
+
+def _abort_message(label: str, where: str, place: str, translated: str | None, chain: str) -> str:
+    """Where an abort realistically arrives: what becomes of it."""
+    if translated is not None:
+        aborts = {
+            "async": "task cancellation, Ctrl-C and sys.exit()",
+            "gevent": "gevent's `Timeout` and `GreenletExit`, Ctrl-C and sys.exit()",
+        }.get(place, "Ctrl-C and sys.exit()")
+        return (
+            f"{label} in {where} turns {aborts} into `{translated}`: an operator's "
+            f"abort becomes one more failure the caller counts and carries on after. Catch `Exception` instead{chain}."
+        )
+    if place == "async":
+        return (
+            f"{label} in {where} also catches KeyboardInterrupt, SystemExit and task cancellation: "
+            "Ctrl-C, sys.exit() and cancellations are swallowed here. Catch `Exception` instead, or re-raise."
+        )
+    if place == "gevent":
+        return (
+            f"{label} in {where} also catches gevent's `Timeout` and `GreenletExit` (both BaseException), Ctrl-C and "
+            "sys.exit(): a timeout or a kill of this greenlet is swallowed here. Catch `Exception` instead, or re-raise."
+        )
+    return (
+        f"{label} in {where} also catches KeyboardInterrupt and SystemExit: Ctrl-C and sys.exit() are "
+        "swallowed here. Catch `Exception` (or the errors the block can raise) instead, or re-raise."
+    )
+
+
+def _pure_errors(stmts: list[ast.stmt], ctx: ModuleContext) -> tuple[str, ...] | None:
+    """The errors pure in-memory work raises; ``TypeError`` joins them when the block subscripts a value whose
+    type is not known (``value[key]`` on None, or a str key on a list)."""
+    errors = pure_work.pure_errors(stmts, ctx)
+    if not errors or "TypeError" in errors:
+        return errors
+    for stmt in stmts:
+        for sub in ast.walk(stmt):
+            if isinstance(sub, ast.Subscript) and isinstance(sub.ctx, ast.Load):
+                if not (ctx.type_of(sub.value) or "").startswith(("builtins.dict", "dict")):
+                    return (*errors, "TypeError")
+    return errors
+
+
+def _own_raise(try_node: ast.Try) -> tuple[str, int] | None:
+    """A ``raise SomeError(...)`` the ``try`` body itself runs (not inside a nested ``try`` or function)."""
+    stack: list[ast.AST] = list(try_node.body)
+    while stack:
+        current = stack.pop(0)
+        if isinstance(current, (ast.Try, *NESTED_SCOPES)) or (hasattr(ast, "TryStar") and isinstance(current, ast.TryStar)):
+            continue
+        if isinstance(current, ast.Raise) and current.exc is not None:
+            target = current.exc.func if isinstance(current.exc, ast.Call) else current.exc
+            return ast.unparse(target), current.lineno
+        stack.extend(ast.iter_child_nodes(current))
+    return None
+
+
+def _claimed_by_outer(node: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    """An enclosing broad handler of the same function is reported, and this handler sits in its ``try`` or in its
+    own body (a fallback pair: ``try A except: try B except: ...``): that finding names this one too."""
+    saved = ctx.parents
+    try:
+        for index in range(len(saved) - 2, -1, -1):
+            parent = saved[index]
+            if isinstance(parent, NESTED_SCOPES):
+                return False
+            if not isinstance(parent, ast.Try) or parent is saved[-1]:
+                continue
+            child = saved[index + 1]
+            if any(child is s for s in parent.body):
+                outers = [h for h in parent.handlers if _catches_all(h, ctx)]
+            elif isinstance(child, ast.ExceptHandler) and _catches_all(child, ctx):
+                outers = [child]
+            else:
+                continue
+            ctx.parents = saved[: index + 1]
+            for outer in outers:
+                if not _exempt(outer, ctx, True, [n for n in catching.caught_names(outer, ctx) if n in SIGNAL_NAMES]):
+                    return True
+            ctx.parents = saved
+        return False
+    finally:
+        ctx.parents = saved
+
+
+def _nested_broad(node: ast.ExceptHandler, try_node: ast.Try, ctx: ModuleContext) -> list[tuple[ast.ExceptHandler, ast.Try, bool]]:
+    """The broad handlers nested in this handler's ``try`` or in its own body (same function), with their ``try``
+    and whether they sit in the fallback (the handler's body)."""
+    found: list[tuple[ast.ExceptHandler, ast.Try, bool]] = []
+    for in_fallback, stmts in ((False, try_node.body), (True, node.body)):
+        stack: list[ast.AST] = list(stmts)
+        while stack:
+            current = stack.pop(0)
+            if isinstance(current, NESTED_SCOPES):
+                continue
+            if isinstance(current, ast.Try):
+                found.extend((h, current, in_fallback) for h in current.handlers if _catches_all(h, ctx))
+            stack.extend(ast.iter_child_nodes(current))
+    return found
+
+
+def _nested_clause(inner: list[tuple[ast.ExceptHandler, ast.Try, bool]], ctx: ModuleContext) -> str:
+    parts = []
+    for handler, try_node, in_fallback in inner:
+        label = "bare `except:`" if handler.type is None else "`except BaseException`"
+        errors = _pure_errors(try_node.body, ctx)
+        named = f" (name {', '.join(f'`{e}`' for e in errors)} there)" if errors else ""
+        parts.append(f"the {label} on line {handler.lineno}, nested in its {'fallback' if in_fallback else '`try`'}{named}")
+    lines = "; ".join(parts)
+    lines = lines[0].upper() + lines[1:]
+    return f"{lines}, catches everything too: fix {'both handlers' if len(inner) == 1 else 'all of them'} together."
 
 
 def _captures(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
@@ -242,7 +397,7 @@ def _translation(handler: ast.ExceptHandler) -> str | None:
             if isinstance(target, ast.Name) and target.id == handler.name:
                 continue
             shown = ast.unparse(target)
-            if shown in ("SystemExit", "KeyboardInterrupt") or shown.endswith(("Exit", "Abort")):
+            if shown in ("SystemExit", "KeyboardInterrupt") or shown.endswith(("Exit", "Abort", "Signal", "Interrupt", "CancelledError")):
                 continue
             return shown
     return None
@@ -368,11 +523,8 @@ def _forwards_stop(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
 
 def _in_thread_entry(ctx: ModuleContext) -> bool:
     """``run()`` of a ``threading.Thread`` subclass, or a function handed to a thread as its ``target=``."""
-    func = ctx.enclosing_function()
-    cls = ctx.enclosing_class()
-    if func is not None and func.name == "run" and cls is not None:
-        if any(ast.unparse(base).endswith("Thread") for base in cls.bases):
-            return True
+    if abort_places.in_thread_run(ctx):
+        return True
     boundary = boundary_of(ctx)
     return boundary is not None and boundary.kind == "thread"
 
@@ -431,50 +583,6 @@ def _asyncio_run_targets(ctx: ModuleContext) -> set[str]:
         return names
 
     return ctx.fact("sad102.asyncio_run_targets", compute)
-
-
-def _unreachable_outer(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
-    """An outer broad handler whose ``try`` holds an inner ``try`` with a handler that catches everything, and
-    nothing outside the inner ``try`` bodies can be interrupted (no ``await`` in a coroutine; only pure work or log
-    calls in plain code): the inner handler is the one place to fix, and is reported."""
-    try_node = _except.enclosing_try(handler, ctx)
-    return try_node is not None and _unreachable_try(try_node, ctx)
-
-
-def _covered_outer(handler: ast.ExceptHandler, ctx: ModuleContext) -> ast.ExceptHandler | None:
-    """The enclosing broad handler this one makes unreachable (reported here, once, for both)."""
-    own = _except.enclosing_try(handler, ctx)
-    for parent in reversed(ctx.parents[:-1]):
-        if isinstance(parent, NESTED_SCOPES):
-            return None
-        if isinstance(parent, ast.Try) and parent is not own and any(own is n for s in parent.body for n in ast.walk(s)):
-            outer = next((h for h in parent.handlers if _catches_all(h, ctx)), None)
-            if outer is not None and _unreachable_try(parent, ctx):
-                return outer
-    return None
-
-
-def _unreachable_try(try_node: ast.Try, ctx: ModuleContext) -> bool:
-    covered: set[int] = set()
-    found_inner = False
-    for stmt in try_node.body:
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Try) and any(_catches_all(h, ctx) for h in node.handlers):
-                found_inner = True
-                covered |= {id(n) for s in node.body for n in ast.walk(s)}
-    if not found_inner:
-        return False
-    in_async = isinstance(ctx.enclosing_function(), ast.AsyncFunctionDef)
-    for stmt in try_node.body:
-        for node in ast.walk(stmt):
-            if id(node) in covered:
-                continue
-            if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith, ast.Yield, ast.YieldFrom)):
-                return False
-            if not in_async and isinstance(node, ast.Call) and logcalls.as_log_call(node, ctx) is None:
-                if pure_work.pure_errors([ast.Expr(node)], ctx) is None:
-                    return False
-    return True
 
 
 def _catches_all(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
