@@ -40,16 +40,36 @@ back, re-raising it only under a condition), prints its message
 `Response({"detail": str(e)}, status=400)`) or turns it into a framework answer
 (`raise ValidationError(str(exc))`), never logging its traceback or raising it on.
 
+It stays quiet for a raise that is the function's user-facing outcome rather than a
+translation: a project class the web framework answers as a client error (a DRF
+`APIException` subclass with a `status_code` below 500 or one of DRF's 4xx classes, a
+subclass of Django's `ValidationError`, `PermissionDenied` or `Http404`, a werkzeug
+HTTP error below 500); a project class its package treats as an expected outcome (at
+least three of the handlers across the package's modules that name it only show its
+message, and three quarters of them neither log its traceback nor hand it on, or a task
+declares it in `throws=` and its handlers show its message); a message taken from a
+message table (`self.error_messages['quota']`) or marked for translation (`_("...")`)
+after a domain decision (a validation error, a not-found, the project's own error). It
+also stays quiet for an expected not-found restated with a message that says what is
+missing and names it (`except ResourceNotFoundError: raise KeyError(f"Container not
+found: {name}")`; a `KeyError` only when the `try` is one subscript, and never a
+`ModuleNotFoundError`, which may be about another module); an "impossible, please
+report a bug" guard under an `if` that does not test the caught error (a new condition,
+not caused by it); a raise in the handler of an expected miss (`except DoesNotExist:`)
+nested in an outer handler, where `from` would chain the meaningless miss instead of the
+outer error; and the `ValueError` of a one-line unpacking (`tag, args =
+token.contents.split(None, 1)`), whose "not enough values to unpack" says nothing.
+
 ## Why is this bad?
 
 Translating a low-level error into a domain error is right, but without `from`
 the original error is only the new one's implicit context (`__context__`), not its
-declared cause. Python still prints it, but under "During handling of the above
-exception, another exception occurred", which reads as a second bug in the
-handler; `__cause__` stays empty, so loggers, error trackers and code that reads
-it (retry policies, API error mappers) find no cause. With `from exc` the
-traceback says plainly that the timeout, refusal or 5xx below was "the direct
-cause" of the domain error.
+declared cause. Its traceback is not lost: Python, `logging` and error trackers
+still print it, but under "During handling of the above exception, another
+exception occurred", which reads as a second bug in the handler; and `__cause__`
+stays empty, so tools and code that group or map errors by their cause (retry
+policies, API error mappers) find none. With `from exc` the traceback says plainly
+that the timeout, refusal or 5xx below was "the direct cause" of the domain error.
 
 ## Example
 
@@ -106,7 +126,7 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import catchers, logcalls
+from sadpath.engine import catchers, logcalls, outcome_classes
 from sadpath.engine.catchers import framework_answer
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
@@ -118,7 +138,7 @@ from sadpath.engine.walker import NESTED_SCOPES
 class UnchainedTranslation(Rule):
     code = "SAD103"
     slug = "unchained-translation"
-    summary = "`raise NewError(...)` inside an `except` block without `from`: the cause is dropped."
+    summary = "`raise NewError(...)` inside an `except` block without `from`: the caught error is not declared as its cause."
     fix_applicabilities = (Applicability.SAFE,)
     fix_kinds = ('chain_cause',)
 
@@ -172,14 +192,25 @@ class UnchainedTranslation(Rule):
             return  # the deadline of a poll loop passed: a new condition, not a translation of the last "not yet"
         if catchers.only_branching_catchers(simple, ctx.enclosing_function(), ctx):
             return  # every catcher branches on it or prints its message (``exit_with_error(str(exc))``)
+        if _outcome_signal(exc, handler, ctx):
+            return  # the user-facing outcome (a 4xx answer, a class the project only shows): no translation
+        if isinstance(exc, ast.Call) and _restated_miss(exc, handler, ctx):
+            return  # ``except NotFound: raise KeyError(f"Container not found: {name}")``: the miss, restated
+        if _invariant_guard(exc, handler, ctx):
+            return  # ``if name is None: raise ValueError("impossible, please report a bug")``: a new condition
+        if _meaningless_inner_miss(handler, ctx):
+            return  # ``except IntegrityError: try: get() except DoesNotExist: raise Taken()``: not the cause
+        if _unpacking_failure(handler, ctx):
+            return  # ``a, b = token.split()`` caught as ``ValueError``: "not enough values to unpack" says nothing
         caught = f"`except {ast.unparse(handler.type)}`" if handler.type is not None else "bare `except:`"
         binding = handler.name or "exc"
         shown = f"{raised}(...)" if isinstance(exc, ast.Call) else raised
         message = (
-            f"`raise {shown}` inside {caught} does not declare the caught error as its cause: it stays only "
-            f"implicit context, so `__cause__` is empty for loggers, error trackers and error mappers, and the "
-            f"traceback reads \"During handling of the above exception, another exception occurred\" (a second "
-            f"failure in the handler) instead of \"the direct cause\". Add `from {binding}`."
+            f"`raise {shown}` inside {caught} does not declare the caught error as its cause: Python still prints "
+            f"the caught error, but as implicit context under \"During handling of the above exception, another "
+            f"exception occurred\", which reads like a second bug in the handler, and `__cause__` stays empty for "
+            f"the tools that group or map errors by their cause. Add `from {binding}` to state that it caused "
+            f"this one."
         )
         fix = FixOffer("chain_cause", f"Chain the cause: add `from {binding}`", Applicability.SAFE)
         ctx.report(self, ctx.span(node), message, fixes=[fix], data={"binding": binding})
@@ -372,3 +403,141 @@ def _names_unparsed_value(call: ast.Call, handler: ast.ExceptHandler, ctx: Modul
             if isinstance(piece, ast.FormattedValue) and any(isinstance(n, ast.Name) and n.id in parsed for n in ast.walk(piece.value)):
                 return True
     return False
+
+
+def _caught_simple(handler: ast.ExceptHandler) -> set[str]:
+    """The class names a handler catches, as their last part (``User.DoesNotExist`` is ``DoesNotExist``)."""
+    return {ast.unparse(c).rpartition(".")[2] for c in _caught_exprs(handler)}
+
+
+def _caught_exprs(handler: ast.ExceptHandler) -> list[ast.expr]:
+    if handler.type is None:
+        return []
+    return list(handler.type.elts) if isinstance(handler.type, ast.Tuple) else [handler.type]
+
+
+_DOMAIN_CAUGHT = frozenset({"ValidationError", "ValueError", "KeyError", "LookupError", "IndexError", "ObjectDoesNotExist",
+                            "MultipleObjectsReturned", "PermissionDenied", "NoResultFound"})  # fmt: skip
+
+
+def _outcome_signal(exc: ast.expr, handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    """The raised error is the function's user-facing outcome: a class the web framework answers as a client
+    error (a DRF ``APIException`` below 500, Django's ``PermissionDenied``), a class the project's handlers only
+    show the message of (or its tasks declare in ``throws=``), or a message taken from a message table or marked
+    for translation after a domain decision (a validation error, a not-found, a project's own error)."""
+    target = exc.func if isinstance(exc, ast.Call) else exc
+    if outcome_classes.client_answer_class(target, ctx) or outcome_classes.shown_outcome_class(target, ctx):
+        return True
+    if not (isinstance(exc, ast.Call) and outcome_classes.message_table_call(exc)):
+        return False
+    caught = _caught_exprs(handler)
+    return bool(caught) and all(
+        (simple := ast.unparse(c).rpartition(".")[2]) in _DOMAIN_CAUGHT
+        or simple.endswith(("DoesNotExist", "NotFound"))
+        or outcome_classes.find_class(c, ctx) is not None
+        for c in caught
+    )
+
+
+_MISS_CLASSES = ("NotFound", "NotFoundError", "DoesNotExist", "NoResultFound", "MultipleResultsFound", "MultipleObjectsReturned")
+_LOOKUPS = frozenset({"KeyError", "LookupError", "IndexError"})
+_MISS_WORDS = re.compile(
+    r"not found|no such|missing|does not exist|doesn't exist|do not exist|not exist|could not find|cannot find"
+    r"|can't find|unable to find|could not be found|cannot be found|unknown|no \w+ named|multiple|more than one",
+    re.IGNORECASE,
+)
+
+
+def _is_miss_class(name: str) -> bool:
+    return name != "ModuleNotFoundError" and (name.endswith(_MISS_CLASSES) or name.startswith("NoSuch"))
+
+
+def _enclosing_try(handler: ast.ExceptHandler, ctx: ModuleContext) -> ast.Try | None:
+    index = next((i for i, p in enumerate(ctx.parents) if p is handler), None)
+    node = ctx.parents[index - 1] if index else None
+    return node if isinstance(node, ast.Try) else None
+
+
+def _restated_miss(call: ast.Call, handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    """An expected not-found (a missing container, table, file or key) or an ambiguous single-row lookup
+    (``MultipleResultsFound``) raised on with a message that says what is missing (or found twice) and names it: the new message carries all the miss does. (A ``ModuleNotFoundError`` may be about
+    another module than the one named: not a restated miss.)"""
+    caught = _caught_simple(handler)
+    if not caught or not all(_is_miss_class(name) or name in _LOOKUPS for name in caught):
+        return False
+    if not all(_is_miss_class(name) for name in caught):
+        node = _enclosing_try(handler, ctx)
+        if node is None or len(node.body) != 1:
+            return False  # a ``KeyError`` from several steps may be a bug's, not the lookup's
+        inner = list(ast.walk(node.body[0]))
+        if not any(isinstance(n, ast.Subscript) for n in inner) or any(isinstance(n, ast.Call) for n in inner):
+            return False  # ``client.read_queue(name)``: its ``LookupError`` may come from anywhere beneath
+    values = [*call.args, *(k.value for k in call.keywords)]
+    if any(isinstance(v, ast.Constant) and isinstance(v.value, int) and v.value >= 500 for v in values):
+        return False  # answered as a server error: the framework logs it with the traceback
+    for arg in values:
+        texts = " ".join(n.value for n in ast.walk(arg) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+        if any(_names_a_value(n) for n in ast.walk(arg) if isinstance(n, (ast.JoinedStr, ast.BinOp, ast.Call))) and _MISS_WORDS.search(texts):
+            return True
+    return False
+
+
+_INVARIANT_WORDS = re.compile(
+    r"\bimpossible\b|should never happen|should not happen|shouldn't happen|should never be|report (?:this |it )?"
+    r"(?:as )?an? (?:bug|issue)|please report|this is a bug",
+    re.IGNORECASE,
+)
+
+
+def _invariant_guard(exc: ast.expr, handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    """An "impossible, please report a bug" assertion under an ``if`` of the handler that does not test the
+    caught error (``if doc.name is None: raise ValueError("... should be impossible")``): a new condition the
+    handler checks, whose cause is not the caught error."""
+    texts = " ".join(n.value for n in ast.walk(exc) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+    if not _INVARIANT_WORDS.search(texts):
+        return False
+    inside = False
+    for parent in ctx.parents:
+        if parent is handler:
+            inside = True
+        elif inside and isinstance(parent, ast.If):
+            names = {n.id for n in ast.walk(parent.test) if isinstance(n, ast.Name)}
+            if not handler.name or handler.name not in names:
+                return True
+    return False
+
+
+_INNER_MISSES = frozenset({"KeyError", "LookupError", "IndexError", "StopIteration", "ObjectDoesNotExist", "Empty"})
+
+
+def _meaningless_inner_miss(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    """The raise sits in the handler of an expected miss (``except DoesNotExist:``) nested in an outer handler
+    (``except IntegrityError:``): the miss is not the cause, and ``from`` it would chain the wrong error."""
+    caught = _caught_simple(handler)
+    if not caught or not all(_is_miss_class(name) or name in _INNER_MISSES for name in caught):
+        return False
+    index = next((i for i, p in enumerate(ctx.parents) if p is handler), 0)
+    for parent in reversed(ctx.parents[:index]):
+        if isinstance(parent, NESTED_SCOPES):
+            return False
+        if isinstance(parent, ast.ExceptHandler):
+            return True
+    return False
+
+
+_SPLITS = frozenset({"split", "rsplit", "partition", "rpartition", "splitlines", "strip", "lstrip", "rstrip"})
+
+
+def _unpacking_failure(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    """A ``try`` of one unpacking assignment (``tag, args = token.contents.split(None, 1)``) caught as its
+    ``ValueError``: "not enough values to unpack" says nothing the new message does not."""
+    if _caught_simple(handler) != {"ValueError"}:
+        return False
+    node = _enclosing_try(handler, ctx)
+    if node is None or len(node.body) != 1 or not isinstance(node.body[0], ast.Assign):
+        return False
+    stmt = node.body[0]
+    if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], (ast.Tuple, ast.List)):
+        return False
+    calls = [n for n in ast.walk(stmt.value) if isinstance(n, ast.Call)]
+    return all(isinstance(c.func, ast.Attribute) and c.func.attr in _SPLITS for c in calls)
