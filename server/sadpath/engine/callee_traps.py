@@ -39,6 +39,54 @@ def _answers(call: ast.Call, ctx: ModuleContext) -> bool:
     return func is not None and traps_everything(func)
 
 
+def project_callee(call: ast.Call, ctx: ModuleContext) -> ast.AST | None:
+    """The project function or method a call runs, found in the module or read from its own file; None when it
+    cannot be found (remembered per call)."""
+    key = ("callee-def", id(call))
+    if key not in ctx.memo:
+        func = _instance_method(call, ctx)
+        if func is None:
+            func = _resolved(call, ctx) or _imported_instance_method(call, ctx) or _imported_function(call, ctx)
+        ctx.memo[key] = func if isinstance(func, _FUNCTIONS) else None
+    return ctx.memo[key]
+
+
+def contains_its_failures(call: ast.Call, ctx: ModuleContext) -> bool:
+    """The call's project callee keeps its own failures in: every ``await`` and ``with`` of its body sits in a
+    ``try`` whose broad handler does not raise (``except Exception: log.exception(...)`` around each event sink,
+    ``except Exception: return fallback`` around the one request), and outside those it raises nothing and only
+    builds values. Its failures never reach the caller's handler, so it is no step of the caller's ``try``."""
+    key = ("callee-contains", id(call))
+    if key not in ctx.memo:
+        func = project_callee(call, ctx)
+        ctx.memo[key] = func is not None and _contained(func)
+    return ctx.memo[key]
+
+
+def _contained(func: ast.AST) -> bool:
+    trapped = [n for n in ast.walk(func) if isinstance(n, ast.Try) and _broad_quiet(n)]
+    if not trapped:
+        return False
+    inside = {id(n) for t in trapped for stmt in t.body for n in ast.walk(stmt)}
+    for node in ast.walk(func):
+        if id(node) in inside or node is func:
+            continue
+        if isinstance(node, (ast.Await, ast.With, ast.AsyncWith, ast.Raise, ast.Assert, ast.Yield, ast.YieldFrom, ast.AsyncFor)):
+            return False
+        sync = isinstance(func, ast.FunctionDef)  # (an ``async def`` does its I/O through ``await``)
+        if sync and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and _REMOTE_RECEIVER.search(ast.unparse(node.func.value)):
+            return False  # ``self.session.commit()`` outside the guarded part
+        if isinstance(node, ast.For) and any(isinstance(n, ast.Call) for n in ast.walk(node.iter)):
+            return False
+    return True
+
+
+def _broad_quiet(try_node: ast.Try) -> bool:
+    handlers = try_node.handlers
+    broad = any(h.type is None or (isinstance(h.type, ast.Name) and h.type.id in BROAD_NAMES) for h in handlers)
+    return broad and not try_node.finalbody and not any(isinstance(n, ast.Raise) for h in handlers for n in ast.walk(h))
+
+
 def callee_is_total(call: ast.Call, ctx: ModuleContext) -> bool:
     """The call's project callee cannot raise: its body only reshapes values, removes ``in``-guarded keys, logs,
     and parses inside its own ``try`` (remembered per call)."""

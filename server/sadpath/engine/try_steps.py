@@ -92,6 +92,21 @@ def _local_function(call: ast.Call, ctx: ModuleContext) -> ast.FunctionDef | ast
     return None
 
 
+def static_pure(call: ast.Call, ctx: ModuleContext) -> bool:
+    """``Validator._check_patterns(column)``: a static or class method of a class the module defines that only
+    loops over strings and lists it builds: no I/O call, no item lookup, no ``raise``. It is no step."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+        return False
+    cls = next((c for c in ctx.tree.body if isinstance(c, ast.ClassDef) and c.name == func.value.id), None)
+    method = next((n for n in getattr(cls, "body", []) if isinstance(n, ast.FunctionDef) and n.name == func.attr), None)
+    if method is None or not any(ast.unparse(d) in ("staticmethod", "classmethod") for d in method.decorator_list):
+        return False
+    if any(isinstance(n, (ast.Raise, ast.Await, ast.With)) or (isinstance(n, ast.Subscript) and not isinstance(n.slice, ast.Slice)) for stmt in method.body for n in ast.walk(stmt)):
+        return False  # ``config.axes["x"]``: a lookup that can fail on the input
+    return _failing_calls(method, ctx, 1) == []
+
+
 def _own_calls(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.Call]:
     calls: list[ast.Call] = []
     stack: list[ast.AST] = list(func.body)
@@ -388,3 +403,140 @@ def library_errors_only(names: list[str], ctx: ModuleContext) -> bool:
     call in the ``try`` cannot raise them."""
     canonical = [ctx.hierarchy.canonical(n) for n in names if n]
     return bool(canonical) and all("." in c and c.split(".")[0] not in sys.stdlib_module_names for c in canonical)
+
+
+def on_opened_file(call: ast.Call, func: ast.AST | None) -> bool:
+    """``f.write(text)`` on the ``f`` of ``with open(path) as f``: part of the ``open`` step, whose ``OSError``
+    names the path and the errno."""
+    return (
+        func is not None and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)
+        and call.func.value.id in _opened_files(func)
+    )  # fmt: skip
+
+
+def nested_pure(call: ast.Call, func: ast.AST | None) -> bool:
+    """``nt(b)`` of a ``def nt(b): return b[:12], b[12:]`` nested in the function: a slice, no step."""
+    if func is None or not isinstance(call.func, ast.Name):
+        return False
+    inner = next((n for n in ast.walk(func) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n is not func and n.name == call.func.id), None)
+    if inner is None or isinstance(inner, ast.AsyncFunctionDef):
+        return False
+    return not any(isinstance(n, (ast.Call, ast.Raise, ast.Await)) for n in ast.walk(inner))
+
+
+# classes that hold a request's or a record's fields: building one checks its fields and says which is wrong
+_RECORD_CLASS = re.compile(r"[a-z](Form|Model|Schema|Payload|Params|Dto|DTO)$")
+
+
+def record_builder(call: ast.Call, ctx: ModuleContext) -> bool:
+    """``GroupForm(name=..., description=...)``: building a form or a schema of fields, whose validation error
+    names the field; not a step of the work that can fail."""
+    name = call.func.attr if isinstance(call.func, ast.Attribute) else call.func.id if isinstance(call.func, ast.Name) else ""
+    return bool(_RECORD_CLASS.search(name)) and external_call(call, ctx) is None and not call.args
+
+
+def trivial_display(call: ast.Call, ctx: ModuleContext) -> bool:
+    """A call a message names only when nothing better is there: a hash or codec constructor
+    (``hashlib.sha256(...)``), a class built from its arguments (``AESGCM(key)``), a builtin."""
+    qualified = ctx.qualified_name(call.func) or ""
+    if qualified.startswith(("hashlib.", "base64.", "binascii.", "uuid.", "datetime.", "time.", "platform.", "sys.", "os.path.")):
+        return True
+    root = call.func
+    while isinstance(root, (ast.Attribute, ast.Call)):
+        root = root.func if isinstance(root, ast.Call) else root.value
+    if isinstance(root, ast.Name) and (ctx.qualified_name(root) or "").startswith(("hashlib", "datetime")):
+        return True  # ``hashlib.sha256(...).digest()``, ``datetime.now().date()``
+    name = call.func.attr if isinstance(call.func, ast.Attribute) else call.func.id if isinstance(call.func, ast.Name) else ""
+    return name[:1].isupper() and external_call(call, ctx) is None and _local_function(call, ctx) is None
+
+
+# libraries whose errors name what failed: SQLAlchemy's carry the statement (``[SQL: DELETE FROM ...]``),
+# Playwright's the cause and the fix ("Executable doesn't exist at ... run playwright install")
+_SELF_DESCRIBED_LIBRARIES = ("playwright", "sqlalchemy", "sqlmodel")
+_SESSION_NAME = re.compile(r"^_?(\w+_)?(session|db|conn|connection|tx|transaction)$", re.IGNORECASE)
+
+
+def one_library(steps: Steps, ctx: ModuleContext, func: ast.AST | None) -> bool:
+    """Every step works through one client of a library whose error text names the failing statement or cause:
+    the objects of ``with sync_playwright() as p`` (``p.chromium.launch()``, then ``browser.close()`` of what it
+    returned), or one SQLAlchemy session (``session.execute(...)``, ``session.commit()``, ``result.scalars()`` of
+    what it answered, a project call handed the session: ``Histories.delete(id, db=session)``)."""
+    if func is None or len(steps) < 2:
+        return False
+    derived = _library_names(func, ctx)
+    if not derived:
+        return False
+    for _, call in steps:
+        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+        while isinstance(receiver, (ast.Attribute, ast.Call)):
+            receiver = receiver.func if isinstance(receiver, ast.Call) else receiver.value
+        if isinstance(receiver, ast.Name) and receiver.id in derived:
+            continue
+        if (ctx.qualified_name(call.func) or "").split(".")[0] in _SELF_DESCRIBED_LIBRARIES:
+            continue  # ``sync_playwright()`` itself
+        handed = [a for a in [*call.args, *(k.value for k in call.keywords)] if isinstance(a, ast.Name) and a.id in derived]
+        if handed and _local_function(call, ctx) is None:
+            continue  # a project model method that runs its statements on the session it is handed
+        if _binds_a_session(call, func):
+            continue  # ``async with get_db_context(db) as session``: opening the session is part of its statements
+        return False
+    return True
+
+
+def _library_names(func: ast.AST, ctx: ModuleContext) -> set[str]:
+    """Names bound to an object of a self-described library, and to what its methods answered."""
+    imports = _module_roots(ctx)
+    if not imports & set(_SELF_DESCRIBED_LIBRARIES):
+        return set()
+    names: set[str] = set()
+    sqlalchemy = bool(imports & {"sqlalchemy", "sqlmodel"})
+    for node in ast.walk(func):
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if isinstance(item.optional_vars, ast.Name) and (
+                    _from_library(item.context_expr, names, ctx) or (sqlalchemy and _SESSION_NAME.match(item.optional_vars.id))
+                ):
+                    names.add(item.optional_vars.id)
+    for node in ast.walk(func):
+        if isinstance(node, ast.arg) and sqlalchemy and _SESSION_NAME.match(node.arg):
+            names.add(node.arg)
+    for _ in range(2):  # ``browser = p.chromium.launch()``, ``result = await session.execute(...)``
+        for node in ast.walk(func):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                value = node.value.value if isinstance(node.value, ast.Await) else node.value
+                if _from_library(value, names, ctx):
+                    names.add(node.targets[0].id)
+    return names
+
+
+def _from_library(expr: ast.AST, names: set[str], ctx: ModuleContext) -> bool:
+    if isinstance(expr, ast.Await):
+        expr = expr.value
+    if not isinstance(expr, ast.Call):
+        return False
+    if (ctx.qualified_name(expr.func) or "").split(".")[0] in _SELF_DESCRIBED_LIBRARIES:
+        return True
+    root = expr.func
+    while isinstance(root, (ast.Attribute, ast.Call)):
+        root = root.func if isinstance(root, ast.Call) else root.value
+    return isinstance(root, ast.Name) and root.id in names
+
+
+def _binds_a_session(call: ast.Call, func: ast.AST) -> bool:
+    return any(
+        isinstance(node, (ast.With, ast.AsyncWith)) and any(i.context_expr is call and isinstance(i.optional_vars, ast.Name) and _SESSION_NAME.match(i.optional_vars.id) for i in node.items)
+        for node in ast.walk(func)
+    )  # fmt: skip
+
+
+def _module_roots(ctx: ModuleContext) -> set[str]:
+    key = ("try-steps-roots",)
+    if key not in ctx.memo:
+        roots: set[str] = set()
+        for node in ast.walk(ctx.tree):
+            if isinstance(node, ast.Import):
+                roots.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                roots.add(node.module.split(".")[0])
+        ctx.memo[key] = roots
+    return ctx.memo[key]

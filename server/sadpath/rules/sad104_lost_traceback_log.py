@@ -19,11 +19,22 @@ failure) but records it in a way that loses what is needed to diagnose it:
   queue error (`QueueFull`) counts only the `put_nowait`/`get_nowait` that
   raises it; several commands on one known client (Redis, docker, botocore),
   with the error in the record, count as one step, since the library's text
-  names the command; and a sub-step that logs its own failure before
-  re-raising is not counted again;
+  names the command, and so do several statements on one SQLAlchemy session
+  (its text carries `[SQL: ...]`) and the objects of one Playwright session;
+  `open()` and the writes on the file it opened are one step (the `OSError`
+  names the path); a sub-step that logs its own failure before re-raising is
+  not counted again, nor one that keeps its failures in (every `await` in its
+  own `try` whose broad handler does not raise), nor a static helper that only
+  loops over strings, nor a form or schema being built (`GroupForm(...)`); a
+  narrow catch of one error with no subclasses (`except InvalidToken:`) names
+  the one step that raises it;
 - the exception's text leaves out its payload: an HTTP status error's response
   body (`requests.HTTPError`, `httpx.HTTPStatusError`), `CalledProcessError`'s
   stderr and output, an error whose message is empty (`asyncio.TimeoutError`).
+  When a step of the `try` fails with an empty message (`InvalidTag` from an
+  AEAD `decrypt`, `InvalidSignature`, aiohttp's total timeout), or the caught
+  project error is raised `from` another (its cause only in the chain), the
+  message says so instead of counting steps.
 
 It stays quiet for handlers that swallow the error (SAD101 reports those, once,
 and its fix keeps the traceback), for handlers that re-raise or translate the
@@ -34,7 +45,13 @@ trackers, for `debug` and `info` records, inside a `logging.Handler.emit` (where
 printing to stderr is the only channel left), for a click/typer command's
 user-facing `print(exc)` and a script's one before it exits with a non-zero
 status, for the handler of a bounded retry loop that raises its last error, for
-a warning that names the input of one standard-library call (`ZoneInfo(tz)`),
+a warning that names the input of one standard-library call (`ZoneInfo(tz)`)
+or of one parse of a named setting (`json.loads(REDIS_OPTIONS)`, then defaults
+set on the result), for a record of `type(e).__name__` and the error beside a
+branch of its own for the expected error (unless a project step can fail in
+several places), for a best-effort step with a harmless default (`return
+"/user.png"`, skipping an item of a few library steps) whose record names the
+input and the error,
 for an expected protocol signal answered per the protocol (an
 `OAuth2RedirectError` answered with its redirect, an oauthlib `OAuth2Error`
 answered with the error redirect), and for a `return None` that the function
@@ -117,7 +134,7 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import catching, logcalls, shapes, try_steps
+from sadpath.engine import callee_traps, catching, logcalls, lost_detail, shapes, try_steps
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.exemption_comments import handler_explanations
 from sadpath.engine.trapping import traps_its_failures
@@ -206,16 +223,78 @@ def _what_is_lost(log: logcalls.LogCall, handler: ast.ExceptHandler, try_node, c
     steps = _steps(try_node, ctx, caught, named=_names_the_error(log, handler.name)) if try_node is not None else []
     if not steps and not _names_the_error(log, handler.name) and try_node is not None and not _steps(try_node, ctx, caught, named=False, everything=True):
         return None  # nothing in the ``try`` can fail but a conversion (``str(exception)``): its type is the story
+    if try_node is not None and lost_detail.parses_named_input(log.call, try_node, ctx, lambda c: logcalls.as_log_call(c, ctx) is not None):
+        return None  # "invalid WEBSOCKET_REDIS_OPTIONS, defaulting": one parse of the named setting, the miss is the story
+    named = _names_the_error(log, handler.name)
+    project_step = bool(steps) and steps[0].startswith("project:") and caught.kind not in (catching.CatchKind.UNKNOWN, catching.CatchKind.EXPECTED)
+    if (len(steps) >= 2 or project_step) and named and _diagnosable(log, handler, try_node, steps, ctx):
+        return None
+    if len(steps) >= 2 and not named and _one_raiser(caught, ctx):
+        return None  # ``except InvalidToken:`` with "stored client X is invalid": the type names the step that raises it
+    if (len(steps) >= 2 or project_step) and named:
+        cause = _cause_lost(handler, try_node, caught, ctx)
+        if cause is not None:
+            return cause
     if len(steps) >= 2:
         listed = ", ".join(f"`{s}`" for s in steps[:3]) + (", ..." if len(steps) > 3 else "")
         return f"drops the traceback of a `try` that spans {len(steps)} steps ({listed}): the record cannot say which one failed"
-    if steps and steps[0].startswith("project:") and caught.kind not in (catching.CatchKind.UNKNOWN, catching.CatchKind.EXPECTED):
+    if project_step:
         # (an error type of the project's own, ``InfrastructureNotAvailable``, names its cause itself)
         return f"drops the traceback of a call into the project's own code (`{steps[0][8:]}`): the record cannot say where inside it the failure happened"
     if steps and steps[0].startswith("stdlib:") and _names_an_input(log, handler.name):
         return None  # "unknown timezone %r, falling back": one library call on the named input, the miss is the story
     if not _names_the_error(log, handler.name) and _catches_a_family(caught, ctx):
         return "records that the work failed but not why: neither the exception nor its traceback is in the record"
+    return None
+
+
+def _diagnosable(log, handler: ast.ExceptHandler, try_node, steps: list[str], ctx: ModuleContext) -> bool:
+    """The record already says what failed: it formats the error's type and text beside a branch of its own for the
+    expected error, and no project step can fail in several places; or the handler carries on with a harmless
+    default and the record names the input and the error of a few steps."""
+    def is_log(call: ast.Call) -> bool:
+        return logcalls.as_log_call(call, ctx) is not None
+
+    found = ctx.memo.get(("sad104-found", id(try_node)), [])
+    if lost_detail.names_type_and_text(log.call, handler.name) and lost_detail.expected_branch(handler, try_node):
+        callees = [callee_traps.project_callee(call, ctx) for _, call in found if _project_call(call, ctx)]
+        return all(lost_detail.failing_places(f) <= 1 for f in callees if f is not None)
+    if lost_detail.harmless_fallback(handler, is_log) and _names_an_input(log, handler.name) and len(steps) <= 4:
+        if any(s.startswith("project:") for s in steps):
+            return False
+        if any(isinstance(n, ast.Return) for n in handler.body):
+            return True  # ``return "/user.png"``: a default the caller shows, whatever failed on the way
+        # skipping an item (``continue``) loses it: not when a step is project code that can fail in several places
+        callees = [callee_traps.project_callee(call, ctx) for _, call in found if _project_call(call, ctx)]
+        return all(lost_detail.failing_places(f) <= 2 for f in callees if f is not None)
+    return False
+
+
+def _one_raiser(caught, ctx: ModuleContext) -> bool:
+    """A narrow catch of one kind of error with no subclasses (``InvalidToken``): only the step that decrypts can
+    raise it, so a record that names it and its input says which step failed."""
+    names = [n for n in caught.names if n]
+    return caught.kind is catching.CatchKind.UNKNOWN and bool(names) and not any(ctx.hierarchy.is_family(ctx.hierarchy.canonical(n)) for n in names)
+
+
+def _cause_lost(handler: ast.ExceptHandler, try_node, caught, ctx: ModuleContext) -> str | None:
+    """The message for an error whose text is empty or leaves out its cause, instead of a count of steps."""
+    empty = lost_detail.empty_message_step(try_node, ctx)
+    if empty is not None:
+        return (
+            f"logs only the text of the error, and `{empty[0]}` fails with an empty one (`{empty[1]}`): with no traceback"
+            " the record says nothing of what failed"
+        )
+    if caught.kind in (catching.CatchKind.BARE, catching.CatchKind.BROAD):
+        return None
+    for name in (n for n in caught.names if n):
+        canonical = ctx.hierarchy.canonical(name)
+        if lost_detail.raised_from(canonical, ctx):
+            short = canonical.rsplit(".", 1)[-1]
+            return (
+                f"logs the text of `{short}` but not its cause: the project raises it `from` another error, whose"
+                " message and traceback only the chain carries"
+            )
     return None
 
 
@@ -372,23 +451,42 @@ def _steps(try_node: ast.Try, ctx: ModuleContext, caught, *, named: bool = False
             and not try_steps.pure_helper(c, ctx) and not try_steps.builds_client(c, node, [try_node])
             and not (library_only and try_steps.stdlib_call(c, ctx))
             and not (isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name) and c.func.value.id in values)
+            and not try_steps.on_opened_file(c, func) and not try_steps.nested_pure(c, func) and not try_steps.record_builder(c, ctx)
+            and not try_steps.static_pure(c, ctx)
+            and not (_project_call(c, ctx) and callee_traps.contains_its_failures(c, ctx))
         ]  # fmt: skip
         calls = [c for c in calls if not (isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Call))] or calls
         if not calls:
             return []
-        first = min(calls, key=lambda c: (c.lineno, c.col_offset))
-        return [(_except.call_label(first, ctx) or "a call", first)]
+        first = min(calls, key=lambda c: (try_steps.trivial_display(c, ctx), c.lineno, c.col_offset))
+        return [(_except.call_label(first, ctx) or f"{_short(first.func)}()", first)]
 
     found = try_steps.longest_path(try_node.body, steps_of)
+    if not everything:
+        ctx.memo[("sad104-found", id(try_node))] = found
     if len(found) > 1 and try_steps.file_operations(found):
         found = found[:1]  # ``path.touch(); path.write_text(...)``: the ``OSError`` names the file
-    if len(found) > 1 and named and try_steps.one_receiver(found, ctx):
+    if len(found) > 1 and named and (try_steps.one_receiver(found, ctx) or try_steps.one_library(found, ctx, func)):
         found = found[:1]  # ``redis.incr(k); redis.expire(k)`` logged with ``e``: the client's error names what failed
     if len(found) == 1 and try_steps.stdlib_call(found[0][1], ctx):
         return [f"stdlib:{found[0][0]}"]  # ``ZoneInfo(tz)``: one standard-library call on the input
     if len(found) == 1 and external_call(found[0][1], ctx) is None and _project_function(found[0][1], ctx):
         return [found[0][0]] if try_steps.thin_wrapper(found[0][1], ctx) else [f"project:{found[0][0]}"]
+    found = sorted(found, key=lambda step: try_steps.trivial_display(step[1], ctx))  # what matters first: I/O, project calls
     return [label for label, _ in found]
+
+
+def _short(func: ast.expr) -> str:
+    """``mcp.prompt(name=...)`` of ``mcp.prompt(name=...)(wrapped)``: the callee's text, its arguments left out."""
+    while isinstance(func, ast.Call):
+        func = func.func
+    text = ast.unparse(func)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _project_call(call: ast.Call, ctx: ModuleContext) -> bool:
+    """A call that may run the project's own code: a local function or method, or an imported name of the project."""
+    return external_call(call, ctx) is None and not try_steps.stdlib_call(call, ctx)
 
 
 def _reads_the_response(call: ast.Call) -> bool:
