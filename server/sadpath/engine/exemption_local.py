@@ -7,7 +7,7 @@ import ast
 import builtins
 import re
 
-from sadpath.engine import shapes
+from sadpath.engine import named_failure, shapes
 from sadpath.engine.catching import CatchKind
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
@@ -16,8 +16,9 @@ from sadpath.engine.walker import body_nodes
 
 
 def local_computation(site: Site) -> bool | None:
-    """A broad catch around code that calls no service and no project function (attribute reads, parsing with
-    builtins): a defensive default for local data, not a lost failure."""
+    """A broad catch around code that calls no service and no project function that does more than compute
+    (attribute reads, parsing with builtins, a project helper that only walks its arguments): a defensive default
+    for local data, not a lost failure."""
     if site.try_node is None or site.caught.kind not in (CatchKind.BROAD, CatchKind.BARE):
         return None
     local_names = _local_names(site.func) if site.func is not None else set()  # module code: builtins and pure calls only
@@ -41,6 +42,8 @@ def local_computation(site: Site) -> bool | None:
                 receiver = receiver.func if isinstance(receiver, ast.Call) else receiver.value
             if isinstance(node.func, ast.Name) and node.func.id in local_names and _defined_inside(node.func.id, site.func):
                 continue  # a helper the function defines for itself (``_truncate(value)``)
+            if named_failure.on_local_container(node, site.func) or (not shapes.through_client(node) and named_failure.computes_only(node, site.ctx)):
+                continue  # ``history.append(m)`` on a list it built; ``get_message_list(map, id)``, a project helper that only computes
             if (
                 isinstance(receiver, ast.Name) and receiver.id in local_names and node.func.attr in _LOCAL_METHODS
                 and not shapes.CLIENT_NAME.search(receiver.id) and external_call(node, site.ctx) is None

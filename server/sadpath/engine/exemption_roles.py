@@ -197,3 +197,37 @@ def declared_silent(site: Site) -> bool | None:
     if site.func.name == "main" or (site.boundary is not None and site.boundary.kind == "main"):
         docs.append(ast.get_docstring(site.ctx.tree) or "")  # a ``python -m`` helper: its module docstring is its manual
     return any(_SILENT_DOC.search(doc) for doc in docs) or None
+
+
+# ------------------------------------------------------------------ a permission refusal that fails closed
+
+_REFUSAL_CHECK = re.compile(
+    r"^_*(?:pre_(?:delete|update|add|save|remove)|before_(?:delete|update|save)|raise_for_\w+|check_\w+|require_\w+|ensure_\w+|"
+    r"assert_\w+|authori[sz]e\w*|\w*_(?:permission|permissions|ownership|access)|can_\w+)$",
+    re.IGNORECASE,
+)
+_REFUSAL_WORDS = re.compile(r"pre_|before_|permission|ownership|owner|access|authori|forbid|allowed|can_|raise_for", re.IGNORECASE)
+
+
+def fail_closed_refusal(site: Site) -> bool | None:
+    """The ``try`` only asks a permission or veto hook (``self.pre_delete(item)``, ``check_ownership(obj)``) and the
+    action it guards sits in the ``try``'s ``else:`` or after a ``return`` of the handler: a refusal skips the
+    action. Failing closed is handling, not swallowing (at most the user misses a message)."""
+    try_node = site.try_node
+    if try_node is None or len(try_node.body) != 1 or not isinstance(try_node.body[0], ast.Expr):
+        return None
+    call = try_node.body[0].value
+    if isinstance(call, ast.Await):
+        call = call.value
+    if not isinstance(call, ast.Call):
+        return None
+    name = call.func.attr if isinstance(call.func, ast.Attribute) else call.func.id if isinstance(call.func, ast.Name) else ""
+    if not (_REFUSAL_CHECK.match(name) and _REFUSAL_WORDS.search(name)):
+        return None
+    if site.path.end == "fall":
+        guarded = try_node.orelse  # ``else:`` runs only when the hook let it through
+    elif site.path.end == "return" and (site.path.value is None or not isinstance(site.path.value, ast.Constant) or not site.path.value.value):
+        guarded = shapes.statements_after(try_node, site.ctx)
+    else:
+        return False
+    return bool(guarded) and any(isinstance(n, ast.Call) for n in body_nodes(guarded))

@@ -16,7 +16,9 @@ from sadpath.engine.exemption_callers import callers_check_the_answer
 from sadpath.engine.exemption_comments import documents, explained_in_a_comment
 from sadpath.engine.exemption_local import local_computation
 from sadpath.engine.exemption_total import nothing_can_fail, only_a_not_found, request_body_fallback, stream_generator_ends, stream_pump_ends
-from sadpath.engine.exemption_roles import declared_silent, display_only_figures, fail_closed_predicate, optional_component_start
+from sadpath.engine.exemption_overrides import fallback_the_callers_want
+from sadpath.engine.exemption_places import end_of_the_line_logged
+from sadpath.engine.exemption_roles import declared_silent, display_only_figures, fail_closed_predicate, fail_closed_refusal, optional_component_start
 from sadpath.engine.callee_traps import answers_its_own_failures
 from sadpath.engine.external import external_call
 from sadpath.engine.handler_site import BEST_EFFORT_DOC, Exemption, Site, after_nodes, guarded_uses, leaves, project_call
@@ -444,6 +446,9 @@ EXEMPTIONS: tuple[Exemption, ...] = (
     request_body_fallback,
     stream_generator_ends,
     fail_closed_predicate,
+    fail_closed_refusal,
+    fallback_the_callers_want,
+    end_of_the_line_logged,
     optional_component_start,
     display_only_figures,
     declared_silent,

@@ -419,7 +419,7 @@ _VALUE_METHODS = frozenset(
 # a receiver named like a client: a parameter or attribute the code talks to a service through
 CLIENT_NAME = re.compile(
     r"cache|client|session|conn|db$|^db|api|redis|service|gateway|store|bucket|queue|bus|producer|consumer|http|"
-    r"sock|^ws$|channel|repo|storage|s3|engine|cursor|pool|broker|kafka|mongo|es$|search|mail|smtp|ftp",
+    r"sock|^ws$|channel|repo|storage|s3|engine|cursor|pool|broker|kafka|mongo|(?:^|_)es$|search|mail|smtp|ftp",
     re.IGNORECASE,
 )
 _PARSE = re.compile(r"(parse|decode|deserial|unpack|unsign|load_from|from_string|from_str|coerce|convert|to_int|to_float|to_bool)", re.IGNORECASE)

@@ -15,12 +15,17 @@ a cache or flag lookup turned into the default without a log line, a bare
 dropped (`UnicodeDecodeError`, the project's own error types) swallowed with
 `pass` or `continue`. One handler gets one finding: when its log call also lacks
 the traceback, this finding says so (SAD104 is for handlers that do handle the
-error). The message names the call that can fail (not a constructor, nor a project
-function that answers its own failures, nor a flag lookup or a call that cannot raise); when a comment says the failure must not
+error). The message names the call that can raise into the handler: the work the
+`try` does, not a call in the `if` test that gates it, a parse of text it holds, a
+query builder (`.filter()`: the chain's `.count()` runs the query), a value method on
+a list it built, a project helper that catches its own errors, or a flag lookup; a
+constructor only when nothing else can fail. When a comment says the failure must not
 stop the work, or the handler serves one item of a consumer or event loop, a background
 step, or one step of a command that goes on with the next, it advises keeping the
 traceback (`logger.exception`) and carrying on (and, for a command, a non-zero exit)
-rather than re-raising; when the handler leaves a name the next line reads unbound, it says
+rather than re-raising; in a socket.io event handler, a task's done-callback or a block
+that only gathers diagnostics, it says what is lost there (the client's event, the
+task's failure, the diagnostics) and advises a log line with the traceback; when the handler leaves a name the next line reads unbound, it says
 that the real error is replaced by an `UnboundLocalError`; in a migration's
 `upgrade()`, it says the revision is recorded as applied although the step failed.
 
@@ -41,13 +46,20 @@ resilience contract declares; a loop that tries the next alternative or polls
 again; cleanup and dunder methods; a predicate answering `False`; an optional component
 (a file watcher, a plugin, an optional integration) whose start fails with a warning
 that gives the reason, the setup function ending there; a permission or validation
-predicate that answers the stricter value (it fails closed); figures left out of a
+predicate that answers the stricter value (it fails closed), and a permission or veto
+hook (`self.pre_delete(item)`) whose refusal skips the action in the `else:`; an
+override that answers the empty value of its base class's default when every caller
+in the package wraps the call in its own catch (the callers want that fallback); a
+socket.io event handler, a task's done-callback, or a block under a debug switch that
+only gathers data for a log line, when the handler logs the failure (at warning level
+or above for an event handler: SAD104 judges what the line keeps); figures left out of a
 collection every caller only shows (a summary table); a function or a `python -m`
 helper whose docstring declares that it fails silently; and a `try` whose only
 calls are project functions that catch every error themselves (nothing reaches the
 handler: the swallow to fix, if any, is in the callee), or calls that cannot raise (an
 event's `set()`, an in-process queue's `get()`, a project helper that only reshapes
-text or removes `in`-guarded keys); a lookup whose only failure is "not there"
+text or removes `in`-guarded keys); local computation, also through a project helper
+that only walks its arguments (per-item statistics of a loop); a lookup whose only failure is "not there"
 (`importlib.metadata.version()`; a bare `except:` there is SAD102's); one pump of a
 two-way stream proxy ending when its peer leaves; a helper that answers a fallback
 when the client's own request body does not parse; and a nested async generator
@@ -124,16 +136,17 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import call_index, logcalls, shapes
+from sadpath.engine import call_index, logcalls, named_failure, shapes
 from sadpath.engine.catching import CatchKind
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.domain import module_error_name
 from sadpath.engine.callee_traps import answers_its_own_failures
 from sadpath.engine.exemption_comments import declared_non_fatal
+from sadpath.engine.exemption_places import advice_here, lost_here, place_of
 from sadpath.engine.exemptions import EXEMPTIONS
 from sadpath.engine.external import external_call
 from sadpath.engine.swallow import Judgement, judge, unbound_after
-from sadpath.engine.total_calls import deprioritised, not_the_failure
+from sadpath.engine.total_calls import cannot_fail, deprioritised, not_the_failure
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules import _except
 from sadpath.rules.base import Rule
@@ -195,6 +208,8 @@ def message(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         first = _failing_call(site.try_node, ctx) or _except.failing_call_in(
             site.try_node.body, ctx, skip=lambda c: logcalls.as_log_call(c, ctx) is not None or _constructs(c) or _pure_in_thread(c, ctx) or answers_its_own_failures(c, ctx)
         )
+        if first is not None and (cannot_fail(first[0], ctx) or named_failure.on_local_container(first[0], site.func)) and not named_failure.query_terminal(first[0]):
+            first = None  # ``history.append()`` cannot be what failed
         if first is not None:
             what = f"the failure of `{_in_thread(first[0], ctx) or first[1]}`"
     untraced = site.path.untraced_log
@@ -226,8 +241,12 @@ def message(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
             f" raises `UnboundLocalError` and the real error is lost. Assign the fallback in the handler, or drop the `try`."
         )
     advice = "Re-raise or translate it."
+    consequence = judgement.consequence
+    place = place_of(site)
     if judgement.consequence.startswith("the migration is recorded"):
         advice = "Narrow the catch to the error of the dialect that cannot run it, or re-raise."
+    elif place is not None:
+        consequence, advice = lost_here(place, site), advice_here(place)
     elif declared_non_fatal(handler, ctx):
         advice = "It is meant to be non-fatal: keep the traceback (`logger.exception`) and carry on."
     elif _one_item_of_a_loop(site, ctx):
@@ -239,7 +258,7 @@ def message(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         )
     elif site.func is not None and _BACKGROUND.search(site.func.name):
         advice = "It is a background step: keep the traceback (`logger.exception`) and carry on."
-    return f"{site.caught.label} swallows {what}: the handler {action}, so {judgement.consequence}. {advice}"
+    return f"{site.caught.label} swallows {what}: the handler {action}, so {consequence}. {advice}"
 
 
 _BACKGROUND = re.compile(r"background|_worker$|^worker", re.IGNORECASE)
@@ -250,26 +269,58 @@ def _failing_call(try_node: ast.Try, ctx: ModuleContext) -> tuple[ast.Call, str]
     statements before a ``with`` item (``session.execute()``, not the ``get_db()`` that opened the session), and
     never a call that cannot raise (an event's ``set()``, a queue's ``get()``, a project helper that only reshapes
     text), a constructor (``Client().fetch()`` names ``fetch``), a flag lookup, or a function that answers its own
-    failures. A ``with`` item on a client (``session.get(url)``) is the call, not a context helper."""
+    failures. A ``with`` item on a client (``session.get(url)``) is the call, not a context helper. The work comes
+    before what only gates it (a call in an ``if`` test) and before a parse of text it holds; a query builder's
+    chain names its terminal (``.count()``); a constructor only when nothing else can fail
+    (``engine.named_failure``)."""
     items = {id(n) for node in ast.walk(try_node) if isinstance(node, (ast.With, ast.AsyncWith)) for i in node.items for n in ast.walk(i.context_expr)}
-    calls = []
+    calls, built = [], []
     for stmt in try_node.body:
         for node in sorted((n for n in ast.walk(stmt) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset)):
-            if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Call) and not _except_builds(node.func.value):
-                continue  # name a chain's root, unless the root only builds the object
-            if _except_builds(node) or _constructs(node) or not_the_failure(node, ctx) or answers_its_own_failures(node, ctx) or _pure_in_thread(node, ctx):
+            terminal = named_failure.query_terminal(node)
+            if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Call) and not _except_builds(node.func.value) and not terminal:
+                continue  # name a chain's root, unless the root only builds the object or the query
+            if named_failure.query_builder(node) and _chained(node, try_node):
+                continue  # ``.filter()`` runs nothing: the chain's ``.count()`` runs the query
+            if _except_builds(node) and not _exception_class(node) and node.args and not _chained(node, try_node):
+                built.append(node)  # ``SentenceTransformer(path)``: named only when nothing else can fail
+                continue
+            if _except_builds(node) or _constructs(node) or answers_its_own_failures(node, ctx) or _pure_in_thread(node, ctx):
+                continue
+            if (not terminal and not_the_failure(node, ctx)) or named_failure.on_local_container(node, ctx.enclosing_function()):
+                continue
+            if named_failure.handles_its_own_errors(node, ctx):
                 continue
             calls.append(node)
+    gate = lambda c: named_failure.gating(c, try_node)  # noqa: E731
     tiers = (
+        lambda c: not deprioritised(c) and not gate(c) and external_call(c, ctx) is not None,
+        lambda c: (id(c) not in items or shapes.through_client(c)) and not deprioritised(c) and not gate(c) and not named_failure.parses(c),
         lambda c: not deprioritised(c) and external_call(c, ctx) is not None,
-        lambda c: (id(c) not in items or shapes.through_client(c)) and not deprioritised(c),
+        lambda c: (id(c) not in items or shapes.through_client(c)) and not deprioritised(c) and not named_failure.parses(c),
         lambda c: True,
     )
     for wanted in tiers:
         for call in calls:
             if wanted(call) and (name := _in_thread(call, ctx) or _except.call_label(call, ctx)):
                 return call, name
+    for call in built:
+        if name := _except.call_label(call, ctx):
+            return call, name
     return None
+
+
+def _chained(call: ast.Call, try_node: ast.Try) -> bool:
+    """The call is the receiver of another call (``Client().fetch()``, ``qs.filter().count()``)."""
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.value is call for n in ast.walk(ast.Module(body=try_node.body, type_ignores=[]))
+    )
+
+
+def _exception_class(call: ast.Call) -> bool:
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name.endswith(("Error", "Exception", "Response", "Model", "Form", "Schema", "Result", "Request"))
 
 
 def _except_builds(call: ast.Call) -> bool:
