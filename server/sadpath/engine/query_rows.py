@@ -98,6 +98,19 @@ def looks_like_connection(expr: ast.AST) -> bool:
     return name in ("cursor", "cur", "c", "curs", "db", "con", "cx", "cnx", "pg", "pool", "tx") or "conn" in name or "cursor" in name
 
 
+def _assignments(nodes) -> dict[str, list[tuple[int, ast.AST]]]:
+    """Each plain name's assigned values, in the order ``nodes`` meets them, with their lines."""
+    found: dict[str, list[tuple[int, ast.AST]]] = {}
+    for node in nodes:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    found.setdefault(target.id, []).append((node.lineno, node.value))
+        elif isinstance(node, ast.AnnAssign) and node.value is not None and isinstance(node.target, ast.Name):
+            found.setdefault(node.target.id, []).append((node.lineno, node.value))
+    return found
+
+
 class Resolver:
     """Answers about the names of one function (and its module): their assigned values, the module's helpers."""
 
@@ -110,24 +123,17 @@ class Resolver:
             {n.name: n for n in klass.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))} if klass else {}
         )
         self.imports = _imported_modules(tree)
+        self._assigned: list[dict[str, list[tuple[int, ast.AST]]]] | None = None
 
     def value_of(self, name: str, before: int) -> ast.AST | None:
         """The value last assigned to ``name`` before line ``before`` in the function, else at module level."""
-        found = None
-        scopes = [self.func.body] if self.func is not None else []
-        scopes.append(self.tree.body)
-        for index, scope in enumerate(scopes):
-            nodes = body_nodes(scope) if index == 0 and self.func is not None else iter(scope)
-            for node in nodes:
-                if isinstance(node, ast.Assign) and node.lineno < before and any(
-                    isinstance(t, ast.Name) and t.id == name for t in node.targets
-                ):
-                    found = node.value
-                elif isinstance(node, ast.AnnAssign) and node.value is not None and node.lineno < before:
-                    if isinstance(node.target, ast.Name) and node.target.id == name:
-                        found = node.value
-            if found is not None:
-                return found
+        if self._assigned is None:
+            self._assigned = [_assignments(body_nodes(self.func.body))] if self.func is not None else []
+            self._assigned.append(_assignments(iter(self.tree.body)))
+        for assigned in self._assigned:
+            for line, value in reversed(assigned.get(name, ())):
+                if line < before:
+                    return value
         return None
 
     def helper(self, call: ast.Call) -> ast.AST | None:

@@ -59,12 +59,13 @@ def _imported_module(stmt: ast.ImportFrom, path: Path) -> Path | None:
     return _module_file(_import_root(path), stmt.module or "")
 
 
-def _find_class(tree: ast.Module, path: Path, name: str, depth: int = 0):
-    """The class ``name`` as module ``path`` defines or imports it: (ClassDef, its file), or None."""
+def _find_class(tree: ast.Module, path: Path, name: str, depth: int = 0, kinds: tuple = (ast.ClassDef,)):
+    """The class ``name`` (or, with ``kinds``, the function) as module ``path`` defines or imports it: (the
+    definition, its file), or None."""
     if depth > MAX_DEPTH:
         return None
     for stmt in tree.body:
-        if isinstance(stmt, ast.ClassDef) and stmt.name == name:
+        if isinstance(stmt, kinds) and stmt.name == name:
             return stmt, path
     stars = []
     for stmt in tree.body:
@@ -75,17 +76,17 @@ def _find_class(tree: ast.Module, path: Path, name: str, depth: int = 0):
                 stars.append(stmt)
             elif (alias.asname or alias.name) == name:
                 target = _imported_module(stmt, path)
-                return _in_file(target, alias.name, depth + 1) if target is not None else None
+                return _in_file(target, alias.name, depth + 1, kinds) if target is not None else None
     for stmt in stars:
         target = _imported_module(stmt, path)
-        if target is not None and (found := _in_file(target, name, depth + 1)) is not None:
+        if target is not None and (found := _in_file(target, name, depth + 1, kinds)) is not None:
             return found
     return None
 
 
-def _in_file(path: Path, name: str, depth: int):
+def _in_file(path: Path, name: str, depth: int, kinds: tuple = (ast.ClassDef,)):
     tree = parse_module(path)
-    return None if tree is None else _find_class(tree, path, name, depth)
+    return None if tree is None else _find_class(tree, path, name, depth, kinds)
 
 
 def _base_class(expr: ast.expr, tree: ast.Module, path: Path, depth: int):
@@ -201,42 +202,172 @@ def commit_flag_reach(func: ast.AST, parents: list[ast.AST]) -> Callable[[ast.Ca
 
 
 def callers_covered(name: str, path: str, is_async: bool = False, one_shot: Callable[[str], bool] | None = None,
-                    reaches: Callable[[ast.Call], bool] | None = None, depth: int = 0) -> str | None:
+                    reaches: Callable[[ast.Call], bool] | None = None, depth: int = 0,
+                    target: ast.AST | None = None, owner: str | None = None) -> str | None:
     """What covers every project call of the function or method ``name`` (the package of ``path`` searched, tests
     left out), or None when there is no call or one is not covered. Each call must run directly (called, or
-    awaited on the spot when ``is_async``; not turned into a future or a thread, nor caught) either in a method of a class
-    whose hook rolls a ``self`` handle back (the answer names the hook, ``BaseHandler.write_error``) or in a
-    function ``one_shot(name)`` says runs once at start-up (the answer is "start-up")."""
+    awaited on the spot when ``is_async``, or handed to a future that the caller awaits; not a detached future or
+    a thread, nor caught) in one of: a method of a class whose hook rolls a ``self`` handle back (the answer names
+    the hook, ``BaseHandler.write_error``); a function whose project decorator rolls back in an ``except``
+    (``@catch_db_error``, ``@transaction()``); a ``with`` block that opens the session it hands over (``with
+    Session(bind=conn) as session:``, ``async with db.session_context(begin_transaction=True) as session:``: its
+    exit rolls back); a function ``one_shot(name)`` says runs once at start-up, or a closure such a function
+    defines and runs (the answer is "start-up"). With ``target`` (the helper's definition) and ``owner`` (its
+    class), calls that cannot be this helper are left out: too few arguments, an unknown keyword, another
+    class's method (``hashlib.new(...)``, ``APIToken.new(...)`` for ``ShareCode.new``)."""
     answers: set[str] = set()
     skipped = False
     for candidate, tree in modules_calling(name, path):
         if tree is None:
             return None
-        for call, klass, caller, detached in _calls_named(tree, name, is_async):
+        for call, klass, caller, detached, parents in _calls_named(tree, name, is_async):
+            if target is not None and not _may_call(call, target, owner, tree):
+                continue  # another function of the same name
             if reaches is not None and not reaches(call):
                 skipped = True
                 continue  # `create_role(db, role, commit=False)`: the commit branch is not taken
-            if caller is not None and caller.name == name:
+            if caller is not None and caller.name == name and (target is None or _same_def(caller, target, candidate, path)):
                 continue  # recursion, or a wrapper of the same name
             if caller is not None and caller.name.lstrip("_").startswith(_TEST_SUPPORT):
                 skipped = True
                 continue  # `mock_roles()`: support code for the tests, not a production path
+            if one_shot is not None and _startup_closure(caller, parents, one_shot):
+                answers.add("start-up")
+                continue  # `async def finish_init(): ...` that `initialize()` defines and schedules
             if detached:
                 return None
             if caller is not None and one_shot is not None and one_shot(caller.name):
                 answers.add("start-up")
                 continue
+            wrapper = _managed_with(call, parents) or (decorator_hook(caller, tree, candidate) if caller is not None else None)
+            if wrapper is not None:
+                answers.add(wrapper)
+                continue
             hook = class_hook(klass, tree, str(candidate)) if klass is not None else None
-            if hook is None and caller is not None and depth < 2:
+            if hook is None and caller is not None and depth < 3:
                 # a helper (`assign_default_roles(db, user)`, `app._get_or_create_user()`) whose own callers are covered
                 hook = callers_covered(caller.name, str(candidate), isinstance(caller, ast.AsyncFunctionDef), one_shot,
-                                       None, depth + 1)
+                                       None, depth + 1, caller, klass.name if klass is not None and caller in klass.body else None)
             if hook is None:
                 return None
             answers.add(hook)
     if not answers and skipped:
         return "no production caller takes the commit branch"
     return sorted(answers)[0] if answers else None
+
+
+def has_project_call(name: str, path: str, target: ast.AST | None = None, owner: str | None = None) -> bool:
+    """The project (tests left out) calls ``name`` somewhere, other than from itself."""
+    for candidate, tree in modules_calling(name, path):
+        if tree is None:
+            return True
+        for call, _, caller, _, _ in _calls_named(tree, name, False):
+            if caller is not None and caller.name == name and (target is None or _same_def(caller, target, candidate, path)):
+                continue
+            if target is None or _may_call(call, target, owner, tree):
+                return True
+    return False
+
+
+def _same_def(caller: ast.AST, target: ast.AST, candidate: Path, path: str) -> bool:
+    return caller.lineno == target.lineno and Path(candidate).resolve() == Path(path).resolve()
+
+
+def _rolls_back_on_error(func: ast.AST) -> bool:
+    return any(
+        isinstance(h, ast.ExceptHandler) and any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "rollback"
+            for s in h.body for n in ast.walk(s)
+        )
+        for h in ast.walk(func)
+    )
+
+
+def decorator_hook(func: ast.AST, tree: ast.Module, path: Path | str) -> str | None:
+    """``@catch_db_error``, ``@transaction()``: a decorator of ``func`` that the project defines (in this module or
+    an imported one) and whose code rolls back in an ``except`` handler: its name, or None."""
+    for deco in getattr(func, "decorator_list", []):
+        expr = deco.func if isinstance(deco, ast.Call) else deco
+        if not isinstance(expr, ast.Name):
+            continue
+        found = _find_class(tree, Path(path).resolve(), expr.id, 0, _FUNCTIONS)
+        if found is not None and _rolls_back_on_error(found[0]):
+            return f"@{expr.id}"
+    return None
+
+
+_SESSION_WORDS = ("session", "connect", "begin", "transaction", "atomic", "engine")
+
+
+def _managed_with(call: ast.Call, parents: list[ast.AST]) -> str | None:
+    """The call hands over the session an enclosing ``with`` opens (``with Session(bind=conn) as session:``,
+    ``async with db.session_context(begin_transaction=True) as session:``): the block's exit rolls a failed
+    transaction back (or closes the session, which does)."""
+    passed = {ast.unparse(a) for a in [*call.args, *(k.value for k in call.keywords)]}
+    for index, outer in enumerate(parents):
+        if isinstance(outer, (ast.With, ast.AsyncWith)) and index + 1 < len(parents) and parents[index + 1] in outer.body:
+            for item in outer.items:
+                bound = item.optional_vars
+                if isinstance(bound, ast.Name) and bound.id in passed:
+                    if any(word in ast.unparse(item.context_expr).lower() for word in _SESSION_WORDS):
+                        return f"`with ... as {bound.id}`"
+    return None
+
+
+def _startup_closure(caller: ast.AST | None, parents: list[ast.AST], one_shot: Callable[[str], bool]) -> bool:
+    """The call sits in a closure that a start-up function defines and runs itself (``ensure_future(finish())``),
+    not one it hands on as a callback: it runs once, as part of start-up."""
+    functions = [p for p in parents if isinstance(p, _FUNCTIONS)]
+    if caller is None or len(functions) < 2 or not one_shot(functions[0].name):
+        return False
+    outer = functions[0]
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == caller.name
+        for n in ast.walk(outer)
+    )
+
+
+def _may_call(call: ast.Call, target: ast.AST, owner: str | None, tree: ast.Module) -> bool:
+    """The call can be of ``target`` (a function, or a method of class ``owner``): not another class's or module's
+    function of the same name, and its arguments fit the signature."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        receiver = func.value
+        last = receiver.attr if isinstance(receiver, ast.Attribute) else receiver.id if isinstance(receiver, ast.Name) else ""
+        modules = {(a.asname or a.name).split(".")[0] for s in tree.body if isinstance(s, ast.Import) for a in s.names}
+        if isinstance(receiver, ast.Name) and receiver.id in modules:
+            return False  # `hashlib.new(...)`
+        if owner is not None and last[:1].isupper() and last != owner:
+            return False  # `APIToken.new(...)` is not `ShareCode.new`
+        if owner is None:
+            root = receiver
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            imported = {
+                (a.asname or a.name).split(".")[0]
+                for s in ast.walk(tree) if isinstance(s, (ast.Import, ast.ImportFrom)) for a in s.names
+            }
+            if not (isinstance(root, ast.Name) and root.id in imported):
+                return False  # `client.update_labels(...)` is a method, not the module function `update_labels`
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return True
+    plain = ("classmethod", "staticmethod", "property")
+    if any(ast.unparse(d) not in plain for d in getattr(target, "decorator_list", [])):
+        return True  # a decorator may inject or take arguments (`@db_injector`)
+    args = target.args
+    positional = [*args.posonlyargs, *args.args]
+    if owner is not None and positional and positional[0].arg in ("self", "cls"):
+        positional = positional[1:]
+    required = positional[: len(positional) - len(args.defaults)] if args.defaults else positional
+    required_kw = [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+    names = {a.arg for a in [*positional, *args.kwonlyargs]}
+    given = {k.arg for k in call.keywords}
+    if args.kwarg is None and given - names:
+        return False
+    if args.vararg is None and len(call.args) > len(positional):
+        return False
+    filled = len(call.args) + sum(1 for a in required[len(call.args):] if a.arg in given)
+    return filled >= len(required) and all(k in given for k in required_kw)
 
 
 def handler_only(name: str, path: str) -> bool:
@@ -278,7 +409,7 @@ def _calls_named(tree: ast.Module, name: str, is_async: bool):
             func = node.func
             called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
             if called == name:
-                yield node, klass, caller, _detached(node, parents, is_async)
+                yield node, klass, caller, _detached(node, parents, is_async), parents
         inner = node if isinstance(node, ast.ClassDef) else klass
         around = node if isinstance(node, _FUNCTIONS) else caller
         for child in ast.iter_child_nodes(node):
@@ -290,7 +421,8 @@ def _detached(call: ast.Call, parents: list[ast.AST], is_async: bool) -> bool:
     spot (``f = user.spawn()`` awaited later, with a timeout or in a callback), a result handed to a future or a
     thread (``ensure_future(user.stop())``), or a call whose error the caller catches and carries on from."""
     parent = parents[-1] if parents else None
-    if is_async and not isinstance(parent, ast.Await):
+    future = _awaited_future(call, parents)
+    if is_async and not isinstance(parent, ast.Await) and not future:
         return True
     for index, outer in enumerate(parents):
         if isinstance(outer, ast.Try) and outer.handlers and index + 1 < len(parents) and parents[index + 1] in outer.body:
@@ -299,6 +431,46 @@ def _detached(call: ast.Call, parents: list[ast.AST], is_async: bool) -> bool:
             return True  # caught on the spot: the work goes on with the session, past the hook
     if sum(isinstance(p, _FUNCTIONS) for p in parents) > 1:
         return True  # in a closure: run whenever (and wherever) it is called
+    if future:
+        return False  # `f = ensure_future(check(...))` then `await gather(*futures)`: its failure reaches the caller
     return any(
         isinstance(p, ast.Call) and any(word in ast.unparse(p.func) for word in _DETACHING) for p in parents[-3:]
     ) or any(isinstance(p, ast.Lambda) for p in parents)
+
+
+_FUTURES = ("ensure_future", "create_task")
+
+
+def _awaited_future(call: ast.Call, parents: list[ast.AST]) -> bool:
+    """``f = asyncio.ensure_future(check(...))`` (perhaps kept in a list) that the same function awaits later
+    (``await asyncio.gather(*futures)``, ``await wait_for(f, timeout)``), or ``await gather(create_task(...))``."""
+    if not parents or not isinstance(parents[-1], ast.Call) or call not in parents[-1].args:
+        return False
+    wrapper = parents[-1]
+    if not any(word in ast.unparse(wrapper.func) for word in _FUTURES):
+        return False
+    functions = [i for i, p in enumerate(parents) if isinstance(p, _FUNCTIONS)]
+    if not functions:
+        return False
+    func = parents[functions[-1]]
+    if any(isinstance(p, ast.Await) for p in parents[functions[-1]:]):
+        return True
+    holder = parents[-2] if len(parents) > 1 else None
+    if not (isinstance(holder, ast.Assign) and holder.value is wrapper):
+        return False
+    names = {t.id for t in holder.targets if isinstance(t, ast.Name)}
+    for node in ast.walk(func):
+        if (
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append"
+            and isinstance(node.func.value, ast.Name) and any(isinstance(a, ast.Name) and a.id in names for a in node.args)
+        ):
+            names.add(node.func.value.id)
+    return any(
+        isinstance(node, ast.Await) and any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+        for node in ast.walk(func)
+    )
+
+
+def resolve_function(tree: ast.Module, path: str | Path, name: str) -> tuple[ast.AST, Path] | None:
+    """The module-level function ``name`` as module ``path`` defines or imports it: (its definition, its file)."""
+    return _find_class(tree, Path(path).resolve(), name, 0, _FUNCTIONS)

@@ -51,7 +51,30 @@ def feeds_write(node: ast.AST, parent: dict[int, ast.AST], stop: ast.AST, ctx, r
             return True
         if isinstance(above, (ast.If, ast.While)) and child is above.test and writes_per_row(above.body, ctx, resolver):
             return True
+        if isinstance(above, (ast.Assign, ast.AnnAssign)) and _decides_write(above, parent, stop, ctx, resolver):
+            return True
         child, above = above, parent.get(id(above))
+    return False
+
+
+def _decides_write(assign: ast.AST, parent: dict[int, ast.AST], stop: ast.AST, ctx, resolver: Resolver) -> bool:
+    """``next_latest = session.execute(select(...)).scalar_one_or_none()`` followed, in the same block, by ``if
+    next_latest: <write> else: <write>``: the read decides which write each row gets (the condition of a branch
+    that writes). A read whose value only feeds a write (``create(product=product)``) stays a batchable read."""
+    targets = assign.targets if isinstance(assign, ast.Assign) else [assign.target]
+    names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    holder = parent.get(id(assign))
+    if not names or holder is None:
+        return False
+    block = next(
+        (getattr(holder, f) for f in ("body", "orelse", "finalbody") if assign in getattr(holder, f, [])), None
+    )
+    if block is None:
+        return False
+    for stmt in block[block.index(assign) + 1:]:
+        if isinstance(stmt, ast.If) and any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(stmt.test)):
+            if writes_per_row(stmt.body, ctx, resolver) and (not stmt.orelse or writes_per_row(stmt.orelse, ctx, resolver)):
+                return True
     return False
 
 

@@ -25,7 +25,10 @@ names), writes per row (`save()`, `update()`, `delete()`, `INSERT`/`UPDATE`
 statements: batching them is another matter) and the reads that are part of
 such a write: an argument of the write (`X.objects.filter(pk=row.fk.pk).update(...)`),
 the rows of an inner loop that writes each of them, the condition of a branch
-that writes (`if not row.media.exists(): Medium.objects.create(...)`); loops
+that writes (`if not row.media.exists(): Medium.objects.create(...)`, also through
+a name: `latest = session.execute(select(...))...` then `if latest: update(...) else:
+delete(...)`); reads under a group-break guard (`if last != row.key: last = row.key`,
+once per group); loops over configuration rows (`organizer.sales_channels.all()`); loops
 whose body runs a business operation per row (a project helper that writes,
 such as one order's cancellation, where the flagged read is noise); lookups keyed by
 other data the row only picks from (`answers[str(q.pk)]`); `.get()` on a dict or a
@@ -34,7 +37,10 @@ attributes the project's models declare as values, not relations (an i18n text,
 a file field, a `@property`, found in the package's `models` modules), and
 deliberate per-row re-checks: a `SELECT ... FOR UPDATE`, `select_for_update()`,
 `with_for_update()`, a `refresh`, or a read the comment just above explains
-(re-read, re-check, on purpose).
+(re-read, re-check, on purpose), or relations of a row the loop re-fetched
+(`o = Order.objects.select_for_update().get(pk=o.pk)`). A SQLAlchemy many-to-one
+whose rows the query filters on one key (`V.scorer_id == scorer.scorer_id`) comes
+from the identity map: no query.
 
 Relations loaded by the outer query are not reported: `select_related`,
 `prefetch_related` and loader options, followed through the names that build
@@ -54,7 +60,8 @@ outer query, they never run alone), and one-off code: migrations (a
 `migrations/` or `alembic/` folder, an Alembic revision, a Django `Migration`,
 a function whose parameter defaults to a migration's name) and `examples/` loaders.
 For a key read through a lazy foreign key (`row.voucher.pk`) the message names
-`row.voucher_id`; for a related manager, `prefetch_related`.
+`row.voucher_id`; for a related manager, `prefetch_related`, or, for a `filter()`
+on it, `Prefetch("rel", queryset=...)`.
 
 ## Why is this bad?
 
@@ -111,7 +118,9 @@ from sadpath.engine.one_shot_code import run_once_module
 from sadpath.engine.prefetch_paths import branch_paths, loaded_paths, resolved_source
 from sadpath.engine.external import is_django_manager_chain
 from sadpath.engine.model_index import field_kinds
-from sadpath.engine.loop_bounds import data_migration, keyed_by_payload
+from sadpath.engine.loop_bounds import (
+    configuration_rows, data_migration, filtered_on_key, group_break, keyed_by_payload, rebound_before, root_name,
+)
 from sadpath.engine.row_writes import feeds_write, writes_per_row
 from sadpath.engine.query_rows import (
     Resolver, RowSource, chain, chain_root, last_name, looks_like_connection, looks_like_session, model_fields,
@@ -195,8 +204,8 @@ class NPlusOneQuery(Rule):
             return  # the code checks the prefetch cache itself: the rows come from the caller's prefetch
         resolver = Resolver(ctx.tree, ctx.enclosing_function(), ctx.enclosing_class())
         source = self._source(iterable, loop, resolver, ctx)
-        if source is None:
-            return
+        if source is None or configuration_rows(unwrap(iterable)):
+            return  # not rows of a query, or a small set of configuration rows (`organizer.sales_channels.all()`)
         rows = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
         derived = _derived(body, rows)
         seen: set[str] = set()
@@ -217,6 +226,11 @@ class NPlusOneQuery(Rule):
             reported.add((inner.lineno, inner.col_offset))
             if _explained(inner, ctx) or feeds_write(inner, _parents(ctx), loop, ctx, resolver):
                 continue  # explained, or part of a per-row write (a look-alike the catalog lists)
+            root = root_name(inner)
+            if root in rows and rebound_before(root, inner, body):
+                continue  # `o = Order.objects.select_for_update().get(pk=o.pk)` first: a re-fetched row, not the outer one
+            if group_break(inner, _parents(ctx), loop) is not None:
+                continue  # `if last != row.key: last = row.key; ...`: once per group of the sorted rows, not per row
             message = (
                 f"{what} runs a query for every row of `{shorten_code(ast.unparse(iterable), 60)}`: n rows cost n + 1 round "
                 f"trips, fine on a test database and slow in production. {advice}"
@@ -291,8 +305,6 @@ def _write_scopes(body: list[ast.AST], ctx: ModuleContext):
             return
         if isinstance(parent, (ast.For, ast.AsyncFor, ast.While)):
             yield parent.body
-
-
 
 
 def _guards(parents: list[ast.AST]) -> list[ast.AST]:
@@ -392,12 +404,12 @@ def _parents(ctx: ModuleContext) -> dict[int, ast.AST]:
     return parent
 
 
-
-
 def _is_chain_link(node: ast.Call, ctx: ModuleContext) -> bool:
     """A call that is the receiver of another method call: only the whole chain is judged."""
     parent = _parents(ctx)
     above = parent.get(id(node))
+    if isinstance(above, ast.Await):  # `(await session.execute(...)).scalar_one()`: the awaited call is a link too
+        above = parent.get(id(above))
     return isinstance(above, ast.Attribute) and isinstance(parent.get(id(above)), ast.Call) and parent[id(above)].func is above
 
 
@@ -430,6 +442,10 @@ def _related_manager(call: ast.Call, source: RowSource, rows: set[str], ctx: Mod
         f"`prefetch_related(\"{path}\")` does not cover `{'.'.join(reversed(methods))}()`: it runs a new query; filter in Python over the prefetched rows, or annotate the outer queryset."
         if path in source.covered
         else f"Add `.prefetch_related(\"{path}\")` to the outer queryset (or annotate the count)."
+        if not {"filter", "exclude"} & set(methods)
+        else f"`prefetch_related(\"{path}\")` alone would not cover `{'.'.join(reversed(methods))}()`: prefetch the rows it "
+        f"needs with `Prefetch(\"{path}\", queryset=<the related model>.objects.filter(...), to_attr=...)` on the outer "
+        f"queryset and read them in Python, or annotate the outer queryset."
     )
     return _short(call), f"rel:{relation}:{ast.unparse(call)[:70]}", advice
 
@@ -495,6 +511,8 @@ def _lazy_relation(node: ast.Attribute, source: RowSource, rows: set[str], ctx: 
     declared = _declared(relation, source, ctx)
     if declared in ("column", "eager"):
         return None
+    if source.kind == "sqlalchemy" and filtered_on_key(source.query, relation):
+        return None  # every row points to one parent (`filter(V.scorer_id == scorer.scorer_id)`): the identity map answers
     kinds = ctx.fact("SAD205-project-fields", lambda: field_kinds(ctx.source.path, ctx.tree)).get(relation)
     if declared is None and kinds and kinds <= {"column", "property"}:
         return None  # every model of the project that has it declares a value there (an i18n text, a file), not a row

@@ -31,8 +31,14 @@ or `finish()` doing `self.db.rollback()`. So does a helper's every caller: a
 helper whose handle is passed in (or is `self.db` of a model object) is quiet
 when each of its project calls runs directly (not as a future, a thread or a
 closure, and not inside a `try` that carries on rather than raising again) in
-such a handler, or in start-up code (`init_*()`, `setup()`, `main()`), or in a
-helper whose own callers are. For a commit under a flag
+such a handler, or in start-up code (`init_*()`, `setup()`, `main()`; also as a
+future the start-up code awaits, `await gather(*futures)`, or in a closure it defines
+and runs), or under a project decorator whose code rolls back in an `except`
+(`@catch_db_error`, `@transaction()`, read from the decorator's code), or in a `with`
+block that opens the session it hands over (`with Session(bind=conn) as session:`,
+`async with db.session_context(begin_transaction=True) as session:`), or in a
+helper whose own callers are. Calls that cannot be of this function (another class's
+method of the same name, arguments that do not fit) are left out. For a commit under a flag
 (`if commit: db.commit()` in `def grant_role(db, role, commit=True)`), only the
 calls that take that branch count; calls from test helpers (`mock_*()`) do not.
 
@@ -48,6 +54,14 @@ error's handler) and goes on with the session: its handler uses it
 (`db.session.refresh(job)`), falls through to code that does, or lets a loop's
 next item run. A failure that leaves the request or the task is not reported:
 the framework removes the session at teardown.
+
+A `Depends` session whose commit is the route's last use (no later use of the
+session, nor of an object loaded through it, which the commit expires) is quiet:
+the dependency's teardown closes it. A commit after only reads (a `select(...)`, a
+helper that only reads: read from its code, or, out of view, named `get_`/`has_`/
+`is_`/`check_`...) only ends a read transaction. Several commits of one handle in
+one function are one finding, at the first; the message counts the others. For a
+helper nothing in the project calls, the message says so.
 
 It stays quiet for a connection or session the function opens itself (closing
 it, or dropping it, rolls back), for Django's ORM (autocommit, `atomic`), for
@@ -107,8 +121,11 @@ from __future__ import annotations
 import ast
 
 from sadpath.engine.context import ModuleContext
+from sadpath.engine.handle_helpers import helper_writes, select_statement
 from sadpath.engine.one_shot_code import run_once_module
-from sadpath.engine.rollback_hooks import callers_covered, commit_flag_reach, class_hook, handle_defined, handler_only
+from sadpath.engine.rollback_hooks import (
+    callers_covered, class_hook, commit_flag_reach, decorator_hook, handle_defined, handler_only, has_project_call,
+)
 from sadpath.engine.scoped_session_callers import callers_carry_on, catches_db_errors, ends_work, handler_carries_on
 from sadpath.engine.walker import NESTED_SCOPES
 from sadpath.knowledge.interfaces import interface_index
@@ -151,13 +168,16 @@ class TransactionWithoutRollback(Rule):
         )
         # (start-up code: ``init_db()``, ``setup_roles()``; migrations and example loaders: they fail the process
         # that runs them)
+        if decorator_hook(node, ctx.tree, ctx.source.path) is not None:
+            return  # a project decorator that rolls back in its `except` (read from its code) wraps the function
+        found: list[tuple[ast.Call, str, str, bool]] = []
         for commit, parents in _commits(node):
             receiver = commit.func.value
             scope = _outliving(receiver, node, ctx)
             if scope is None:
                 continue
             handle = ast.unparse(receiver)
-            if not _writes_before(node, receiver, commit.lineno):
+            if not _writes_before(node, receiver, commit.lineno, ctx):
                 continue
             if _class_rolls_back(receiver, ctx):
                 continue  # the object rolls its own handle back elsewhere (an error hook, `finish()`)
@@ -170,20 +190,32 @@ class TransactionWithoutRollback(Rule):
                     continue  # the error path's last word: the request or task ends, and teardown removes the session
                 if not _caught_and_reused(parents, handle, node) and callers_carry_on(node.name, ctx.source.path, handle) is False:
                     continue  # every caller lets the failure end the request or task: teardown removes the session
+            if scope.startswith("is request-scoped") and _last_use(commit, parents, node):
+                continue  # the route's last use of its `Depends` session: the dependency's teardown closes it
             if _caller_rolls_back(node, scope, ctx, parents):
                 continue  # only request handlers call it, and their error hook rolls the session back
-            awaited = isinstance(parents[-1], ast.Await)
-            rollback = f"await {handle}.rollback()" if awaited else f"{handle}.rollback()"
-            message = (
-                f"`{handle}.commit()` in `{node.name}()` has no rollback path, and `{handle}` {scope}: if a write or "
-                f"the commit fails, its transaction stays open in a failed state and every later use of it fails "
-                f"(\"current transaction is aborted\", `PendingRollbackError`). Roll back in `except` "
-                f"(`{rollback}; raise`) or use the driver's transaction context (`with {handle}.begin():`, `with {handle}:`)."
-            )
-            fixes = []
-            if handle.isidentifier() and not awaited:
-                fixes.append(FixOffer("rollback_on_error", f"Roll back `{handle}` if the writes fail", Applicability.UNSAFE))
-            ctx.report(self, ctx.span(commit), message, fixes=fixes, data={"name": handle})
+            if scope.startswith("is passed in") and not _has_caller(node, ctx):
+                scope = "is passed in (nothing in the project calls this function; a caller that goes on using it would find it aborted)"
+            found.append((commit, handle, scope, isinstance(parents[-1], ast.Await)))
+        if not found:
+            return
+        commit, handle, scope, awaited = found[0]
+        same = [c for c, h, _, _ in found[1:] if h == handle]
+        more = ""
+        if same:
+            lines = ", ".join(str(c.lineno) for c in same)
+            more = f" The same holds for its {len(same)} later `{handle}.commit()` call{'s' if len(same) > 1 else ''} (line{'s' if len(same) > 1 else ''} {lines}): one rollback path covers them all."
+        rollback = f"await {handle}.rollback()" if awaited else f"{handle}.rollback()"
+        message = (
+            f"`{handle}.commit()` in `{node.name}()` has no rollback path, and `{handle}` {scope}: if a write or "
+            f"the commit fails, its transaction stays open in a failed state and every later use of it fails "
+            f"(\"current transaction is aborted\", `PendingRollbackError`). Roll back in `except` "
+            f"(`{rollback}; raise`) or use the driver's transaction context (`with {handle}.begin():`, `with {handle}:`).{more}"
+        )
+        fixes = []
+        if handle.isidentifier() and not awaited:
+            fixes.append(FixOffer("rollback_on_error", f"Roll back `{handle}` if the writes fail", Applicability.UNSAFE))
+        ctx.report(self, ctx.span(commit), message, fixes=fixes, data={"name": handle})
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -353,12 +385,10 @@ def _cursors_of(func: ast.AST, handle: str) -> set[str]:
 
 
 def _is_read(call: ast.Call) -> bool:
-    if call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
-        return call.args[0].value.lstrip().split(None, 1)[0:1] in (["SELECT"], ["select"], ["WITH"], ["with"])
-    return False
+    return bool(call.args) and select_statement(call.args[0])
 
 
-def _writes_before(func: ast.AST, receiver: ast.AST, line: int) -> bool:
+def _writes_before(func: ast.AST, receiver: ast.AST, line: int, ctx: ModuleContext) -> bool:
     handle = ast.unparse(receiver)
     names = {handle, *_cursors_of(func, handle)}
     for node, _ in _walk(func):
@@ -372,7 +402,8 @@ def _writes_before(func: ast.AST, receiver: ast.AST, line: int) -> bool:
                 return True
             if not (isinstance(func_expr, ast.Attribute) and ast.unparse(func_expr.value) in names):
                 if any(ast.unparse(arg) == handle for arg in [*node.args, *(k.value for k in node.keywords)]):
-                    return True  # handed to a helper that works on it
+                    if helper_writes(node, handle, ctx.tree, ctx.source.path):
+                        return True  # handed to a helper that works on it (not one that only reads)
         if isinstance(node, (ast.Assign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
@@ -486,7 +517,33 @@ def _caller_rolls_back(func: ast.AST, scope: str, ctx: ModuleContext, parents: l
     if not scope.startswith(("is passed in", "lives on the object")):
         return False
     reaches = commit_flag_reach(func, parents)
-    return callers_covered(func.name, ctx.source.path, isinstance(func, ast.AsyncFunctionDef), _startup, reaches) is not None
+    return callers_covered(func.name, ctx.source.path, isinstance(func, ast.AsyncFunctionDef), _startup, reaches,
+                           target=func, owner=_owner(func, ctx)) is not None
+
+
+def _owner(func: ast.AST, ctx: ModuleContext) -> str | None:
+    klass = ctx.enclosing_class()
+    return klass.name if klass is not None and func in klass.body else None
+
+
+def _has_caller(func: ast.AST, ctx: ModuleContext) -> bool:
+    return has_project_call(func.name, ctx.source.path, func, _owner(func, ctx))
+
+
+def _last_use(commit: ast.Call, parents: list[ast.AST], func: ast.AST) -> bool:
+    """Nothing in the function uses the handle after this commit, nor an attribute of a local or a parameter (an
+    object loaded through it, which the commit expires: reading it refreshes through the session), and no loop
+    runs it again."""
+    if any(isinstance(p, (ast.For, ast.AsyncFor, ast.While)) for p in parents) or _uses_after(func, commit):
+        return False
+    args = func.args
+    local = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+    local |= {n.id for n, _ in _walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    end = commit.end_lineno or commit.lineno
+    return not any(
+        isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in local and n.lineno > end
+        for n, _ in _walk(func)
+    )
 
 
 def _terminal_error_commit(commit: ast.Call, parents: list[ast.AST], func: ast.AST, ctx: ModuleContext) -> bool:
