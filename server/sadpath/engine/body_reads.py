@@ -147,3 +147,46 @@ def _reports(handler: ast.ExceptHandler) -> bool:
         ):
             return True
     return False
+
+
+def empty_default(read: ast.AST, function: ast.AST | None) -> str | None:
+    """The ``.get(key, [])`` that turns the body into an empty result when the key is missing, as an error body
+    lacks it (``data = resp.json()`` then ``data.get("results", [])``, or ``resp.json().get("items", {})``): its
+    source text, or None."""
+    if function is None:
+        return None
+    holders: set[str] = set()
+    for node in local_nodes(function):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            value = node.value.value if isinstance(node.value, ast.Await) else node.value
+            if any(sub is read for sub in ast.walk(value)) and (value is read or _read_call(value, read)):
+                holders.add(node.targets[0].id)
+    for node in local_nodes(function):
+        if isinstance(node, (ast.If, ast.IfExp, ast.While, ast.Assert)) and any(
+            isinstance(n, ast.Name) and n.id in holders for n in ast.walk(node.test)
+        ):
+            return None  # the data is inspected (``if "error" in data``): an error envelope may well be caught
+    for node in local_nodes(function):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"):
+            continue
+        if len(node.args) != 2 or not _empty(node.args[1]):
+            continue
+        receiver = node.func.value
+        receiver = receiver.value if isinstance(receiver, ast.Await) else receiver
+        if (isinstance(receiver, ast.Name) and receiver.id in holders) or _read_call(receiver, read):
+            return ast.unparse(node)
+    return None
+
+
+def _read_call(value: ast.AST, read: ast.AST) -> bool:
+    """``resp.json()`` (or ``await resp.json()``) for the read ``resp.json``."""
+    value = value.value if isinstance(value, ast.Await) else value
+    return isinstance(value, ast.Call) and value.func is read
+
+
+def _empty(value: ast.AST) -> bool:
+    if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+        return not value.elts
+    if isinstance(value, ast.Dict):
+        return not value.keys
+    return isinstance(value, ast.Constant) and value.value in ("", 0, None) and value.value is not False

@@ -77,9 +77,15 @@ def filter_types(expr: ast.AST, ctx, depth: int = 0):
 
 
 def module_tuple(name: str, ctx) -> ast.AST | None:
+    """The tuple or list a module-level constant is bound to (``RETRYABLE: tuple[type[Exception], ...] = (...)``)."""
     for stmt in ctx.tree.body:
         if isinstance(stmt, ast.Assign) and isinstance(stmt.value, (ast.Tuple, ast.List)) and any(
             isinstance(t, ast.Name) and t.id == name for t in stmt.targets
+        ):
+            return stmt.value
+        if (
+            isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == name
+            and isinstance(stmt.value, (ast.Tuple, ast.List))
         ):
             return stmt.value
     return None
@@ -224,3 +230,40 @@ def constant_sleep(loop: ast.AST, sleep: ast.AST, counter: str | None) -> str:
         ):
             return f"retries the first attempts at once and then sleeps a constant `{ast.unparse(sleep)}`"
     return f"sleeps a constant `{ast.unparse(sleep)}` between attempts"
+
+
+def transient_error(name: str) -> bool:
+    """A timeout or a dropped connection (by the exception's name): what a retry can fix."""
+    short = name.rsplit(".", 1)[-1]
+    return any(word in short for word in ("Timeout", "Connection", "ConnectionClosed", "Disconnect", "Unavailable")) or short in (
+        "TimeoutError", "ConnectionError", "ConnectionRefusedError", "ConnectionResetError", "BrokenPipeError", "OSError",
+    )
+
+
+def drops_connection(handler: ast.ExceptHandler) -> bool:
+    """The handler throws the connection away for the next round to open a new one (``self._websocket = None``,
+    ``await conn.close()``): a reconnect loop."""
+    for node in body_nodes(list(handler.body)):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value is None:
+            if any(isinstance(t, ast.Attribute) for t in node.targets):
+                return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in (
+            "close", "aclose", "__aexit__", "connect", "reconnect", "disconnect"
+        ):
+            return True
+    return False
+
+
+def retry_remedy(sleep_problem: bool, uncapped: bool, narrow: bool, reconnect: bool) -> str:
+    """What to change, without what the loop already does (a cap, a retryable-only filter)."""
+    steps = []
+    if sleep_problem:
+        steps.append("back off exponentially with jitter" + (" up to a capped delay" if reconnect else ""))
+    if uncapped:
+        steps.append("log each failed reconnect" if reconnect else "cap the attempts")
+    if not narrow:
+        steps.append("retry only timeouts, connection errors, 429 and 5xx")
+    if not steps:
+        return "Back off exponentially with jitter."
+    text = ", ".join(steps[:-1]) + (" and " if len(steps) > 1 else "") + steps[-1]
+    return text[0].upper() + text[1:] + "."

@@ -34,7 +34,9 @@ client whose constructor is the place to set it (reported there), socket methods
 (for socket, urllib, smtplib, ftplib and the blocking clients), a session whose requests get a default
 timeout in the same module (an `HTTPAdapter` subclass that sets one, a `partial()` that binds one; a
 `Session` subclass covers only its own instances), a Redis URL that names `socket_timeout`,
-commands that stay local (`git rev-parse`, `docker tag`) or bound themselves
+the sync twin of an async function (`generate_embeddings` beside `agenerate_embeddings`)
+that nothing in the project mentions, commands that stay local (`git rev-parse`, `docker tag`,
+`docker build` in a CLI command) or bound themselves
 (`rsync --timeout=60`, `curl --max-time 30`), and libraries whose default is finite
 (httpx 5 s, aiohttp 300 s, boto3 60 s, websockets' 10 s handshake) unless it is switched off. Database
 connects are left alone: their DSN usually comes from configuration and may carry
@@ -100,6 +102,7 @@ from sadpath.engine.network_commands import network_command
 from sadpath.engine.project_calls import project_base
 from sadpath.engine.reexports import defining_tree, library_names, library_type
 from sadpath.engine.splat_keys import callers_pass, splat_origin
+from sadpath.engine.unreferenced import unreferenced
 from sadpath.knowledge.interfaces import interface_index
 from sadpath.model import Applicability, FixOffer
 from sadpath.engine.boundary import boundary_of
@@ -205,11 +208,12 @@ class MissingTimeout(Rule):
                 self._report(ctx, node, None, what, "subprocess over the network", timeout.param, replace=False, fixable=not splat)
                 return True
             boundary = boundary_of(ctx)
-            if boundary is None or boundary.kind == "main":
-                return True
+            if boundary is None or boundary.kind in ("main", "command"):
+                return True  # a local program run from main() or a CLI command: someone is there to interrupt it
         if external.interface.name == "requests" and external.method is not None and _session_has_default_timeout(ctx):
             return True
-        self._report(ctx, node, None, f"`{_shown(node)}` has no timeout{splat}", external.interface.label, timeout.param, replace=False, fixable=not splat)
+        local = external.interface.name == "subprocess"  # a network command was reported above
+        self._report(ctx, node, None, f"`{_shown(node)}` has no timeout{splat}", external.interface.label, timeout.param, replace=False, fixable=not splat, local=local)
         return True
 
     def _blocking_client(self, node: ast.Call, qn: str, ctx: ModuleContext) -> None:
@@ -272,17 +276,47 @@ class MissingTimeout(Rule):
         elif total is not None and _is_none(total) and _keyword(node, "sock_read") is None:
             self._report(ctx, node, total, "`aiohttp.ClientTimeout(total=None)` sets no overall deadline", "aiohttp", "total", replace=True)
 
-    def _report(self, ctx, node, value_node, what: str, label: str, param: str, replace: bool, fixable: bool = True) -> None:
+    def _report(self, ctx, node, value_node, what: str, label: str, param: str, replace: bool, fixable: bool = True, local: bool = False) -> None:
         seconds = ctx.settings.default_timeout
         shown_seconds = int(seconds) if float(seconds).is_integer() else seconds
-        message = (
-            f"{what} ({label}): if the other side stops answering, this waits forever and holds the thread or "
-            f"worker that made the call. Pass `{param}={shown_seconds}` (seconds) or your own deadline."
-        )
+        func = ctx.enclosing_function()
+        dead = func is not None and unreferenced(func, ctx)
+        if dead and _async_twin(func, ctx):
+            return  # the sync twin of an async function the project uses instead: nothing runs it
+        if local:
+            consequence = "if the child process hangs, this waits forever and holds the worker that started it"
+        elif _async_client(node, ctx):
+            consequence = "if the other side stops answering, the coroutine awaiting it waits forever and stalls the request or task it serves"
+        elif dead:
+            consequence = (
+                f"if the other side stops answering, this waits forever and holds whoever calls `{func.name}()` "
+                "(nothing in the project does yet)"
+            )
+        else:
+            consequence = "if the other side stops answering, this waits forever and holds the thread or worker that made the call"
+        message = f"{what} ({label}): {consequence}. Pass `{param}={shown_seconds}` (seconds) or your own deadline."
         title = f"Add `{param}={shown_seconds}`" if not replace else f"Replace `{param}=None` with `{param}={shown_seconds}`"
         fixes = [FixOffer("add_timeout", title, Applicability.UNSAFE, preferred=True)] if fixable else []
         span = ctx.span(node)
         ctx.report(self, span, message, fixes=fixes, data={"param": param, "seconds": shown_seconds})
+
+
+def _async_client(node: ast.Call, ctx: ModuleContext) -> bool:
+    """``redis.asyncio.Redis(...)``, ``aiohttp.ClientTimeout()``, a coroutine method of an async client."""
+    qn = ctx.qualified_name(node.func) or ""
+    parts = qn.split(".")
+    if "asyncio" in parts[1:] or parts[0].startswith("aio"):
+        return True
+    external = external_call(node, ctx)
+    return external is not None and bool(getattr(external, "is_async", False))
+
+
+def _async_twin(func: ast.AST, ctx: ModuleContext) -> bool:
+    """``generate_embeddings`` beside ``agenerate_embeddings`` (or ``async_...``, ``..._async``): an async def of the
+    module doing the same work."""
+    name = func.name
+    twins = {f"a{name}", f"async_{name}", f"{name}_async", f"a_{name}"}
+    return any(isinstance(stmt, ast.AsyncFunctionDef) and stmt.name in twins for stmt in ctx.tree.body)
 
 
 def _keyword(node: ast.Call, name: str) -> ast.AST | None:

@@ -91,7 +91,7 @@ import ast
 from dataclasses import dataclass
 
 from sadpath.messages import shorten_code
-from sadpath.engine.body_reads import direct_read, fails_on_the_spot, parses_json
+from sadpath.engine.body_reads import direct_read, empty_default, fails_on_the_spot, parses_json
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import ExternalCall, external_call
 from sadpath.engine.http_status import FAILURE, GUARD, PARTIAL, SUCCESS, always_leaves, envelope_verdicts, exit_call, status_hooks, verdicts
@@ -149,9 +149,14 @@ class UncheckedHttpStatus(Rule):
         external = response_call(func.value, ctx)
         if external is None or not _is_body_read(func.attr, external) or _on_the_spot(node, ctx):
             return
+        emptied = empty_default(func, ctx.enclosing_function())
+        consequence = (
+            f"an error answer (a 401, 429 or 503 body) becomes an empty result through `{shorten_code(emptied, 50)}`, with no error logged"
+            if emptied else "a 404 or 503 is parsed as if it were the result, and fails later far from the cause"
+        )
         message = (
             f"`{shorten_code(ast.unparse(node), 60)}` reads the body of the `{external.name}()` response without checking its status: "
-            "a 404 or 503 is parsed as if it were the result, and fails later far from the cause. "
+            f"{consequence}. "
             "Keep the response and call `raise_for_status()` (or check `.ok`) before reading it."
         )
         ctx.report(self, ctx.span(node), message)
@@ -441,9 +446,14 @@ class _Flow:
         name = response.name
         gate = self.gated.get(name)
         on_the_way = f"whose status is checked only when `{shorten_code(gate, 40)}`" if gate else "without a status check on the way"
+        emptied = empty_default(read, self.function)
+        consequence = (
+            f"an error answer (a 401, 429 or 503 body) becomes an empty result through `{shorten_code(emptied, 50)}`, with no error logged"
+            if emptied else "a 404 or 503 is read as if it were the result, and fails later far from the cause"
+        )
         message = (
             f"`{name}.{read.attr}` reads the body of the `{response.external.name}()` response {on_the_way}"
-            f": {'otherwise ' if gate else ''}a 404 or 503 is read as if it were the result, and fails later far from the cause. "
+            f": {'otherwise ' if gate else ''}{consequence}. "
             f"Call `{name}.raise_for_status()` first, or check `{name}.ok` / `{name}.status_code`."
         )
         fix = FixOffer("raise_for_status", f"Insert `{name}.raise_for_status()` after the request", Applicability.UNSAFE)

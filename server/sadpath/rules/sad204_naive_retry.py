@@ -24,6 +24,10 @@ Flags retries that hammer a failing service or can never succeed:
   `backoff.on_exception` without `max_tries`/`max_time` or with `backoff.constant`;
   Celery's `autoretry_for` with `max_retries=None` or naming errors that cannot succeed.
 
+The caught errors are read the same whether spelled inline or through a module-level tuple
+(`except RETRYABLE_EXCEPTIONS:`), and the advice names only what the loop lacks (no "cap the
+attempts" for a capped loop, no "retry only timeouts" for one that already does).
+
 Only retries of a remote call count: the `try` calls an external interface (or a
 same-module helper that does), or the handler catches a failure of one
 (`requests.RequestException`, `ConnectionError`, `imaplib.IMAP4.error`, ...).
@@ -117,7 +121,7 @@ from sadpath.engine.catching import is_expected_outcome, is_failure_type
 from sadpath.engine.http_status import FAILURE, GUARD, PARTIAL, SUCCESS, exit_call, verdicts
 from sadpath.engine.retry_policy import (
     constant_wait, database_only, helper_talks, retry_filter, task_decorator, under_deadline,
-    celery_publish, constant_sleep, task_retry,
+    celery_publish, constant_sleep, drops_connection, module_tuple, retry_remedy, task_retry, transient_error,
 )
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
@@ -193,13 +197,20 @@ class NaiveRetry(Rule):
         counter = loop.target.id if isinstance(loop, ast.For) and isinstance(loop.target, ast.Name) else None
         # a readiness poll: a short constant pause under a deadline (a cancel scope, a clock check) is polling
         deadline = sleep is not None and under_deadline(loop, ctx.parents)
+        sleep_problem = uncapped = False
         if sleep is None:
             problems.append("retries immediately, with no sleep between attempts")
+            sleep_problem = True
         elif _constant(sleep) and not _grows(loop, ctx) and not deadline:
             problems.append(constant_sleep(loop, sleep, counter) + ", so every client retries in lockstep")
+            sleep_problem = True
         if not capped and not _capped_inside(loop) and not deadline:
             problems.append("has no cap on the attempts")
+            uncapped = True
         caught = {n for h in retrying for n in _caught(h, ctx)}
+        # the loop already retries only what a retry can fix: timeouts and connection errors
+        narrow = bool(caught) and all(n not in NON_RETRYABLE and n not in STATUS_ERROR_BASES and transient_error(n) for n in caught)
+        reconnect = not capped and (_reconnects(loop, attempt, ctx) or any(drops_connection(h) for h in retrying))
         filters = _inspects_status(retrying)  # ``if exc.response.status_code != 423: raise``: only some are retried
         hopeless = [] if filters else sorted({_short(n) for n in caught if n in NON_RETRYABLE})
         if hopeless:
@@ -213,8 +224,7 @@ class NaiveRetry(Rule):
         )
         message = (
             f"The retry loop `{header}` {'; it '.join(problems)}: a struggling service gets hammered instead of a chance to "
-            "recover, and the real error arrives late. Back off exponentially with jitter, cap the attempts, "
-            "and retry only timeouts, connection errors, 429 and 5xx."
+            f"recover, and the real error arrives late. {retry_remedy(sleep_problem, uncapped, narrow, reconnect)}"
         )
         fixes = []
         if isinstance(loop, ast.For) and counter is not None and capped and (sleep is None or _constant(sleep)) and not hopeless and _leaves_on_success(attempt):
@@ -562,6 +572,8 @@ def _caught(handler: ast.ExceptHandler, ctx: ModuleContext) -> list[str]:
     if handler.type is None:
         return []
     exprs = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    if len(exprs) == 1 and isinstance(exprs[0], ast.Name) and (constant := module_tuple(exprs[0].id, ctx)) is not None:
+        exprs = constant.elts  # ``except RETRYABLE_EXCEPTIONS``: the module's tuple, as if spelled inline
     names = []
     for expr in exprs:
         qn = ctx.qualified_name(expr)

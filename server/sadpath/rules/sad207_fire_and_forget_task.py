@@ -22,6 +22,14 @@ only look like coroutines: a synchronous `run()` of the project beside
 `asyncio.run`, `queue.put_nowait(...)`, and the plain methods of async clients that
 build an object rather than run I/O (`redis.pipeline()`, `pubsub()`, `session.add()`).
 
+It looks into the dropped task's coroutine (a nested, module, `self` or project `async def`). One with no `await`
+at all runs in one step: quiet. One that handles its own failures (its work inside `try`/`except` that logs the
+error or records it, a dispatcher's leading config read aside) loses no exception: the finding says only that the
+task can be garbage-collected before it finishes. One that waits on a future an object holds
+(`await self._finish_future`, `spawner._stop_future` passed in) cannot be collected: the finding says only that its
+failure is never retrieved, and when it handles its failures too, it stays quiet. The same coroutine dropped
+again in one function is one finding, at the first, naming the other lines.
+
 ## Why is this bad?
 
 The event loop keeps only a weak reference to a task: one nobody holds can be
@@ -97,6 +105,7 @@ import ast
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.engine.project_calls import ProjectCalls, project_base
+from sadpath.engine.task_outcome import awaits_anything, guards_itself, local_coroutine, package_coroutine, waits_on_held_future
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
 
@@ -173,12 +182,38 @@ class FireAndForgetTask(Rule):
                 where = f"a callback registered with {callback_of}"
             else:
                 where = f"`{func.name}()`" if func is not None else "module code"
-            message = (
-                f"The task from `{ast.unparse(call.func)}(...)` in {where} is thrown away: the loop holds it only weakly, "
-                "so it can be garbage-collected mid-flight, and when it fails nobody sees the exception. "
-                "Keep a reference and log its outcome, or await it."
-            )
-            fixes = [FixOffer("keep_task", "Keep a reference to the task and log its failure", Applicability.UNSAFE)] if callback_of is None else []
+            outcome = self._task_outcome(call, ctx)
+            if outcome == "quiet":
+                return
+            again = self._fired_again(call, func, ctx)
+            if again is None:
+                return
+            factory = f"`{ast.unparse(call.func)}(...)`"
+            coroutine = call.args[0] if call.args and isinstance(call.args[0], ast.Call) else None
+            what = f"`{ast.unparse(coroutine.func)}()`" if coroutine is not None else "the work"
+            if outcome == "guarded":
+                message = (
+                    f"The task from {factory} in {where} is thrown away: {what} handles its own failures, but the loop "
+                    "holds the task only weakly, so it can be garbage-collected before it finishes and its work "
+                    "silently stops. Keep a reference until it is done (a set and `add_done_callback(discard)`)."
+                )
+            elif outcome == "held":
+                message = (
+                    f"The task from {factory} in {where} is thrown away: when {what} fails, nothing retrieves the "
+                    "exception, which surfaces only as asyncio's \"Task exception was never retrieved\" with no context. "
+                    "Add a done-callback that logs its outcome, or await it."
+                )
+            else:
+                message = (
+                    f"The task from {factory} in {where} is thrown away: the loop holds it only weakly, so it can be "
+                    f"garbage-collected mid-flight, and when {what} fails nobody sees the exception. "
+                    "Keep a reference and log its outcome, or await it."
+                )
+            if again:
+                message += f" The same {what} is also fired and forgotten on line {', '.join(map(str, again))}."
+            # one fix per task: with the same coroutine dropped again below, a fix here would only move the finding
+            keep = callback_of is None and not again
+            fixes = [FixOffer("keep_task", "Keep a reference to the task and log its failure", Applicability.UNSAFE)] if keep else []
             ctx.report(self, ctx.span(call), message, fixes=fixes)
             return
         coroutine = self._coroutine_name(call, ctx)
@@ -191,6 +226,61 @@ class FireAndForgetTask(Rule):
         )
         fixes = [FixOffer("add_await", f"Await `{coroutine}(...)`", Applicability.UNSAFE)] if in_async else []
         ctx.report(self, ctx.span(call), message, fixes=fixes)
+
+    def _task_outcome(self, call: ast.Call, ctx: ModuleContext) -> str:
+        """"lost": nobody sees the failure and the task can be collected; "held": an object keeps the task alive,
+        only the unobserved failure is left; "guarded": the coroutine logs or records its own failures, only the
+        weak reference is left; "quiet": nothing is left (no ``await`` at all, or guarded and held)."""
+        if not call.args or not isinstance(call.args[0], ast.Call):
+            return "lost"
+        coroutine = call.args[0]
+        target = self._coroutine_def(coroutine, ctx)
+        if target is None:
+            return "lost"
+        target_ctx, target_def = target
+        if not awaits_anything(target_def):
+            return "quiet"
+        held = waits_on_held_future(target_def, coroutine)
+        guarded = guards_itself(target_def, target_ctx)
+        if held and guarded:
+            return "quiet"
+        return "held" if held else "guarded" if guarded else "lost"
+
+    def _coroutine_def(self, coroutine: ast.Call, ctx: ModuleContext) -> tuple[ModuleContext, ast.AsyncFunctionDef] | None:
+        if isinstance(coroutine.func, ast.Name):
+            local = local_coroutine(coroutine.func.id, ctx, coroutine.lineno)
+            if local is not None:
+                return ctx, local
+        qn = ctx.qualified_name(coroutine.func) or ""
+        if isinstance(coroutine.func, ast.Name) and qn and qn != coroutine.func.id:
+            head = qn.split(".", 1)[0]
+            if not ctx.fact(f"sad207-project-module:{head}", lambda: project_base(head, ctx) is not None):
+                return package_coroutine(qn, ctx)
+        if self._project is None:
+            self._project = ProjectCalls(ctx)
+        target = self._project.resolve(coroutine, ctx)
+        if target is None or not isinstance(target[1], ast.AsyncFunctionDef):
+            return None
+        return target[0], target[1]
+
+    def _fired_again(self, call: ast.Call, func: ast.AST | None, ctx: ModuleContext) -> list[int] | None:
+        """The other lines of the same function that fire the same coroutine and drop the task; None when this call
+        is not the first of them (one finding per problem, at the first)."""
+        if func is None or not call.args or not isinstance(call.args[0], ast.Call):
+            return []
+        name = ast.unparse(call.args[0].func)
+        lines = []
+        for node in ast.walk(func):
+            body = node.value if isinstance(node, ast.Expr) else node.body if isinstance(node, ast.Lambda) else None
+            if (
+                isinstance(body, ast.Call) and body.args and isinstance(body.args[0], ast.Call)
+                and ast.unparse(body.args[0].func) == name and ast.unparse(body.func) == ast.unparse(call.func)
+            ):
+                lines.append(body.lineno)
+        lines = sorted(set(lines) - {call.lineno})
+        if any(line < call.lineno for line in lines):
+            return None
+        return lines
 
     @staticmethod
     def _is_task_factory(call: ast.Call, ctx: ModuleContext) -> bool:
