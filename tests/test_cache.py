@@ -53,6 +53,7 @@ def charge(amount):
 """
 
 ROUTES = """
+import requests
 from flask import Flask
 
 from shop.payments import charge
@@ -64,7 +65,16 @@ app = Flask(__name__)
 def checkout():
     charge(10)
     return {"ok": True}
-"""
+
+
+@app.post("/tip")
+def tip():
+    try:
+        charge(1)
+    except requests.RequestException:
+        return {"error": "payments unavailable"}, 503
+    return {"ok": True}
+"""  # one route handles charge()'s failures and one does not: the finding is on the unguarded route's call
 
 
 def write(root: Path, name: str, text: str) -> Path:
@@ -159,9 +169,9 @@ def test_interprocedural_finding_follows_its_dependency(tmp_path, monkeypatch):
     write(tmp_path, "shop/routes.py", ROUTES)
     monkeypatch.chdir(tmp_path)
     cache_dir = tmp_path / ".sadpath_cache"
-    assert ("routes.py", 11, "SAD201") in check(["shop/routes.py"], cache_dir, select=("SAD201",))
+    assert ("routes.py", 12, "SAD201") in check(["shop/routes.py"], cache_dir, select=("SAD201",))
     counter = Analyses(monkeypatch)
-    assert ("routes.py", 11, "SAD201") in check(["shop/routes.py"], cache_dir, select=("SAD201",))
+    assert ("routes.py", 12, "SAD201") in check(["shop/routes.py"], cache_dir, select=("SAD201",))
     assert counter.paths == []
     write(tmp_path, "shop/payments.py", HELPER_HANDLED)  # routes.py itself is unchanged
     assert check(["shop/routes.py"], cache_dir, select=("SAD201",)) == []

@@ -32,6 +32,10 @@ _PACKAGES: dict[str, tuple[Path, ...]] = {}
 _FILTER_BITS = 4096
 _CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 _FILTERS: dict[str, tuple[float, int | None]] = {}  # file -> (mtime, filter; None when unreadable)
+# which words each file holds (any identifier), as an 8192-bit filter with two bits per word (1 KiB a file)
+_WORD_BITS = 8192
+_WORDS = re.compile(r"\b[A-Za-z_]\w*")
+_WORD_FILTERS: dict[str, tuple[float, int | None]] = {}
 _CHECKED: dict[str, float] = {}  # project root -> when its files' mtimes were last compared
 REVALIDATE_SECONDS = 2.0
 
@@ -95,44 +99,44 @@ def project_files(path: Path) -> tuple[Path, ...]:
 def _files_under(root: Path) -> tuple[Path, ...]:
     key = str(root)
     if key not in _PACKAGES:
-        if (root / "__init__.py").is_file():
-            found = sorted(root.rglob("*.py"))
-        else:
-            found = sorted(root.glob("*.py"))
-            for sub in sorted(root.iterdir()):
-                if sub.is_dir() and (sub / "__init__.py").is_file():
-                    found.extend(sorted(sub.rglob("*.py")))
-                if len(found) > MAX_FILES:
-                    break
-        files = [p for p in found if not any(part in ("tests", "test", "testing") for part in p.relative_to(root).parts[:-1])]
-        _PACKAGES[key] = tuple(files) if len(files) <= MAX_FILES else ()
+        try:
+            _PACKAGES[key] = _list(root)
+        except OSError as exc:  # a folder that is gone, or unreadable (a buffer for a file not on disk)
+            log.debug("cannot list %s: %s", root, exc)
+            _PACKAGES[key] = ()
     return _PACKAGES[key]
+
+
+def _list(root: Path) -> tuple[Path, ...]:
+    if (root / "__init__.py").is_file():
+        found = sorted(root.rglob("*.py"))
+    else:
+        found = sorted(root.glob("*.py"))
+        for sub in sorted(root.iterdir()):
+            if sub.is_dir() and (sub / "__init__.py").is_file():
+                found.extend(sorted(sub.rglob("*.py")))
+            if len(found) > MAX_FILES:
+                break
+    files = [p for p in found if not any(part in ("tests", "test", "testing") for part in p.relative_to(root).parts[:-1])]
+    return tuple(files) if len(files) <= MAX_FILES else ()
 
 
 def modules_calling(name: str, path: str) -> Iterator[tuple[Path, ast.Module | None]]:
     """(file, tree) of each module of the package of ``path`` whose text calls ``name(``, in order. A module that
     cannot be read or parsed is yielded with a None tree and ends the search: the callers cannot all be seen, so
     whoever asked proves nothing about them."""
-    pattern = re.compile(rf"\b{re.escape(name)}\s*\(")
-    for candidate in package_files(Path(path)):
-        try:
-            text = read_text(candidate)
-        except (OSError, UnicodeDecodeError) as exc:
-            log.debug("cannot read %s for callers: %s", candidate, exc)
-            yield candidate, None
-            return
-        if not pattern.search(text):
-            continue
-        tree = parse_module(candidate)
-        yield candidate, tree
-        if tree is None:
-            return
+    files = package_files(Path(path))
+    return _calling(name, files, str(files[0].parent) if files else "")
 
 
 def project_modules_calling(name: str, path: str) -> Iterator[tuple[Path, ast.Module | None]]:
-    """As ``modules_calling``, over ``project_files(path)``; files whose call filter lacks ``name`` are not read."""
-    files = project_files(Path(path))
-    root = str(import_root(Path(path)))
+    """As ``modules_calling``, over ``project_files(path)``."""
+    return _calling(name, project_files(Path(path)), str(import_root(Path(path))))
+
+
+def _calling(name: str, files: tuple[Path, ...], root: str) -> Iterator[tuple[Path, ast.Module | None]]:
+    """The files whose text calls ``name(``; those whose call filter lacks ``name`` are not read. The files'
+    mtimes are compared again at most every ``REVALIDATE_SECONDS`` per ``root``."""
     now = time.monotonic()
     recheck = now - _CHECKED.get(root, float("-inf")) > REVALIDATE_SECONDS
     if recheck:
@@ -157,15 +161,42 @@ def project_modules_calling(name: str, path: str) -> Iterator[tuple[Path, ast.Mo
             return
 
 
-def _bits(name: str) -> int:
+def texts_mentioning(name: str, files: tuple[Path, ...], root: str) -> Iterator[tuple[Path, str | None]]:
+    """(file, text) of each of ``files`` whose text holds the word ``name`` (a None text: the file could not be
+    read, and whoever asked proves nothing about the rest). Files whose word filter lacks ``name`` are not read."""
+    now = time.monotonic()
+    recheck = now - _CHECKED.get("words:" + root, float("-inf")) > REVALIDATE_SECONDS
+    if recheck:
+        _CHECKED["words:" + root] = now
+    bits = _bits(name, _WORD_BITS)
+    pattern = re.compile(rf"\b{re.escape(name)}\b")
+    for candidate in files:
+        found = _filter_of(candidate, recheck, _WORD_FILTERS, _WORDS, _WORD_BITS)
+        if found is not None and found & bits != bits:
+            continue
+        try:
+            text = read_text(candidate)
+        except (OSError, UnicodeDecodeError) as exc:
+            log.debug("cannot read %s for mentions: %s", candidate, exc)
+            yield candidate, None
+            return
+        if pattern.search(text):
+            yield candidate, text
+
+
+def _bits(name: str, size: int = _FILTER_BITS) -> int:
     digest = hash(name)
-    return (1 << (digest % _FILTER_BITS)) | (1 << ((digest >> 16) % _FILTER_BITS))
+    return (1 << (digest % size)) | (1 << ((digest >> 16) % size))
 
 
 def _call_filter(path: Path, recheck: bool) -> int | None:
     """The call filter of a file (None when it cannot be read: the caller reads it and finds out)."""
+    return _filter_of(path, recheck, _FILTERS, _CALLED, _FILTER_BITS)
+
+
+def _filter_of(path: Path, recheck: bool, filters: dict, pattern: re.Pattern[str], size: int) -> int | None:
     key = str(path)
-    cached = _FILTERS.get(key)
+    cached = filters.get(key)
     if cached is not None and not recheck:
         return cached[1]
     try:
@@ -176,10 +207,10 @@ def _call_filter(path: Path, recheck: bool) -> int | None:
         return cached[1]
     found: int | None = 0
     try:
-        for called in set(_CALLED.findall(read_text(path))):
-            found |= _bits(called)
+        for word in set(pattern.findall(read_text(path))):
+            found |= _bits(word, size)
     except (OSError, UnicodeDecodeError) as exc:
         log.debug("cannot index %s: %s", path, exc)
         found = None
-    _FILTERS[key] = (stamp, found)
+    filters[key] = (stamp, found)
     return found
