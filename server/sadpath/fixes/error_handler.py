@@ -7,7 +7,11 @@ handler for ``domain``, one of its bases or ``Exception`` already:
 
 * a Flask app: ``@app.errorhandler(PaystreamError)`` answering ``{"error": str(exc)}`` with ``exc.status``;
 * a Flask blueprint: the same with ``@bp.app_errorhandler(...)``, which answers for the whole app;
-* a FastAPI app: ``@app.exception_handler(...)`` answering a ``JSONResponse`` with that status.
+* a FastAPI app: ``@app.exception_handler(...)`` answering a ``JSONResponse`` ``{"detail": ...}`` (FastAPI's own
+  error body) with that status.
+
+A handled error is no longer logged by the framework, so the handler logs it with its traceback and cause
+through the module's logger, when it has one.
 
 An ``APIRouter`` has no handlers of its own (the app that includes it does, elsewhere), and neither do the
 objects the module imports: nothing is registered for them, and the title says the answer is still a 500.
@@ -21,7 +25,7 @@ import re
 
 from sadpath.fixes.additions import ModuleAdditions, module_binds
 from sadpath.fixes.domain_errors import DomainErrors
-from sadpath.fixes.nodes import imports_root
+from sadpath.fixes.nodes import imports_root, module_logger
 from sadpath.fixes.request import FixRequest
 
 ROUTE_DECORATORS = frozenset({"get", "post", "put", "patch", "delete", "route", "api_route", "head", "options"})
@@ -51,18 +55,23 @@ def register_answer(req: FixRequest, func: ast.AST | None, domain: str, errors: 
     known = errors.known.get(domain)
     has_status = known is not None and (known.defined_here or known.status_attribute is not None)
     status = f"exc.{attribute}" if has_status else f'getattr(exc, "{attribute}", 502)'
+    logger = module_logger(tree)
+    # the handler answers for the failure, so it also keeps its record: the traceback and the chained cause
+    logged = f'    {logger}.error("%s", exc, exc_info=exc)\n' if logger else ""
     if kind == "fastapi":
         additions.add_import("fastapi.responses", "JSONResponse")
         source = (
             f"@{owner}.exception_handler({domain})\n"
             f"async def {name}(request, exc):\n"
-            f'    return JSONResponse({{"error": str(exc)}}, status_code={status})\n'
+            f"{logged}"
+            f'    return JSONResponse({{"detail": str(exc)}}, status_code={status})\n'  # FastAPI's error body
         )
     else:
         registrar = "errorhandler" if kind == "flask" else "app_errorhandler"
         source = (
             f"@{owner}.{registrar}({domain})\n"
             f"def {name}(exc):\n"
+            f"{logged}"
             f'    return {{"error": str(exc)}}, {status}\n'
         )
     additions.register_after(line, source)
