@@ -20,7 +20,7 @@ from sadpath.engine import logcalls
 from sadpath.engine.call_index import calls_named
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.project_calls import module_context
-from sadpath.engine.walker import NESTED_SCOPES
+from sadpath.engine.walker import NESTED_SCOPES, body_nodes
 from sadpath.files import read_text
 
 _MAX_FILES = 400
@@ -147,10 +147,10 @@ def _passes_on(try_node: ast.Try, raised: str, ctx: ModuleContext) -> bool:
             continue
         reraises = any(
             isinstance(n, ast.Raise) and (n.exc is None or (isinstance(n.exc, ast.Name) and n.exc.id == handler.name))
-            for n in _walk(handler.body)
+            for n in body_nodes(handler.body)
         )
         if not reraises or any(
-            (log := logcalls.as_log_call(n, ctx)) is not None and logcalls.keeps_traceback(log, ctx) for n in _walk(handler.body)
+            (log := logcalls.as_log_call(n, ctx)) is not None and logcalls.keeps_traceback(log, ctx) for n in body_nodes(handler.body)
         ):
             return False  # caught here, or its traceback logged on the way
     return True
@@ -173,13 +173,13 @@ def _fallback_reraises(handler: ast.ExceptHandler) -> set[int]:
     if not handler.body or isinstance(handler.body[-1], ast.Raise):
         return set()
     return {
-        id(n) for stmt in handler.body if isinstance(stmt, ast.If) for n in _walk(stmt.body) if isinstance(n, ast.Raise) and n.exc is None
+        id(n) for stmt in handler.body if isinstance(stmt, ast.If) for n in body_nodes(stmt.body) if isinstance(n, ast.Raise) and n.exc is None
     }
 
 
 def _quiet_handler(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
     branching = _fallback_reraises(handler)
-    for node in _walk(handler.body):
+    for node in body_nodes(handler.body):
         if isinstance(node, ast.Raise) and id(node) in branching:
             continue
         if isinstance(node, ast.Raise):
@@ -202,17 +202,6 @@ def _quiet_handler(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
             ):
                 return False  # ``report(exc)``: handed on to someone who may show the traceback
     return True
-
-
-def _walk(stmts):
-    for stmt in stmts:
-        stack = [stmt]
-        while stack:
-            node = stack.pop()
-            yield node
-            for child in ast.iter_child_nodes(node):
-                if not isinstance(child, NESTED_SCOPES):
-                    stack.append(child)
 
 
 def _package_handlers(raised: str, ctx: ModuleContext) -> list:

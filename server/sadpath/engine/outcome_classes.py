@@ -35,7 +35,7 @@ from sadpath.engine.catchers import framework_answer
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.project_calls import module_context, project_base
 from sadpath.engine.project_files import package_files
-from sadpath.engine.walker import NESTED_SCOPES
+from sadpath.engine.walker import body_nodes
 from sadpath.files import read_text
 
 ClassRef = tuple[ast.ClassDef, ModuleContext]
@@ -237,7 +237,7 @@ def _message_only(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool | None
     the error (it branches on it); False: it logs the traceback, re-raises it, or hands the error object on."""
     shown = False
     bound = handler.name
-    for node in _walk(handler.body):
+    for node in body_nodes(handler.body):
         if isinstance(node, ast.Raise):
             if node.exc is None or (isinstance(node.exc, ast.Name) and node.exc.id == bound):
                 return False
@@ -262,17 +262,6 @@ def _message_only(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool | None
         elif bound and isinstance(node, ast.FormattedValue) and isinstance(node.value, ast.Name) and node.value.id == bound:
             shown = True
     return True if shown else None
-
-
-def _walk(stmts):
-    for stmt in stmts:
-        stack = [stmt]
-        while stack:
-            node = stack.pop()
-            yield node
-            for child in ast.iter_child_nodes(node):
-                if not isinstance(child, NESTED_SCOPES):
-                    stack.append(child)
 
 
 def _index(path: Path) -> dict[Path, tuple[frozenset[str], frozenset[str]]]:
