@@ -68,15 +68,15 @@ def parse_module(path: Path) -> ast.Module | None:
 def package_files(path: Path) -> tuple[Path, ...]:
     """The modules of the outermost package around ``path`` (tests left out); for a module outside any package,
     the modules beside it and in the packages beside it. Empty for a project too large to search."""
-    root = path.parent
+    root = path.resolve().parent
     while (root / "__init__.py").is_file() and (root.parent / "__init__.py").is_file() and root.parent != root:
         root = root.parent
     return _files_under(root)
 
 
 def import_root(path: Path) -> Path:
-    """The folder ``path``'s module is imported from: the one above its outermost package."""
-    root = path.parent
+    """The folder ``path``'s module is imported from: the one above its outermost package (absolute)."""
+    root = path.resolve().parent
     while (root / "__init__.py").is_file() and root.parent != root:
         root = root.parent
     return root
@@ -84,7 +84,7 @@ def import_root(path: Path) -> Path:
 
 def dotted_name(path: Path) -> str:
     """The module's dotted name as imported from ``import_root(path)`` (``web_shop.clients``)."""
-    parts = list(path.relative_to(import_root(path)).with_suffix("").parts)
+    parts = list(path.resolve().relative_to(import_root(path)).with_suffix("").parts)
     if parts and parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
@@ -97,6 +97,10 @@ def project_files(path: Path) -> tuple[Path, ...]:
 
 
 def _files_under(root: Path) -> tuple[Path, ...]:
+    try:
+        root = root.resolve()  # absolute: the caches below outlive a change of directory
+    except OSError:
+        return ()
     key = str(root)
     if key not in _PACKAGES:
         try:

@@ -13,6 +13,7 @@ one of them carries on. Files are parsed on their own (never imported or run).
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 from sadpath.engine.project_files import modules_calling
 
@@ -109,7 +110,7 @@ def callers_carry_on(name: str, path: str, handle: str) -> bool | None:
             if receiver is not None and any(word in ast.unparse(receiver).lower() for word in _DRIVER_RECEIVERS):
                 continue
             around = [p for p in parents if isinstance(p, _FUNCTIONS)]
-            if around and around[-1].name == name and str(candidate) == path:
+            if around and around[-1].name == name and candidate.resolve() == Path(path).resolve():
                 continue  # recursion
             found = True
             inner = parents[parents.index(around[-1]):] if around else parents
