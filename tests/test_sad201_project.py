@@ -261,3 +261,23 @@ def test_tenacity_only_in_a_test_extra_or_dev_requirements_does_not_count(tmp_pa
     (tmp_path / "requirements.txt").unlink()
     write(tmp_path, "pyproject.toml", '[tool.poetry.dependencies]\npython = "^3.11"\ntenacity = "^8.2"\n')
     assert uses_tenacity(str(module))
+
+
+def test_two_projects_with_the_same_relative_paths_do_not_share_callers(tmp_path, monkeypatch):
+    """Checked one after the other in one process, each from its own directory with relative paths: what the
+    first project's files call says nothing about the second's."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    for root, calls in ((first, "print('no call')"), (second, "fetch()")):
+        write(root, "pyproject.toml", "[tool.sadpath]\n")
+        write(root, "svc/__init__.py", "")
+        write(root, "svc/client.py", "import requests\n\n\ndef fetch():\n    return requests.get('u', timeout=1)\n")
+        body = f"from svc.client import fetch\n\n\ndef main():\n    try:\n        {calls}\n    except KeyError:\n        return 1\n"
+        write(root, "svc/main.py", body)
+    found = {}
+    for root in (first, second):
+        monkeypatch.chdir(root)
+        options = CheckOptions(jobs=1)  # no cache_dir: no result cache, only the in-process readers
+        result = run(["svc"], SettingsResolver(options.overrides), options)
+        found[root.name] = sorted(f.code for r in result.results for f in r.findings)
+    assert "SAD201" not in found["first"]
+    assert "SAD201" in found["second"]
