@@ -261,11 +261,9 @@ def _resolved(call: ast.Call, ctx: ModuleContext) -> ast.AST | None:
     """An imported project function or method, read from its own file."""
     if ctx.qualified_name(call.func) is None:
         return None
-    from sadpath.engine.project_calls import ProjectCalls  # noqa: PLC0415 - built only when a call needs it
+    from sadpath.engine.project_calls import project_calls_of  # noqa: PLC0415 - built only when a call needs it
 
-    resolver = ctx.memo.get(("callee-traps-resolver",))
-    if resolver is None:
-        resolver = ctx.memo[("callee-traps-resolver",)] = ProjectCalls(ctx)
+    resolver = project_calls_of(ctx)
     try:
         found = resolver.resolve(call, ctx)
     except (OSError, SyntaxError, ValueError, RecursionError):

@@ -166,11 +166,9 @@ def _computes(call: ast.Call, ctx: ModuleContext) -> bool:
 def _resolve(call: ast.Call, ctx: ModuleContext):
     if ctx.qualified_name(call.func) is None:
         return None
-    from sadpath.engine.project_calls import ProjectCalls  # noqa: PLC0415 - built only when a call needs it
+    from sadpath.engine.project_calls import project_calls_of  # noqa: PLC0415 - built only when a call needs it
 
-    resolver = ctx.memo.get(("named-failure-resolver",))
-    if resolver is None:
-        resolver = ctx.memo[("named-failure-resolver",)] = ProjectCalls(ctx)
+    resolver = project_calls_of(ctx)
     try:
         return resolver.resolve(call, ctx) or _by_module_path(call, ctx)
     except (OSError, SyntaxError, ValueError, RecursionError):

@@ -383,6 +383,15 @@ class ProjectCalls:
         return found
 
 
+def project_calls_of(ctx: ModuleContext) -> ProjectCalls:
+    """The module's one ``ProjectCalls``: every analysis that follows calls into the project shares its
+    resolutions, jedi scripts and escape summaries."""
+    key = ("project-calls",)
+    if key not in ctx.memo:
+        ctx.memo[key] = ProjectCalls(ctx)
+    return ctx.memo[key]
+
+
 def param_names(origins: set[str]) -> tuple[str, ...]:
     return tuple(sorted(o.split(":", 1)[1] for o in origins if o.startswith("param:")))
 

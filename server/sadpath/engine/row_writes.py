@@ -18,7 +18,7 @@ import ast
 
 from sadpath.engine.external import is_django_manager_chain
 from sadpath.engine.prefetch_paths import inherited_method
-from sadpath.engine.project_calls import ProjectCalls
+from sadpath.engine.project_calls import project_calls_of
 from sadpath.engine.query_rows import Resolver, looks_like_connection, looks_like_session, statement_kind
 from sadpath.engine.walker import body_nodes
 
@@ -106,9 +106,7 @@ def _helper(call: ast.Call, ctx, resolver: Resolver, depth: int):
         return resolver.tree, resolver.functions[func.id], None
     if depth > 0 or not isinstance(func, ast.Name):
         return None  # imported helpers are followed from the loop's own module only
-    project = ctx.memo.get("SAD205-project")
-    if project is None:
-        project = ctx.memo["SAD205-project"] = ProjectCalls(ctx)
+    project = project_calls_of(ctx)
     try:
         resolved = project.resolve(call, ctx)
     except (OSError, ValueError, RecursionError):

@@ -8,13 +8,12 @@ it waits on a future held by an object.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 from pathlib import Path
 
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.logcalls import as_log_call, keeps_traceback
 from sadpath.engine.project_calls import module_context
-from sadpath.engine.walker import NESTED_SCOPES
+from sadpath.engine.walker import NESTED_SCOPES, body_nodes
 
 BROAD = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
 # asyncio's own waits: they do not raise the failure of what they wait for
@@ -29,7 +28,7 @@ def local_coroutine(name: str, ctx: ModuleContext, before: int) -> ast.AsyncFunc
     for scope in ctx.scopes:
         if not isinstance(scope, _FUNCTIONS):
             continue
-        for node in _own_nodes(scope.body):
+        for node in body_nodes(scope.body, scopes=True):
             if isinstance(node, ast.AsyncFunctionDef) and node.name == name and node.lineno < before:
                 found = node
     return found
@@ -58,20 +57,9 @@ def package_coroutine(qualified: str, ctx: ModuleContext) -> tuple[ModuleContext
     return None
 
 
-def _own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """The nodes of a body, nested function bodies excluded (the nested definitions themselves included)."""
-    stack: list[ast.AST] = list(reversed(body))
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, NESTED_SCOPES):
-            continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
-
-
 def awaits_anything(func: ast.AsyncFunctionDef) -> bool:
     """A coroutine with no ``await`` runs to its end in one step: nothing can collect it mid-flight."""
-    return any(isinstance(n, (ast.Await, ast.AsyncFor, ast.AsyncWith)) for n in _own_nodes(func.body))
+    return any(isinstance(n, (ast.Await, ast.AsyncFor, ast.AsyncWith)) for n in body_nodes(func.body, scopes=True))
 
 
 def guards_itself(func: ast.AsyncFunctionDef, ctx: ModuleContext) -> bool:
@@ -123,7 +111,7 @@ def _scan(body: list[ast.stmt], guarded: bool, in_test: bool, state: dict[str, b
 def _risky_awaits(body: list[ast.stmt], ctx: ModuleContext) -> bool:
     """An ``await`` whose failure is the coroutine's own (asyncio's sleeps and waits, and a future held elsewhere,
     excepted)."""
-    for node in _own_nodes(body):
+    for node in body_nodes(body, scopes=True):
         if isinstance(node, (ast.AsyncFor, ast.AsyncWith)):
             return True
         if isinstance(node, ast.Await):
@@ -142,7 +130,7 @@ def _risky_awaits(body: list[ast.stmt], ctx: ModuleContext) -> bool:
 def _handles(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
     """The handler deals with the failure: logs it (with the traceback, or at error level naming the error), records
     it (hands the caught error to a call), or, for a handler that names the errors it expects, ends the coroutine."""
-    for node in _own_nodes(handler.body):
+    for node in body_nodes(handler.body, scopes=True):
         log = as_log_call(node, ctx)
         if log is not None and (keeps_traceback(log, ctx) or log.level in ("error", "critical", "exception", "fatal")):
             return True
@@ -151,7 +139,7 @@ def _handles(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
         ):
             return True
     if handler.type is not None and not _broad(handler.type, ctx):
-        return any(isinstance(n, ast.Return) for n in _own_nodes(handler.body))
+        return any(isinstance(n, ast.Return) for n in body_nodes(handler.body, scopes=True))
     return False
 
 
@@ -164,7 +152,7 @@ def waits_on_held_future(func: ast.AsyncFunctionDef, call: ast.Call) -> bool:
     """The coroutine awaits a future an object holds (``await self._finish_future``, ``await f`` with
     ``spawner._stop_future`` passed for ``f``): whatever holds that future holds the task waiting on it."""
     held_params = _params_bound_to_attributes(func, call)
-    for node in _own_nodes(func.body):
+    for node in body_nodes(func.body, scopes=True):
         if not isinstance(node, ast.Await):
             continue
         value = node.value

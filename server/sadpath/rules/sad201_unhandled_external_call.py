@@ -131,7 +131,7 @@ from sadpath.engine.boundary import boundary_of, function_boundary, may_hold_bou
 from sadpath.engine.cross_module_callers import callers_elsewhere
 from sadpath.engine.domain import domain_base
 from sadpath.engine.key_origin import EXTERNAL, key_origin
-from sadpath.engine.project_calls import ProjectCalls, catches_domain_error, param_names, remote_call, runs_elsewhere, unhandled_modes
+from sadpath.engine.project_calls import ProjectCalls, catches_domain_error, param_names, remote_call, project_calls_of, runs_elsewhere, unhandled_modes
 from sadpath.rules.base import Rule
 from sadpath import knowledge
 
@@ -197,7 +197,7 @@ class UnhandledExternalCall(Rule):
         if runs_elsewhere(node, ctx.parents):
             return  # handed to a task or an executor: SAD207 follows what happens to it
         if self._project is None:
-            self._project = ProjectCalls(ctx)
+            self._project = project_calls_of(ctx)
         target = self._project.resolve(node, ctx)
         if target is None:
             return
@@ -278,7 +278,7 @@ class UnhandledExternalCall(Rule):
         if external_call(node, ctx) is None:
             return
         if self._project is None:
-            self._project = ProjectCalls(ctx)
+            self._project = project_calls_of(ctx)
         span = ctx.span(node)
         escape = next((e for e in self._project.escapes(ctx, func) if (e.line, e.column) == (span.line, span.column)), None)
         if escape is None or escape.key_params is not None:

@@ -104,7 +104,7 @@ import ast
 
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
-from sadpath.engine.project_calls import ProjectCalls, project_base
+from sadpath.engine.project_calls import ProjectCalls, project_base, project_calls_of
 from sadpath.engine.task_outcome import awaits_anything, guards_itself, local_coroutine, package_coroutine, waits_on_held_future
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
@@ -257,7 +257,7 @@ class FireAndForgetTask(Rule):
             if not ctx.fact(f"sad207-project-module:{head}", lambda: project_base(head, ctx) is not None):
                 return package_coroutine(qn, ctx)
         if self._project is None:
-            self._project = ProjectCalls(ctx)
+            self._project = project_calls_of(ctx)
         target = self._project.resolve(coroutine, ctx)
         if target is None or not isinstance(target[1], ast.AsyncFunctionDef):
             return None
@@ -331,7 +331,7 @@ class FireAndForgetTask(Rule):
         if not ctx.fact(f"sad207-project-module:{head}", lambda: project_base(head, ctx) is not None):
             return False
         if self._project is None:
-            self._project = ProjectCalls(ctx)
+            self._project = project_calls_of(ctx)
         target = self._project.resolve(call, ctx)
         return target is not None and isinstance(target[1], ast.AsyncFunctionDef)
 
