@@ -30,6 +30,17 @@ decision for the same check on the `except` line: `# noqa` (blanket),
 `broad-exception-caught`. A declaration for another check (`# noqa: E501`) silences
 nothing.
 
+In a coroutine it also stays quiet for a handler of the cancellation (or an explicit
+`except BaseException`) nested in an outer `except CancelledError:` block that ends with
+a bare `raise` (the cancellation propagates anyway); for clean-up in a `finally` that
+absorbs a cancellation so its next clean-up steps run (the cancellation already
+unwinding propagates after the `finally`); for the reaping idiom across functions
+(`start()` awaits a module task that `stop_worker()` cancels, through a local alias
+too); and for a per-run isolation boundary, an `except BaseException` that records what
+it caught with the traceback after an `except CancelledError: raise` of the same `try`.
+Without that re-raise the finding says the boundary also records the task's own
+cancellation, and asks for it.
+
 One finding per problem: a broad handler nested in another reported broad handler's
 `try` or in its fallback (`try: A except: try: B except: ...`) is named in the outer
 handler's finding ("the bare `except:` on line N, nested in its fallback, catches
@@ -121,7 +132,7 @@ import ast
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
 from sadpath.engine import logcalls
-from sadpath.engine import abort_places, catching, fallback_unbound, pure_work, swallow
+from sadpath.engine import abort_places, cancel_shapes, catching, fallback_unbound, pure_work, swallow
 from sadpath.engine.boundary import boundary_of
 from sadpath.rules import _except
 from sadpath.rules.base import Rule
@@ -179,6 +190,12 @@ class BareExcept(Rule):
                 f"{label} in {where} around in-memory work (parsing, formatting, lookups) turns every error, a bug "
                 f"such as a `NameError` included, into {outcome}. Name the errors the block raises{named} instead{chain}."
             )
+        elif place == "async" and node.type is not None and translated is None and _records(node, ctx):
+            message = (
+                f"{label} in {where} records every failure and signal of the work it isolates, but it also catches "
+                "this task's own cancellation: a shutdown or timeout that cancels the task is logged as one more "
+                "failure and the task carries on. Put `except asyncio.CancelledError: raise` ahead of it."
+            )
         elif place is not None:
             message = _abort_message(label, where, place, translated, chain)
         elif translated is not None:
@@ -189,10 +206,12 @@ class BareExcept(Rule):
                 f"raise{chain}."
             )
         else:
+            logged = any(logcalls.keeps_traceback(log, ctx) for log in logcalls.own_log_calls(node, ctx))
             message = (
-                f"{label} in {where} catches every exception, SystemExit, KeyboardInterrupt and GeneratorExit included, "
-                "and hides which failures the fallback is for: a bug in the block (a `NameError`, an `AttributeError`) "
-                "takes the fallback too. Catch `Exception` at least, or the errors the block can raise."
+                f"{label} in {where} catches KeyboardInterrupt and SystemExit as well as every error of the block"
+                + (", which it logs with the traceback" if logged else "")
+                + ": a Ctrl-C or `sys.exit()` raised while the block runs takes the fallback instead of stopping. "
+                "`except Exception:` keeps the fallback for every error and lets those through."
             )
         own = _own_raise(try_node) if try_node is not None and translated is not None else None
         if own is not None:  # (raising to take a fallback is deliberate; replacing a raised error loses it)
@@ -224,7 +243,7 @@ def _exempt(node: ast.ExceptHandler, ctx: ModuleContext, broad: bool, signals: l
     translated = _translation(node) if broad else None
     if translated is None and (_except.reraises(node) or _exits(node, ctx) or _captures(node, ctx)):
         return True
-    if signals == ["asyncio.CancelledError"] and _inspects_other_task(ctx):
+    if signals == ["asyncio.CancelledError"] and cancel_shapes.inspects_other_task(ctx):
         return True
     if _forwards_stop(node, ctx):
         return True  # a thread hands Ctrl-C or the stop to the main thread (``_thread.interrupt_main()``)
@@ -235,6 +254,13 @@ def _exempt(node: ast.ExceptHandler, ctx: ModuleContext, broad: bool, signals: l
         return True  # a plain function is no task: ``asyncio.run(server.serve())`` in a thread's entry point ended
     if broad and not signals and "SAD101" in ctx.active and swallow.judge(node, ctx).swallows:
         return True  # SAD101's one finding says the handler swallows, and that a bare `except:` also catches Ctrl-C
+    cancel = "asyncio.CancelledError" in signals or (broad and node.type is not None)  # (a bare ``except:`` stays)
+    if cancel and cancel_shapes.outer_handler_reraises(node, ctx.parents):
+        return True  # ``except CancelledError: ... try: await save() except CancelledError: pass ... raise``
+    if cancel and cancel_shapes.in_coroutine_finally(node, ctx.parents):
+        return True  # clean-up in a ``finally`` goes on to its next steps; the unwinding cancel still propagates
+    if broad and node.type is not None and _records(node, ctx) and cancel_shapes.cancel_reraised_before(node, _except.enclosing_try(node, ctx)):
+        return True  # a per-run isolation boundary: the cancellation re-raised first, the run's signals recorded
     if broad:
         return False
     if signals == ["asyncio.CancelledError"] and func is not None and _reaps_cancelled_task(func, node, ctx):
@@ -408,25 +434,9 @@ def _chained(handler: ast.ExceptHandler) -> bool:
     return all(node.cause is not None for node in _except.walk_handler(handler) if isinstance(node, ast.Raise) and node.exc is not None)
 
 
-def _inspects_other_task(ctx: ModuleContext) -> bool:
-    """``task.result()`` / ``task.exception()`` in a done-callback: the CancelledError is that task's, not ours."""
-    try_node = ctx.parents[-1] if ctx.parents else None
-    if not isinstance(try_node, ast.Try):
-        return False
-    for stmt in try_node.body:
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Await):
-                return False  # awaiting in the try: a cancellation may be ours
-    for stmt in try_node.body:
-        for node in ast.walk(stmt):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in ("result", "exception")
-                and not node.args
-            ):
-                return True
-    return False
+def _records(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    """The handler logs what it caught with the traceback, or hands the exception object on."""
+    return _captures(handler, ctx) or any(logcalls.keeps_traceback(log, ctx) for log in logcalls.own_log_calls(handler, ctx))
 
 
 def _exits(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
@@ -447,6 +457,7 @@ def _exits(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
 def _reaps_cancelled_task(func: ast.AST, handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
     """The function cancelled a task and awaits that same task in the ``try``: the CancelledError is the answer."""
     cancelled = {ast.unparse(n.func.value) for n in ast.walk(func) if _cancels(n)}
+    cancelled |= ctx.fact("sad102.module_tasks", lambda: cancel_shapes.module_cancelled_tasks(ctx.tree))
     cls = ctx.enclosing_class()
     if cls is not None:  # ``stop()`` cancels ``self.consumer_task`` that ``start()`` awaits: the idiom across methods
         cancelled |= {shown for n in ast.walk(cls) if _cancels(n) and (shown := ast.unparse(n.func.value)).startswith("self.")}
@@ -537,7 +548,7 @@ def _entry_point_stops(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
     if func is None or _keeps_looping(handler, ctx):
         return False
     boundary = boundary_of(ctx)
-    entry = (boundary is not None and boundary.kind in ("command", "main")) or func.name in _asyncio_run_targets(ctx)
+    entry = (boundary is not None and boundary.kind in ("command", "main")) or func.name in cancel_shapes.asyncio_run_targets(ctx)
     if not entry:
         return False
     try_node = _except.enclosing_try(handler, ctx)
@@ -562,27 +573,6 @@ def _last_in_function(stmt: ast.stmt, func: ast.AST, ctx: ModuleContext) -> bool
             return False
         node = parent
     return True
-
-
-def _asyncio_run_targets(ctx: ModuleContext) -> set[str]:
-    def compute() -> set[str]:
-        names: set[str] = set()
-        if "run" not in ctx.source.text:
-            return names
-        for node in ast.walk(ctx.tree):
-            if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Call):
-                qualified = ctx.semantic.qualified_name(node.func, [ctx.tree]) or ""
-                if qualified in ("asyncio.run", "anyio.run", "trio.run", "uvloop.run") or qualified.endswith(".run_until_complete"):
-                    inner = node.args[0].func
-                    if isinstance(inner, ast.Name):
-                        names.add(inner.id)
-            if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name):
-                qualified = ctx.semantic.qualified_name(node.func, [ctx.tree]) or ""
-                if qualified in ("anyio.run", "trio.run"):
-                    names.add(node.args[0].id)
-        return names
-
-    return ctx.fact("sad102.asyncio_run_targets", compute)
 
 
 def _catches_all(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:

@@ -60,6 +60,19 @@ nested in an outer handler, where `from` would chain the meaningless miss instea
 outer error; and the `ValueError` of a one-line unpacking (`tag, args =
 token.contents.split(None, 1)`), whose "not enough values to unpack" says nothing.
 
+It stays quiet, too, for a project error given a client-error status per raise
+(`error_code=INVALID_PARAMETER_VALUE`, `status_code=404`, a positional
+`RESOURCE_ALREADY_EXISTS`, a factory such as `.invalid_parameter_value(...)`): the
+framework answers a 4xx and logs nothing, unless what was caught is a bug's `TypeError`
+alone or an outage (a refused connection, a remote or database error); for a raise under
+an `if` of the handler whose test does not involve the caught error and checks something
+fresh (a call, or a value the handler computed: a re-read after a conflict), a new
+condition rather than a translation (a deadline or attempt cap is not: the last failure
+caused it); for a message that already carries the caught error's text (`str(e)`, `{e}`,
+`{e!r}`, `e.args`) after a `try` of one call that is not an external call and catches
+no remote error (never for a server error such as `INTERNAL_ERROR`); and in test support
+and vendored code (`testing/`, `_vendor/`, `vendor/` folders next to the module).
+
 ## Why is this bad?
 
 Translating a low-level error into a domain error is right, but without `from`
@@ -126,7 +139,7 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import catchers, logcalls, outcome_classes
+from sadpath.engine import catchers, logcalls, outcome_classes, translation_shapes
 from sadpath.engine.catchers import framework_answer
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
@@ -146,8 +159,8 @@ class UnchainedTranslation(Rule):
         if node.exc is None or node.cause is not None:
             return
         handler = _enclosing_handler(ctx)
-        if handler is None:
-            return
+        if handler is None or translation_shapes.support_or_vendored(ctx.source.path):
+            return  # (test support and vendored code: a missing ``from`` there is not worth anyone's time)
         exc = node.exc
         if isinstance(exc, ast.Name):
             if exc.id == handler.name or not exc.id[:1].isupper():
@@ -182,6 +195,8 @@ class UnchainedTranslation(Rule):
             return  # ``int(version)`` failed and the message names ``version``: the parser's text adds nothing
         if isinstance(exc, ast.Call) and _client_error_answer(exc, handler, ctx):
             return  # an expected miss answered as a 4xx naming the value: the lookup's error adds nothing
+        if isinstance(exc, ast.Call) and translation_shapes.client_status_argument(exc, handler, ctx):
+            return  # ``error_code=INVALID_PARAMETER_VALUE``: answered as a 4xx nobody logs, the cause is never shown
         if simple in ("StopIteration", "StopAsyncIteration"):
             return  # the iterator protocol's "no more items": the loop consumes it, nobody reads a cause
         if catchers.task_throws(ctx.enclosing_function(), simple):
@@ -198,6 +213,10 @@ class UnchainedTranslation(Rule):
             return  # ``except NotFound: raise KeyError(f"Container not found: {name}")``: the miss, restated
         if _invariant_guard(exc, handler, ctx):
             return  # ``if name is None: raise ValueError("impossible, please report a bug")``: a new condition
+        if translation_shapes.new_condition(handler, ctx.parents):
+            return  # ``rows = reread(); if not rows: raise ...``: a fresh check failed, not the caught error restated
+        if isinstance(exc, ast.Call) and translation_shapes.restates_caught_text(exc, handler, _enclosing_try(handler, ctx), ctx):
+            return  # ``raise ConfigError(f"bad rule: {exc}")`` after one call: the message carries the cause
         if _meaningless_inner_miss(handler, ctx):
             return  # ``except IntegrityError: try: get() except DoesNotExist: raise Taken()``: not the cause
         if _unpacking_failure(handler, ctx):
