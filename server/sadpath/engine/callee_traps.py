@@ -44,7 +44,7 @@ def project_callee(call: ast.Call, ctx: ModuleContext) -> ast.AST | None:
     cannot be found (remembered per call)."""
     key = ("callee-def", id(call))
     if key not in ctx.memo:
-        func = _instance_method(call, ctx)
+        func = _instance_method(call, ctx) or _self_method(call, ctx)
         if func is None:
             func = _resolved(call, ctx) or _imported_instance_method(call, ctx) or _imported_function(call, ctx)
         ctx.memo[key] = func if isinstance(func, _FUNCTIONS) else None
@@ -76,8 +76,8 @@ def _contained(func: ast.AST) -> bool:
         sync = isinstance(func, ast.FunctionDef)  # (an ``async def`` does its I/O through ``await``)
         if sync and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and _REMOTE_RECEIVER.search(ast.unparse(node.func.value)):
             return False  # ``self.session.commit()`` outside the guarded part
-        if isinstance(node, ast.For) and any(isinstance(n, ast.Call) for n in ast.walk(node.iter)):
-            return False
+        if isinstance(node, ast.For) and any(isinstance(n, ast.Call) and not total_call(n) for n in ast.walk(node.iter)):
+            return False  # (``for handler in reversed(self._handlers)`` iterates a value it holds)
     return True
 
 
@@ -182,6 +182,15 @@ def _instance_method(call: ast.Call, ctx: ModuleContext) -> ast.AST | None:
     return _method_of_instance(ctx.tree, func.value.id, func.attr)
 
 
+def _self_method(call: ast.Call, ctx: ModuleContext) -> ast.AST | None:
+    """``self._trigger_abort_handlers()``: a method of the class the call is written in."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
+        return None
+    cls = ctx.enclosing(ast.ClassDef)
+    return next((m for m in getattr(cls, "body", []) if isinstance(m, _FUNCTIONS) and m.name == func.attr), None)
+
+
 def _method_of_instance(tree: ast.Module, instance: str, method: str) -> ast.AST | None:
     for stmt in tree.body:
         if not (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Name)):
@@ -269,3 +278,56 @@ def _resolved(call: ast.Call, ctx: ModuleContext) -> ast.AST | None:
     except (OSError, SyntaxError, ValueError, RecursionError):
         return None  # the other file cannot be read or parsed: the call stays unresolved
     return found[1] if found is not None else None
+
+
+_VALIDATORS = frozenset(
+    {"model_validate", "model_validate_json", "model_validate_strings", "parse_obj", "parse_raw", "validate_python",
+     "validate_json", "from_orm"}
+)  # fmt: skip
+
+
+def validates_only(call: ast.Call, ctx: ModuleContext) -> bool:
+    """The call's project callee can fail only in a pydantic validation (``Model.model_validate(row)``,
+    ``parse_obj``), on the branches this call takes (``grants if grants is not None else await load()`` is handed a
+    list): its failure is that library call's, whose error names the field and the value."""
+    func = project_callee(call, ctx)
+    if func is None:
+        return False
+    given = _not_none_arguments(call, func)
+    skipped = {id(n) for branch in _untaken_branches(func, given) for n in ast.walk(branch)}
+    calls = [n for n in ast.walk(func) if isinstance(n, ast.Call) and id(n) not in skipped and not total_call(n)]
+    return bool(calls) and all(isinstance(c.func, ast.Attribute) and c.func.attr in _VALIDATORS for c in calls)
+
+
+def _not_none_arguments(call: ast.Call, func: ast.AST) -> set[str]:
+    """Parameters the call visibly hands a value other than None: a literal, a container, ``d.get(k, [])``."""
+    params = [a.arg for a in [*func.args.posonlyargs, *func.args.args] if a.arg not in ("self", "cls")]
+    given = {k.arg: k.value for k in call.keywords if k.arg}
+    given.update(zip(params, call.args))
+    return {name for name, value in given.items() if _not_none(value)}
+
+
+def _not_none(value: ast.AST) -> bool:
+    if isinstance(value, ast.Constant):
+        return value.value is not None
+    if isinstance(value, (ast.List, ast.Dict, ast.Tuple, ast.Set, ast.ListComp, ast.DictComp, ast.JoinedStr)):
+        return True
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "get" and len(value.args) == 2 and _not_none(value.args[1])
+
+
+def _untaken_branches(func: ast.AST, given: set[str]) -> list[ast.AST]:
+    """The parts of ``func`` that run only when a parameter in ``given`` is None."""
+    found: list[ast.AST] = []
+    for node in ast.walk(func):
+        if not isinstance(node, (ast.IfExp, ast.If)):
+            continue
+        test = node.test
+        if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name) and test.left.id in given):
+            continue
+        if not (isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None):
+            continue
+        if isinstance(test.ops[0], ast.IsNot):
+            found.extend(node.orelse if isinstance(node, ast.If) else [node.orelse])
+        elif isinstance(test.ops[0], ast.Is):
+            found.extend(node.body if isinstance(node, ast.If) else [node.body])
+    return found

@@ -451,8 +451,21 @@ def trivial_display(call: ast.Call, ctx: ModuleContext) -> bool:
 
 
 # libraries whose errors name what failed: SQLAlchemy's carry the statement (``[SQL: DELETE FROM ...]``),
-# Playwright's the cause and the fix ("Executable doesn't exist at ... run playwright install")
-_SELF_DESCRIBED_LIBRARIES = ("playwright", "sqlalchemy", "sqlmodel")
+# Playwright's the cause and the fix ("Executable doesn't exist at ... run playwright install"); media codecs
+# theirs and the tool's output (pydub's "Decoding failed. ffmpeg returned error code ... Output from ffmpeg",
+# moviepy's, soundfile's "Error opening ..."); cloud identity SDKs every credential tried and why it failed
+# (azure-identity's ``ClientAuthenticationError``, google-auth's ``RefreshError``); password hashers the input they
+# refused (bcrypt's "password cannot be longer than 72 bytes", argon2's ``HashingError``, passlib's)
+_SELF_DESCRIBED_LIBRARIES = (
+    "playwright", "sqlalchemy", "sqlmodel", "pydub", "moviepy", "soundfile", "azure.identity", "google.auth",
+    "google.oauth2", "msal", "bcrypt", "argon2", "passlib",
+)  # fmt: skip
+
+
+def self_described(qualified: str) -> bool:
+    """``pydub.AudioSegment.from_file``, ``azure.identity.DefaultAzureCredential``: a name of a library whose errors
+    name the failing step and carry its cause."""
+    return any(qualified == lib or qualified.startswith(lib + ".") for lib in _SELF_DESCRIBED_LIBRARIES)
 _SESSION_NAME = re.compile(r"^_?(\w+_)?(session|db|conn|connection|tx|transaction)$", re.IGNORECASE)
 
 
@@ -472,8 +485,10 @@ def one_library(steps: Steps, ctx: ModuleContext, func: ast.AST | None) -> bool:
             receiver = receiver.func if isinstance(receiver, ast.Call) else receiver.value
         if isinstance(receiver, ast.Name) and receiver.id in derived:
             continue
-        if (ctx.qualified_name(call.func) or "").split(".")[0] in _SELF_DESCRIBED_LIBRARIES:
+        if self_described(ctx.qualified_name(call.func) or ""):
             continue  # ``sync_playwright()`` itself
+        if isinstance(call.func, ast.Name) and call.func.id in derived:
+            continue  # ``token_provider()`` that ``get_bearer_token_provider(...)`` answered
         handed = [a for a in [*call.args, *(k.value for k in call.keywords)] if isinstance(a, ast.Name) and a.id in derived]
         if handed and _local_function(call, ctx) is None:
             continue  # a project model method that runs its statements on the session it is handed
@@ -486,7 +501,7 @@ def one_library(steps: Steps, ctx: ModuleContext, func: ast.AST | None) -> bool:
 def _library_names(func: ast.AST, ctx: ModuleContext) -> set[str]:
     """Names bound to an object of a self-described library, and to what its methods answered."""
     imports = _module_roots(ctx)
-    if not imports & set(_SELF_DESCRIBED_LIBRARIES):
+    if not any(self_described(name) for name in imports):
         return set()
     names: set[str] = set()
     sqlalchemy = bool(imports & {"sqlalchemy", "sqlmodel"})
@@ -514,7 +529,7 @@ def _from_library(expr: ast.AST, names: set[str], ctx: ModuleContext) -> bool:
         expr = expr.value
     if not isinstance(expr, ast.Call):
         return False
-    if (ctx.qualified_name(expr.func) or "").split(".")[0] in _SELF_DESCRIBED_LIBRARIES:
+    if self_described(ctx.qualified_name(expr.func) or ""):
         return True
     root = expr.func
     while isinstance(root, (ast.Attribute, ast.Call)):
@@ -536,7 +551,9 @@ def _module_roots(ctx: ModuleContext) -> set[str]:
         for node in ast.walk(ctx.tree):
             if isinstance(node, ast.Import):
                 roots.update(alias.name.split(".")[0] for alias in node.names)
+                roots.update(alias.name for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 roots.add(node.module.split(".")[0])
+                roots.add(node.module)  # (``from azure.identity import ...``: the library is the package, not ``azure``)
         ctx.memo[key] = roots
     return ctx.memo[key]

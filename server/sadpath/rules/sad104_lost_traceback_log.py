@@ -20,7 +20,11 @@ failure) but records it in a way that loses what is needed to diagnose it:
   raises it; several commands on one known client (Redis, docker, botocore),
   with the error in the record, count as one step, since the library's text
   names the command, and so do several statements on one SQLAlchemy session
-  (its text carries `[SQL: ...]`) and the objects of one Playwright session;
+  (its text carries `[SQL: ...]`), the objects of one Playwright session, of a
+  media codec (pydub's "Decoding failed ... Output from ffmpeg"), of a cloud
+  identity SDK (azure-identity lists every credential tried) or of a password
+  hasher; a project helper whose only failing step is a pydantic validation
+  (`Model.model_validate(row)`) counts as that call;
   `open()` and the writes on the file it opened are one step (the `OSError`
   names the path); a sub-step that logs its own failure before re-raising is
   not counted again, nor one that keeps its failures in (every `await` in its
@@ -44,7 +48,8 @@ for `logger.exception(...)`, `exc_info=...`, `traceback.format_exc()` and error
 trackers, for `debug` and `info` records, inside a `logging.Handler.emit` (where
 printing to stderr is the only channel left), for a click/typer command's
 user-facing `print(exc)` and a script's one before it exits with a non-zero
-status, for the handler of a bounded retry loop that raises its last error, for
+status, for the handler of a bounded retry loop that raises its last error (or of
+a one-shot retry whose second attempt logs with the traceback and re-raises), for
 a warning that names the input of one standard-library call (`ZoneInfo(tz)`)
 or of one parse of a named setting (`json.loads(REDIS_OPTIONS)`, then defaults
 set on the result), for a record of `type(e).__name__` and the error beside a
@@ -134,7 +139,7 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import callee_traps, catching, logcalls, lost_detail, shapes, try_steps
+from sadpath.engine import callee_traps, catching, logcalls, lost_detail, retry_once, shapes, try_steps
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.exemption_comments import handler_explanations
 from sadpath.engine.trapping import traps_its_failures
@@ -191,6 +196,8 @@ class LostTracebackLog(Rule):
         if _protocol_signal(node, judgement.caught, ctx):
             return  # "the user must authorise first", answered per the protocol: an outcome, not a failure
         try_node = _except.enclosing_try(node, ctx)
+        if try_node is not None and retry_once.retries_once_then_raises(node, try_node, ctx):
+            return  # a one-shot retry whose failure is logged with the traceback and re-raised: the last error travels on
         for log in logs:
             if log.kind == "logger" and log.level not in logcalls.ERROR_LEVELS:
                 continue
@@ -200,7 +207,8 @@ class LostTracebackLog(Rule):
             if reason is None:
                 continue  # a descriptive message around one call, whose exception text says why
             shown = "print(...)" if log.method == "print" else (f"{log.receiver}.{log.method}(...)" if log.receiver else f"{log.method}(...)")
-            message = f"`{shown}` in {judgement.caught.label} {reason}. Log with the traceback (`logger.exception(...)`) and the context."
+            advice = _PAYLOAD_ADVICE.get(reason, "Log with the traceback (`logger.exception(...)`) and the context")
+            message = f"`{shown}` in {judgement.caught.label} {reason}. {advice}."
             fixes = []
             if log.kind == "logger" and log.method == "error":
                 fixes.append(FixOffer("log_exception", f"Use `{log.receiver}.exception(...)` to keep the traceback", Applicability.SAFE))
@@ -363,13 +371,22 @@ def _payload_lost(log, handler, try_node, caught, ctx: ModuleContext) -> str | N
         return any(k in possible and (broad or any(ctx.hierarchy.is_subclass(k, n) for n in names)) for k in kinds)
 
     if caught_or_possible(STATUS_ERRORS) and not _aiohttp_only(ctx):
-        return "keeps only the status line of an HTTP error, not the response body that says why the service refused"
+        return _STATUS_LOST
     if caught_or_possible(PROCESS_ERRORS):
-        return "keeps only the command and its exit status, not the process's stderr and output that say why it failed"
+        return _PROCESS_LOST
     if names & EMPTY_ERRORS and _names_the_error(log, handler.name):
         # (a record that says what timed out needs nothing more: the type is the whole story)
         return "logs a timeout whose message is empty, with no traceback: the record cannot say what timed out"
     return None
+
+
+_STATUS_LOST = "keeps only the status line of an HTTP error, not the response body that says why the service refused"
+_PROCESS_LOST = "keeps only the command and its exit status, not the process's stderr and output that say why it failed"
+# (``logger.exception`` adds the traceback, not the payload: the advice names what to log)
+_PAYLOAD_ADVICE = {
+    _STATUS_LOST: "Log the body (`e.response.text`) beside the status, with the traceback (`logger.exception(...)`)",
+    _PROCESS_LOST: "Log `e.stderr` and `e.output` beside the command, with the traceback (`logger.exception(...)`)",
+}
 
 
 def _async_with_response(receiver: ast.expr, try_node: ast.Try) -> bool:
@@ -471,7 +488,8 @@ def _steps(try_node: ast.Try, ctx: ModuleContext, caught, *, named: bool = False
     if len(found) == 1 and try_steps.stdlib_call(found[0][1], ctx):
         return [f"stdlib:{found[0][0]}"]  # ``ZoneInfo(tz)``: one standard-library call on the input
     if len(found) == 1 and external_call(found[0][1], ctx) is None and _project_function(found[0][1], ctx):
-        return [found[0][0]] if try_steps.thin_wrapper(found[0][1], ctx) else [f"project:{found[0][0]}"]
+        thin = try_steps.thin_wrapper(found[0][1], ctx) or callee_traps.validates_only(found[0][1], ctx)  # (a ``model_validate``)
+        return [found[0][0]] if thin else [f"project:{found[0][0]}"]
     found = sorted(found, key=lambda step: try_steps.trivial_display(step[1], ctx))  # what matters first: I/O, project calls
     return [label for label, _ in found]
 
