@@ -82,12 +82,17 @@ def rebound_before(row: str, node: ast.AST, body: list[ast.AST]) -> bool:
     return False
 
 
-CONFIG_WORDS = frozenset({"channels", "settings", "config", "configs", "configuration", "configurations", "preferences"})
+CONFIG_WORDS = frozenset(
+    {"channels", "settings", "config", "configs", "configuration", "configurations", "preferences", "properties",
+     "layouts", "templates", "providers", "backends"}
+)
+CONFIG_SUFFIXES = ("rule", "rules", "property", "setting", "channel", "layout", "template", "preference")
 
 
 def configuration_rows(iterable: ast.AST) -> bool:
-    """A loop over a configuration relation (``organizer.sales_channels.all()``, ``event.settings``): a small set
-    an administrator sets up, which does not grow with the business's data."""
+    """A loop over a configuration relation (``organizer.sales_channels.all()``, ``event.settings``,
+    ``organizer.meta_properties.filter(...)``, ``event.autocheckinrule_set.all()``, layouts, templates, providers): a
+    small set an administrator sets up, which does not grow with the business's data."""
     node = iterable
     while True:
         if isinstance(node, ast.Call) and node.args and isinstance(node.func, ast.Name):
@@ -98,8 +103,8 @@ def configuration_rows(iterable: ast.AST) -> bool:
             break
     if not isinstance(node, ast.Attribute):
         return False
-    words = node.attr.lower().strip("_").split("_")
-    return words[-1] in CONFIG_WORDS
+    words = [w for w in node.attr.lower().strip("_").split("_") if w not in ("set", "all", "public", "active")] or [""]
+    return words[-1] in CONFIG_WORDS or words[-1].endswith(CONFIG_SUFFIXES)
 
 
 def filtered_on_key(query: ast.AST, relation: str) -> bool:

@@ -17,7 +17,7 @@ import ast
 from pathlib import Path
 from typing import Callable
 
-from sadpath.engine.project_files import modules_calling, parse_module
+from sadpath.engine.project_files import modules_calling, parse_module, project_modules_calling
 
 
 MAX_DEPTH = 6
@@ -256,9 +256,13 @@ def callers_covered(name: str, path: str, is_async: bool = False, one_shot: Call
     return sorted(answers)[0] if answers else None
 
 
-def has_project_call(name: str, path: str, target: ast.AST | None = None, owner: str | None = None) -> bool:
-    """The project (tests left out) calls ``name`` somewhere, other than from itself."""
-    for candidate, tree in modules_calling(name, path):
+def has_project_call(
+    name: str, path: str, target: ast.AST | None = None, owner: str | None = None, project_wide: bool = False
+) -> bool:
+    """The package (tests left out) calls ``name`` somewhere, other than from itself; with ``project_wide``, any
+    module of the project does (scripts beside the package included)."""
+    search = project_modules_calling if project_wide else modules_calling
+    for candidate, tree in search(name, path):
         if tree is None:
             return True
         for call, _, caller, _, _ in _calls_named(tree, name, False):

@@ -41,7 +41,8 @@ def writes_per_row(body: list[ast.AST], ctx, resolver: Resolver, helpers_only: b
 def feeds_write(node: ast.AST, parent: dict[int, ast.AST], stop: ast.AST, ctx, resolver: Resolver) -> bool:
     """Whether a read inside a loop body (up to ``stop``, the loop) is part of a write's work: an argument or
     receiver of a write call (``X.objects.filter(pk=row.fk.pk).update(...)``, ``v.tags.set(row.tags.all())``),
-    the rows of an inner loop that writes each of them (``for m in row.memberships.all(): m.save()``), or the
+    the rows of an inner loop that writes each of them (``for m in row.memberships.all(): m.save()``, also through a
+    name: ``qs = event.orders.filter(...)`` then ``for o in qs: ... o.save()``, a per-group batch), or the
     condition of a branch that writes (``if not row.media.exists(): Medium.objects.create(...)``)."""
     child, above = node, parent.get(id(node))
     while above is not None and above is not stop and not isinstance(above, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -51,9 +52,29 @@ def feeds_write(node: ast.AST, parent: dict[int, ast.AST], stop: ast.AST, ctx, r
             return True
         if isinstance(above, (ast.If, ast.While)) and child is above.test and writes_per_row(above.body, ctx, resolver):
             return True
-        if isinstance(above, (ast.Assign, ast.AnnAssign)) and _decides_write(above, parent, stop, ctx, resolver):
+        if isinstance(above, (ast.Assign, ast.AnnAssign)) and (
+            _decides_write(above, parent, stop, ctx, resolver) or _iterated_by_writes(above, stop, ctx, resolver)
+        ):
             return True
         child, above = above, parent.get(id(above))
+    return False
+
+
+def _iterated_by_writes(assign: ast.AST, stop: ast.AST, ctx, resolver: Resolver) -> bool:
+    """``qs = event.orders.filter(...)`` (refined by ``qs = qs.annotate(...)``), then ``for o in qs:`` whose body
+    writes per row: a per-group batch query, the unit of work of the loop around it, not a read per row."""
+    targets = assign.targets if isinstance(assign, ast.Assign) else [assign.target]
+    names = {t.id for t in targets if isinstance(t, ast.Name)}
+    if not names:
+        return False
+    for node in body_nodes(getattr(stop, "body", [])):
+        if isinstance(node, ast.Assign) and node.lineno > assign.lineno and any(
+            isinstance(n, ast.Name) and n.id in names for n in ast.walk(node.value)
+        ):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        if isinstance(node, (ast.For, ast.AsyncFor)) and node.lineno > assign.lineno:
+            if isinstance(node.iter, ast.Name) and node.iter.id in names and writes_per_row(node.body, ctx, resolver):
+                return True
     return False
 
 

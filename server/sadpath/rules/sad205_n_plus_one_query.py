@@ -30,7 +30,11 @@ a name: `latest = session.execute(select(...))...` then `if latest: update(...) 
 delete(...)`); reads under a group-break guard (`if last != row.key: last = row.key`,
 once per group); loops over configuration rows (`organizer.sales_channels.all()`); loops
 whose body runs a business operation per row (a project helper that writes,
-such as one order's cancellation, where the flagged read is noise); lookups keyed by
+such as one order's cancellation, where the flagged read is noise), per-group batch queries iterated by a loop
+that writes each row (`qs = event.orders.filter(...)`, then `for o in qs: ... o.save()`); a lazy queryset handed
+to a job (`start_job(update_counters, project.tasks.all())`: no query runs there); prefetch advice for the
+children of one object (`order.positions.all()` of a parameter or one looked-up row, not of a tenant such as an
+event or a project: n is a handful); lazy loads of rows of an inner query already reported; lookups keyed by
 other data the row only picks from (`answers[str(q.pk)]`); `.get()` on a dict or a
 JSON field, columns of the row (`order.created_at.year`, `row.payload.get(...)`),
 attributes the project's models declare as values, not relations (an i18n text,
@@ -61,7 +65,8 @@ outer query, they never run alone), and one-off code: migrations (a
 a function whose parameter defaults to a migration's name) and `examples/` loaders.
 For a key read through a lazy foreign key (`row.voucher.pk`) the message names
 `row.voucher_id`; for a related manager, `prefetch_related`, or, for a `filter()`
-on it, `Prefetch("rel", queryset=...)`.
+on it, `Prefetch("rel", queryset=...)`; for `.first()`/`.last()` (which always query again), a `Subquery`
+annotation or indexing a prefetched list.
 
 ## Why is this bad?
 
@@ -110,7 +115,6 @@ None.
 from __future__ import annotations
 
 import ast
-import re
 
 from sadpath.messages import shorten_code
 from sadpath.engine.context import ModuleContext
@@ -121,6 +125,7 @@ from sadpath.engine.model_index import field_kinds
 from sadpath.engine.loop_bounds import (
     configuration_rows, data_migration, filtered_on_key, group_break, keyed_by_payload, rebound_before, root_name,
 )
+from sadpath.engine.row_scale import explained, folded_rows, reordering_advice, tiny_loop, unevaluated_argument
 from sadpath.engine.row_writes import feeds_write, writes_per_row
 from sadpath.engine.query_rows import (
     Resolver, RowSource, chain, chain_root, last_name, looks_like_connection, looks_like_session, model_fields,
@@ -143,7 +148,6 @@ SQLA_READS = frozenset({"get", "query", "execute", "scalars", "scalar", "get_one
 DBAPI_READS = frozenset({"execute", "fetchrow", "fetch", "fetchval"})
 MONGO_READS = frozenset({"find_one", "find", "count_documents", "aggregate", "distinct", "estimated_document_count"})
 RECHECK_CALLS = frozenset({"select_for_update", "with_for_update", "populate_existing", "refresh", "refresh_from_db"})
-RECHECK_WORDS = re.compile(r"re-?read|re-?check|re-?fetch|re-?load|deliberate|on purpose|intentional|under (the|a) (row )?lock|fresh", re.I)
 NOT_RELATIONS = frozenset(
     {"pk", "id", "metadata", "payload", "data", "extra", "meta", "json", "status", "state", "type", "kind", "created",
      "updated", "modified", "date", "time", "timestamp", "name", "title", "slug", "email", "amount", "price", "total",
@@ -206,6 +210,9 @@ class NPlusOneQuery(Rule):
         source = self._source(iterable, loop, resolver, ctx)
         if source is None or configuration_rows(unwrap(iterable)):
             return  # not rows of a query, or a small set of configuration rows (`organizer.sales_channels.all()`)
+        tiny = tiny_loop(loop, target, iterable, resolver, ctx)  # the children of one object (`order.positions.all()`)
+        if folded_rows(iterable, resolver, loop, ctx.memo.get("SAD205-reported", set())):
+            return  # rows of an inner query already reported in this loop: one finding for one root cause
         rows = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
         derived = _derived(body, rows)
         seen: set[str] = set()
@@ -219,12 +226,14 @@ class NPlusOneQuery(Rule):
             if writes[0]:
                 return
             what, key, advice = remedy
+            if tiny and key.startswith(("rel:", "lazy:")):
+                continue  # a prefetch for a handful of rows of one object: not worth anyone's time
             reported = ctx.memo.setdefault("SAD205-reported", set())
             if key in seen or (inner.lineno, inner.col_offset) in reported:
                 continue
             seen.add(key)  # a lazy relation loads once per row: its first read decides
             reported.add((inner.lineno, inner.col_offset))
-            if _explained(inner, ctx) or feeds_write(inner, _parents(ctx), loop, ctx, resolver):
+            if explained(inner, ctx.source.line) or feeds_write(inner, _parents(ctx), loop, ctx, resolver):
                 continue  # explained, or part of a per-row write (a look-alike the catalog lists)
             root = root_name(inner)
             if root in rows and rebound_before(root, inner, body):
@@ -277,8 +286,8 @@ class NPlusOneQuery(Rule):
             return _lazy_relation(node, source, rows, ctx)
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute) and not isinstance(node.func, ast.Name):
             return None
-        if _is_chain_link(node, ctx):
-            return None
+        if _is_chain_link(node, ctx) or unevaluated_argument(node, [last_name(c.func) for c in chain(node)], _parents(ctx)):
+            return None  # a link of a longer chain, or a lazy queryset handed to a job: no query runs here
         names = rows | derived
         if source.kind == "django":
             found = _related_manager(node, source, rows, ctx)
@@ -438,7 +447,7 @@ def _related_manager(call: ast.Call, source: RowSource, rows: set[str], ctx: Mod
         return None
     if all(m in CACHE_SAFE for m in methods) and _serialized_instance(chain_root(source.query), ctx):
         return None
-    advice = (
+    advice = reordering_advice(methods, path, receiver.value.id) or (
         f"`prefetch_related(\"{path}\")` does not cover `{'.'.join(reversed(methods))}()`: it runs a new query; filter in Python over the prefetched rows, or annotate the outer queryset."
         if path in source.covered
         else f"Add `.prefetch_related(\"{path}\")` to the outer queryset (or annotate the count)."
@@ -578,18 +587,6 @@ def _declared(relation: str, source: RowSource, ctx: ModuleContext) -> str | Non
         return models[source.model].get(relation)
     kinds = {fields[relation] for fields in models.values() if relation in fields}
     return kinds.pop() if len(kinds) == 1 else None
-
-
-def _explained(node: ast.AST, ctx: ModuleContext) -> bool:
-    """A deliberate per-row read: the comment on its line or just above says why (re-read under a lock, ...)."""
-    for line in range(max(1, node.lineno - 3), node.lineno + 1):
-        text = ctx.source.line(line)
-        comment = text[text.find("#"):] if "#" in text else ""
-        if line < node.lineno and text.strip() and not text.strip().startswith("#"):
-            comment = ""
-        if comment and RECHECK_WORDS.search(comment.split("quiet:")[0].split("expect:")[0]):
-            return True
-    return False
 
 
 def _short(call: ast.Call) -> str:

@@ -60,8 +60,9 @@ session, nor of an object loaded through it, which the commit expires) is quiet:
 the dependency's teardown closes it. A commit after only reads (a `select(...)`, a
 helper that only reads: read from its code, or, out of view, named `get_`/`has_`/
 `is_`/`check_`...) only ends a read transaction. Several commits of one handle in
-one function are one finding, at the first; the message counts the others. For a
-helper nothing in the project calls, the message says so.
+one function are one finding, at the first; the message counts the others (a
+local alias, `db = self.db`, is the same handle). A helper with a passed-in handle
+that nothing in the project calls is quiet: no handle of the project's reaches it.
 
 It stays quiet for a connection or session the function opens itself (closing
 it, or dropping it, rolls back), for Django's ORM (autocommit, `atomic`), for
@@ -85,6 +86,11 @@ it back, and locks are held meanwhile.
 def mark_exported(session, export_id):
     session.execute(update(Export).where(Export.id == export_id).values(status="done"))
     session.commit()
+
+
+def export_batch(session, export_ids):
+    for export_id in export_ids:
+        mark_exported(session, export_id)
 ```
 
 ## Use instead
@@ -122,6 +128,7 @@ import ast
 
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.handle_helpers import helper_writes, select_statement
+from sadpath.engine.session_aliases import spelled_as, unaliased
 from sadpath.engine.one_shot_code import run_once_module
 from sadpath.engine.rollback_hooks import (
     callers_covered, class_hook, commit_flag_reach, decorator_hook, handle_defined, handler_only, has_project_call,
@@ -171,36 +178,40 @@ class TransactionWithoutRollback(Rule):
         if decorator_hook(node, ctx.tree, ctx.source.path) is not None:
             return  # a project decorator that rolls back in its `except` (read from its code) wraps the function
         found: list[tuple[ast.Call, str, str, bool]] = []
-        for commit, parents in _commits(node):
+        body = unaliased(node)  # `db = self.db`: the alias and `self.db` are one handle
+        for commit, parents in _commits(body):
             receiver = commit.func.value
-            scope = _outliving(receiver, node, ctx)
+            scope = _outliving(receiver, body, ctx)
             if scope is None:
                 continue
             handle = ast.unparse(receiver)
-            if not _writes_before(node, receiver, commit.lineno, ctx):
+            if not _writes_before(body, receiver, commit.lineno, ctx):
                 continue
             if _class_rolls_back(receiver, ctx):
                 continue  # the object rolls its own handle back elsewhere (an error hook, `finish()`)
-            if _rolled_back(parents, handle) or _rolls_back_anywhere(node, handle) or _in_transaction_context(parents, handle):
+            if _rolled_back(parents, handle) or _rolls_back_anywhere(body, handle) or _in_transaction_context(parents, handle):
                 continue
             if one_shot and not _caught(parents):
                 continue  # the command's failure ends the process, and the transaction with it
             if scope.startswith("is the application's shared (scoped) session"):
-                if _terminal_error_commit(commit, parents, node, ctx):
+                if _terminal_error_commit(commit, parents, body, ctx):
                     continue  # the error path's last word: the request or task ends, and teardown removes the session
-                if not _caught_and_reused(parents, handle, node) and callers_carry_on(node.name, ctx.source.path, handle) is False:
+                if not _caught_and_reused(parents, handle, body) and callers_carry_on(node.name, ctx.source.path, handle) is False:
                     continue  # every caller lets the failure end the request or task: teardown removes the session
-            if scope.startswith("is request-scoped") and _last_use(commit, parents, node):
+            if scope.startswith("is request-scoped") and _last_use(commit, parents, body):
                 continue  # the route's last use of its `Depends` session: the dependency's teardown closes it
             if _caller_rolls_back(node, scope, ctx, parents):
                 continue  # only request handlers call it, and their error hook rolls the session back
             if scope.startswith("is passed in") and not _has_caller(node, ctx):
-                scope = "is passed in (nothing in the project calls this function; a caller that goes on using it would find it aborted)"
+                continue  # nothing in the project calls it: no handle of the project's can be poisoned
             found.append((commit, handle, scope, isinstance(parents[-1], ast.Await)))
         if not found:
             return
         commit, handle, scope, awaited = found[0]
         same = [c for c, h, _, _ in found[1:] if h == handle]
+        alias = spelled_as(node, handle, ctx.source.line(commit.lineno)[commit.col_offset:])
+        if alias is not None:  # `db.commit()` where `db = self.db`: name the handle as the line spells it
+            handle, scope = alias, f"(`{handle}`) {scope}"
         more = ""
         if same:
             lines = ", ".join(str(c.lineno) for c in same)
@@ -527,7 +538,14 @@ def _owner(func: ast.AST, ctx: ModuleContext) -> str | None:
 
 
 def _has_caller(func: ast.AST, ctx: ModuleContext) -> bool:
-    return has_project_call(func.name, ctx.source.path, func, _owner(func, ctx))
+    """Something calls the function: in this module (also when it is not on disk yet) or in the project."""
+    own = {id(n) for n in ast.walk(func)}
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, ast.Call) and id(node) not in own and func.name in (
+            getattr(node.func, "id", None), getattr(node.func, "attr", None)
+        ):
+            return True
+    return has_project_call(func.name, ctx.source.path, func, _owner(func, ctx), project_wide=True)
 
 
 def _last_use(commit: ast.Call, parents: list[ast.AST], func: ast.AST) -> bool:
