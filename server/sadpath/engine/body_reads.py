@@ -162,9 +162,7 @@ def empty_default(read: ast.AST, function: ast.AST | None) -> str | None:
             if any(sub is read for sub in ast.walk(value)) and (value is read or _read_call(value, read)):
                 holders.add(node.targets[0].id)
     for node in local_nodes(function):
-        if isinstance(node, (ast.If, ast.IfExp, ast.While, ast.Assert)) and any(
-            isinstance(n, ast.Name) and n.id in holders for n in ast.walk(node.test)
-        ):
+        if isinstance(node, (ast.If, ast.IfExp, ast.While, ast.Assert)) and _inspects(node.test, holders):
             return None  # the data is inspected (``if "error" in data``): an error envelope may well be caught
     for node in local_nodes(function):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"):
@@ -190,3 +188,24 @@ def _empty(value: ast.AST) -> bool:
     if isinstance(value, ast.Dict):
         return not value.keys
     return isinstance(value, ast.Constant) and value.value in ("", 0, None) and value.value is not False
+
+
+# keys whose test looks at an error envelope (``"error" in data``, ``data.get("ok")``, ``data["status"]``)
+ENVELOPE_WORDS = ("error", "ok", "status", "code", "success", "fault", "detail", "message")
+
+
+def _inspects(test: ast.AST, holders: set[str]) -> bool:
+    """The test looks at the body for an error: any use of a holder but ``"choices" in data`` /
+    ``data.get("choices")`` / ``data["choices"]`` with a key that names a result, not an error envelope."""
+    keyed: set[int] = set()
+    for node in ast.walk(test):
+        key = None
+        if (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn))
+                and isinstance(node.comparators[0], ast.Name) and node.comparators[0].id in holders):
+            key, holder = node.left, node.comparators[0]
+        elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id in holders:
+            key, holder = node.slice, node.value
+        if isinstance(key, ast.Constant) and isinstance(key.value, str) and not any(
+                word in key.value.lower() for word in ENVELOPE_WORDS):
+            keyed.add(id(holder))
+    return any(isinstance(n, ast.Name) and n.id in holders and id(n) not in keyed for n in ast.walk(test))

@@ -267,3 +267,12 @@ def retry_remedy(sleep_problem: bool, uncapped: bool, narrow: bool, reconnect: b
         return "Back off exponentially with jitter."
     text = ", ".join(steps[:-1]) + (" and " if len(steps) > 1 else "") + steps[-1]
     return text[0].upper() + text[1:] + "."
+
+
+SHORT_PAUSE = 5  # seconds: a constant pause this short keeps a capped loop's whole budget a few seconds long
+
+
+def short_pause(sleep: ast.AST | None) -> bool:
+    """A constant sleep of a few seconds at most (``asyncio.sleep(1)``): the capped loop gives up soon, so only
+    the lockstep of many clients is left to fix, not a late error."""
+    return isinstance(sleep, ast.Constant) and isinstance(sleep.value, (int, float)) and 0 < sleep.value <= SHORT_PAUSE

@@ -124,6 +124,7 @@ import ast
 
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
+from sadpath.engine.catching import is_expected_outcome
 from sadpath.engine.handling import caught_by, catches, enclosing_try_handlers, registered_handlers
 from sadpath.model import Applicability, FixOffer, Related, Span
 from sadpath.engine.call_index import calls_named
@@ -327,7 +328,10 @@ class UnhandledExternalCall(Rule):
             caller = _function_of(parents)
             if caller is None or self._project.bind(escape, call, helper, caller) is None:
                 continue
-            caught = [caught_by(handler, other) for handler in enclosing_try_handlers(call, parents)]
+            handlers = enclosing_try_handlers(call, parents)
+            if any(_swallows(h, other) and any(catches(other.hierarchy, caught_by(h, other), exc) for exc in exceptions) for h in handlers):
+                continue  # ``except Exception: pass``: swallowed there (SAD101's finding), handled nowhere
+            caught = [caught_by(handler, other) for handler in handlers]
             if catches_domain_error(caught, other):
                 return []  # ``except OrderError:`` around the call: that caller answers the helper's failures
             caught.append(tuple(name for name, _, _ in registered_handlers(other)))
@@ -414,12 +418,27 @@ def _unhandled_on_every_path(escape, helper, ctx: ModuleContext) -> bool:
     if any(helper is s for s in ctx.tree.body):
         sites += callers_elsewhere(helper.name, ctx) or []  # the other modules' callers count as well
     for other, call, parents in sites:
-        caught = [caught_by(handler, other) for handler in enclosing_try_handlers(call, parents)]
+        # a swallowing handler (``except Exception: pass``) handles nothing: it does not move the anchor to the routes
+        caught = [caught_by(handler, other) for handler in enclosing_try_handlers(call, parents) if not _swallows(handler, other)]
         if catches_domain_error(caught, other):
             return False  # ``except OrderError:``: that caller answers the helper's failures itself
         if any(catches(other.hierarchy, names, exc) for names in caught for exc in exceptions):
             return False
     return True
+
+
+def _swallows(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
+    """The handler only passes, goes on to the next item or returns a constant: the failure vanishes there. A
+    narrow expected outcome with a fallback (``except Order.DoesNotExist: return None``) is handling, not this."""
+    if all(is_expected_outcome(name, ctx) for name in caught_by(handler, ctx)):
+        return False
+    def quiet(stmt: ast.stmt) -> bool:
+        if isinstance(stmt, (ast.Pass, ast.Continue)):
+            return True
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            return True  # ``...`` or a docstring-like note
+        return isinstance(stmt, ast.Return) and (stmt.value is None or isinstance(stmt.value, ast.Constant))
+    return all(quiet(stmt) for stmt in handler.body)
 
 
 CLIENT_BOUNDARIES = frozenset({"route", "view", "consumer", "command"})

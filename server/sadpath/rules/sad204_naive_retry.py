@@ -120,8 +120,8 @@ from sadpath.engine.external import external_call
 from sadpath.engine.catching import is_expected_outcome, is_failure_type
 from sadpath.engine.http_status import FAILURE, GUARD, PARTIAL, SUCCESS, exit_call, verdicts
 from sadpath.engine.retry_policy import (
-    constant_wait, database_only, helper_talks, retry_filter, task_decorator, under_deadline,
-    celery_publish, constant_sleep, drops_connection, module_tuple, retry_remedy, task_retry, transient_error,
+    constant_wait, database_only, helper_talks, retry_filter, task_decorator, under_deadline, transient_error,
+    celery_publish, constant_sleep, drops_connection, module_tuple, retry_remedy, short_pause, task_retry,
 )
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
@@ -201,7 +201,7 @@ class NaiveRetry(Rule):
         if sleep is None:
             problems.append("retries immediately, with no sleep between attempts")
             sleep_problem = True
-        elif _constant(sleep) and not _grows(loop, ctx) and not deadline:
+        elif _constant(sleep) and not _grows(loop, sleep) and not deadline:
             problems.append(constant_sleep(loop, sleep, counter) + ", so every client retries in lockstep")
             sleep_problem = True
         if not capped and not _capped_inside(loop) and not deadline:
@@ -222,10 +222,12 @@ class NaiveRetry(Rule):
         header = (
             f"for {ast.unparse(loop.target)} in {ast.unparse(loop.iter)}" if isinstance(loop, ast.For) else f"while {ast.unparse(loop.test)}"
         )
-        message = (
-            f"The retry loop `{header}` {'; it '.join(problems)}: a struggling service gets hammered instead of a chance to "
-            f"recover, and the real error arrives late. {retry_remedy(sleep_problem, uncapped, narrow, reconnect)}"
-        )
+        if capped and sleep_problem and short_pause(sleep) and len(problems) == 1:  # a few-second budget in all
+            message = f"The retry loop `{header}` {problems[0]}: add jitter and grow the delay between attempts" + (
+                "." if narrow else ", and retry only timeouts, connection errors, 429 and 5xx.")
+        else:
+            message = (f"The retry loop `{header}` {'; it '.join(problems)}: a struggling service gets hammered instead of a "
+                       f"chance to recover, and the real error arrives late. {retry_remedy(sleep_problem, uncapped, narrow, reconnect)}")
         fixes = []
         if isinstance(loop, ast.For) and counter is not None and capped and (sleep is None or _constant(sleep)) and not hopeless and _leaves_on_success(attempt):
             fixes.append(FixOffer("backoff_sleep", "Retry with exponential backoff (3 attempts)", Applicability.UNSAFE))
@@ -267,7 +269,7 @@ class NaiveRetry(Rule):
         sleep = _sleep_in(loop, ctx)
         if sleep is None:
             problems.append("retries immediately, with no sleep between attempts")
-        elif _constant(sleep) and not _grows(loop, ctx):
+        elif _constant(sleep) and not _grows(loop, sleep):
             problems.append(f"sleeps a constant `{ast.unparse(sleep)}` between attempts")
         if not capped and not _capped_inside(loop):
             problems.append("has no cap on the attempts")
@@ -552,12 +554,11 @@ def _constant(expr: ast.AST) -> bool:
     )
 
 
-def _grows(loop: ast.AST, ctx: ModuleContext) -> bool:
-    """``delay *= 2`` / ``delay = delay * 2`` in the loop."""
-    for node in _walk(loop.body):
-        if isinstance(node, ast.AugAssign) and isinstance(node.op, (ast.Mult, ast.Add, ast.Pow, ast.LShift)):
-            return True
-    return False
+def _grows(loop: ast.AST, sleep: ast.AST) -> bool:
+    """``delay *= 2`` in the loop, or ``DELAY += 1`` on the slept name; an attempt counter's ``failures += 1`` is not."""
+    slept = {n.id for n in ast.walk(sleep) if isinstance(n, ast.Name)}
+    return any(isinstance(node, ast.AugAssign) and (isinstance(node.op, (ast.Mult, ast.Pow, ast.LShift)) or (
+        isinstance(node.op, ast.Add) and isinstance(node.target, ast.Name) and node.target.id in slept)) for node in _walk(loop.body))
 
 
 def _capped_inside(loop: ast.AST) -> bool:

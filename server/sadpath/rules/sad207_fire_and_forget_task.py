@@ -34,8 +34,9 @@ again in one function is one finding, at the first, naming the other lines.
 
 The event loop keeps only a weak reference to a task: one nobody holds can be
 garbage-collected before it finishes, and when it fails its exception is never
-retrieved; it shows up, if at all, as "Task exception was never retrieved" long
-after the fact. A coroutine called without `await` does not run at all: the work
+retrieved: it surfaces only as asyncio's generic "Task exception was never
+retrieved" log (written when the finished task is collected), with no context of
+who fired it or why. A coroutine called without `await` does not run at all: the work
 silently never happens.
 
 ## Example
@@ -206,7 +207,8 @@ class FireAndForgetTask(Rule):
             else:
                 message = (
                     f"The task from {factory} in {where} is thrown away: the loop holds it only weakly, so it can be "
-                    f"garbage-collected mid-flight, and when {what} fails nobody sees the exception. "
+                    f"garbage-collected mid-flight, and when {what} fails, nothing retrieves the exception: it surfaces "
+                    "only as asyncio's generic \"Task exception was never retrieved\" log, with no context. "
                     "Keep a reference and log its outcome, or await it."
                 )
             if again:
