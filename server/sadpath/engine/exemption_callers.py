@@ -1,4 +1,4 @@
-"""The exemption for a function whose callers in the module all test its answer: ``None`` is part
+"""The exemption for a function whose callers in the project all test its answer: ``None`` is part
 of its contract, and every caller branches on it before using the result."""
 
 from __future__ import annotations
@@ -7,24 +7,81 @@ import ast
 
 from sadpath.engine.call_index import calls_named
 from sadpath.engine.handler_site import Site
+from sadpath.engine.namespace_callers import MAX_CALLERS, project_callers
 from sadpath.engine.walker import NESTED_SCOPES
 
 
 def callers_check_the_answer(site: Site) -> bool | None:
-    """Every call of the function in this module tests what it answers (``if sha:``, ``if models is None:
-    raise``, ``x or default``): the caller decides what the failure means, and nothing uses the placeholder."""
+    """Every call of the function in the project tests what it answers (``if sha:``, ``if models is None:
+    raise``, ``x or default``, ``stream, kind, meta = f()`` then ``if stream is None:``), or hands it on
+    unchanged (``return f()``) beside a caller that tests it: the caller decides what the failure means, and
+    nothing uses the placeholder. The module's own callers decide when there are any; otherwise the callers in
+    other modules, found through their imports (a function) or by the method's name (a method); none found, or a
+    module that cannot be read, proves nothing."""
     func = site.func
-    if func is None or site.path.end != "return" or not _falsy(site.path.value):
+    if func is None or site.path.end != "return" or (slots := _none_slots(site.path.value)) is None:
         return None
+    if -1 in slots and _normal_path_answers_none(func, site):
+        return None  # ``return session.get(...)`` answers None for "not there": a test cannot tell it from a failure
     calls = _calls_of(func, site.ctx)
-    if not calls:
-        return None  # called from elsewhere: the callers cannot be read here
-    return all(_tested(call, parents) for call, parents in calls)
+    if calls:
+        return all(_tested(call, parents, slots) for call, parents in calls)  # the module's own callers decide
+    calls = _callers_elsewhere(func, site)
+    if not calls or len(calls) > MAX_CALLERS:
+        return None  # called from nowhere we can read
+    verdicts = [_tested(call, parents, slots) for call, parents in calls]
+    if all(verdicts):
+        return True
+    handed_on = [not tested and _handed_on(call, parents) for (call, parents), tested in zip(calls, verdicts)]
+    return all(t or h for t, h in zip(verdicts, handed_on)) and any(verdicts)
 
 
-def _falsy(value: ast.expr | None) -> bool:
-    """``return`` / ``return None``: a ``False`` from a predicate is its normal answer, which ``if f():`` uses."""
-    return value is None or (isinstance(value, ast.Constant) and value.value is None)
+# calls whose answer is None when the row or the key is not there
+_OPTIONAL_ANSWERS = frozenset({"get", "first", "one_or_none", "scalar_one_or_none", "scalar", "find_one", "fetchone", "get_or_none"})
+
+
+def _normal_path_answers_none(func: ast.AST, site: Site) -> bool:
+    """Outside the handlers, the function can answer ``None`` too: ``return None``, or it returns a lookup whose
+    answer is None when nothing is there (``session.get(...)``, ``.first()``, ``find_one()``). Its callers' ``is
+    None`` test then reads a failure as "not found"."""
+    handlers = {id(n) for h in getattr(site.try_node, "handlers", []) for n in ast.walk(h)}
+    for node in ast.walk(func):
+        if not isinstance(node, ast.Return) or id(node) in handlers:
+            continue
+        value = node.value.value if isinstance(node.value, ast.Await) else node.value
+        if value is None or (isinstance(value, ast.Constant) and value.value is None):
+            return True
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in _OPTIONAL_ANSWERS:
+            return True
+    return False
+
+
+def _none_slots(value: ast.expr | None) -> set[int] | None:
+    """``return`` / ``return None`` ({-1}: the whole answer), or the positions of ``None`` in a returned tuple
+    (``return None, None, {}``); None for any other value. A ``False`` from a predicate is its normal answer,
+    which ``if f():`` uses."""
+    if value is None or (isinstance(value, ast.Constant) and value.value is None):
+        return {-1}
+    if isinstance(value, ast.Tuple):
+        slots = {i for i, elt in enumerate(value.elts) if isinstance(elt, ast.Constant) and elt.value is None}
+        return slots or None
+    return None
+
+
+def _callers_elsewhere(func: ast.AST, site: Site) -> list[tuple[ast.Call, list[ast.AST]]] | None:
+    """Calls of the function from the project's other modules (``engine.namespace_callers``)."""
+    return project_callers(func.name, site.ctx, method=site.ctx.enclosing_class() is not None)
+
+
+def _handed_on(call: ast.Call, parents: list[ast.AST]) -> bool:
+    """``return await f(...)``: the caller answers what the function answers, contract and all."""
+    node: ast.AST = call
+    for parent in reversed(parents):
+        if isinstance(parent, ast.Await):
+            node = parent
+            continue
+        return isinstance(parent, ast.Return) and parent.value is node
+    return False
 
 
 def _calls_of(func: ast.AST, ctx) -> list[tuple[ast.Call, list[ast.AST]]]:
@@ -36,9 +93,12 @@ def _calls_of(func: ast.AST, ctx) -> list[tuple[ast.Call, list[ast.AST]]]:
     ]
 
 
-def _tested(call: ast.Call, parents: list[ast.AST]) -> bool:
-    """The call's answer is tested before it is used: directly, or through the name it is bound to."""
+def _tested(call: ast.Call, parents: list[ast.AST], slots: set[int] = frozenset({-1})) -> bool:
+    """The call's answer is tested before it is used: directly, or through the name it is bound to (for a
+    tuple, through a name unpacked from one of its ``None`` slots)."""
     node: ast.AST = call
+    if -1 not in slots:
+        return _slot_tested(call, parents, slots)
     for parent in reversed(parents):
         if isinstance(parent, ast.Await):
             node = parent
@@ -55,6 +115,24 @@ def _tested(call: ast.Call, parents: list[ast.AST]) -> bool:
                 scope = next((p for p in reversed(parents) if isinstance(p, NESTED_SCOPES)), None)
                 return scope is not None and _name_tested(targets[0].id, scope, parent)
         return False
+    return False
+
+
+def _slot_tested(call: ast.Call, parents: list[ast.AST], slots: set[int]) -> bool:
+    """``stream, kind, meta = f()`` then ``if stream is None:``: a name unpacked from a ``None`` slot is tested."""
+    node: ast.AST = call
+    for parent in reversed(parents):
+        if isinstance(parent, ast.Await):
+            node = parent
+            continue
+        if not (isinstance(parent, ast.Assign) and parent.value is node and len(parent.targets) == 1):
+            return False
+        target = parent.targets[0]
+        if not isinstance(target, ast.Tuple):
+            return False
+        scope = next((p for p in reversed(parents) if isinstance(p, NESTED_SCOPES)), None)
+        names = [elt.id for i, elt in enumerate(target.elts) if i in slots and isinstance(elt, ast.Name)]
+        return scope is not None and any(_name_tested(name, scope, parent) for name in names)
     return False
 
 

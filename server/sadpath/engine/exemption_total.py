@@ -9,6 +9,7 @@ import re
 
 from sadpath.engine import shapes
 from sadpath.engine.handler_site import Site
+from sadpath.engine.in_memory_calls import in_memory_call
 from sadpath.engine.total_calls import cannot_fail, only_not_found
 from sadpath.engine.walker import body_nodes
 
@@ -20,7 +21,8 @@ _REQUEST = re.compile(r"^(request|req|http_request)$")
 
 def nothing_can_fail(site: Site) -> bool | None:
     """Every call in the ``try`` cannot raise (an event's ``set()``, an in-process queue's ``get()``, a project
-    helper that only reshapes text or removes guarded keys) and nothing else in it can: no error reaches the handler."""
+    helper that only reshapes text or removes guarded keys, also reached through an attribute chain, an e-mail's
+    ``attach()``) and nothing else in it can: no error reaches the handler."""
     if site.try_node is None:
         return None
     nodes = list(body_nodes(site.try_node.body))
@@ -33,7 +35,7 @@ def nothing_can_fail(site: Site) -> bool | None:
     )
     if risky or not any(shapes.can_fail(c, site.ctx) for c in calls):
         return None  # only local work: ``local_computation`` judges it
-    return all(cannot_fail(c, site.ctx) for c in calls)
+    return all(cannot_fail(c, site.ctx) or in_memory_call(c, site.ctx) for c in calls)
 
 
 def only_a_not_found(site: Site) -> bool | None:

@@ -23,6 +23,7 @@ from sadpath.engine.callee_traps import answers_its_own_failures
 from sadpath.engine.external import external_call
 from sadpath.engine.handler_site import BEST_EFFORT_DOC, Exemption, Site, after_nodes, guarded_uses, leaves, project_call
 from sadpath.engine.outcome import is_constant
+from sadpath.engine.teardown_steps import thread_cleanup
 from sadpath.engine.walker import body_nodes
 
 
@@ -267,8 +268,10 @@ def placeholder_guarded(site: Site) -> bool | None:
 
 
 def cleanup_or_optional_import(site: Site) -> bool | None:
-    """The ``try`` only cleans up, records telemetry or imports an optional module."""
-    return (site.try_node is not None and shapes.benign_try(site.try_node, site.ctx)) or None
+    """The ``try`` only cleans up (also through a worker thread: ``asyncio.to_thread(os.remove, path)``), records
+    telemetry or imports an optional module."""
+    try_node = site.try_node
+    return (try_node is not None and (shapes.benign_try(try_node, site.ctx) or thread_cleanup(try_node, site.ctx))) or None
 
 
 def designed_timeout(site: Site) -> bool | None:

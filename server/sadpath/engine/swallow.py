@@ -451,6 +451,8 @@ def consequence(site: Site) -> str:
         value = verdict[len("return ") :]
         return f"callers of {where} get `{value}` instead of an error and cannot tell the failure from a real result"
     if verdict == "continue":
+        if site.try_node is not None and _guard_follows(site.try_node, site.ctx):
+            return "the check that follows is skipped for this item: the guard fails open without a trace"
         return "the item is skipped without a trace"
     if verdict == "break":
         return "the rest of the loop's work is dropped without a trace"
@@ -462,6 +464,17 @@ def consequence(site: Site) -> str:
     if name and any(isinstance(n, ast.Name) and n.id == name for log in site.path.logs for a in log.call.args for n in ast.walk(a)):
         return f"{where} carries on as if the work had succeeded, with only the error's text in the log to tell why"
     return f"{where} carries on as if the work had succeeded, and nobody can tell why it did not"
+
+
+def _guard_follows(try_node: ast.Try, ctx: ModuleContext) -> bool:
+    """Right after the ``try``, the loop tests what it computed and raises (``if count > 0: raise NotEmpty``): a
+    ``continue`` in the handler skips that check, so a failure lets the item through."""
+    following = shapes.statements_after(try_node, ctx)
+    assigned = {n.id for n in body_nodes(try_node.body) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    for stmt in following[:1]:
+        if isinstance(stmt, ast.If) and any(isinstance(n, ast.Raise) for n in body_nodes(stmt.body)):
+            return any(isinstance(n, ast.Name) and n.id in assigned for n in ast.walk(stmt.test))
+    return False
 
 
 def _migration_module(ctx: ModuleContext) -> bool:
@@ -483,7 +496,9 @@ def unbound_after(site: Site) -> str | None:
         n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.lineno < try_node.lineno
     }
     bound_in_handler = {n.id for n in ast.walk(site.handler) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    candidates = [n for n in assigned if n not in bound_before and n not in bound_in_handler]
+    # ``global _model`` / ``nonlocal count``: the name lives outside the function, so it is never unbound here
+    declared = {name for n in body_nodes(func.body) if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}
+    candidates = [n for n in assigned if n not in bound_before and n not in bound_in_handler and n not in declared]
     following = shapes.statements_after(try_node, site.ctx)
     for stmt in following[:2]:
         if isinstance(stmt, (ast.If, ast.While, ast.Try, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor)):

@@ -51,6 +51,8 @@ def place_of(req: FixRequest, handler: ast.ExceptHandler) -> Place | None:
     func = req.enclosing_function(handler.lineno)
     if func is None:
         return None
+    if req.finding.data.get("best_effort"):
+        return Place("cleanup", func)  # the rule judged it a best-effort step (cleanup in a ``finally``, background)
     chain = _chain(func, handler)
     try_node = chain[-2] if len(chain) >= 2 and isinstance(chain[-2], ast.Try) else None
     outer = chain[:-2]

@@ -18,15 +18,21 @@ the traceback, this finding says so (SAD104 is for handlers that do handle the
 error). The message names the call that can raise into the handler: the work the
 `try` does, not a call in the `if` test that gates it, a parse of text it holds, a
 query builder (`.filter()`: the chain's `.count()` runs the query), a value method on
-a list it built, a project helper that catches its own errors, or a flag lookup; a
-constructor only when nothing else can fail. When a comment says the failure must not
+a list it built, a project helper that catches its own errors, a factory that only hands
+over the object the work is done on (`session = await get_session()` then
+`session.get(url)`), or a flag lookup; a constructor only when nothing else can fail. When a comment says the failure must not
 stop the work, or the handler serves one item of a consumer or event loop, a background
-step, or one step of a command that goes on with the next, it advises keeping the
-traceback (`logger.exception`) and carrying on (and, for a command, a non-zero exit)
-rather than re-raising; in a socket.io event handler, a task's done-callback or a block
+step (also a function the module hands to `create_task()` or `add_task()`), or one step
+of a command that goes on with the next, it advises keeping the traceback
+(`logger.exception`) and carrying on (and, for a command, a non-zero exit) rather than
+re-raising; for cleanup in a `finally` block it gives the best-effort advice (log with the
+traceback and carry on: re-raising there would replace the function's own result); when
+a loop's `continue` skips the check that raises right after the `try`, it says the guard
+fails open; in a socket.io event handler, a task's done-callback or a block
 that only gathers diagnostics, it says what is lost there (the client's event, the
-task's failure, the diagnostics) and advises a log line with the traceback; when the handler leaves a name the next line reads unbound, it says
-that the real error is replaced by an `UnboundLocalError`; in a migration's
+task's failure, the diagnostics) and advises a log line with the traceback; when the handler leaves a name the next line reads unbound (not one declared
+`global` or `nonlocal`), it says that the real error is replaced by an
+`UnboundLocalError`; in a migration's
 `upgrade()`, it says the revision is recorded as applied although the step failed.
 
 It stays quiet when the handler does something with the error: it raises or
@@ -34,13 +40,17 @@ translates it, exits, answers an error response, returns a computed fallback,
 records or counts the failure, dead-letters the message, retries the task; when
 `main()` or a command answers a non-zero exit status; and for the shapes named in
 `engine/swallow.py`'s exemptions: the handler of a retry loop that retries (SAD204
-judges the retry); a function documented to answer `None` or an empty value on that
+judges the retry); a `None` (or a tuple with `None` in it) whose every caller tests it
+(`if models is None: raise`, `stream, kind, meta = f()` then `if stream is None:`) or
+hands it on unchanged beside one that does, the module's own callers or, when it has none,
+those in the project's other modules (namespace packages included); a function
+documented to answer `None` or an empty value on that
 failure (a docstring, an `Optional` return, or the handler logs with the traceback
 and returns what the normal path also returns); best-effort steps that log with the
 traceback (cache writes and invalidation, metrics, cleanup, optional enrichment, a
 function that says it is best effort); telemetry code; a placeholder the next
-statement tests and fails on; a `try` that only cleans up or imports an optional
-module; the timeout of a wait the code bounded itself; `try`/`else` probes; a
+statement tests and fails on; a `try` that only cleans up (also through a worker
+thread: `asyncio.to_thread(os.remove, path)`) or imports an optional module; the timeout of a wait the code bounded itself; `try`/`else` probes; a
 `raise` right after the `try`; a default prepared before the `try`; a fallback a
 resilience contract declares; a loop that tries the next alternative or polls
 again; cleanup and dunder methods; a predicate answering `False`; an optional component
@@ -58,7 +68,8 @@ helper whose docstring declares that it fails silently; and a `try` whose only
 calls are project functions that catch every error themselves (nothing reaches the
 handler: the swallow to fix, if any, is in the callee), or calls that cannot raise (an
 event's `set()`, an in-process queue's `get()`, a project helper that only reshapes
-text or removes `in`-guarded keys); local computation, also through a project helper
+text or removes `in`-guarded keys, also a method reached through an attribute chain
+when every project method of that name does only that, an e-mail's `attach()`); local computation, also through a project helper
 that only walks its arguments (per-item statistics of a loop); a lookup whose only failure is "not there"
 (`importlib.metadata.version()`; a bare `except:` there is SAD102's); one pump of a
 two-way stream proxy ending when its peer leaves; a helper that answers a fallback
@@ -146,7 +157,9 @@ from sadpath.engine.exemption_places import advice_here, lost_here, place_of
 from sadpath.engine.exemptions import EXEMPTIONS
 from sadpath.engine.external import external_call
 from sadpath.engine.swallow import Judgement, judge, unbound_after
+from sadpath.engine.teardown_steps import in_finally, run_in_background
 from sadpath.engine.total_calls import cannot_fail, deprioritised, not_the_failure
+from sadpath.engine.walker import body_nodes
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules import _except
 from sadpath.rules.base import Rule
@@ -171,7 +184,17 @@ class SilentExcept(Rule):
             FixOffer("translate", f"Translate the error into {domain} (raise ... from exc)", Applicability.UNSAFE),
         ]
         data = {"verdict": judgement.verdict, "domain_error": domain, "considered": [name for name, _ in judgement.considered]}
+        if _best_effort(judgement, ctx):
+            data["best_effort"] = True  # the fix logs with the traceback and carries on, as the message advises
+            fixes = fixes[:1]  # one handling fits there: no translation to offer beside it
         ctx.report(self, ctx.line_span(node), message(node, judgement, ctx), fixes=fixes, data=data)
+
+
+def _best_effort(judgement: Judgement, ctx: ModuleContext) -> bool:
+    """Cleanup in a ``finally``, or a function the module runs in the background: the message advises keeping
+    the traceback and carrying on, so re-raising is not the fix."""
+    func = judgement.site.func if judgement.site is not None else None
+    return func is not None and (in_finally(ctx) or run_in_background(func.name, ctx))
 
 
 def _repeats_an_earlier_clause(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
@@ -247,6 +270,14 @@ def message(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         advice = "Narrow the catch to the error of the dialect that cannot run it, or re-raise."
     elif place is not None:
         consequence, advice = lost_here(place, site), advice_here(place)
+    elif site.func is not None and site.path.end in ("fall", "continue") and in_finally(ctx):
+        where = f"`{site.func.name}()`"
+        trace = "with only the error's text in the log" if untraced is not None and site.verdict.startswith("log:") else "without a trace"
+        consequence = f"a failure of this cleanup in the `finally` of {where} goes {trace}"
+        advice = (
+            "It is best-effort cleanup: log it with the traceback (`logger.exception`) and carry on; re-raising from a"
+            " `finally` would replace the function's own result or error."
+        )
     elif declared_non_fatal(handler, ctx):
         advice = "It is meant to be non-fatal: keep the traceback (`logger.exception`) and carry on."
     elif _one_item_of_a_loop(site, ctx):
@@ -256,7 +287,7 @@ def message(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
             "It is one step of a command that goes on with the next: keep the traceback (`logger.exception`) and"
             " make the command exit non-zero at the end when a step failed."
         )
-    elif site.func is not None and _BACKGROUND.search(site.func.name):
+    elif site.func is not None and (_BACKGROUND.search(site.func.name) or run_in_background(site.func.name, ctx)):
         advice = "It is a background step: keep the traceback (`logger.exception`) and carry on."
     return f"{site.caught.label} swallows {what}: the handler {action}, so {consequence}. {advice}"
 
@@ -275,6 +306,7 @@ def _failing_call(try_node: ast.Try, ctx: ModuleContext) -> tuple[ast.Call, str]
     (``engine.named_failure``)."""
     items = {id(n) for node in ast.walk(try_node) if isinstance(node, (ast.With, ast.AsyncWith)) for i in node.items for n in ast.walk(i.context_expr)}
     calls, built = [], []
+    factories = _factories(try_node)
     for stmt in try_node.body:
         for node in sorted((n for n in ast.walk(stmt) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset)):
             terminal = named_failure.query_terminal(node)
@@ -282,6 +314,9 @@ def _failing_call(try_node: ast.Try, ctx: ModuleContext) -> tuple[ast.Call, str]
                 continue  # name a chain's root, unless the root only builds the object or the query
             if named_failure.query_builder(node) and _chained(node, try_node):
                 continue  # ``.filter()`` runs nothing: the chain's ``.count()`` runs the query
+            if id(node) in factories:
+                built.append(node)  # ``session = await get_session()``: the calls on the session do the work
+                continue
             if _except_builds(node) and not _exception_class(node) and node.args and not _chained(node, try_node):
                 built.append(node)  # ``SentenceTransformer(path)``: named only when nothing else can fail
                 continue
@@ -308,6 +343,23 @@ def _failing_call(try_node: ast.Try, ctx: ModuleContext) -> tuple[ast.Call, str]
         if name := _except.call_label(call, ctx):
             return call, name
     return None
+
+
+def _factories(try_node: ast.Try) -> set[int]:
+    """Calls whose answer the ``try`` binds to a name and then calls methods on (``session = await get_session()``
+    then ``session.get(url)``, ``client = self.get_client()`` then ``client.get_bucket(name)``): they hand over the
+    object that does the work, and the work is what fails."""
+    nodes = list(body_nodes(try_node.body))
+    receivers = {
+        n.func.value.id for n in nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
+    }
+    found: set[int] = set()
+    for node in nodes:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and node.targets[0].id in receivers:
+            value = node.value.value if isinstance(node.value, ast.Await) else node.value
+            if isinstance(value, ast.Call) and not value.args and not value.keywords:
+                found.add(id(value))
+    return found
 
 
 def _chained(call: ast.Call, try_node: ast.Try) -> bool:
