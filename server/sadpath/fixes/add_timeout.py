@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 
 from sadpath.fixes.request import FixRequest
@@ -9,6 +11,81 @@ from sadpath.fixes.nodes import keyword_arg, with_arguments
 from sadpath.fixes.region import FixRefused
 from sadpath.fixes.tidy import finish
 from sadpath.model import Edit
+
+
+DEADLINE_NAMES = ("timeout", "deadline", "max_wait", "wait", "timeout_seconds", "total_timeout")
+
+
+def _number(node: ast.AST | None) -> float | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return node.value if node.value > 0 else None
+    return None
+
+
+def caller_deadline(req: FixRequest) -> float | None:
+    """The smallest deadline visible where the function holding the call is used in this module: a ``timeout=N``
+    passed alongside it (``exponential_backoff(lambda: probe(...), timeout=10)``), or the numeric default of the
+    user's own ``timeout`` parameter (``async def wait_for_server(ip, port, timeout=10)``)."""
+    func = req.enclosing_function(req.finding.span.line)
+    tree = req.module_tree or req.tree
+    if func is None:
+        return None
+    found: list[float] = []
+    for user in ast.walk(tree):
+        if not isinstance(user, (ast.FunctionDef, ast.AsyncFunctionDef)) or user is func or user.name == func.name:
+            continue
+        uses = [n for n in ast.walk(user) if (isinstance(n, ast.Name) and n.id == func.name) or (isinstance(n, ast.Attribute) and n.attr == func.name)]
+        if not uses:
+            continue
+        args = user.args
+        positional = [*args.posonlyargs, *args.args]
+        defaults = dict(zip([a.arg for a in positional][len(positional) - len(args.defaults):], args.defaults))
+        defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+        found += [v for name, d in defaults.items() if name in DEADLINE_NAMES and (v := _number(d)) is not None]
+        for call in ast.walk(user):
+            if isinstance(call, ast.Call) and any(u in set(ast.walk(call)) for u in uses):
+                found += [v for k in call.keywords if k.arg in DEADLINE_NAMES and (v := _number(k.value)) is not None]
+    return min(found) if found else None
+
+
+def _timeouts_classified(req: FixRequest, module: cst.Module) -> cst.Module:
+    """A handler that sorts ``OSError`` by ``errno`` and counts ``ETIMEDOUT`` as an expected outcome gets the same
+    answer for the new ``TimeoutError`` (whose ``errno`` is ``None``)."""
+
+    func = req.enclosing_function(req.finding.span.line)
+    if func is None:
+        return module
+
+    class Classify(cst.CSTTransformer):
+        depth = 0
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            self.depth += node.name.value == func.name
+
+        def leave_FunctionDef(self, original, updated):
+            self.depth -= original.name.value == func.name
+            return updated
+
+        def leave_Comparison(self, original, updated):
+            left = updated.left
+            if not self.depth or len(updated.comparisons) != 1 or not isinstance(left, cst.Attribute) or left.attr.value != "errno":
+                return updated
+            target = updated.comparisons[0]
+            if "ETIMEDOUT" not in cst.Module([]).code_for_node(target.comparator):
+                return updated
+            error = cst.Module([]).code_for_node(left.value)
+            code = cst.Module([]).code_for_node(updated)
+            if isinstance(target.operator, cst.NotIn):
+                new = cst.parse_expression(f"not isinstance({error}, TimeoutError) and {code}")
+                return new.with_changes(lpar=updated.lpar, rpar=updated.rpar)
+            if isinstance(target.operator, cst.In):
+                return cst.parse_expression(f"(isinstance({error}, TimeoutError) or {code})")
+            return updated
+
+    new = module.visit(Classify())
+    if not new.deep_equals(module):
+        req.notes.append("a timeout is classified as ETIMEDOUT by the handler below")
+    return new
 
 
 def build(req: FixRequest) -> list[Edit]:
@@ -21,6 +98,12 @@ def build(req: FixRequest) -> list[Edit]:
     call = region.node_at(cst.Call, span.line, span.column, end=(span.end_line, span.end_column))
     if not isinstance(call, cst.Call):
         raise FixRefused("no call at the finding")
+    deadline = caller_deadline(req)
+    if deadline is not None and seconds >= deadline:
+        # the caller polls this under a deadline: one probe must not take the whole budget (or block an event loop)
+        seconds = max(0.1, round(deadline / 10, 1))
+        seconds = int(seconds) if float(seconds).is_integer() else seconds
+        req.title = f"Add `{param}={seconds!r}` (a tenth of the caller's {deadline!r} s deadline)"
     value = cst.parse_expression(repr(seconds))
     args = list(call.args)
     for index, arg in enumerate(args):
@@ -33,6 +116,6 @@ def build(req: FixRequest) -> list[Edit]:
         if any(arg.star for arg in args):
             raise FixRefused("the call passes *args or **kwargs")
         module = region.module.deep_replace(call, with_arguments(call, [keyword_arg(param, value)]))
-        return finish(req, region, module)
+        return finish(req, region, _timeouts_classified(req, module))
     module = region.module.deep_replace(call, call.with_changes(args=args))
     return finish(req, region, module)

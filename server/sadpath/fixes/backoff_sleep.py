@@ -7,10 +7,13 @@ code), before the next attempt.
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from sadpath.fixes.request import FixRequest, drop_terminal, handler_statements, with_comments, with_statements
 from sadpath.fixes.additions import ModuleAdditions
+from sadpath.fixes.nodes import fitted, line_limit
 from sadpath.fixes.tidy import finish
 from sadpath.fixes.region import FixRefused
 from sadpath.model import Edit
@@ -35,6 +38,7 @@ def build(req: FixRequest) -> list[Edit]:
     sleep_line = cst.parse_statement(sleep_code + "\n")
 
     backoff = cst.parse_expression(backoff_expression(counter))
+    limit = line_limit(req.source)
 
     class InPlace(cst.CSTTransformer):
         """Replace the delay of every constant sleep in the loop; ``count`` says how many there were."""
@@ -44,12 +48,15 @@ def build(req: FixRequest) -> list[Edit]:
         def leave_Call(self, original, updated):
             if _constant_sleep(updated):
                 self.count += 1
-                return updated.with_changes(args=[updated.args[0].with_changes(value=backoff), *updated.args[1:]])
+                new = updated.with_changes(args=[updated.args[0].with_changes(value=backoff), *updated.args[1:]])
+                return fitted(new, region.positions[original].start.column, limit, region.module)
             return updated
 
     in_place = InPlace()
+    old_delays = {_delay_text(c) for c in _sleep_calls(loop)} - {None}
     replaced = loop.visit(in_place)
     if in_place.count:
+        replaced = replaced.visit(_StaleProse(old_delays))
         module = region.module.deep_replace(loop, replaced)
         return finish(req, region, module, ModuleAdditions(imports=[("random", None)]))
 
@@ -78,6 +85,59 @@ def build(req: FixRequest) -> list[Edit]:
     if is_async:
         additions.imports.append(("random", None))
     return finish(req, region, module, additions)
+
+
+_UNIT = r"(?:-|\s)?(?:seconds?|secs?|s)\b"
+
+
+def _delay_text(call: cst.Call) -> str | None:
+    value = call.args[0].value
+    return value.value if isinstance(value, (cst.Integer, cst.Float)) else None
+
+
+def _sleep_calls(loop: cst.CSTNode) -> list[cst.Call]:
+    found: list[cst.Call] = []
+
+    class Find(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            if _constant_sleep(node):
+                found.append(node)
+
+    loop.visit(Find())
+    return found
+
+
+def reworded(text: str, delays: set[str]) -> str:
+    """``text`` with every statement of an old constant delay ("for 1 second", "1s", "a 0.5 sec delay") said as
+    the back-off it became."""
+    for delay in sorted(delays, key=len, reverse=True):
+        number = re.escape(delay) + (r"(?:\.0+)?" if "." not in delay else "")
+        text = re.sub(r"\bfor (?:a |an )?" + number + _UNIT, "with exponential back-off", text)
+        text = re.sub(r"(?:\ba |\ban )?\b" + number + _UNIT, "exponential back-off", text)
+    if delays & {"1", "1.0"}:
+        text = re.sub(r"\bfor (?:a|one) second\b", "with exponential back-off", text)
+        text = re.sub(r"\b(?:a|one) second\b", "exponential back-off", text)
+    return text
+
+
+class _StaleProse(cst.CSTTransformer):
+    """Comments and log messages in the rewritten loop that state the old constant delay say the back-off."""
+
+    def __init__(self, delays: set[str]) -> None:
+        super().__init__()
+        self.delays = delays
+
+    def leave_Comment(self, original, updated):
+        return updated.with_changes(value=reworded(updated.value, self.delays)) if self.delays else updated
+
+    def leave_SimpleString(self, original, updated):
+        if not self.delays or "b" in updated.prefix.lower():
+            return updated
+        new = reworded(updated.value, self.delays)
+        return updated if new == updated.value else updated.with_changes(value=new)
+
+    def leave_FormattedStringText(self, original, updated):
+        return updated.with_changes(value=reworded(updated.value, self.delays)) if self.delays else updated
 
 
 def _constant_sleep(call: cst.Call) -> bool:

@@ -39,6 +39,42 @@ def not_found_answer(req: FixRequest, func: ast.AST | None) -> tuple[str, tuple[
     return None
 
 
+SERVER_ERROR_NAMES = ("HTTP_500_INTERNAL_SERVER_ERROR", "500")
+
+
+def server_error_answer(req: FixRequest, func: ast.AST | None, error: str) -> tuple[str, tuple[str, str]] | None:
+    """For a FastAPI (or Starlette) route: the raise that answers a failure with a 500 and a ``detail`` (one
+    ``{message}`` in it), following the module's own ``raise HTTPException(status_code=...500..., detail=...)``
+    when it has one (its status expression, and its detail helper called with the error and the message), and
+    the import it needs; ``None`` elsewhere."""
+    tree = req.module_tree or req.tree
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or not _routed(func):
+        return None
+    if not (imports_root(tree, "fastapi") or imports_root(tree, "starlette")):
+        return None
+    status, detail, seen = "500", "{message}", False
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or _base_name(node.func) != "HTTPException":
+            continue
+        keywords = {k.arg: k.value for k in node.keywords if k.arg}
+        code = keywords.get("status_code") or (node.args[0] if node.args else None)
+        if code is None or ast.unparse(code).rsplit(".", 1)[-1] not in SERVER_ERROR_NAMES:
+            continue
+        status = status if seen else ast.unparse(code)
+        seen = True
+        helper = keywords.get("detail") or (node.args[1] if len(node.args) > 1 else None)
+        if isinstance(helper, ast.Call) and len(helper.args) == 2 and isinstance(helper.args[0], ast.Name):
+            if isinstance(helper.args[1], ast.Constant) and isinstance(helper.args[1].value, str) and not helper.keywords:
+                detail = f"{ast.unparse(helper.func)}({error}, {{message}})"
+                break
+    found = _unless_shadowed(tree, "HTTPException", "fastapi", f"HTTPException(status_code={status}, detail={detail})")
+    if found is None:
+        return None
+    if not imports_root(tree, "fastapi"):
+        return found[0], ("starlette.exceptions", "HTTPException")
+    return found
+
+
 def _routed(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     for decorator in func.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator

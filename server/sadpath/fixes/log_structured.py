@@ -18,11 +18,11 @@ import ast
 
 import libcst as cst
 
-from sadpath.fixes.request import FixRequest, py_string
+from sadpath.fixes.request import FixRequest, bind_handler, free_name, handler_in_region, py_string
 from sadpath.fixes.failure_context import FailureContext, failure_context, log_fields
 from sadpath.fixes.additions import ModuleAdditions, module_binds
-from sadpath.fixes.nodes import fitted, imports_root, line_limit, module_logger, with_fields
-from sadpath.fixes.place import is_error_only, traced_logger_call
+from sadpath.fixes.nodes import fitted, imports_root, keyword_arg, line_limit, module_logger, with_arguments, with_fields
+from sadpath.fixes.place import extra_keys, is_error_only, traced_logger_call
 from sadpath.fixes.region import FixRefused
 from sadpath.fixes.tidy import finish
 from sadpath.model import Edit
@@ -46,6 +46,23 @@ def build(req: FixRequest) -> list[Edit]:
     structlog = imports_root(req.tree, "structlog")
     error_name = handler_ast.name
     fields = log_fields(req, context, additions=additions)
+    polled = polling_loop(req, handler_ast)
+    if isinstance(call.func, cst.Attribute) and call.func.attr.value in LOG_METHODS and polled and not structlog:
+        # a handler that runs on every pass of a polling loop: a traceback per poll is log spam; the error's text
+        handler = handler_in_region(req, region, handler_ast)
+        name = error_name or free_name(handler_ast, req.enclosing_function(handler_ast.lineno))
+        logger_code = region.module.code_for_node(call.func.value)
+        new = _with_error_text(call, name)
+        if not any(a.keyword is not None and a.keyword.value == "exc_info" for a in new.args):
+            new = with_arguments(new, [keyword_arg("exc_info", f"{logger_code}.isEnabledFor(logging.DEBUG)")])
+        present = extra_keys(new)
+        new = with_fields(new, [(k, v) for k, v in fields if k not in present], structlog)
+        additions.add_import("logging")
+        new = fitted(new, region.positions[call].start.column, line_limit(req.source), region.module)
+        req.title = "Log the error's text, and its traceback only at DEBUG (the handler runs on every pass of a loop)"
+        new_handler = bind_handler(handler.deep_replace(call, new), name)  # type: ignore[arg-type]
+        module = region.module.deep_replace(handler, new_handler)
+        return finish(req, region, module, additions)
     if isinstance(call.func, cst.Attribute) and call.func.attr.value in LOG_METHODS:
         new = traced_logger_call(call, context, fields, structlog, error_name)
     elif isinstance(call.func, cst.Name) and call.func.value == "print":
@@ -62,6 +79,63 @@ def build(req: FixRequest) -> list[Edit]:
     new = fitted(new, region.positions[call].start.column, line_limit(req.source), region.module)
     module = region.module.deep_replace(call, new)
     return finish(req, region, module, additions)
+
+
+def polling_loop(req: FixRequest, handler: ast.ExceptHandler) -> bool:
+    """The handler sits in a loop of its function that sleeps between passes (a poll, a watch, a retry): it runs
+    again and again for a failure that recurs."""
+    func = req.enclosing_function(handler.lineno)
+    if func is None:
+        return False
+    for node in ast.walk(func):
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and node.lineno > func.lineno:
+            if node.lineno < handler.lineno <= (node.end_lineno or node.lineno) and _sleeps(node):
+                return True
+    return False
+
+
+def _sleeps(loop: ast.AST) -> bool:
+    for node in ast.walk(loop):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name == "sleep":
+                return True
+    return False
+
+
+def _with_error_text(call: cst.Call, name: str) -> cst.Call:
+    """The log call with the caught error's text (``"...: %s", e``) when it does not carry it yet."""
+    args = list(call.args)
+    positional = [a for a in args if a.keyword is None and not a.star]
+    carries = any(isinstance(n, cst.Name) and n.value == name for a in args for n in _names(a.value))
+    if not carries:
+        if not positional or not isinstance(positional[0].value, cst.SimpleString) or "b" in positional[0].value.prefix.lower():
+            raise FixRefused("a log message this fix cannot extend with the error's text")
+        if any(a.star for a in args):
+            raise FixRefused("the log call passes *args")
+        first = positional[0]
+        text = str(first.value.evaluated_value)
+        index = args.index(first)
+        args[index] = first.with_changes(value=cst.SimpleString(py_string(text.rstrip(".") + ": %s")))
+        last_positional = max(i for i, a in enumerate(args) if a.keyword is None)
+        error_arg = cst.Arg(cst.Name(name))
+        before = args[last_positional]
+        error_arg = error_arg.with_changes(comma=before.comma if last_positional < len(args) - 1 else cst.MaybeSentinel.DEFAULT)
+        args[last_positional] = before.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        args.insert(last_positional + 1, error_arg)
+    return call.with_changes(args=args)
+
+
+def _names(expr: cst.CSTNode) -> list[cst.Name]:
+    found: list[cst.Name] = []
+
+    class Find(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            found.append(node)
+
+    expr.visit(Find())
+    return found
 
 
 def _from_print(call: cst.Call, logger: str, context: FailureContext, fields, structlog: bool, error_name: str | None) -> cst.Call:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import ast
+import configparser
+import functools
+import tomllib
+from pathlib import Path
 
 import libcst as cst
 
@@ -220,9 +224,75 @@ def dict_elements(old: list, new: list) -> list:
 
 
 def line_limit(source) -> int:
-    """The longest line a fix may write: the file's own longest line, at least 99 and at most 120 characters."""
+    """The longest line a fix may write: the project's configured line length (ruff, black or flake8 settings in
+    pyproject.toml, ruff.toml, setup.cfg, tox.ini or .flake8, the nearest above the file), else the file's own
+    style (its longest line, at most 120, when it has lines past 88), else 88."""
+    configured = configured_line_length(str(Path(source.path).resolve().parent)) if source.path else None
+    if configured is not None:
+        return configured
     longest = max((len(source.line(n)) for n in range(1, min(source.line_count, 3000) + 1)), default=0)
-    return max(99, min(longest, 120))
+    return min(longest, 120) if longest > DEFAULT_LINE_LENGTH else DEFAULT_LINE_LENGTH
+
+
+DEFAULT_LINE_LENGTH = 88
+_INI_FILES = ("setup.cfg", "tox.ini", ".flake8")
+
+
+@functools.lru_cache(maxsize=256)
+def configured_line_length(directory: str) -> int | None:
+    """The line length the nearest project configuration at or above ``directory`` sets, or None."""
+    for folder in [Path(directory), *Path(directory).parents]:
+        for name in ("ruff.toml", ".ruff.toml"):
+            found = _toml_length(folder / name, ())
+            if found is not None:
+                return found
+        found = _toml_length(folder / "pyproject.toml", ("tool",))
+        if found is not None:
+            return found
+        for name in _INI_FILES:
+            found = _ini_length(folder / name)
+            if found is not None:
+                return found
+        if (folder / ".git").exists() or (folder / "pyproject.toml").exists():
+            return None  # the project's root: nothing above it is its configuration
+    return None
+
+
+def _toml_length(path: Path, prefix: tuple[str, ...]) -> int | None:
+    if not path.is_file():
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    for key in prefix:
+        data = data.get(key, {}) if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return None
+    candidates = [data.get("line-length")]
+    if prefix:
+        candidates = [_get(data, "ruff", "line-length"), _get(data, "black", "line-length"), _get(data, "flake8", "max-line-length")]
+    return next((int(v) for v in candidates if isinstance(v, int) and not isinstance(v, bool) and 40 <= v <= 400), None)
+
+
+def _get(data: dict, section: str, key: str):
+    inner = data.get(section)
+    return inner.get(key) if isinstance(inner, dict) else None
+
+
+def _ini_length(path: Path) -> int | None:
+    if not path.is_file():
+        return None
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, configparser.Error):
+        return None
+    for section in ("flake8", "pycodestyle", "pep8"):
+        value = parser.get(section, "max-line-length", fallback=None) or parser.get(section, "max_line_length", fallback=None)
+        if value is not None and value.strip().isdigit() and 40 <= int(value) <= 400:
+            return int(value)
+    return None
 
 
 def _break(last_line: str) -> cst.ParenthesizedWhitespace:

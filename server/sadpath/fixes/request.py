@@ -55,6 +55,13 @@ class FixRequest:
         return best
 
 
+def refuse_at_import_time(req: FixRequest, handler: ast.ExceptHandler) -> None:
+    """A handler outside every function (module or class body) runs at import time: raising from it, re-raised or
+    translated, stops the module from importing, so a missing optional setting would stop the service."""
+    if req.enclosing_function(handler.lineno) is None:
+        raise FixRefused("the handler runs at import time; raising there stops the module from importing")
+
+
 def free_name(handler: ast.ExceptHandler, func: ast.AST | None) -> str:
     """A name for the caught exception that nothing in the function uses yet."""
     scope = func if func is not None else handler

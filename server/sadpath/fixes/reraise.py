@@ -12,15 +12,21 @@ from __future__ import annotations
 import libcst as cst
 
 from sadpath.fixes.additions import ModuleAdditions
+from sadpath.fixes.framework_answer import server_error_answer
+from sadpath.fixes.nodes import fitted, line_limit
 from sadpath.fixes.place import fitting_handler, place_of
 from sadpath.fixes.region import FixRefused
 from sadpath.fixes.request import (
     FixRequest,
+    bind_handler,
     drop_lossy_logs,
     drop_terminal,
+    free_name,
     handler_in_region,
     handler_name,
     handler_statements,
+    py_string,
+    refuse_at_import_time,
     simple_line,
     with_comments,
     with_statements,
@@ -33,9 +39,7 @@ def build(req: FixRequest) -> list[Edit]:
     region = req.region()
     handler_ast = req.ast_handler()
     handler = handler_in_region(req, region, handler_ast)
-    if req.enclosing_function(handler_ast.lineno) is None:
-        # at import time a re-raise makes the module unimportable: a missing optional setting stops the service
-        raise FixRefused("the handler runs at import time; re-raising there stops the module from importing")
+    refuse_at_import_time(req, handler_ast)
     place = place_of(req, handler_ast) if req.finding.code == "SAD101" else None
     if place is not None:  # a loop, a clean-up step, a task or main(): re-raising is not what fits there
         additions = ModuleAdditions()
@@ -59,6 +63,23 @@ def build(req: FixRequest) -> list[Edit]:
         module = region.module.deep_replace(handler, with_statements(handler, new_statements))
         return finish(req, region, module)
     statements, comments = drop_terminal(statements)
+    func = req.enclosing_function(handler_ast.lineno)
+    name = handler_name(handler) or free_name(handler_ast, func)
+    answer = server_error_answer(req, func, name) if req.finding.code == "SAD101" else None
+    if answer is not None:
+        # a route answers with the framework's error (a status and a detail), not a bare 500 logged twice
+        template, (module_name, imported) = answer
+        message = py_string(f"{func.name.replace('_', ' ').strip()} failed")
+        raise_line = simple_line(f"raise {template.format(message=message)} from {name}")
+        raised = raise_line.body[0]
+        assert isinstance(raised, cst.Raise) and isinstance(raised.exc, cst.Call)
+        column = region.positions[handler].start.column + 4 + len("raise ")
+        call = fitted(raised.exc, column, line_limit(req.source) - len(f" from {name}"), region.module)
+        raise_line = with_comments(raise_line.with_changes(body=[raised.with_changes(exc=call)]), comments)
+        additions = ModuleAdditions(imports=[(module_name, imported)])
+        req.title = "Answer the route with HTTPException(500) raised from the error"
+        new_handler = bind_handler(with_statements(handler, [*statements, raise_line]), name)
+        return finish(req, region, region.module.deep_replace(handler, new_handler), additions)
     if req.finding.code == "SAD101":  # print(e) before the raise says nothing the traceback does not
         statements = drop_lossy_logs(statements, handler_name(handler))
     if not statements and not comments:

@@ -24,6 +24,7 @@ from sadpath.fixes.request import (
     handler_name,
     handler_statements,
     py_string,
+    refuse_at_import_time,
     simple_line,
     with_comments,
     with_statements,
@@ -45,6 +46,7 @@ def build(req: FixRequest) -> list[Edit]:
     if proposed and not _IDENTIFIER.match(proposed):
         raise FixRefused("no valid domain error name")
     handler_ast = req.ast_handler()
+    refuse_at_import_time(req, handler_ast)
     additions = ModuleAdditions()
     place = place_of(req, handler_ast)
     if place is not None:  # a loop, a clean-up step, a task or main(): a domain error nobody catches does not fit
