@@ -1,7 +1,7 @@
 """Throughput of ``sadpath check`` on the real-world corpus, side by side with ast.parse, ruff, bandit and pylint.
 
     python bench/check_corpus.py [--cache-dir DIR] [--runs 3] [--json out.json] [--skip-peers] [--pylint-subset]
-                                [--freeze-sadpath]
+                                [--freeze-sadpath] [--rss-corpus DIR [--rss-only]]
 
 Builds the pinned corpus with ../shared/bench/build_corpus.sh (once; kept in --cache-dir), installs the peers at
 the versions pinned in PEERS into their own venv (reused while the versions match), then times every command on
@@ -11,6 +11,11 @@ scratch working directory, so its ``.sadpath_cache/`` starts empty and is cleare
 key covers sadpath's own files: a row during which they change is marked UNRELIABLE (a warm row is measured once
 more); --freeze-sadpath runs a copy of the package taken at the start instead. The machines are noisy: compare
 rows of one run, not numbers across days.
+
+--rss-corpus DIR adds a row of its own: the peak RSS of one run of ``sadpath check --jobs 1 --no-cache`` over a
+second corpus (issue 17's services corpus, e.g. /opt/corpora/services), against the RSS_TARGET_MIB target; its
+"× floor" is n/a, the floor being measured on the pinned corpus. --rss-only measures that row alone (the pinned
+corpus is neither built nor timed, the peers not installed).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ PYLINT_IDS = (
 PYLINT_SUBSET = ("celery", "kombu", "redis")
 CACHE_NAME = ".sadpath_cache"
 SLOW_PEER_S = 20.0
+RSS_TARGET_MIB = 200  # issue 17: peak RSS of `sadpath check --jobs 1` over the services corpus
 TIMEOUT_S = 1800.0
 FLOOR = """import ast, sys
 from pathlib import Path
@@ -194,13 +200,46 @@ def freeze_sadpath(python: Path, into: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(into)}
 
 
+def no_cache_flag(sadpath: Path, notes: list[str], env: dict[str, str] | None) -> list[str]:
+    """["--no-cache"], or [] (with a note, once) for a sadpath CLI without the flag."""
+    if "--no-cache" in setup_step([str(sadpath), "check", "--help"], "sadpath check --help", env=env):
+        return ["--no-cache"]
+    note = ("this sadpath CLI does not accept --no-cache: the flag is omitted from the cold rows, which "
+            "still start from an empty .sadpath_cache/; without a cache the warm rows are cold runs too")
+    if note not in notes:
+        notes.append(note)
+    return []
+
+
+def rss_row(sadpath: Path, corpus: Path, cwd: Path, notes: list[str], env: dict[str, str] | None) -> dict:
+    """Peak RSS of one cold `sadpath check --jobs 1` over a second corpus, against RSS_TARGET_MIB."""
+    files, lines = count([corpus])
+    if not files:
+        raise BenchError(f"--rss-corpus {corpus}: no Python files under it")
+    command = [str(sadpath), "check", "--exit-zero", *no_cache_flag(sadpath, notes, env), "--jobs", "1", str(corpus)]
+    package = locate_package(sadpath.parent / "python", env)
+
+    def sources() -> object:
+        try:
+            return sorted((str(p), p.stat().st_mtime_ns) for p in package.rglob("*") if p.suffix in (".py", ".toml"))
+        except OSError as exc:
+            return str(exc)
+
+    row = measure(f"sadpath peak RSS, --jobs 1, {corpus.name} corpus", command, cwd, lines, 1,
+                  notes=[f"{corpus} ({files:,} files, {lines:,} lines), 1 run"],
+                  before_each=lambda _: clear_cache(cwd), guard=sources, env=env)
+    row["corpus"] = str(corpus)
+    row["target_rss_mib"] = RSS_TARGET_MIB
+    if not row["failed"]:
+        over = row["peak_rss_mib"] - RSS_TARGET_MIB
+        verdict = f"within by {-over:.0f} MiB" if over <= 0 else f"NOT MET: over by {over:.0f} MiB"
+        row["notes"].append(f"target ≤ {RSS_TARGET_MIB} MiB (issue 17): {verdict}")
+    return row
+
+
 def sadpath_rows(sadpath: Path, corpus: Path, lines: int, cwd: Path, runs: int, notes: list[str],
                  env: dict[str, str] | None) -> list[dict]:
-    has_cache = "--no-cache" in setup_step([str(sadpath), "check", "--help"], "sadpath check --help", env=env)
-    if not has_cache:
-        notes.append("this sadpath CLI does not accept --no-cache: the flag is omitted from the cold rows, which "
-                     "still start from an empty .sadpath_cache/; without a cache the warm rows are cold runs too")
-    no_cache = ["--no-cache"] if has_cache else []
+    no_cache = no_cache_flag(sadpath, notes, env)
     package = locate_package(sadpath.parent / "python", env)
 
     def sources() -> object:
@@ -301,12 +340,12 @@ def report(info: dict, corpus: dict, rows: list[dict], found: list[dict], notes:
     out = [machine_line,
            f"Corpus: {corpus['files']:,} files, {corpus['lines']:,} lines ({corpus['path']})", "",
            "| measure | runs | median wall s | lines/s | peak RSS MiB | × floor | notes |", "|---|---:|---:|---:|---:|---:|---|"]
-    floor = rows[0] if not rows[0]["failed"] else None
+    floor = rows[0] if rows and rows[0]["measure"].startswith("floor") and not rows[0]["failed"] else None
     for r in rows:
         if r["failed"]:
             out.append(f"| {r['measure']} | | failed | | | | see below |")
             continue
-        times = f"{floor['lines_per_s'] / r['lines_per_s']:.2f}×" if floor else "n/a"
+        times = f"{floor['lines_per_s'] / r['lines_per_s']:.2f}×" if floor and "corpus" not in r else "n/a"
         out.append(f"| {r['measure']} | {r['runs']} | {r['wall_s']:.2f} | {r['lines_per_s']:,.0f} | "
                    f"{r['peak_rss_mib']:.0f} | {times} | {'; '.join(r['notes'])} |")
     if found:
@@ -330,20 +369,31 @@ def main() -> int:
     parser.add_argument("--skip-peers", action="store_true")
     parser.add_argument("--pylint-subset", action="store_true", help=f"pylint on {'+'.join(PYLINT_SUBSET)} only")
     parser.add_argument("--freeze-sadpath", action="store_true", help="time a copy of the sadpath package taken at the start")
+    parser.add_argument("--rss-corpus", type=Path, metavar="DIR",
+                        help=f"also measure the peak RSS of `sadpath check --jobs 1 --no-cache DIR` (target {RSS_TARGET_MIB} MiB)")
+    parser.add_argument("--rss-only", action="store_true", help="measure the --rss-corpus row alone")
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.rss_only and args.rss_corpus is None:
+        parser.error("--rss-only needs --rss-corpus DIR")
+    rss_corpus = args.rss_corpus.expanduser().resolve() if args.rss_corpus else None
+    if rss_corpus is not None and not rss_corpus.is_dir():
+        parser.error(f"--rss-corpus {args.rss_corpus}: not a directory")
     corpus_dir = args.cache_dir.expanduser().resolve()
     # the cache must be .sadpath_cache/ in the scratch working directory, where the cold runs clear it
     os.environ.pop("SADPATH_CACHE_DIR", None)
     try:
         if not args.sadpath.is_file():
             raise BenchError(f"sadpath not found at {args.sadpath} (run scripts/bootstrap.sh or pass --sadpath)")
-        build_corpus(args.corpus_builder, corpus_dir)
+        if args.rss_only:
+            corpus_dir = rss_corpus
+        else:
+            build_corpus(args.corpus_builder, corpus_dir)
         files, lines = count([corpus_dir])
         if not files:
             raise BenchError(f"no Python files under {corpus_dir}")
-        bin_dir = None if args.skip_peers else ensure_peers(args.peers_venv.expanduser())
+        bin_dir = None if args.skip_peers or args.rss_only else ensure_peers(args.peers_venv.expanduser())
         info = machine(args.sadpath)
         notes: list[str] = []
         with tempfile.TemporaryDirectory(prefix="sadpath-bench-") as scratch:
@@ -353,10 +403,14 @@ def main() -> int:
             if args.freeze_sadpath:
                 env = freeze_sadpath(python, cwd / "frozen")
                 notes.append("sadpath rows time a copy of the package taken at the start (--freeze-sadpath)")
-            rows = [measure("floor: ast.parse, one process", [str(python), "-c", FLOOR, str(corpus_dir)], cwd, lines, args.runs)]
-            rows += sadpath_rows(args.sadpath, corpus_dir, lines, cwd, args.runs, notes, env)
+            rows = []
+            if not args.rss_only:
+                rows.append(measure("floor: ast.parse, one process", [str(python), "-c", FLOOR, str(corpus_dir)], cwd, lines, args.runs))
+                rows += sadpath_rows(args.sadpath, corpus_dir, lines, cwd, args.runs, notes, env)
             if bin_dir is not None:
                 rows += peer_rows(bin_dir, corpus_dir, lines, cwd, args.runs, args.pylint_subset)
+            if rss_corpus is not None:
+                rows.append(rss_row(args.sadpath, rss_corpus, cwd, notes, env))
     except BenchError as exc:
         print(f"check_corpus: {exc}", file=sys.stderr)
         return 2

@@ -5,11 +5,13 @@
 The corpus is built by ``bash ../shared/bench/build_corpus.sh CORPUS_DIR`` (it writes ``_bigfiles.txt``).
 For each of the ``--files`` largest files, drives ``sadpath server`` (debounceMs=0) and ``ruff server`` (the
 failure-handling selection, RUFF_SELECT) over stdio with pygls's client and the SAME script of one-character
-edits in three places: an identifier inside a small function, an identifier in the middle of the largest class,
-and ``#`` typed before (then deleted from) the most used import line, so that an import change invalidates what
-depends on it. Each edit waits for the diagnostics of its version (one change outstanding at a time) before the
-next. Reports open -> first diagnostics and edit -> diagnostics p50/p95 (overall and per place) for both servers
-and their ratio; for sadpath also codeAction latency (with codeAction/resolve when the first action has no edit)
+edits in four places: an identifier inside a small function, an identifier in the middle of the largest class,
+``#`` typed before (then deleted from) the most used import line, so that an import change invalidates what
+depends on it, and Enter pressed at the end of the first import statement (then the newline deleted again), so
+that every position below it moves. The places take turns; each types on one turn and deletes on its next, and
+the edits below an inserted newline are sent one line lower. Each edit waits for the diagnostics of its version
+(one change outstanding at a time) before the next. Reports open -> first diagnostics and edit -> diagnostics
+p50/p95 (overall and per place) for both servers and their ratio (sadpath / ruff, same run); for sadpath also codeAction latency (with codeAction/resolve when the first action has no edit)
 and hover latency on up to 20 diagnostics (of each file, and of the 20-file run, since the largest files have
 few findings); and each server's VmRSS/VmHWM with the corpus's 20 largest files open. Times run to the moment a
 message has been read and JSON-decoded, before pygls converts it (a cost of this Python client, not the server's).
@@ -45,7 +47,7 @@ RUFF_VERSION = "0.17.6"
 RUFF_SELECT = ["TRY", "BLE", "S110", "S112", "S113", "E722", "B904", "LOG", "G", "ASYNC", "RUF006"]
 PEERS_VENV = Path.home() / ".cache" / "sadpath-bench" / "lsp-peers-venv"
 BUILD_HINT = "bash ../shared/bench/build_corpus.sh"
-PLACES = ("small function", "large class", "import line")
+PLACES = ("small function", "large class", "import line", "enter after imports")
 MEMORY_FILES = 20
 REQUESTS = 20
 
@@ -66,7 +68,7 @@ class EditPoint:
     label: str
     line: int  # 0-based
     column: int  # 0-based; the lines edited are ASCII up to the column, so UTF-16 == code points
-    char: str  # typed at (line, column), deleted again on the point's next turn
+    char: str  # typed at (line, column), deleted again on the point's next turn; "\n" for Enter
     what: str  # for the report: what the edit does
     statement_lines: int  # size of the top-level statement around the edit (what incremental analysis redoes)
 
@@ -289,10 +291,11 @@ def _parses(text: str) -> bool:
 
 
 def apply(lines: list[str], point: EditPoint, typed: bool) -> None:
-    """Type (or delete again) the point's character in a list of lines (keepends)."""
+    """Type (or delete again) the point's character in a list of lines (keepends). An inserted newline stays in the
+    same list item, so the other points' indexes into the list stay valid (their document lines: see shift_of)."""
     text = lines[point.line]
     if typed:
-        lines[point.line] = text[: point.column] + text[point.column + 1 :]
+        lines[point.line] = text[: point.column] + text[point.column + len(point.char) :]
     else:
         lines[point.line] = text[: point.column] + point.char + text[point.column :]
 
@@ -334,8 +337,28 @@ def _import_point(tree: ast.Module, lines: list[str], taken: set[int]) -> EditPo
     return None
 
 
+def _enter_point(tree: ast.Module, lines: list[str], taken: set[int]) -> EditPoint | None:
+    """Enter at the end of the first top-level import statement (``from __future__`` included) whose last line is
+    not already edited: a newline that moves every position below it."""
+    for node in tree.body:
+        if not isinstance(node, (ast.Import, ast.ImportFrom)) or node.col_offset:
+            continue
+        line = node.end_lineno - 1
+        text = lines[line].rstrip("\r\n")
+        if line in taken or not text.isascii():  # ASCII: the column in code points is the UTF-16 one
+            continue
+        what = f"enter after imports: L{line + 1} Enter at the end of `{text.strip()[:60]}`"
+        point = EditPoint("enter after imports", line, len(text), "\n", what, node.end_lineno - node.lineno + 1)
+        edited = list(lines)
+        apply(edited, point, typed=False)
+        if _parses("".join(edited)):
+            return point
+    return None
+
+
 def edit_points(text: str) -> list[EditPoint]:
-    """An identifier in a small function, one in the middle of the largest class, and the most used import line."""
+    """An identifier in a small function, one in the middle of the largest class, the most used import line, and
+    Enter after the first import statement, each on its own line."""
     tree = ast.parse(text)
     lines = text.splitlines(keepends=True)
     size = {}  # top-level statement around each line: what sadpath's incremental analysis has to redo
@@ -370,18 +393,27 @@ def edit_points(text: str) -> list[EditPoint]:
         sites = [s for s in sites if s[0] >= centre] + [s for s in sites if s[0] < centre]
         add(_rename_point("large class", sites, lines, big.end_lineno - big.lineno + 1, taken))
     add(_import_point(tree, lines, taken))
+    add(_enter_point(tree, lines, taken))
     return points
 
 
-def edit_script(text: str, points: list[EditPoint], edits: int) -> list[tuple[EditPoint, bool]]:
-    """(point, typed-before) per edit: the points take turns, each typing its character, then deleting it on its
-    next turn. Every state of the script is checked to parse, so neither server sees a syntax error."""
+def shift_of(point: EditPoint, points: list[EditPoint], typed: dict[EditPoint, bool]) -> int:
+    """How many lines the point's line has moved down: the newlines typed (and not yet deleted) above it."""
+    return sum(p.char.count("\n") for p in points if typed[p] and p is not point and p.line < point.line)
+
+
+def edit_script(text: str, points: list[EditPoint], edits: int) -> list[tuple[EditPoint, bool, int]]:
+    """(point, typed-before, line shift) per edit: the points take turns, each typing its character, then deleting
+    it on its next turn; the shift is what the newlines typed above the point add to its line. Every state of the
+    script is checked to parse, so neither server sees a syntax error."""
+    if len({p.line for p in points}) != len(points):
+        raise BenchError("two edit points share a line")  # a column would move under another point's edit
     script = []
     typed = {p: False for p in points}
     lines = text.splitlines(keepends=True)
     for index in range(edits):
         point = points[index % len(points)]
-        script.append((point, typed[point]))
+        script.append((point, typed[point], shift_of(point, points, typed)))
         if index < 2 * len(points):  # the states repeat after every point has typed and deleted once
             apply(lines, point, typed[point])
             if not _parses("".join(lines)):
@@ -390,10 +422,15 @@ def edit_script(text: str, points: list[EditPoint], edits: int) -> list[tuple[Ed
     return script
 
 
-def change_of(point: EditPoint, typed: bool) -> t.TextDocumentContentChangePartial:
-    start = t.Position(point.line, point.column)
+def change_of(point: EditPoint, typed: bool, shift: int = 0) -> t.TextDocumentContentChangePartial:
+    """The change typing (or, when ``typed``, deleting) the point's character, ``shift`` lines below its place."""
+    line = point.line + shift
+    start = t.Position(line, point.column)
     if typed:
-        return t.TextDocumentContentChangePartial(range=t.Range(start, t.Position(point.line, point.column + 1)), text="")
+        newlines = point.char.count("\n")
+        end_column = len(point.char.rsplit("\n", 1)[-1]) + (0 if newlines else point.column)
+        end = t.Position(line + newlines, end_column)
+        return t.TextDocumentContentChangePartial(range=t.Range(start, end), text="")
     return t.TextDocumentContentChangePartial(range=t.Range(start, start), text=point.char)
 
 
@@ -415,17 +452,17 @@ async def open_document(client: Client, path: Path, timeout: float) -> tuple[str
 
 async def run_edits(client: Client, uri: str, script, timeout: float) -> tuple[dict[str, list[float]], list[int]]:
     """Edit -> diagnostics time per place; the versions whose diagnostics never came (waited ``timeout`` each)."""
-    timings: dict[str, list[float]] = {p: [] for p in dict.fromkeys(point.label for point, _ in script)}
+    timings: dict[str, list[float]] = {p: [] for p in dict.fromkeys(point.label for point, _, _ in script)}
     missing: list[int] = []
     version = 1
-    for point, typed in script:
+    for point, typed, shift in script:
         version += 1
         waiter = client.expect(uri, version)
         started = time.perf_counter()
         client.text_document_did_change(
             t.DidChangeTextDocumentParams(
                 text_document=t.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                content_changes=[change_of(point, typed)],
+                content_changes=[change_of(point, typed, shift)],
             )
         )
         try:
@@ -681,7 +718,7 @@ def markdown(report: dict, corpus: Path) -> str:
         places = " | ".join(_pair(p["by_place"].get(q)) for q in PLACES)
         out.append(f"| **all files** | | {server} | {_ms(p['open_ms'])} (median) | {_ms(p['edit']['p50'])} | {_ms(p['edit']['p95'])} | {places} | |")
     if "ruff" in servers and "sadpath" in servers:
-        out += ["", "### sadpath / ruff", "", "| file | open | edit p50 | edit p95 | " + " | ".join(f"{p} p50 / p95" for p in PLACES) + " |"]
+        out += ["", "### sadpath / ruff, same run", "", "| file | open → first diags | edit p50 | edit p95 | " + " | ".join(f"{p} p50 / p95" for p in PLACES) + " |"]
         out.append("|---|---:|---:|---:|" + "---:|" * len(PLACES))
         rows = [(name(f), servers["sadpath"]["files"][i], servers["ruff"]["files"][i]) for i, f in enumerate(report["files"])]
         rows.append(("**all files**", servers["sadpath"]["pooled"], servers["ruff"]["pooled"]))
@@ -727,7 +764,7 @@ def markdown(report: dict, corpus: Path) -> str:
     out.append(f"- load average (1 min) at start {report['load'][0]:.2f}, at the end {report['load'][1]:.2f} on {os.cpu_count()} CPUs.")
     for index, path in enumerate(report["files"]):
         points = "; ".join(
-            p["what"] if p["label"] == "import line" else f"{p['label']}: {p['what']} (top-level statement {p['statement_lines']} lines)"
+            p["what"] if p["label"] in ("import line", "enter after imports") else f"{p['label']}: {p['what']} (top-level statement {p['statement_lines']} lines)"
             for p in report["edit_points"][index]
         )
         out.append(f"- {name(path)} edits: {points}.")
