@@ -30,3 +30,17 @@ def _index(tree: ast.Module) -> dict[str, list[tuple[ast.Call, list[ast.AST]]]]:
         for child in ast.iter_child_nodes(node):
             stack.append((child, parents + [node]))
     return index
+
+
+def method_calls(tree: ast.Module, name: str):
+    """``x.name(...)`` anywhere in ``tree``, with the chain of its parents; not ``super().name(...)``, which
+    calls the method being overridden."""
+    stack: list[tuple[ast.AST, list[ast.AST]]] = [(tree, [])]
+    while stack:
+        node, parents = stack.pop()
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == name:
+            receiver = node.func.value
+            if not (isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name) and receiver.func.id == "super"):
+                yield node, parents
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, [*parents, node]))

@@ -50,12 +50,13 @@ def _find(name: str, ctx: ModuleContext) -> list[Caller] | None:
         if other is None:
             return None
         for call, parents in calls_named(other, name):
-            if _refers_to(call, other, target):
+            if refers_to(call, other, target):
                 found.append((other, call, parents))
     return found
 
 
-def _refers_to(call: ast.Call, ctx: ModuleContext, target: str) -> bool:
+def refers_to(call: ast.Call, ctx: ModuleContext, target: str) -> bool:
+    """The call names ``target`` (a dotted module path and name), however the calling module imported it."""
     qualified = ctx.semantic.qualified_name(call.func)
     if not qualified:
         return False

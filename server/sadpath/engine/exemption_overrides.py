@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 
+from sadpath.engine.call_index import method_calls
 from sadpath.engine.trapping import BROAD_NAMES
 from sadpath.engine.handler_site import Site
 from sadpath.engine.project_files import modules_calling
@@ -59,23 +60,13 @@ def _callers_catch(name: str, path: str) -> bool | None:
     for file, tree in modules_calling(name, path):
         if tree is None:
             return None  # a module that cannot be read: the callers cannot all be seen
-        for call, parents in _calls(tree, name):
+        for call, parents in method_calls(tree, name):
             found += 1
             if found > _MAX_CALLERS or not _caught(call, parents):
                 return False
     return True if found else None
 
 
-def _calls(tree: ast.Module, name: str):
-    stack: list[tuple[ast.AST, list[ast.AST]]] = [(tree, [])]
-    while stack:
-        node, parents = stack.pop()
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == name:
-            receiver = node.func.value
-            if not (isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name) and receiver.func.id == "super"):
-                yield node, parents
-        for child in ast.iter_child_nodes(node):
-            stack.append((child, [*parents, node]))
 
 
 def _caught(call: ast.Call, parents: list[ast.AST]) -> bool:

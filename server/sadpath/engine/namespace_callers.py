@@ -12,9 +12,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from sadpath.engine.call_index import calls_named
+from sadpath.engine.call_index import calls_named, method_calls
 from sadpath.engine.context import ModuleContext
-from sadpath.engine.cross_module_callers import callers_elsewhere
+from sadpath.engine.cross_module_callers import callers_elsewhere, refers_to
 from sadpath.engine.project_calls import module_context
 from sadpath.engine.project_files import import_root, project_modules_calling
 
@@ -71,32 +71,12 @@ def _find(name: str, ctx: ModuleContext, method: bool) -> Calls | None:
         except OSError:
             return None
         if method:
-            calls.extend(_method_calls(tree, name))
+            calls.extend(method_calls(tree, name))
         else:
             other = module_context(candidate, ctx)
             if other is None:
                 return None
-            calls.extend((call, parents) for call, parents in calls_named(other, name) if _refers_to(call, other, target))
+            calls.extend((call, parents) for call, parents in calls_named(other, name) if refers_to(call, other, target))
         if len(calls) > MAX_CALLERS:
             break
     return calls
-
-
-def _method_calls(tree: ast.Module, name: str):
-    stack: list[tuple[ast.AST, list[ast.AST]]] = [(tree, [])]
-    while stack:
-        node, parents = stack.pop()
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == name:
-            receiver = node.func.value
-            if not (isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name) and receiver.func.id == "super"):
-                yield node, parents
-        for child in ast.iter_child_nodes(node):
-            stack.append((child, [*parents, node]))
-
-
-def _refers_to(call: ast.Call, ctx: ModuleContext, target: str) -> bool:
-    qualified = ctx.semantic.qualified_name(call.func)
-    if not qualified:
-        return False
-    stripped = qualified.lstrip(".")
-    return stripped == target or (qualified != stripped and target.endswith("." + stripped))
