@@ -184,17 +184,11 @@ class SilentExcept(Rule):
             FixOffer("translate", f"Translate the error into {domain} (raise ... from exc)", Applicability.UNSAFE),
         ]
         data = {"verdict": judgement.verdict, "domain_error": domain, "considered": [name for name, _ in judgement.considered]}
-        if _best_effort(judgement, ctx):
+        text, carry_on = advised(node, judgement, ctx)
+        if carry_on:
             data["best_effort"] = True  # the fix logs with the traceback and carries on, as the message advises
             fixes = fixes[:1]  # one handling fits there: no translation to offer beside it
-        ctx.report(self, ctx.line_span(node), message(node, judgement, ctx), fixes=fixes, data=data)
-
-
-def _best_effort(judgement: Judgement, ctx: ModuleContext) -> bool:
-    """Cleanup in a ``finally``, or a function the module runs in the background: the message advises keeping
-    the traceback and carrying on, so re-raising is not the fix."""
-    func = judgement.site.func if judgement.site is not None else None
-    return func is not None and (in_finally(ctx) or run_in_background(func.name, ctx))
+        ctx.report(self, ctx.line_span(node), text, fixes=fixes, data=data)
 
 
 def _repeats_an_earlier_clause(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
@@ -223,6 +217,12 @@ def _shape(handler: ast.ExceptHandler) -> list[str]:
 
 
 def message(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext) -> str:
+    return advised(handler, judgement, ctx)[0]
+
+
+def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext) -> tuple[str, bool]:
+    """The finding's message, and whether its advice is to keep the traceback and carry on (a best-effort step,
+    an event handler, one item of a loop): the fix then does that rather than re-raise."""
     site = judgement.site
     assert site is not None
     what = "every error of the `try` block"
@@ -262,8 +262,8 @@ def message(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         return (
             f"{site.caught.label} swallows {what}: the handler {action} and leaves `{unbound}` unbound, so the next use of it"
             f" raises `UnboundLocalError` and the real error is lost. Assign the fallback in the handler, or drop the `try`."
-        )
-    advice = "Re-raise or translate it."
+        ), False
+    advice = _RERAISE = "Re-raise or translate it."
     consequence = judgement.consequence
     place = place_of(site)
     if judgement.consequence.startswith("the migration is recorded"):
@@ -289,7 +289,8 @@ def message(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         )
     elif site.func is not None and (_BACKGROUND.search(site.func.name) or run_in_background(site.func.name, ctx)):
         advice = "It is a background step: keep the traceback (`logger.exception`) and carry on."
-    return f"{site.caught.label} swallows {what}: the handler {action}, so {consequence}. {advice}"
+    carry_on = advice is not _RERAISE and "carry on" in advice
+    return f"{site.caught.label} swallows {what}: the handler {action}, so {consequence}. {advice}", carry_on
 
 
 _BACKGROUND = re.compile(r"background|_worker$|^worker", re.IGNORECASE)
