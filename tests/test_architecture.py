@@ -235,6 +235,19 @@ def test_no_module_is_over_600_lines():
     assert long == {}
 
 
+def test_tomllib_is_imported_only_under_a_version_check():
+    """The server runs on Python 3.10, which has no ``tomllib``: a module imports it only under a version check
+    (falling back to ``tomli``), or takes it from ``sadpath.files`` (the bundled server under 3.10 failed to start
+    on a plain top-level import)."""
+    offenders = []
+    for path in sorted((ROOT / "server" / "sadpath").rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module] if isinstance(node, ast.ImportFrom) else []
+            if any(name and name.split(".")[0] == "tomllib" for name in names):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
+
+
 def test_every_rule_module_is_registered():
     from sadpath.registry import RULES
 

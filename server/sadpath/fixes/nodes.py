@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import configparser
 import functools
-import tomllib
 from pathlib import Path
 
 import libcst as cst
@@ -13,6 +12,7 @@ import libcst as cst
 from sadpath.fixes.additions import ModuleAdditions, module_binds
 from sadpath.fixes.region import FixRefused
 from sadpath.fixes.request import FixRequest, py_string
+from sadpath.files import tomllib  # tomli on Python 3.10
 from sadpath.knowledge import exception_hierarchy
 
 LOGGER_FACTORIES = {"logging": "getLogger", "structlog": "get_logger"}  # module -> the call that makes a logger
