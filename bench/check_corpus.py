@@ -211,20 +211,24 @@ def no_cache_flag(sadpath: Path, notes: list[str], env: dict[str, str] | None) -
     return []
 
 
+def source_snapshot(package: Path):
+    """A guard for ``measure``: the mtime of every sadpath module. The cache key covers them, so an edit made
+    meanwhile makes warm runs cold and the figures unreliable."""
+    def sources() -> object:
+        try:
+            return sorted((str(p), p.stat().st_mtime_ns) for p in package.rglob("*") if p.suffix in (".py", ".toml"))
+        except OSError as exc:
+            return str(exc)
+    return sources
+
+
 def rss_row(sadpath: Path, corpus: Path, cwd: Path, notes: list[str], env: dict[str, str] | None) -> dict:
     """Peak RSS of one cold `sadpath check --jobs 1` over a second corpus, against RSS_TARGET_MIB."""
     files, lines = count([corpus])
     if not files:
         raise BenchError(f"--rss-corpus {corpus}: no Python files under it")
     command = [str(sadpath), "check", "--exit-zero", *no_cache_flag(sadpath, notes, env), "--jobs", "1", str(corpus)]
-    package = locate_package(sadpath.parent / "python", env)
-
-    def sources() -> object:
-        try:
-            return sorted((str(p), p.stat().st_mtime_ns) for p in package.rglob("*") if p.suffix in (".py", ".toml"))
-        except OSError as exc:
-            return str(exc)
-
+    sources = source_snapshot(locate_package(sadpath.parent / "python", env))
     row = measure(f"sadpath peak RSS, --jobs 1, {corpus.name} corpus", command, cwd, lines, 1,
                   notes=[f"{corpus} ({files:,} files, {lines:,} lines), 1 run"],
                   before_each=lambda _: clear_cache(cwd), guard=sources, env=env)
@@ -240,14 +244,7 @@ def rss_row(sadpath: Path, corpus: Path, cwd: Path, notes: list[str], env: dict[
 def sadpath_rows(sadpath: Path, corpus: Path, lines: int, cwd: Path, runs: int, notes: list[str],
                  env: dict[str, str] | None) -> list[dict]:
     no_cache = no_cache_flag(sadpath, notes, env)
-    package = locate_package(sadpath.parent / "python", env)
-
-    def sources() -> object:
-        """The cache key covers the mtime of every sadpath module: an edit made meanwhile makes warm runs cold."""
-        try:
-            return sorted((str(p), p.stat().st_mtime_ns) for p in package.rglob("*") if p.suffix in (".py", ".toml"))
-        except OSError as exc:
-            return str(exc)
+    sources = source_snapshot(locate_package(sadpath.parent / "python", env))
 
     base = [str(sadpath), "check", "--exit-zero"]
     multi = ["peak RSS of the largest process"]

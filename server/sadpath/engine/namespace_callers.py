@@ -16,7 +16,7 @@ from sadpath.engine.call_index import calls_named, method_calls
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.cross_module_callers import callers_elsewhere, refers_to
 from sadpath.engine.project_calls import module_context
-from sadpath.engine.project_files import import_root, project_modules_calling
+from sadpath.engine.project_files import dotted_name, import_root, project_modules_calling
 
 Calls = list[tuple[ast.Call, list[ast.AST]]]
 MAX_CALLERS = 20
@@ -32,7 +32,11 @@ def project_callers(name: str, ctx: ModuleContext, *, method: bool) -> Calls | N
 def project_probe(path: str) -> str:
     """A module path at the project's root (it need not exist): ``project_modules_calling(name, probe)`` then reads
     every module of the project, namespace packages included."""
-    return str(_root(Path(path).resolve()) / "__sadpath_project__.py")
+    return _probe(_root(Path(path).resolve()))
+
+
+def _probe(root: Path) -> str:
+    return str(root / "__sadpath_project__.py")  # a module at the root: its project is every module under it
 
 
 def _root(here: Path) -> Path:
@@ -56,13 +60,9 @@ def _find(name: str, ctx: ModuleContext, method: bool) -> Calls | None:
     if plain and not method:
         found = callers_elsewhere(name, ctx)
         return None if found is None else [(call, parents) for _, call, parents in found]
-    parts = list(here.relative_to(root).with_suffix("").parts)
-    if parts and parts[-1] == "__init__":
-        parts.pop()
-    target = ".".join([*parts, name])
+    target = ".".join(filter(None, [dotted_name(here, root), name]))
     calls: Calls = []
-    probe = str(root / "__sadpath_project__.py")  # a module at the root: its project is every module under it
-    for candidate, tree in project_modules_calling(name, probe):
+    for candidate, tree in project_modules_calling(name, _probe(root)):
         if tree is None:
             return None
         try:

@@ -82,9 +82,9 @@ def import_root(path: Path) -> Path:
     return root
 
 
-def dotted_name(path: Path) -> str:
-    """The module's dotted name as imported from ``import_root(path)`` (``web_shop.clients``)."""
-    parts = list(path.resolve().relative_to(import_root(path)).with_suffix("").parts)
+def dotted_name(path: Path, root: Path | None = None) -> str:
+    """The module's dotted name as imported from ``root``, by default ``import_root(path)`` (``web_shop.clients``)."""
+    parts = list(path.resolve().relative_to(root or import_root(path)).with_suffix("").parts)
     if parts and parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)

@@ -263,7 +263,7 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
             f"{site.caught.label} swallows {what}: the handler {action} and leaves `{unbound}` unbound, so the next use of it"
             f" raises `UnboundLocalError` and the real error is lost. Assign the fallback in the handler, or drop the `try`."
         ), False
-    advice = _RERAISE = "Re-raise or translate it."
+    advice = "Re-raise or translate it."
     consequence = judgement.consequence
     place = place_of(site)
     if judgement.consequence.startswith("the migration is recorded"):
@@ -289,7 +289,7 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         )
     elif site.func is not None and (_BACKGROUND.search(site.func.name) or run_in_background(site.func.name, ctx)):
         advice = "It is a background step: keep the traceback (`logger.exception`) and carry on."
-    carry_on = advice is not _RERAISE and "carry on" in advice
+    carry_on = "carry on" in advice
     return f"{site.caught.label} swallows {what}: the handler {action}, so {consequence}. {advice}", carry_on
 
 
