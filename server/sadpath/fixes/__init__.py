@@ -35,6 +35,7 @@ from sadpath.fixes import (
 from sadpath.fixes.region import FixRefused, apply_edits
 from sadpath.fixes.request import FixRequest
 from sadpath.fixes.scope import check_parses, pruned_tree
+from sadpath.fixes.tidy import in_file_quotes
 from sadpath.model import Finding, Fix, FixOffer
 from sadpath.settings import Settings
 from sadpath.source import SourceFile
@@ -105,6 +106,7 @@ def build_fix(
         raise FixRefused(f"the {offer.kind} fix failed: {reason}") from exc
     if not edits:
         raise FixRefused("the fix would change nothing")
+    edits = tuple(in_file_quotes(source.text, list(edits)))  # new literals in the file's own quotes
     check_parses(source, tree, edits)
     title = (request.title or offer.title) + (f" ({'; '.join(dict.fromkeys(request.notes))})" if request.notes else "")
     return Fix(title, offer.applicability, edits, finding.code)

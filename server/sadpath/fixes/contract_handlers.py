@@ -28,7 +28,7 @@ from sadpath.fixes.additions import ModuleAdditions, module_binds
 from sadpath.fixes.domain_errors import DomainErrors
 from sadpath.fixes.failure_context import failure_context, log_fields
 from sadpath.fixes.region import FixRefused
-from sadpath.fixes.nodes import line_limit, module_logger, region_statement, spell, statement_at
+from sadpath.fixes.nodes import line_limit, logger_for, region_statement, spell, statement_at
 from sadpath.fixes.tidy import finish
 from sadpath.knowledge import exception_hierarchy
 from sadpath.model import Edit
@@ -48,7 +48,7 @@ def build(req: FixRequest) -> list[Edit]:
     hierarchy = exception_hierarchy()
     additions = ModuleAdditions()
     errors = DomainErrors(req, additions)
-    logger = module_logger(req.tree)
+    logger = logger_for(req, statement.lineno)
     if logger is None:
         logger = "logger" if not module_binds(req.tree, "logger") else "_sadpath_logger"
         additions.add_import("logging")

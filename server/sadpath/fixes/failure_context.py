@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import re
 from dataclasses import dataclass
+
+import libcst as cst
 
 from sadpath.engine.semantic import SemanticModel
 from sadpath.fixes.additions import ModuleAdditions
@@ -227,19 +230,71 @@ def _module_names(tree: ast.Module) -> set[str]:
 
 
 def log_fields(
-    req: FixRequest, context: FailureContext, service_known: bool = True, additions: ModuleAdditions | None = None
+    req: FixRequest, context: FailureContext, service_known: bool = True, additions: ModuleAdditions | None = None,
+    call=None,
 ) -> list[tuple[str, str]]:
-    """The structured fields a generated or extended log record carries, as (key, expression): the operation,
-    the service when it is known from the interface, a correlation id, and every ``required-log-fields`` entry
-    with a value in scope. A required field without one is left out and named in ``req.notes``."""
-    fields: list[tuple[str, str]] = [("operation", py_string(context.operation))]
-    if context.service and service_known:
-        fields.append(("service", py_string(context.service)))
-    keys = {k for k, _ in fields}
-    if context.correlation and "correlation_id" not in req.settings.required_log_fields:
-        fields.append(("correlation_id", context.correlation))
-        keys.add("correlation_id")
+    """The structured fields a generated or extended log record (``call``, when one exists) carries, as (key,
+    expression): where the project puts ``extra=`` in its log calls and the call carries no fields of its own,
+    the operation, the service when it is known from the interface and a correlation id; and every
+    ``required-log-fields`` entry with a value in scope that the call lacks. A required field without one is left
+    out and named in ``req.notes``."""
+    fields: list[tuple[str, str]] = []
+    carried = _carried_keys(call)
+    if not carried and uses_extra(req):  # the project's log calls carry ``extra=``; a call with its own keeps them
+        fields.append(("operation", py_string(context.operation)))
+        if context.service and service_known:
+            fields.append(("service", py_string(context.service)))
+        if context.correlation and "correlation_id" not in req.settings.required_log_fields:
+            fields.append(("correlation_id", context.correlation))
+    keys = {k for k, _ in fields} | carried
     return fields + required_fields(req, context, keys, additions)
+
+
+def _carried_keys(call) -> set[str]:
+    """The keys a log call's ``extra={...}`` (or structlog keywords) already carries."""
+    if call is None:
+        return set()
+    keys: set[str] = set()
+    for arg in call.args:
+        if arg.keyword is None:
+            continue
+        if arg.keyword.value == "extra":
+            elements = getattr(arg.value, "elements", [])
+            keys |= {el.key.evaluated_value for el in elements if isinstance(getattr(el, "key", None), cst.SimpleString)}
+            if not elements:
+                keys.add("extra")  # ``extra=ctx``: what it carries is the caller's business
+    return keys
+
+
+# a log call that passes ``extra=`` (one level of nested parentheses in its arguments)
+_EXTRA_CALL = re.compile(r"\b(?:log|logger|LOG|LOGGER|_log|_logger|app_log|logging|self\.log|self\.logger)\.\w+\((?:[^()]|\([^()]*\))*?\bextra\s*=", re.S)
+
+
+def uses_extra(req: FixRequest) -> bool:
+    """The project writes structured fields into its log calls: structlog, or ``extra=`` in a log call of this
+    module or of a module beside it (the package)."""
+    if "structlog" in req.source.text or _EXTRA_CALL.search(req.source.text):
+        return True
+    path = req.source.path
+    return bool(path) and _package_uses_extra(os.path.dirname(os.path.abspath(path)))
+
+
+@functools.lru_cache(maxsize=256)
+def _package_uses_extra(directory: str) -> bool:
+    from sadpath.files import read_text
+
+    try:
+        entries = sorted(e for e in os.listdir(directory) if e.endswith(".py"))[:_SIBLINGS]
+    except OSError:
+        return False
+    for entry in entries:
+        try:
+            text = read_text(os.path.join(directory, entry), limit=400_000)
+        except (OSError, ValueError, UnicodeDecodeError):
+            continue
+        if "extra" in text and _EXTRA_CALL.search(text):
+            return True
+    return False
 
 
 def required_fields(req: FixRequest, context: FailureContext, present: set[str], additions: ModuleAdditions | None = None) -> list[tuple[str, str]]:

@@ -21,7 +21,7 @@ import libcst as cst
 from sadpath.fixes.request import FixRequest, bind_handler, free_name, handler_in_region, py_string
 from sadpath.fixes.failure_context import FailureContext, failure_context, log_fields
 from sadpath.fixes.additions import ModuleAdditions, module_binds
-from sadpath.fixes.nodes import fitted, imports_root, keyword_arg, line_limit, module_logger, with_arguments, with_fields
+from sadpath.fixes.nodes import fitted, imports_root, keyword_arg, line_limit, logger_for, with_arguments, with_fields
 from sadpath.fixes.place import extra_keys, is_error_only, traced_logger_call
 from sadpath.fixes.region import FixRefused
 from sadpath.fixes.tidy import finish
@@ -45,8 +45,9 @@ def build(req: FixRequest) -> list[Edit]:
     additions = ModuleAdditions()
     structlog = imports_root(req.tree, "structlog")
     error_name = handler_ast.name
-    fields = log_fields(req, context, additions=additions)
-    polled = polling_loop(req, handler_ast)
+    fields = log_fields(req, context, additions=additions, call=call)
+    hot = not polling_loop(req, handler_ast) and hot_path(req, handler_ast)
+    polled = polling_loop(req, handler_ast) or hot
     if isinstance(call.func, cst.Attribute) and call.func.attr.value in LOG_METHODS and polled and not structlog:
         # a handler that runs on every pass of a polling loop: a traceback per poll is log spam; the error's text
         handler = handler_in_region(req, region, handler_ast)
@@ -59,7 +60,11 @@ def build(req: FixRequest) -> list[Edit]:
         new = with_fields(new, [(k, v) for k, v in fields if k not in present], structlog)
         additions.add_import("logging")
         new = fitted(new, region.positions[call].start.column, line_limit(req.source), region.module)
-        req.title = "Log the error's text, and its traceback only at DEBUG (the handler runs on every pass of a loop)"
+        req.title = (
+            "Log the error's text, and its traceback only at DEBUG (the handler fails open on every request)"
+            if hot
+            else "Log the error's text, and its traceback only at DEBUG (the handler runs on every pass of a loop)"
+        )
         new_handler = bind_handler(handler.deep_replace(call, new), name)  # type: ignore[arg-type]
         module = region.module.deep_replace(handler, new_handler)
         return finish(req, region, module, additions)
@@ -67,7 +72,7 @@ def build(req: FixRequest) -> list[Edit]:
         new = traced_logger_call(call, context, fields, structlog, error_name)
     elif isinstance(call.func, cst.Name) and call.func.value == "print":
         _refuse_print(req, call_ast, handler_ast)
-        logger = module_logger(req.tree)
+        logger = logger_for(req, call_ast.lineno)
         if logger is None:
             logger = "logger" if not module_binds(req.tree, "logger") else "_sadpath_logger"
             factory = "structlog.get_logger()" if structlog else "logging.getLogger(__name__)"
@@ -92,6 +97,26 @@ def polling_loop(req: FixRequest, handler: ast.ExceptHandler) -> bool:
             if node.lineno < handler.lineno <= (node.end_lineno or node.lineno) and _sleeps(node):
                 return True
     return False
+
+
+# names of the code that runs on every request: middleware, rate limiters, request hooks
+HOT_WORDS = ("middleware", "rate_limit", "ratelimit", "limiter", "throttl")
+HOT_METHODS = frozenset({"dispatch", "process_request", "process_response", "process_view", "before_request", "after_request", "on_request"})
+
+
+def hot_path(req: FixRequest, handler: ast.ExceptHandler) -> bool:
+    """The handler fails open in code that runs on every request (middleware, a rate limiter, a request hook):
+    while its backend is down, a traceback per request floods the log. It must not raise (it carries on)."""
+    func = req.enclosing_function(handler.lineno)
+    if func is None or any(isinstance(n, ast.Raise) for n in ast.walk(handler)):
+        return False
+    tree = req.module_tree or req.tree
+    owner = next(
+        (c for c in ast.walk(tree) if isinstance(c, ast.ClassDef) and any(i is func or (getattr(i, "lineno", 0) == func.lineno and getattr(i, "name", "") == func.name) for i in c.body)),
+        None,
+    )
+    names = " ".join([func.name, owner.name if owner is not None else ""]).lower()
+    return func.name in HOT_METHODS or any(word in names for word in HOT_WORDS)
 
 
 def _sleeps(loop: ast.AST) -> bool:

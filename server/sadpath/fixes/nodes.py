@@ -113,7 +113,51 @@ def module_logger(tree: ast.Module) -> str | None:
                 owner = value.func.value
                 if isinstance(owner, ast.Name) and LOGGER_FACTORIES.get(owner.id) == value.func.attr:
                     return stmt.targets[0].id
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in LOGGER_FACTORIES.values():
+                return stmt.targets[0].id  # ``log = getLogger(__name__)`` after ``from logging import getLogger``
+    for stmt in tree.body:  # the project's own logger, imported: ``from open_webui.env import log``
+        if isinstance(stmt, ast.ImportFrom):
+            for alias in stmt.names:
+                if stmt.module in NOT_LOGGERS or (stmt.module or "").split(".")[0] in NOT_LOGGERS:
+                    continue
+                if alias.name in LOGGER_NAMES or (alias.asname or "") in LOGGER_NAMES:
+                    return alias.asname or alias.name
     return None
+
+
+# names that hold a logger when a module imports them (or a class keeps one on ``self``)
+LOGGER_NAMES = frozenset({"log", "logger", "LOG", "LOGGER", "_log", "_logger", "app_log", "gen_log", "access_log"})
+# modules whose ``log`` is no logger (math.log), or whose logger takes no ``exc_info`` (loguru)
+NOT_LOGGERS = frozenset({"math", "cmath", "numpy", "torch", "jax", "mpmath", "sympy", "loguru", "tensorflow"})
+_LOG_CALLS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical"})
+
+
+def class_logger(req: FixRequest, line: int) -> str | None:
+    """``self.log`` (or ``self.logger``...) when the method at ``line`` has ``self`` and its class logs through
+    that attribute somewhere."""
+    func = req.enclosing_function(line)
+    if func is None or not func.args.args or func.args.args[0].arg != "self":
+        return None
+    tree = req.module_tree or req.tree
+    owner = next(
+        (c for c in ast.walk(tree) if isinstance(c, ast.ClassDef) and c.lineno <= func.lineno <= (c.end_lineno or 0)
+         and any(n.lineno == func.lineno and n.name == func.name for n in c.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))),
+        None,
+    )
+    if owner is None:
+        return None
+    for node in ast.walk(owner):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _LOG_CALLS:
+            target = node.func.value
+            if (isinstance(target, ast.Attribute) and target.attr in LOGGER_NAMES and isinstance(target.value, ast.Name)
+                    and target.value.id == "self"):
+                return f"self.{target.attr}"
+    return None
+
+
+def logger_for(req: FixRequest, line: int) -> str | None:
+    """The logger code at ``line`` logs through: the module's, else the class's ``self.log``; None for neither."""
+    return module_logger(req.module_tree or req.tree) or class_logger(req, line)
 
 
 def _separator(whitespace: cst.BaseParenthesizableWhitespace) -> cst.BaseParenthesizableWhitespace:
@@ -183,6 +227,8 @@ def _joined(args: list[cst.Arg], separator) -> list[cst.Arg]:
 def with_fields(call: cst.Call, fields: list[tuple[str, str]], structlog: bool) -> cst.Call:
     """A log call with these (key, expression) fields added where missing: to ``extra={...}`` (made when the call
     has none; an ``extra=`` that is not a literal dict is left alone), or as structlog keyword arguments."""
+    if not fields:
+        return call
     if structlog:
         present = {a.keyword.value for a in call.args if a.keyword is not None}
         new = [keyword_arg(k, v) for k, v in fields if k not in present and k.isidentifier()]
@@ -225,22 +271,29 @@ def dict_elements(old: list, new: list) -> list:
 
 def line_limit(source) -> int:
     """The longest line a fix may write: the project's configured line length (ruff, black or flake8 settings in
-    pyproject.toml, ruff.toml, setup.cfg, tox.ini or .flake8, the nearest above the file), else the file's own
-    style (its longest line, at most 120, when it has lines past 88), else 88."""
+    pyproject.toml, ruff.toml, setup.cfg, tox.ini or .flake8, the nearest above the file; a ruff or black section
+    that sets none means the formatter's 88), else the file's own
+    style (its longest line, at most 120, when at least 3% of its lines are past 88), else 88."""
     configured = configured_line_length(str(Path(source.path).resolve().parent)) if source.path else None
     if configured is not None:
         return configured
-    longest = max((len(source.line(n)) for n in range(1, min(source.line_count, 3000) + 1)), default=0)
+    lengths = [len(source.line(n)) for n in range(1, min(source.line_count, 3000) + 1)]
+    longest = max(lengths, default=0)
+    past = sum(1 for n in lengths if n > DEFAULT_LINE_LENGTH)
+    if past < LONG_LINE_SHARE * len(lengths):
+        return DEFAULT_LINE_LENGTH  # a formatted file's few long lines are strings and comments it cannot wrap
     return min(longest, 120) if longest > DEFAULT_LINE_LENGTH else DEFAULT_LINE_LENGTH
 
 
 DEFAULT_LINE_LENGTH = 88
+LONG_LINE_SHARE = 0.03  # below this share of lines past 88, the file keeps to 88 (black's and ruff's default)
 _INI_FILES = ("setup.cfg", "tox.ini", ".flake8")
 
 
 @functools.lru_cache(maxsize=256)
 def configured_line_length(directory: str) -> int | None:
-    """The line length the nearest project configuration at or above ``directory`` sets, or None."""
+    """The line length the nearest project configuration at or above ``directory`` sets (a ruff or black section
+    without one: the formatter's default, 88), or None."""
     for folder in [Path(directory), *Path(directory).parents]:
         for name in ("ruff.toml", ".ruff.toml"):
             found = _toml_length(folder / name, ())
@@ -272,7 +325,10 @@ def _toml_length(path: Path, prefix: tuple[str, ...]) -> int | None:
     candidates = [data.get("line-length")]
     if prefix:
         candidates = [_get(data, "ruff", "line-length"), _get(data, "black", "line-length"), _get(data, "flake8", "max-line-length")]
-    return next((int(v) for v in candidates if isinstance(v, int) and not isinstance(v, bool) and 40 <= v <= 400), None)
+    found = next((int(v) for v in candidates if isinstance(v, int) and not isinstance(v, bool) and 40 <= v <= 400), None)
+    if found is None and (not prefix or any(isinstance(data.get(tool), dict) for tool in ("ruff", "black"))):
+        return DEFAULT_LINE_LENGTH  # the project runs ruff or black with its default length: 88
+    return found
 
 
 def _get(data: dict, section: str, key: str):

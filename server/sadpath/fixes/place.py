@@ -25,7 +25,7 @@ import libcst as cst
 from sadpath.engine.boundary import TASK_DECORATORS
 from sadpath.fixes.additions import ModuleAdditions, module_binds
 from sadpath.fixes.failure_context import FailureContext, failure_context, log_fields
-from sadpath.fixes.nodes import fitted, imports_root, keyword_arg, line_limit, module_logger, with_arguments, with_fields
+from sadpath.fixes.nodes import fitted, imports_root, keyword_arg, line_limit, logger_for, with_arguments, with_fields
 from sadpath.fixes.region import FixRefused, Region
 from sadpath.fixes.request import FixRequest, drop_lossy_logs, handler_statements, py_string, simple_line, with_statements
 
@@ -157,7 +157,7 @@ def _traced(req, region, statements, context: FailureContext, name, additions, h
         out.append(statement)
     if logged:
         return [s for s in out if not _is_pass(s)] or [simple_line("pass")]
-    logger = module_logger(req.tree)
+    logger = logger_for(req, handler_ast.lineno)
     if logger is None:
         logger = "logger" if not module_binds(req.tree, "logger") else "_sadpath_logger"
         additions.add_import("structlog" if structlog else "logging")

@@ -8,6 +8,9 @@ every fix lays out a module the same way. Handlers the fix did not change keep w
 from __future__ import annotations
 
 import ast
+import io
+import re
+import tokenize
 from collections import Counter
 
 import libcst as cst
@@ -15,6 +18,7 @@ import libcst as cst
 from sadpath.fixes.additions import ModuleAdditions, additions_edits
 from sadpath.fixes.region import Region
 from sadpath.model import Edit
+from sadpath.source import SourceFile
 
 
 def finish(req, region: Region, module: cst.Module, additions: ModuleAdditions | None = None) -> list[Edit]:
@@ -132,3 +136,39 @@ def drop_unused_names(old: cst.Module, new: cst.Module) -> cst.Module:
             return updated.with_changes(name=None)
 
     return new.visit(Drop())
+
+
+# a one-line double-quoted literal (with a prefix) with no quote of either kind inside: safe to requote
+_DOUBLE_QUOTED = re.compile(r"""(?<![\w"'\\])([rRfFbBuU]{0,2})"((?:[^"'\\\n]|\\[^'"\n])*)"(?!")""")
+
+
+def dominant_quote(text: str) -> str:
+    """The quote the file writes its one-line string literals in (``'`` or ``"``; ``"`` on a tie or no strings)."""
+    counts = Counter()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.STRING:
+                body = token.string.lstrip("rRfFbBuU")
+                if body[:3] in ('"""', "'''"):
+                    continue
+                counts[body[:1]] += 1
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return '"'
+    return "'" if counts["'"] > counts['"'] else '"'
+
+
+def in_file_quotes(text: str, edits: list[Edit]) -> list[Edit]:
+    """``edits`` with the double-quoted literals they add written in single quotes when the file writes its
+    strings so: a literal that one of the replaced lines already had stays as it was."""
+    if dominant_quote(text) != "'":
+        return edits
+    source = SourceFile("<quotes>", text)
+    old = "".join(text[source.offset(e.span.line, e.span.column) : source.offset(e.span.end_line, e.span.end_column)] for e in edits)
+    kept = {m.group(0) for m in _DOUBLE_QUOTED.finditer(old)}
+
+    def requote(match: re.Match) -> str:
+        if match.group(0) in kept:
+            return match.group(0)
+        return f"{match.group(1)}'{match.group(2)}'"
+
+    return [Edit(e.span, _DOUBLE_QUOTED.sub(requote, e.text)) for e in edits]
