@@ -21,7 +21,7 @@ def local_computation(site: Site) -> bool | None:
     for local data, not a lost failure."""
     if site.try_node is None or site.caught.kind not in (CatchKind.BROAD, CatchKind.BARE):
         return None
-    local_names = _local_names(site.func) if site.func is not None else set()  # module code: builtins and pure calls only
+    local_names = _local_names(site.func) if site.func is not None else module_data_names(site.ctx.tree)  # module code: its settings
     for node in body_nodes(site.try_node.body):
         if isinstance(node, (ast.Await, ast.Yield, ast.YieldFrom)):
             return False
@@ -46,9 +46,10 @@ def local_computation(site: Site) -> bool | None:
                 continue  # ``history.append(m)`` on a list it built; ``get_message_list(map, id)``, a project helper that only computes
             if (
                 isinstance(receiver, ast.Name) and receiver.id in local_names and node.func.attr in _LOCAL_METHODS
-                and not shapes.CLIENT_NAME.search(receiver.id) and external_call(node, site.ctx) is None
+                and (site.func is None or not shapes.CLIENT_NAME.search(receiver.id)) and external_call(node, site.ctx) is None
             ):
-                continue  # ``tag.get("name")`` on a local value (not ``cache.get(key)`` on a client passed in)
+                continue  # ``tag.get("name")`` on a local value (not ``cache.get(key)`` on a client passed in); in module
+                # code, a setting built from the environment (``API_BASE_URLS.index(url)``), whatever its name says
             return False
     return True
 
@@ -89,6 +90,54 @@ def _reads(call: ast.Call) -> bool:
     """``open(path)`` / ``open(path, "rb")``: a read, not a write."""
     mode = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "mode"), None)
     return mode is None or (isinstance(mode, ast.Constant) and isinstance(mode.value, str) and set(mode.value) <= set("rbt"))
+
+
+def module_data_names(tree: ast.Module) -> set[str]:
+    """The module-level names that only ever hold settings data: every top-level assignment to them is built from
+    constants, the environment (``os.getenv``, ``os.environ.get``), builtins and value methods (``.split(";")``,
+    ``.strip()``) of such names. Not a client, a connection or anything a project call built."""
+    assigned: dict[str, list[ast.expr]] = {}
+    for stmt in body_nodes(tree.body):
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for alias in stmt.names:
+                assigned.setdefault((alias.asname or alias.name).split(".")[0], []).append(ast.Constant(value=...))
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and stmt.value is not None:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                for node in ast.walk(target):
+                    if isinstance(node, ast.Name):
+                        assigned.setdefault(node.id, []).append(stmt.value)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
+            for node in ast.walk(stmt.target if isinstance(stmt, (ast.For, ast.AsyncFor)) else ast.Tuple(elts=[i.optional_vars for i in stmt.items if i.optional_vars], ctx=ast.Store())):
+                if isinstance(node, ast.Name):
+                    assigned.setdefault(node.id, []).append(ast.Name(id="<unknown>", ctx=ast.Load()))
+    imported = {name for name, values in assigned.items() if any(isinstance(v, ast.Constant) and v.value is ... for v in values)}
+    data = {name for name in assigned if name not in imported}
+    changed = True
+    while changed:  # a name built from a name that is not data is not data either
+        changed = False
+        for name in sorted(data):
+            if not all(_settings_value(v, data) for v in assigned[name]):
+                data.discard(name)
+                changed = True
+    return data
+
+
+def _settings_value(value: ast.expr, data: set[str]) -> bool:
+    for node in ast.walk(value):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in data and not hasattr(builtins, node.id):
+            bound = {t.id for c in ast.walk(value) if isinstance(c, ast.comprehension) for t in ast.walk(c.target) if isinstance(t, ast.Name)}
+            if node.id not in bound and node.id != "os":
+                return False
+        if isinstance(node, ast.Call):
+            func = node.func
+            dotted = ast.unparse(func)
+            if dotted in ("os.getenv", "os.environ.get") or (isinstance(func, ast.Name) and hasattr(builtins, func.id) and func.id not in ("open", "exec", "eval", "__import__", "input")):
+                continue
+            if isinstance(func, ast.Attribute) and func.attr in _LOCAL_METHODS:
+                continue
+            return False
+    return True
 
 
 def _local_names(func) -> set[str]:

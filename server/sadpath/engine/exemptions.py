@@ -16,6 +16,7 @@ from sadpath.engine.exemption_callers import callers_check_the_answer
 from sadpath.engine.exemption_comments import documents, explained_in_a_comment
 from sadpath.engine.exemption_local import local_computation
 from sadpath.engine.exemption_total import nothing_can_fail, only_a_not_found, request_body_fallback, stream_generator_ends, stream_pump_ends
+from sadpath.engine.exemption_outcomes import checked_status_success, existing_row_fetched
 from sadpath.engine.exemption_overrides import fallback_the_callers_want
 from sadpath.engine.exemption_places import end_of_the_line_logged
 from sadpath.engine.exemption_roles import declared_silent, display_only_figures, fail_closed_predicate, fail_closed_refusal, optional_component_start
@@ -445,6 +446,8 @@ EXEMPTIONS: tuple[Exemption, ...] = (
     nothing_can_reach_it,
     nothing_can_fail,
     only_a_not_found,
+    existing_row_fetched,
+    checked_status_success,
     stream_pump_ends,
     request_body_fallback,
     stream_generator_ends,

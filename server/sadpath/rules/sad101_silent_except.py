@@ -153,6 +153,7 @@ from sadpath.engine.context import ModuleContext
 from sadpath.engine.domain import module_error_name
 from sadpath.engine.callee_traps import answers_its_own_failures
 from sadpath.engine.exemption_comments import declared_non_fatal
+from sadpath.engine.exemption_outcomes import builds_statement, enriched_container
 from sadpath.engine.exemption_places import advice_here, lost_here, place_of
 from sadpath.engine.exemptions import EXEMPTIONS
 from sadpath.engine.external import external_call
@@ -229,7 +230,7 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
     if site.try_node is not None:
         # not a call whose project callee answers its own failures: it cannot be the one that failed
         first = _failing_call(site.try_node, ctx) or _except.failing_call_in(
-            site.try_node.body, ctx, skip=lambda c: logcalls.as_log_call(c, ctx) is not None or _constructs(c) or _pure_in_thread(c, ctx) or answers_its_own_failures(c, ctx)
+            site.try_node.body, ctx, skip=lambda c: logcalls.as_log_call(c, ctx) is not None or _constructs(c) or builds_statement(c, ctx) or _pure_in_thread(c, ctx) or answers_its_own_failures(c, ctx)
         )
         if first is not None and (cannot_fail(first[0], ctx) or named_failure.on_local_container(first[0], site.func)) and not named_failure.query_terminal(first[0]):
             first = None  # ``history.append()`` cannot be what failed
@@ -278,6 +279,14 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
             "It is best-effort cleanup: log it with the traceback (`logger.exception`) and carry on; re-raising from a"
             " `finally` would replace the function's own result or error."
         )
+    elif (enriched := enriched_container(site)) is not None:
+        where = f"`{site.func.name}()`" if site.func is not None else "the code"
+        trace = "with only the error's text in the log" if untraced is not None and site.verdict.startswith("log:") else "and nobody can tell why"
+        consequence = f"{where} goes on with `{enriched}` lacking what the `try` adds to it, {trace}"
+        advice = (
+            f"It is optional enrichment: log it with the traceback (`logger.exception`) and carry on without it;"
+            f" re-raising would fail the whole of {where} for the missing extra."
+        )
     elif declared_non_fatal(handler, ctx):
         advice = "It is meant to be non-fatal: keep the traceback (`logger.exception`) and carry on."
     elif _one_item_of_a_loop(site, ctx):
@@ -308,6 +317,9 @@ def _failing_call(try_node: ast.Try, ctx: ModuleContext) -> tuple[ast.Call, str]
     items = {id(n) for node in ast.walk(try_node) if isinstance(node, (ast.With, ast.AsyncWith)) for i in node.items for n in ast.walk(i.context_expr)}
     calls, built = [], []
     factories = _factories(try_node)
+    statement_parts = {
+        id(n) for c in body_nodes(try_node.body) if isinstance(c, ast.Call) and builds_statement(c, ctx) for n in ast.walk(c)
+    }
     for stmt in try_node.body:
         for node in sorted((n for n in ast.walk(stmt) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset)):
             terminal = named_failure.query_terminal(node)
@@ -315,6 +327,8 @@ def _failing_call(try_node: ast.Try, ctx: ModuleContext) -> tuple[ast.Call, str]
                 continue  # name a chain's root, unless the root only builds the object or the query
             if named_failure.query_builder(node) and _chained(node, try_node):
                 continue  # ``.filter()`` runs nothing: the chain's ``.count()`` runs the query
+            if builds_statement(node, ctx) or id(node) in statement_parts:
+                continue  # ``select(File).order_by(File.created_at.desc())`` builds a statement: ``execute()`` runs it
             if id(node) in factories:
                 built.append(node)  # ``session = await get_session()``: the calls on the session do the work
                 continue
