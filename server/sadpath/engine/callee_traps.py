@@ -44,7 +44,7 @@ def project_callee(call: ast.Call, ctx: ModuleContext) -> ast.AST | None:
     cannot be found (remembered per call)."""
     key = ("callee-def", id(call))
     if key not in ctx.memo:
-        func = _instance_method(call, ctx) or _self_method(call, ctx)
+        func = _instance_method(call, ctx) or _self_method(call, ctx) or _named_after_class(call, ctx)
         if func is None:
             func = _resolved(call, ctx) or _imported_instance_method(call, ctx) or _imported_function(call, ctx)
         ctx.memo[key] = func if isinstance(func, _FUNCTIONS) else None
@@ -180,6 +180,20 @@ def _instance_method(call: ast.Call, ctx: ModuleContext) -> ast.AST | None:
     if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
         return None
     return _method_of_instance(ctx.tree, func.value.id, func.attr)
+
+
+def _named_after_class(call: ast.Call, ctx: ModuleContext) -> ast.AST | None:
+    """``request.app.state.oauth_manager.get_oauth_token()`` where the module defines ``class OAuthManager`` with that
+    method: an instance held under its class's own name (case and underscores aside), set up elsewhere."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    holder = func.value.attr if isinstance(func.value, ast.Attribute) else func.value.id if isinstance(func.value, ast.Name) else ""
+    key = holder.replace("_", "").lower()
+    if not key or holder in ("self", "cls"):
+        return None
+    cls = next((c for c in ctx.tree.body if isinstance(c, ast.ClassDef) and c.name.replace("_", "").lower() == key), None)
+    return next((m for m in getattr(cls, "body", []) if isinstance(m, _FUNCTIONS) and m.name == func.attr), None)
 
 
 def _self_method(call: ast.Call, ctx: ModuleContext) -> ast.AST | None:

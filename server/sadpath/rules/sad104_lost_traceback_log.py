@@ -31,7 +31,12 @@ failure) but records it in a way that loses what is needed to diagnose it:
   own `try` whose broad handler does not raise), nor a static helper that only
   loops over strings, nor a form or schema being built (`GroupForm(...)`); a
   narrow catch of one error with no subclasses (`except InvalidToken:`) names
-  the one step that raises it;
+  the one step that raises it; nor is the answer a view builds (`Response(...)`),
+  a framework scope (`app.app_context()`), or the constructor of the object the
+  `try` then calls (`observer = Observer()`, then `observer.start()`); a method of
+  an instance held under its class's name (`state.oauth_manager.get_token()` of
+  the module's `OAuthManager`) is judged by that method's body. When the record
+  holds no error at all, the message says so and names the call that does the work;
 - the exception's text leaves out its payload: an HTTP status error's response
   body (`requests.HTTPError`, `httpx.HTTPStatusError`), `CalledProcessError`'s
   stderr and output, an error whose message is empty (`asyncio.TimeoutError`).
@@ -57,6 +62,11 @@ branch of its own for the expected error (unless a project step can fail in
 several places), for a best-effort step with a harmless default (`return
 "/user.png"`, skipping an item of a few library steps) whose record names the
 input and the error,
+for a record of `type(e).__name__` alone (the error's text, which may carry the
+user's input, kept out on purpose), for code that only runs in development (a
+dev server's fetch, a reloader behind `if not app.debug: return`), for one
+library parse of an input the record names, answered by a default of its own
+(`rrulestr(rule)` then the event as it is),
 for an expected protocol signal answered per the protocol (an
 `OAuth2RedirectError` answered with its redirect, an oauthlib `OAuth2Error`
 answered with the error redirect), and for a `return None` that the function
@@ -139,7 +149,7 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import callee_traps, catching, logcalls, lost_detail, retry_once, shapes, try_steps
+from sadpath.engine import callee_traps, catching, logcalls, lost_detail, record_gaps, retry_once, shapes, step_builders, try_steps
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.exemption_comments import handler_explanations
 from sadpath.engine.trapping import traps_its_failures
@@ -195,6 +205,8 @@ class LostTracebackLog(Rule):
             return  # ``return None`` that the function also means as "nothing there": a swallow, SAD101's business
         if _protocol_signal(node, judgement.caught, ctx):
             return  # "the user must authorise first", answered per the protocol: an outcome, not a failure
+        if record_gaps.dev_only(node, func, ctx):
+            return  # a dev server's or a debug reloader's handler: its reader is the developer at the console
         try_node = _except.enclosing_try(node, ctx)
         if try_node is not None and retry_once.retries_once_then_raises(node, try_node, ctx):
             return  # a one-shot retry whose failure is logged with the traceback and re-raised: the last error travels on
@@ -203,6 +215,8 @@ class LostTracebackLog(Rule):
                 continue
             if log.kind == "print" and _user_facing(node, ctx):
                 continue  # a command's message to its user (``print(exc)``), the interface of a CLI
+            if record_gaps.type_name_only(log.call, node.name):
+                continue  # ``type(e).__name__`` alone: the error's text (user input, secrets) kept out on purpose
             reason = _what_is_lost(log, node, try_node, judgement.caught, ctx)
             if reason is None:
                 continue  # a descriptive message around one call, whose exception text says why
@@ -239,6 +253,8 @@ def _what_is_lost(log: logcalls.LogCall, handler: ast.ExceptHandler, try_node, c
         return None
     if len(steps) >= 2 and not named and _one_raiser(caught, ctx):
         return None  # ``except InvalidToken:`` with "stored client X is invalid": the type names the step that raises it
+    if (len(steps) >= 2 or project_step) and not named:
+        return record_gaps.not_why(steps)  # no error at all in the record: that, not the count of steps, is the gap
     if (len(steps) >= 2 or project_step) and named:
         cause = _cause_lost(handler, try_node, caught, ctx)
         if cause is not None:
@@ -251,8 +267,10 @@ def _what_is_lost(log: logcalls.LogCall, handler: ast.ExceptHandler, try_node, c
         return f"drops the traceback of a call into the project's own code (`{steps[0][8:]}`): the record cannot say where inside it the failure happened"
     if steps and steps[0].startswith("stdlib:") and _names_an_input(log, handler.name):
         return None  # "unknown timezone %r, falling back": one library call on the named input, the miss is the story
+    if try_node is not None and record_gaps.parses_named_input(log.call, handler, ctx.memo.get(("sad104-found", id(try_node)), []), ctx):
+        return None  # "failed to parse RRULE for event X: <rule>", then the event as it is: reproducible from the record
     if not _names_the_error(log, handler.name) and _catches_a_family(caught, ctx):
-        return "records that the work failed but not why: neither the exception nor its traceback is in the record"
+        return record_gaps.not_why(steps)
     return None
 
 
@@ -370,7 +388,7 @@ def _payload_lost(log, handler, try_node, caught, ctx: ModuleContext) -> str | N
             return True
         return any(k in possible and (broad or any(ctx.hierarchy.is_subclass(k, n) for n in names)) for k in kinds)
 
-    if caught_or_possible(STATUS_ERRORS) and not _aiohttp_only(ctx):
+    if caught_or_possible(STATUS_ERRORS) and not record_gaps.aiohttp_only(ctx):
         return _STATUS_LOST
     if caught_or_possible(PROCESS_ERRORS):
         return _PROCESS_LOST
@@ -395,26 +413,6 @@ def _async_with_response(receiver: ast.expr, try_node: ast.Try) -> bool:
         isinstance(node, ast.AsyncWith) and any(isinstance(i.optional_vars, ast.Name) and i.optional_vars.id == receiver.id for i in node.items)
         for node in ast.walk(try_node)
     )
-
-
-def _aiohttp_only(ctx: ModuleContext) -> bool:
-    """The module's HTTP client is aiohttp, whose ``raise_for_status()`` releases the body before it raises: the
-    error keeps the status, the reason and the URL, and no handler can log more."""
-    key = ("sad104-aiohttp",)
-    if key not in ctx.memo:
-        roots = {name.split(".")[0] for name in _imported(ctx.tree)}
-        ctx.memo[key] = "aiohttp" in roots and not roots & {"requests", "httpx", "urllib", "urllib3"}
-    return ctx.memo[key]
-
-
-def _imported(tree: ast.Module) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.add(node.module)
-    return names
 
 
 def _raisable(try_node: ast.Try, ctx: ModuleContext) -> set[str]:
@@ -469,10 +467,11 @@ def _steps(try_node: ast.Try, ctx: ModuleContext, caught, *, named: bool = False
             and not (library_only and try_steps.stdlib_call(c, ctx))
             and not (isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name) and c.func.value.id in values)
             and not try_steps.on_opened_file(c, func) and not try_steps.nested_pure(c, func) and not try_steps.record_builder(c, ctx)
-            and not try_steps.static_pure(c, ctx)
+            and not try_steps.static_pure(c, ctx) and not step_builders.builds_only(c, try_node, ctx)
             and not (_project_call(c, ctx) and callee_traps.contains_its_failures(c, ctx))
         ]  # fmt: skip
-        calls = [c for c in calls if not (isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Call))] or calls
+        calls = [c for c in calls if not step_builders.chain_getter(c, calls)]  # ``_get_store().update_run(...)``: the update
+        calls = [c for c in calls if not (isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Call) and not step_builders.getter(c.func.value))] or calls
         if not calls:
             return []
         first = min(calls, key=lambda c: (try_steps.trivial_display(c, ctx), c.lineno, c.col_offset))
