@@ -63,7 +63,9 @@ Around pure in-memory work (a parse, a format, dict or index lookups, text
 reshaping) no abort is realistically delivered, so the message says what is wrong
 there instead: every error, bugs included, becomes the fallback, and the errors the
 block raises (`ValueError`, `KeyError`, ...) should be named; a subscript of a value
-of unknown type adds `TypeError` (`None[key]`, a str key on a list).
+of unknown type adds `TypeError` (`None[key]`, a str key on a list). Around such work
+a fallback that logs with the traceback (`logger.exception(...)` then the generic
+rendering) is no finding: no abort lands there and a bug is on record.
 
 ## Why is this bad?
 
@@ -132,7 +134,7 @@ import ast
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
 from sadpath.engine import logcalls
-from sadpath.engine import abort_places, cancel_shapes, catching, fallback_unbound, pure_work, swallow
+from sadpath.engine import abort_places, cancel_shapes, catching, fallback_unbound, pure_calls, swallow
 from sadpath.engine.boundary import boundary_of
 from sadpath.rules import _except
 from sadpath.rules.base import Rule
@@ -183,6 +185,8 @@ class BareExcept(Rule):
         try_node = _except.enclosing_try(node, ctx)
         pure = _pure_errors(try_node.body, ctx) if try_node is not None else None
         place = abort_places.abort_place(node, ctx)
+        if pure is not None and translated is None and any(logcalls.keeps_traceback(log, ctx) for log in logcalls.own_log_calls(node, ctx)):
+            return  # a display fallback around in-memory work that logs the traceback: no abort lands, no bug hides
         if pure is not None:
             named = f" ({', '.join(f'`{e}`' for e in pure)})" if pure else ", or at least `Exception`"
             outcome = f"`{translated}`" if translated is not None else "the fallback"
@@ -302,7 +306,7 @@ def _abort_message(label: str, where: str, place: str, translated: str | None, c
 def _pure_errors(stmts: list[ast.stmt], ctx: ModuleContext) -> tuple[str, ...] | None:
     """The errors pure in-memory work raises; ``TypeError`` joins them when the block subscripts a value whose
     type is not known (``value[key]`` on None, or a str key on a list)."""
-    errors = pure_work.pure_errors(stmts, ctx)
+    errors = pure_calls.pure_errors(stmts, ctx)
     if not errors or "TypeError" in errors:
         return errors
     for stmt in stmts:

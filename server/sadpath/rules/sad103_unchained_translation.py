@@ -73,6 +73,16 @@ caused it); for a message that already carries the caught error's text (`str(e)`
 no remote error (never for a server error such as `INTERNAL_ERROR`); and in test support
 and vendored code (`testing/`, `_vendor/`, `vendor/` folders next to the module).
 
+It stays quiet, too, for the same builtin error restated fuller after one builtin conversion
+(`list(hooks)` then `raise TypeError("Expected iterable ...")`); a response body's parse
+restated with the status and the body (`json.loads(response.text)`); the caught error handed
+to the new one after one standard-library statement (`from_bind_failure(fn, exc)`); an expected
+not-found restated with its own text (`{e}`); a raise inside the `try` of an outer handler of the
+same function that answers without the traceback (`HTTPException(400, detail=str(e))`); and an
+entry of a table of getters its users try in turn (`except ValueError: continue`). Where the
+cause is noise (a `KeyError` under `__getattr__`'s `AttributeError`, a `RecursionError`) the
+finding asks for `from None`, and offers no fix.
+
 ## Why is this bad?
 
 Translating a low-level error into a domain error is right, but without `from`
@@ -139,7 +149,7 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import catchers, logcalls, outcome_classes, translation_shapes
+from sadpath.engine import catchers, logcalls, outcome_classes, translation_shapes, unread_causes
 from sadpath.engine.catchers import framework_answer
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
@@ -221,9 +231,30 @@ class UnchainedTranslation(Rule):
             return  # ``except IntegrityError: try: get() except DoesNotExist: raise Taken()``: not the cause
         if _unpacking_failure(handler, ctx):
             return  # ``a, b = token.split()`` caught as ``ValueError``: "not enough values to unpack" says nothing
+        try_node = _enclosing_try(handler, ctx)
+        if unread_causes.restated_conversion(exc, simple, handler, try_node):
+            return  # ``list(hooks)`` failed and ``TypeError("Expected iterable ...")`` says it fuller: same error
+        if unread_causes.restated_payload(exc, handler, try_node):
+            return  # ``json.loads(response.text)`` restated with the status and the body: the message has it all
+        if unread_causes.handed_to_error(exc, handler, try_node, ctx):
+            return  # ``BindError.from_bind_failure(fn, exc)`` after one stdlib call: the cause's text travels
+        if unread_causes.restated_miss_text(exc, handler):
+            return  # ``except NotFound as e: raise StorageError(f"...: {e}")``: the miss names what is missing
+        if unread_causes.outer_quiet_catcher(simple, handler, ctx):
+            return  # the function's outer ``except Exception`` answers ``HTTPException(400)``: nothing prints it
+        if unread_causes.table_getter_fallback(ctx.enclosing_function(), simple, ctx):
+            return  # an entry of a table of getters tried in turn (``except ValueError: continue``)
         caught = f"`except {ast.unparse(handler.type)}`" if handler.type is not None else "bare `except:`"
         binding = handler.name or "exc"
         shown = f"{raised}(...)" if isinstance(exc, ast.Call) else raised
+        noise = unread_causes.noise_cause(simple, handler, ctx)
+        if noise is not None:
+            message = (
+                f"`raise {shown}` inside {caught} declares no cause, and here the caught error is noise: {noise}. "
+                f"Add `from None` to drop it (`from {binding}` would only make the noise the declared cause)."
+            )
+            ctx.report(self, ctx.span(node), message)
+            return
         message = (
             f"`raise {shown}` inside {caught} does not declare the caught error as its cause: Python still prints "
             f"the caught error, but as implicit context under \"During handling of the above exception, another "

@@ -1,0 +1,86 @@
+"""Pure in-memory work, with the third-party parsers, formatters and response builders ``pure_work`` does not know.
+
+``pure_work.pure_errors`` treats any call it does not know as possible I/O. Some libraries' calls only compute on
+the values they are given: Babel's number and date formatting, ``PhoneNumber.from_string`` (a ``phonenumbers``
+parse), Django's signing (``signer.unsign(token)``: an HMAC check of a string), and building a response object
+(``Response({...}, status=400)``, ``JsonResponse``) before it is returned. A block of such calls is pure too, and
+raises the library's own errors. (``gettext.translation`` is not pure: it opens catalog files.)
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+
+from sadpath.engine import pure_work
+from sadpath.engine.context import ModuleContext
+
+# qualified name (or prefix ending in ".") of the call, or of its receiver's type -> the errors it raises
+_KNOWN = (
+    ("babel.numbers.", ()), ("babel.dates.", ()), ("babel.Locale", ("babel.UnknownLocaleError", "ValueError")),
+    ("phonenumber_field.phonenumber.PhoneNumber.from_string", ("phonenumbers.NumberParseException",)),
+    ("phonenumbers.parse", ("phonenumbers.NumberParseException",)),
+    ("django.core.signing.loads", ("django.core.signing.BadSignature",)),
+    ("rest_framework.response.Response", ()), ("django.http.JsonResponse", ()), ("django.http.HttpResponse", ()),
+    ("django.http.response.JsonResponse", ()), ("django.http.response.HttpResponse", ()),
+)  # fmt: skip
+_FILE_READS = frozenset({"gettext.translation", "gettext.find", "gettext.install"})
+_SIGNERS = ("django.core.signing.Signer", "django.core.signing.TimestampSigner")
+_SIGNER_METHODS = frozenset({"unsign", "unsign_object", "sign", "sign_object"})
+
+
+def pure_errors(stmts: list[ast.stmt], ctx: ModuleContext) -> tuple[str, ...] | None:
+    """``pure_work.pure_errors``, counting the known pure library calls above as pure computation."""
+    if any(isinstance(n, ast.Call) and ctx.qualified_name(n.func) in _FILE_READS for s in stmts for n in ast.walk(s)):
+        return None  # ``gettext.translation(domain, localedir)`` opens and parses catalog files
+    errors = pure_work.pure_errors(stmts, ctx)
+    if errors is not None:
+        return errors
+    known: dict[tuple, tuple[str, ...]] = {}
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call):
+                raised = _library_errors(node, ctx)
+                if raised is not None:
+                    known[_where(node)] = raised
+    if not known:
+        return None
+    extra: list[str] = []
+    swapped = [_Swap(known, extra).visit(copy.deepcopy(stmt)) for stmt in stmts]
+    errors = pure_work.pure_errors(swapped, ctx)
+    if errors is None:
+        return None
+    return tuple(dict.fromkeys((*extra, *errors)))
+
+
+class _Swap(ast.NodeTransformer):
+    """Replaces each known pure library call by ``str(<its arguments>)``: what is left is judged as before."""
+
+    def __init__(self, known: dict[tuple, tuple[str, ...]], extra: list[str]) -> None:
+        self.known = known
+        self.extra = extra
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        raised = self.known.get(_where(node))
+        if raised is None:
+            return node
+        self.extra.extend(raised)
+        args = [*node.args, *(k.value for k in node.keywords)]
+        return ast.copy_location(ast.Call(func=ast.Name(id="str", ctx=ast.Load()), args=args, keywords=[]), node)
+
+
+def _where(node: ast.AST) -> tuple:
+    return (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
+
+
+def _library_errors(call: ast.Call, ctx: ModuleContext) -> tuple[str, ...] | None:
+    qualified = ctx.qualified_name(call.func) or ""
+    for prefix, raised in _KNOWN:
+        if qualified == prefix or (prefix.endswith(".") and qualified.startswith(prefix)):
+            return raised
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in _SIGNER_METHODS:
+        if (ctx.type_of(func.value) or "") in _SIGNERS:
+            return ("django.core.signing.BadSignature",)
+    return None
