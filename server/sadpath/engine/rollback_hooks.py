@@ -239,6 +239,9 @@ def callers_covered(name: str, path: str, is_async: bool = False, one_shot: Call
             if caller is not None and one_shot is not None and one_shot(caller.name):
                 answers.add("start-up")
                 continue
+            if caller is not None and _commits_handed_handle(call, caller):
+                answers.add(f"{caller.name}()")
+                continue  # the caller commits the same handle itself: its own rollback path (judged there) is the fix
             wrapper = _managed_with(call, parents) or (decorator_hook(caller, tree, candidate) if caller is not None else None)
             if wrapper is not None:
                 answers.add(wrapper)
@@ -254,6 +257,33 @@ def callers_covered(name: str, path: str, is_async: bool = False, one_shot: Call
     if not answers and skipped:
         return "no production caller takes the commit branch"
     return sorted(answers)[0] if answers else None
+
+
+def _commits_handed_handle(call: ast.Call, caller: ast.AST) -> bool:
+    """The caller commits the handle it hands to the helper: ``spawn()`` passes ``self.db`` to ``APIToken.find``
+    and commits ``self.db`` itself (or calls ``self.helper()`` and commits a ``self.<handle>``). A failure of the
+    helper's commit is then a failure of the caller's transaction: the rollback path belongs in the caller, which
+    SAD206 judges on its own, not once more at every helper it calls."""
+    receivers = {
+        ast.unparse(n.func.value)
+        for n in ast.walk(caller)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "commit" and not n.args
+    }
+    if not receivers:
+        return False
+    receivers |= {  # `db = self.db` then `db.commit()`
+        ast.unparse(n.value) for n in ast.walk(caller) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Attribute)
+        and any(isinstance(t, ast.Name) and t.id in receivers for t in n.targets)
+    }
+    handed = {ast.unparse(a) for a in [*call.args, *(k.value for k in call.keywords)]}
+    aliases = {
+        t.id for n in ast.walk(caller) if isinstance(n, ast.Assign) and ast.unparse(n.value) in handed
+        for t in n.targets if isinstance(t, ast.Name)
+    }
+    if receivers & (handed | aliases):
+        return True
+    on_self = isinstance(call.func, ast.Attribute) and ast.unparse(call.func.value) == "self"
+    return on_self and any(r.startswith("self.") for r in receivers)
 
 
 def has_project_call(

@@ -33,8 +33,10 @@ whose body runs a business operation per row (a project helper that writes,
 such as one order's cancellation, where the flagged read is noise), per-group batch queries iterated by a loop
 that writes each row (`qs = event.orders.filter(...)`, then `for o in qs: ... o.save()`); a lazy queryset handed
 to a job (`start_job(update_counters, project.tasks.all())`: no query runs there); prefetch advice for the
-children of one object (`order.positions.all()` of a parameter or one looked-up row, not of a tenant such as an
-event or a project: n is a handful); lazy loads of rows of an inner query already reported; lookups keyed by
+children of one object (`order.positions.all()` of a parameter, of its foreign key, `payment.order.positions.all()`,
+or of one looked-up row, not of a tenant such as an event or a project: n is a handful); lazy loads in a loop that
+saves each row it walks (a copy: `row.pk = None; ...; row.save()`, where each row costs a write anyway; a key read
+`row.fk.pk` is still reported, `row.fk_id` costs nothing); lazy loads of rows of an inner query already reported; lookups keyed by
 other data the row only picks from (`answers[str(q.pk)]`); `.get()` on a dict or a
 JSON field, columns of the row (`order.created_at.year`, `row.payload.get(...)`),
 attributes the project's models declare as values, not relations (an i18n text,
@@ -63,6 +65,7 @@ built for `Exists()`/`Subquery()` or filtered on `OuterRef` (compiled into the
 outer query, they never run alone), and one-off code: migrations (a
 `migrations/` or `alembic/` folder, an Alembic revision, a Django `Migration`,
 a function whose parameter defaults to a migration's name) and `examples/` loaders.
+A read that an inner loop or comprehension repeats is counted per row and per item.
 For a key read through a lazy foreign key (`row.voucher.pk`) the message names
 `row.voucher_id`; for a related manager, `prefetch_related`, or, for a `filter()`
 on it, `Prefetch("rel", queryset=...)`; for `.first()`/`.last()` (which always query again), a `Subquery`
@@ -126,6 +129,7 @@ from sadpath.engine.loop_bounds import (
     configuration_rows, data_migration, filtered_on_key, group_break, keyed_by_payload, rebound_before, root_name,
 )
 from sadpath.engine.row_scale import explained, folded_rows, reordering_advice, tiny_loop, unevaluated_argument
+from sadpath.engine.row_copies import one_parent_chain, repeated_by, saved_per_row
 from sadpath.engine.row_writes import feeds_write, writes_per_row
 from sadpath.engine.query_rows import (
     Resolver, RowSource, chain, chain_root, last_name, looks_like_connection, looks_like_session, model_fields,
@@ -210,7 +214,8 @@ class NPlusOneQuery(Rule):
         source = self._source(iterable, loop, resolver, ctx)
         if source is None or configuration_rows(unwrap(iterable)):
             return  # not rows of a query, or a small set of configuration rows (`organizer.sales_channels.all()`)
-        tiny = tiny_loop(loop, target, iterable, resolver, ctx)  # the children of one object (`order.positions.all()`)
+        tiny = tiny_loop(loop, target, iterable, resolver, ctx) or one_parent_chain(  # the children of one object
+            iterable, ctx.enclosing_function(), lambda n: resolver.value_of(n, loop.lineno))  # (`payment.order.positions`)
         if folded_rows(iterable, resolver, loop, ctx.memo.get("SAD205-reported", set())):
             return  # rows of an inner query already reported in this loop: one finding for one root cause
         rows = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
@@ -226,8 +231,8 @@ class NPlusOneQuery(Rule):
             if writes[0]:
                 return
             what, key, advice = remedy
-            if tiny and key.startswith(("rel:", "lazy:")):
-                continue  # a prefetch for a handful of rows of one object: not worth anyone's time
+            if tiny and key.startswith(("rel:", "lazy:")) or key.startswith("lazy:") and saved_per_row(body, rows) and "_id` instead" not in advice:
+                continue  # a prefetch for a handful of rows of one object, or a lazy load beside each row's save
             reported = ctx.memo.setdefault("SAD205-reported", set())
             if key in seen or (inner.lineno, inner.col_offset) in reported:
                 continue
@@ -240,9 +245,10 @@ class NPlusOneQuery(Rule):
                 continue  # `o = Order.objects.select_for_update().get(pk=o.pk)` first: a re-fetched row, not the outer one
             if group_break(inner, _parents(ctx), loop) is not None:
                 continue  # `if last != row.key: last = row.key; ...`: once per group of the sorted rows, not per row
+            again = repeated_by(inner, _parents(ctx), loop)  # inside an inner loop too: per row and per item
             message = (
-                f"{what} runs a query for every row of `{shorten_code(ast.unparse(iterable), 60)}`: n rows cost n + 1 round "
-                f"trips, fine on a test database and slow in production. {advice}"
+                f"{what} runs a query for every row of `{shorten_code(ast.unparse(iterable), 60)}`{again or ''}: n rows cost "
+                f"n {'× m ' if again else ''}+ 1 round trips, fine on a test database and slow in production. {advice}"
             )
             ctx.report(self, ctx.span(inner), message, fixes=[FixOffer("display_only", advice, Applicability.DISPLAY_ONLY)])
 

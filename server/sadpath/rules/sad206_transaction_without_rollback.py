@@ -37,10 +37,9 @@ and runs), or under a project decorator whose code rolls back in an `except`
 (`@catch_db_error`, `@transaction()`, read from the decorator's code), or in a `with`
 block that opens the session it hands over (`with Session(bind=conn) as session:`,
 `async with db.session_context(begin_transaction=True) as session:`), or in a
-helper whose own callers are. Calls that cannot be of this function (another class's
-method of the same name, arguments that do not fit) are left out. For a commit under a flag
-(`if commit: db.commit()` in `def grant_role(db, role, commit=True)`), only the
-calls that take that branch count; calls from test helpers (`mock_*()`) do not.
+helper whose own callers are, or in a caller that commits the same handle itself (its own rollback path, judged
+there, is the fix). Calls that cannot be of this function (another class's method of the same name, arguments that
+do not fit) are left out. For a commit under a flag (`if commit: db.commit()` in `def grant_role(db, role, commit=True)`), only the calls that take that branch count; calls from test helpers (`mock_*()`) do not.
 
 On Flask-SQLAlchemy's `db.session`, which the framework removes when the request
 or task ends, a commit that records a failure as the work's last word is quiet
@@ -57,12 +56,13 @@ the framework removes the session at teardown.
 
 A `Depends` session whose commit is the route's last use (no later use of the
 session, nor of an object loaded through it, which the commit expires) is quiet:
-the dependency's teardown closes it. A commit after only reads (a `select(...)`, a
-helper that only reads: read from its code, or, out of view, named `get_`/`has_`/
-`is_`/`check_`...) only ends a read transaction. Several commits of one handle in
-one function are one finding, at the first; the message counts the others (a
-local alias, `db = self.db`, is the same handle). A helper with a passed-in handle
-that nothing in the project calls is quiet: no handle of the project's reaches it.
+the dependency's teardown closes it. A commit after only reads (a `select(...)`, a helper that only reads: read
+from its code, or, out of view, named `get_`/`has_`/`is_`/`check_`...), after helpers that commit the handle
+themselves (`Files.update_file(..., db=db)` of a project class) or after attributes set on objects the session never
+saw (`loader = build_loader(config)`) only ends a transaction. Several commits of one handle in one function are one
+finding, at the first, or at the one whose failure the function goes on with (a `finally` that commits again, an
+`except` that calls a method committing it), which the message names; it counts the others (a local alias,
+`db = self.db`, is the same handle). A helper with a passed-in handle that nothing in the project calls is quiet.
 
 It stays quiet for a connection or session the function opens itself (closing
 it, or dropping it, rolls back), for Django's ORM (autocommit, `atomic`), for
@@ -129,10 +129,12 @@ import ast
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.handle_helpers import helper_writes, select_statement
 from sadpath.engine.session_aliases import spelled_as, unaliased
+from sadpath.engine.failed_session_reuse import POISONED, reuse_after_failure
 from sadpath.engine.one_shot_code import run_once_module
 from sadpath.engine.rollback_hooks import (
     callers_covered, class_hook, commit_flag_reach, decorator_hook, handle_defined, handler_only, has_project_call,
 )
+from sadpath.engine.self_committing import commits_itself, session_object
 from sadpath.engine.scoped_session_callers import callers_carry_on, catches_db_errors, ends_work, handler_carries_on
 from sadpath.engine.walker import NESTED_SCOPES
 from sadpath.knowledge.interfaces import interface_index
@@ -204,23 +206,23 @@ class TransactionWithoutRollback(Rule):
                 continue  # only request handlers call it, and their error hook rolls the session back
             if scope.startswith("is passed in") and not _has_caller(node, ctx):
                 continue  # nothing in the project calls it: no handle of the project's can be poisoned
-            found.append((commit, handle, scope, isinstance(parents[-1], ast.Await)))
+            reuse = reuse_after_failure(parents, handle, ctx.enclosing_class())
+            found.append((commit, handle, scope, isinstance(parents[-1], ast.Await), reuse))
         if not found:
             return
-        commit, handle, scope, awaited = found[0]
-        same = [c for c, h, _, _ in found[1:] if h == handle]
+        commit, handle, scope, awaited, reuse = next((f for f in found if f[4]), found[0])  # where the failed session is used
+        same = [c for c, h, *_ in found if h == handle and c is not commit]
         alias = spelled_as(node, handle, ctx.source.line(commit.lineno)[commit.col_offset:])
         if alias is not None:  # `db.commit()` where `db = self.db`: name the handle as the line spells it
             handle, scope = alias, f"(`{handle}`) {scope}"
         more = ""
         if same:
             lines = ", ".join(str(c.lineno) for c in same)
-            more = f" The same holds for its {len(same)} later `{handle}.commit()` call{'s' if len(same) > 1 else ''} (line{'s' if len(same) > 1 else ''} {lines}): one rollback path covers them all."
+            more = f" The same holds for its {len(same)} {'later' if same[0].lineno > commit.lineno else 'other'} `{handle}.commit()` call{'s' if len(same) > 1 else ''} (line{'s' if len(same) > 1 else ''} {lines}): one rollback path covers them all."
         rollback = f"await {handle}.rollback()" if awaited else f"{handle}.rollback()"
         message = (
             f"`{handle}.commit()` in `{node.name}()` has no rollback path, and `{handle}` {scope}: if a write or "
-            f"the commit fails, its transaction stays open in a failed state and every later use of it fails "
-            f"(\"current transaction is aborted\", `PendingRollbackError`). Roll back in `except` "
+            f"the commit fails, {reuse or POISONED}. Roll back in `except` "
             f"(`{rollback}; raise`) or use the driver's transaction context (`with {handle}.begin():`, `with {handle}:`).{more}"
         )
         fixes = []
@@ -413,13 +415,13 @@ def _writes_before(func: ast.AST, receiver: ast.AST, line: int, ctx: ModuleConte
                 return True
             if not (isinstance(func_expr, ast.Attribute) and ast.unparse(func_expr.value) in names):
                 if any(ast.unparse(arg) == handle for arg in [*node.args, *(k.value for k in node.keywords)]):
-                    if helper_writes(node, handle, ctx.tree, ctx.source.path):
-                        return True  # handed to a helper that works on it (not one that only reads)
+                    if helper_writes(node, handle, ctx.tree, ctx.source.path) and not commits_itself(node, handle, ctx.tree, ctx.source.path):
+                        return True  # handed to a helper that works on it (not one that only reads, nor commits itself)
         if isinstance(node, (ast.Assign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
-                if isinstance(target, ast.Attribute) and not (isinstance(target.value, ast.Name) and target.value.id in ("self", "cls")):
-                    return True  # an attribute of a loaded object: the commit flushes it
+                if isinstance(target, ast.Attribute) and session_object(target, func, handle):
+                    return True  # an attribute of a loaded object (not `self`'s, nor one the session never saw)
     return False
 
 
