@@ -50,8 +50,8 @@ class Boundary:
 
     def consequence(self) -> str:
         return {
-            "route": "the request fails with a 500 and a stack trace instead of a clear error",
-            "view": "the request fails with a 500 and a stack trace instead of a clear error",
+            "route": "the request fails with a bare 500 (the traceback only in the server log) instead of a clear error",
+            "view": "the request fails with a bare 500 (the traceback only in the server log) instead of a clear error",
             "task": "the task fails without a retry or a clear error",
             "consumer": "the consumer dies or the message is lost",
             "thread": "the thread dies silently and its work stops",

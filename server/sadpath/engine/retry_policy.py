@@ -220,16 +220,63 @@ def task_retry(stmt: ast.stmt) -> bool:
 
 def constant_sleep(loop: ast.AST, sleep: ast.AST, counter: str | None) -> str:
     """How the constant pause is spread over the attempts: ``if i > 2: sleep(1)`` retries the first at once."""
+    counters = {counter} | attempt_counters(loop)
     for node in body_nodes(list(loop.body)):
         if not isinstance(node, ast.If) or not any(sub is sleep for sub in body_nodes(list(node.body))):
             continue
         test = node.test
         if (
             isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Gt, ast.GtE))
-            and isinstance(test.left, ast.Name) and test.left.id == counter
+            and isinstance(test.left, ast.Name) and test.left.id in counters
         ):
             return f"retries the first attempts at once and then sleeps a constant `{ast.unparse(sleep)}`"
     return f"sleeps a constant `{ast.unparse(sleep)}` between attempts"
+
+
+def attempt_counters(loop: ast.AST) -> set[str]:
+    """The names the loop counts its attempts with: ``attempts += 1`` in its body (``if attempts > 2: sleep(1)``
+    then gates the pause on the attempt number, as ``if i > 2`` does with a ``range`` loop's variable)."""
+    nodes = list(body_nodes(list(loop.body)))
+    counters = {
+        node.target.id for node in nodes
+        if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add) and isinstance(node.target, ast.Name)
+    }
+    # ``attempts = clean_closes if ... else failures``: a name that picks one of the counts
+    return counters | {
+        target.id for node in nodes if isinstance(node, ast.Assign)
+        and any(isinstance(n, ast.Name) and n.id in counters for n in ast.walk(node.value))
+        for target in node.targets if isinstance(target, ast.Name)
+    }
+
+
+# the functions that open a connection once, at start-up: their clients do not fail and retry in step
+SETUP_FUNCTIONS = frozenset(
+    {"__aenter__", "__enter__", "__init__", "__post_init__", "setup", "setUp", "asyncSetUp", "startup", "on_startup"}
+)
+
+
+def constant_pause_harm(function: ast.AST | None) -> str:
+    """What a constant pause costs: after a shared outage, long-lived clients reconnect in lockstep; an initial
+    connect at start-up spends its attempts at a fixed pace instead, so a longer outage fails the start."""
+    if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and function.name in SETUP_FUNCTIONS:
+        return (
+            "so the attempts are spent at a fixed pace and an outage that outlasts them fails the start, where a "
+            "growing delay would ride it out with the same attempts"
+        )
+    return "so after a shared outage every client retries in lockstep"
+
+
+LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print"})
+
+
+def logs_failure(handler: ast.ExceptHandler) -> bool:
+    """The handler writes something down (``logger.warning(...)``, ``print(...)``): a failed attempt is seen."""
+    for node in body_nodes(list(handler.body)):
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id if isinstance(node.func, ast.Name) else ""
+            if name in LOG_METHODS:
+                return True
+    return False
 
 
 def transient_error(name: str) -> bool:

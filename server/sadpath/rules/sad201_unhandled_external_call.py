@@ -132,6 +132,7 @@ from sadpath.engine.boundary import boundary_of, function_boundary, may_hold_bou
 from sadpath.engine.cross_module_callers import callers_elsewhere
 from sadpath.engine.domain import domain_base
 from sadpath.engine.key_origin import EXTERNAL, key_origin
+from sadpath.engine.redis_state import own_state_at, own_state_call
 from sadpath.engine.project_calls import ProjectCalls, catches_domain_error, param_names, remote_call, project_calls_of, runs_elsewhere, unhandled_modes
 from sadpath.rules.base import Rule
 from sadpath import knowledge
@@ -178,6 +179,8 @@ class UnhandledExternalCall(Rule):
         external = external_call(node, ctx)
         if external is not None and not remote_call(external, node, ctx.enclosing_function()):
             return  # a local program: its failure is a bug or the host's, which no translation or retry cures
+        if external is not None and external.interface.name == "redis" and boundary.kind in ANSWERING and own_state_call(node, ctx.tree):
+            return  # the module's own state in Redis, like its database: a 500 is the honest answer when it is down
         if external is not None:
             missing = unhandled_modes(external, ctx.parents, ctx, handled_elsewhere)
             if not missing:
@@ -212,6 +215,8 @@ class UnhandledExternalCall(Rule):
         caller = ctx.enclosing_function()
         summary = {}
         for found in self._project.escapes(*target):
+            if boundary.kind in ANSWERING and _own_redis_state(found, ctx):
+                continue  # a helper's read of the module's own state in Redis: reported like a database's
             escape = self._project.bind(found, node, target[1], caller)
             if escape is None:
                 continue  # this call cannot reach it, or the key it passes names a row that exists
@@ -285,7 +290,7 @@ class UnhandledExternalCall(Rule):
         if escape is None or escape.key_params is not None:
             return
         boundaries = self._boundary_callers(escape, ctx, func)
-        if not boundaries:
+        if not boundaries or (all(b.kind in ANSWERING for _, _, b in boundaries) and _own_redis_state(escape, ctx)):
             return
         key = ("sad201-at-call", escape.line, escape.column)
         if key in ctx.memo:
@@ -451,6 +456,15 @@ def _key_can_miss(origins: set[str], boundary) -> bool:
     if EXTERNAL in origins:
         return True
     return bool(param_names(origins)) and boundary.kind in CLIENT_BOUNDARIES
+
+
+# boundaries whose framework answers a failure itself: a request gets its 500, the traceback goes to the log
+ANSWERING = frozenset({"route", "view"})
+
+
+def _own_redis_state(escape, ctx: ModuleContext) -> bool:
+    """A helper's Redis call that reads or upkeeps a structure its module maintains (engine/redis_state.py)."""
+    return escape.interface == "redis" and own_state_at(escape.path, escape.line, escape.column, ctx.memo, (ctx.source.path, ctx.tree))
 
 
 def _function_of(parents) -> ast.AST | None:

@@ -119,10 +119,8 @@ from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.engine.catching import is_expected_outcome, is_failure_type
 from sadpath.engine.http_status import FAILURE, GUARD, PARTIAL, SUCCESS, exit_call, verdicts
-from sadpath.engine.retry_policy import (
-    constant_wait, database_only, helper_talks, retry_filter, task_decorator, under_deadline, transient_error,
-    celery_publish, constant_sleep, drops_connection, module_tuple, retry_remedy, short_pause, task_retry,
-)
+from sadpath.engine.retry_policy import (constant_wait, database_only, helper_talks, retry_filter, task_decorator, under_deadline, transient_error,
+    celery_publish, constant_pause_harm, constant_sleep, drops_connection, logs_failure, module_tuple, retry_remedy, short_pause, task_retry)
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
 from sadpath.engine.walker import body_nodes
@@ -202,7 +200,7 @@ class NaiveRetry(Rule):
             problems.append("retries immediately, with no sleep between attempts")
             sleep_problem = True
         elif _constant(sleep) and not _grows(loop, sleep) and not deadline:
-            problems.append(constant_sleep(loop, sleep, counter) + ", so every client retries in lockstep")
+            problems.append(constant_sleep(loop, sleep, counter) + ", " + constant_pause_harm(ctx.enclosing_function()))
             sleep_problem = True
         if not capped and not _capped_inside(loop) and not deadline:
             problems.append("has no cap on the attempts")
@@ -226,8 +224,10 @@ class NaiveRetry(Rule):
             message = f"The retry loop `{header}` {problems[0]}: add jitter and grow the delay between attempts" + (
                 "." if narrow else ", and retry only timeouts, connection errors, 429 and 5xx.")
         else:
+            late = "and the real error is never reported" if not any(logs_failure(h) for h in retrying) else ""
+            late = "and the real error arrives late" if not uncapped else late
             message = (f"The retry loop `{header}` {'; it '.join(problems)}: a struggling service gets hammered instead of a "
-                       f"chance to recover, and the real error arrives late. {retry_remedy(sleep_problem, uncapped, narrow, reconnect)}")
+                       f"chance to recover{', ' + late if late else ''}. {retry_remedy(sleep_problem, uncapped, narrow, reconnect)}")
         fixes = []
         if isinstance(loop, ast.For) and counter is not None and capped and (sleep is None or _constant(sleep)) and not hopeless and _leaves_on_success(attempt):
             fixes.append(FixOffer("backoff_sleep", "Retry with exponential backoff (3 attempts)", Applicability.UNSAFE))

@@ -142,6 +142,11 @@ SYNC_CLIENT_METHODS = frozenset(
      "get_encoder", "get_connection_kwargs", "get_retry", "set_retry", "build_request", "cursor", "add", "add_all",
      "expunge", "expunge_all"}
 )
+# what becomes of a dropped task's exception: asyncio logs it, traceback included, but late and out of context
+UNRETRIEVED = (
+    "asyncio logs \"Task exception was never retrieved\" with the traceback only once the task is collected, on the "
+    "`asyncio` logger, with nothing of who fired it or why"
+)
 # calls that register a callback whose return value nobody reads
 CALLBACK_REGISTRARS = frozenset(
     {"add_signal_handler", "call_soon", "call_soon_threadsafe", "call_later", "call_at", "add_done_callback",
@@ -194,22 +199,21 @@ class FireAndForgetTask(Rule):
             what = f"`{ast.unparse(coroutine.func)}()`" if coroutine is not None else "the work"
             if outcome == "guarded":
                 message = (
-                    f"The task from {factory} in {where} is thrown away: {what} handles its own failures, but the loop "
-                    "holds the task only weakly, so it can be garbage-collected before it finishes and its work "
-                    "silently stops. Keep a reference until it is done (a set and `add_done_callback(discard)`)."
+                    f"The task from {factory} in {where} is thrown away: {what} handles its own failures, so only the "
+                    "reference is missing: the loop holds a task only weakly, and asyncio's documentation warns that a "
+                    "task nobody references may be garbage-collected before it is done. Keep a reference until it is "
+                    "done (a set and `add_done_callback(discard)`)."
                 )
             elif outcome == "held":
                 message = (
-                    f"The task from {factory} in {where} is thrown away: when {what} fails, nothing retrieves the "
-                    "exception, which surfaces only as asyncio's \"Task exception was never retrieved\" with no context. "
-                    "Add a done-callback that logs its outcome, or await it."
+                    f"The task from {factory} in {where} is thrown away: when {what} fails, nothing in the application "
+                    f"hears of it: {UNRETRIEVED}. Add a done-callback that logs its outcome, or await it."
                 )
             else:
                 message = (
                     f"The task from {factory} in {where} is thrown away: the loop holds it only weakly, so it can be "
-                    f"garbage-collected mid-flight, and when {what} fails, nothing retrieves the exception: it surfaces "
-                    "only as asyncio's generic \"Task exception was never retrieved\" log, with no context. "
-                    "Keep a reference and log its outcome, or await it."
+                    f"garbage-collected before it is done, and when {what} fails, nothing in the application hears of "
+                    f"it: {UNRETRIEVED}. Keep a reference and log its outcome, or await it."
                 )
             if again:
                 message += f" The same {what} is also fired and forgotten on line {', '.join(map(str, again))}."
