@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +17,7 @@ from sadpath.engine.incremental import IncrementalAnalyzer
 from sadpath.source import SourceFile
 
 EXAMPLE = ROOT / "examples" / "orders_service" / "payments.py"
+CLASSY_PATH = ROOT / "tests" / "data" / "classy_service.py"
 SETTINGS = resolve_settings(EXAMPLE)
 RULES = enabled_rules(SETTINGS)
 SNIPPETS = [
@@ -68,12 +71,103 @@ def test_an_edit_in_one_function_reanalyses_only_that_statement():
     assert [f.span.line for f in shifted.findings] == [f.span.line + 1 for f in first.findings]
 
 
-def test_an_import_change_invalidates_the_module():
+def _unit_texts(tree, text):
+    """The texts of the analyser's units: top-level statements, and a class's whole text (its shell) and methods."""
+    lines = text.splitlines(keepends=True)
+
+    def of(node):
+        start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+        return "".join(lines[start - 1 : node.end_lineno])
+
+    texts = []
+    for stmt in tree.body:
+        methods = [m for m in stmt.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))] if isinstance(stmt, ast.ClassDef) else []
+        texts.append(of(stmt))
+        texts.extend(of(m) for m in methods)
+    return texts
+
+
+def test_an_import_change_reanalyses_only_the_units_that_name_it():
     text = EXAMPLE.read_text(encoding="utf-8")
     incremental = IncrementalAnalyzer()
     incremental.analyze(SourceFile(str(EXAMPLE), text), SETTINGS, RULES)
-    incremental.analyze(SourceFile(str(EXAMPLE), text.replace("import requests\n", "import requests as rq\nimport requests\n", 1)), SETTINGS, RULES)
-    assert incremental.reused == 0
+    edited = text.replace("import logging\n", "import logging.handlers\n", 1)
+    got = incremental.analyze(SourceFile(str(EXAMPLE), edited), SETTINGS, RULES)
+    naming = [t for t in _unit_texts(got.tree, edited) if re.search(r"\blogg(ing|er)\b", t)]  # logger = logging...
+    assert 0 < incremental.analyzed == len(naming) < len(_unit_texts(got.tree, edited)) // 2
+    assert key(got.findings) == key(lint(SourceFile(str(EXAMPLE), edited), SETTINGS).findings)
+    # an import added above (every line below moves) re-analyses nothing but itself
+    again = incremental.analyze(SourceFile(str(EXAMPLE), edited.replace("import requests\n", "import requests as rq\nimport requests\n", 1)), SETTINGS, RULES)
+    assert incremental.analyzed == 1
+    assert key(again.findings) == key(lint(SourceFile(str(EXAMPLE), edited.replace("import requests\n", "import requests as rq\nimport requests\n", 1)), SETTINGS).findings)
+
+
+@pytest.mark.parametrize("path", [EXAMPLE, CLASSY_PATH])
+@pytest.mark.parametrize("inserted", ["\n", "# a note\n", "\n\n\n"])
+def test_lines_added_above_everything_move_findings_without_analysis(path, inserted):
+    """Enter after the first import line: nothing is parsed or analysed again, every finding moves down."""
+    settings_ = resolve_settings(path)
+    rules = enabled_rules(settings_)
+    text = path.read_text(encoding="utf-8")
+    incremental = IncrementalAnalyzer()
+    first = incremental.analyze(SourceFile(str(path), text), settings_, rules)
+    assert first.findings
+    lines = text.splitlines(keepends=True)
+    at = next(n for n in first.tree.body if isinstance(n, (ast.Import, ast.ImportFrom))).end_lineno
+    edited = "".join([*lines[:at], inserted, *lines[at:]])
+    moved = incremental.analyze(SourceFile(str(path), edited), settings_, rules)
+    assert (incremental.analyzed, incremental.lines_parsed) == (0, 0)
+    assert incremental.reused > 0
+    if inserted.strip() == "":  # blank lines only: the module-dependent rules (SAD201) are not run again either
+        assert incremental.dependent_reused
+    assert key(moved.findings) == key(lint(SourceFile(str(path), edited), settings_).findings)
+    assert ast.dump(moved.tree, include_attributes=True) == ast.dump(ast.parse(edited), include_attributes=True)
+    count = inserted.count("\n")
+    assert [f.span.line for f in moved.findings] == [f.span.line + (count if f.span.line > at else 0) for f in first.findings]
+    # and back: the newline deleted again
+    back = incremental.analyze(SourceFile(str(path), text), settings_, rules)
+    assert (incremental.analyzed, incremental.lines_parsed) == (0, 0)
+    assert key(back.findings) == key(first.findings)
+
+
+@st.composite
+def module_level_edits(draw):
+    """Edits to module-level code: imports renamed, added, removed or duplicated, assignments added."""
+    return [
+        (draw(st.sampled_from(["alias", "add", "delete", "duplicate", "assign", "enter"])), draw(st.floats(0, 1)))
+        for _ in range(draw(st.integers(1, 6)))
+    ]
+
+
+@settings(max_examples=int(__import__("os").environ.get("SADPATH_HYPOTHESIS_EXAMPLES", "60")), deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from([EXAMPLE, CLASSY_PATH]), module_level_edits())
+def test_incremental_equals_full_analysis_on_module_level_edits(path, sequence):
+    settings_ = resolve_settings(path)
+    rules = enabled_rules(settings_)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    incremental = IncrementalAnalyzer()
+    incremental.analyze(SourceFile(str(path), "".join(lines)), settings_, rules)
+    for operation, where in sequence:
+        top = [i for i, line in enumerate(lines) if line[:1].isalpha() and not line.startswith(("def ", "class ", "async "))]
+        if not top:
+            break
+        index = top[min(int(where * len(top)), len(top) - 1)]
+        line = lines[index]
+        if operation == "alias" and line.startswith("import ") and " as " not in line:
+            lines[index] = line.rstrip("\n") + " as renamed\n"
+        elif operation == "add":
+            lines.insert(index, "import httpx as requests\n" if where < 0.5 else "from requests import Session\n")
+        elif operation == "delete":
+            del lines[index]
+        elif operation == "duplicate":
+            lines.insert(index, line)
+        elif operation == "assign":
+            lines.insert(index, "logger = None\n" if where < 0.5 else "requests = None\n")
+        elif operation == "enter":
+            lines.insert(index + 1, "\n")
+        text = "".join(lines)
+        got = incremental.analyze(SourceFile(str(path), text), settings_, rules)
+        assert key(got.findings) == key(lint(SourceFile(str(path), text), settings_).findings)
 
 
 def test_syntax_errors_and_settings_changes():

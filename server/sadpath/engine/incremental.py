@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 from sadpath.settings import Settings
@@ -31,7 +32,7 @@ from sadpath.engine import suppressions
 from sadpath.engine.analyze import Analysis, module_name_for, parse
 from sadpath.engine.syntax import Unsupported, feature_version
 from sadpath.engine.context import ModuleContext
-from sadpath.engine.reparse import first_line, splice
+from sadpath.engine.reparse import Positions, first_line, splice
 from sadpath.engine.semantic import SemanticModel
 from sadpath.engine.walker import Root, RuleFailure, walk
 from sadpath.knowledge import exception_hierarchy
@@ -39,6 +40,7 @@ from sadpath.model import Finding, Span
 from sadpath.source import SourceFile
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
 
 
 @dataclass
@@ -54,33 +56,67 @@ class _Unit:
     last: int
     scope: str  # the context the unit's findings depend on besides its text: "" or the class digest
     text_key: tuple | None = None  # computed only when the identity cache misses
+    names: frozenset = frozenset()  # the identifiers in its text
+    deps: tuple = ()  # (name, digest of its module-level bindings) of the module-level names it uses
+
+
+@dataclass(slots=True)
+class _Known:
+    """What a kept node's unit was found with: reused when the node, the context and its dependencies are the same."""
+
+    node: ast.AST
+    context: str
+    scope: str
+    bindings: str
+    names: frozenset
+    deps: tuple
+    entry: _Entry
+    text_key: tuple | None  # the unit's key in the text cache (None: never computed)
+
+
+@dataclass
+class _Module:
+    global_key: str  # what every unit depends on: settings, rules, module-level code that binds no name, ...
+    bindings: dict[str, str]  # module-level name -> digest of what binds it
+    refs: dict[str, frozenset]  # module-level name -> the identifiers its bindings read
+    bindings_key: str
 
 
 @dataclass
 class IncrementalAnalyzer:
-    """One per open document. ``analyze`` returns what ``engine.analyze`` would, re-using what did not change."""
+    """One per open document. ``analyze`` returns what ``engine.analyze`` would, re-using what did not change.
+    The tree of an analysis is valid until the next ``analyze``: an edit that adds or removes lines moves the
+    kept nodes in place."""
 
-    cache: dict[tuple, _Entry] = field(default_factory=dict)  # by (context, scope, text)
-    by_node: dict[int, tuple[ast.AST, str, str, _Entry]] = field(default_factory=dict)  # id -> (node, ctx, scope, entry)
+    cache: dict[tuple, _Entry] = field(default_factory=dict)  # by (context, scope, text, names used)
+    by_node: dict[int, _Known] = field(default_factory=dict)  # id -> what the node's unit was last found with
     reused: int = 0  # units served from a cache in the last analysis (for tests and benchmarks)
     analyzed: int = 0  # units walked in the last analysis
     lines_parsed: int = 0  # lines parsed in the last analysis
+    dependent_reused: bool = False  # whether the module-dependent rules' findings were moved, not found again
     _lines: list[str] | None = None
     _tree: ast.Module | None = None
     _context: str = ""
+    _bindings: str = ""  # the digest of every module-level binding (``_method_memo`` resolves against them)
     _method_memo: dict = field(default_factory=dict)
+    _positions: Positions = field(default_factory=Positions)
+    _scopes: dict = field(default_factory=dict)  # id(class) -> (class, layout, bindings, scope digest)
+    _layouts: dict = field(default_factory=dict)  # id(class) -> (class, shell layout): a class object's lines only move
+    _keys: tuple = ()  # (settings key, the local rules' context keys) of the last analysis
+    _dependent: tuple | None = None  # (context, [findings]) of the module-dependent rules in the last analysis
 
     def analyze(self, source: SourceFile, settings: Settings, rules: list[type], *, known_rules=None) -> Analysis:
         lines = source._lines
         grammar = feature_version(settings.target_version)
         spliced = (
-            splice(self._lines, self._tree, lines, source.text, grammar)
+            splice(self._lines, self._tree, lines, source.text, grammar, self._positions)
             if self._tree is not None and self._lines is not None
             else None
         )
         if spliced is not None:
             tree, self.lines_parsed = spliced.tree, spliced.lines_parsed
         else:
+            self._positions = Positions()
             parsed = parse(source, settings.target_version)
             self.lines_parsed = len(lines)
             if isinstance(parsed, Finding):
@@ -100,26 +136,41 @@ class IncrementalAnalyzer:
             return analyze(source, settings, rules, known_rules=known_rules)
         local = [r for r in rules if not r.module_dependent]
         dependent = [r for r in rules if r.module_dependent]
-        module_part = _module_digest(statements, starts, source, settings, module_name_for(source.path), [r.code for r in local])
-        if module_part != self._context.split("|")[0]:
+        module = _module_parts(statements, starts, source, settings, module_name_for(source.path), [r.code for r in rules])
+        if module.bindings_key != self._bindings:
             self._method_memo = {}  # self.<attr> types resolve names against module-level bindings
+            self._scopes = {}
         semantic = SemanticModel(tree, module_name_for(source.path), self._method_memo, source)
         ctx = ModuleContext(source, tree, semantic, exception_hierarchy(), settings, active=frozenset(r.code for r in rules))
-        context = module_part + "|" + ",".join(r.context_key(ctx) for r in local)
+        # a move of lines that leaves every other line as it was: the module-wide facts stay (line numbers aside)
+        lines_only = spliced is not None and spliced.blank_only and getattr(settings, "coverage", None) is None
+        settings_key = module.global_key
+        if lines_only and self._keys and self._keys[0] == settings_key:
+            context_keys = self._keys[1]
+        else:
+            context_keys = ",".join(r.context_key(ctx) for r in local)
+        self._keys = (settings_key, context_keys)
+        context = module.global_key + "|" + context_keys
 
-        units = _units(tree, starts, source, semantic)
+        units = self._units(tree, starts, source, semantic, module.bindings_key)
         fresh_cache: dict[tuple, _Entry] = {}
-        fresh_nodes: dict[int, tuple[ast.AST, str, str, _Entry]] = {}
+        fresh_nodes: dict[int, _Known] = {}
         findings: list[Finding] = []
         to_walk: list[_Unit] = []
         for unit in units:
             node = unit.root.node
             known = self.by_node.get(id(node))
             entry = None
-            if known is not None and known[0] is node and known[1] == context and known[2] == unit.scope and known[3].first_line == unit.first:
-                entry = known[3]
+            if (
+                known is not None and known.node is node and known.context == context and known.scope == unit.scope
+                and (known.bindings == module.bindings_key or known.deps == _deps(known.names, module))
+            ):
+                entry, unit.names, unit.deps, unit.text_key = known.entry, known.names, known.deps, known.text_key
             if entry is None:
-                unit.text_key = (context, unit.scope, _unit_text(source, unit))
+                text = _unit_text(source, unit)
+                unit.names = _names_in(text) if not unit.root.skip else _shell_names(node, source)
+                unit.deps = _deps(unit.names, module)
+                unit.text_key = (context, unit.scope, text, unit.deps)
                 entry = self.cache.get(unit.text_key)
             if entry is None:
                 to_walk.append(unit)
@@ -127,7 +178,11 @@ class IncrementalAnalyzer:
             delta = unit.first - entry.first_line
             moved = entry if delta == 0 else _Entry(unit.first, [_moved(f, delta) for f in entry.findings])
             findings.extend(moved.findings)
-            fresh_nodes[id(node)] = (node, context, unit.scope, moved)
+            if known is not None and known.entry is entry:  # the node's record, brought up to date
+                known.bindings, known.entry = module.bindings_key, moved
+                fresh_nodes[id(node)] = known
+            else:
+                fresh_nodes[id(node)] = _Known(node, context, unit.scope, module.bindings_key, unit.names, unit.deps, moved, unit.text_key)
             if unit.text_key is not None:
                 fresh_cache[unit.text_key] = moved
         self.reused = len(units) - len(to_walk)
@@ -143,22 +198,34 @@ class IncrementalAnalyzer:
                 own = list(ctx.findings)
                 findings.extend(own)
                 entry = _Entry(unit.first, own)
-                fresh_nodes[id(unit.root.node)] = (unit.root.node, context, unit.scope, entry)
+                fresh_nodes[id(unit.root.node)] = _Known(unit.root.node, context, unit.scope, module.bindings_key, unit.names, unit.deps, entry, unit.text_key)
                 if unit.text_key is not None:
                     fresh_cache[unit.text_key] = entry
         if failures:
             crashed = {f.code for f in failures}
             findings = [f for f in findings if f.code not in crashed]
             fresh_cache, fresh_nodes = {}, {}  # a crash is not remembered: the next analysis reports it again
+        self.dependent_reused = False
+        dependent_found: list[Finding] = []
         if dependent:
-            ctx.findings = []
-            roots = [stmt for stmt in statements if any(rule.may_apply_to(stmt, ctx) for rule in dependent)]
-            if roots:
-                walked = walk(ctx, [rule() for rule in dependent], roots=roots)
-                failures.extend(walked.failures)
-                findings.extend(ctx.findings)
+            previous = self._dependent
+            if lines_only and previous is not None and previous[0] == context:
+                dependent_found = [_mapped(f, spliced.new_line, source.path) for f in previous[1]]
+                self.dependent_reused = True
+            else:
+                ctx.findings = []
+                roots = [stmt for stmt in statements if any(rule.may_apply_to(stmt, ctx) for rule in dependent)]
+                crashed_before = len(failures)
+                if roots:
+                    walked = walk(ctx, [rule() for rule in dependent], roots=roots)
+                    failures.extend(walked.failures)
+                    dependent_found = list(ctx.findings)
+                if len(failures) > crashed_before:
+                    context = ""  # not remembered
+            findings.extend(dependent_found)
+        self._dependent = (context, dependent_found) if dependent and not failures else None
         self.cache, self.by_node = fresh_cache, fresh_nodes
-        self._lines, self._tree, self._context = lines, tree, context
+        self._lines, self._tree, self._context, self._bindings = lines, tree, context, module.bindings_key
         findings, suppressed, judged = suppressions.finish(
             ctx, findings, rules, known_rules, frozenset(f.code for f in failures)
         )
@@ -166,28 +233,47 @@ class IncrementalAnalyzer:
         findings.sort(key=Finding.sort_key)
         return Analysis(source, findings, tree, semantic, failures, suppressed)
 
+    def _units(self, tree: ast.Module, starts: list[int], source: SourceFile, semantic: SemanticModel, bindings: str) -> list[_Unit]:
+        units: list[_Unit] = []
+        for stmt, start in zip(tree.body, starts):
+            methods = [member for member in stmt.body if isinstance(member, _DEFS)] if isinstance(stmt, ast.ClassDef) else []
+            if not methods:
+                units.append(_Unit(Root(stmt, (tree,)), start, stmt.end_lineno or stmt.lineno, ""))
+                continue
+            shell = Root(stmt, (tree,), frozenset(id(m) for m in methods))
+            known = self._layouts.get(id(stmt))
+            if known is not None and known[0] is stmt:  # the same class object: the same lines, perhaps moved
+                layout = known[1]
+            else:
+                layout = _shell_layout(stmt, start, methods, source)
+                self._layouts[id(stmt)] = (stmt, layout)
+            units.append(_Unit(shell, start, stmt.end_lineno or stmt.lineno, "shell:" + layout))
+            known = self._scopes.get(id(stmt))
+            if known is not None and known[0] is stmt and known[1] == layout and known[2] == bindings:
+                scope = known[3]
+            else:
+                scope = _class_digest(stmt, layout, methods, semantic)
+                self._scopes[id(stmt)] = (stmt, layout, bindings, scope)
+            for method in methods:
+                units.append(_Unit(Root(method, (tree, stmt)), first_line(method), method.end_lineno or method.lineno, scope))
+        if len(self._scopes) > 2 * len(tree.body) + 16:  # forget the classes edited away
+            alive = {id(stmt) for stmt in tree.body}
+            self._scopes = {k: v for k, v in self._scopes.items() if k in alive}
+        if len(self._layouts) > 2 * len(tree.body) + 16:
+            alive = {id(stmt) for stmt in tree.body}
+            self._layouts = {k: v for k, v in self._layouts.items() if k in alive}
+        return units
+
     def _forget(self) -> None:
         self.cache.clear()
         self.by_node.clear()
         self._lines = self._tree = None
-        self._context = ""
+        self._context = self._bindings = ""
         self._method_memo = {}
-
-
-def _units(tree: ast.Module, starts: list[int], source: SourceFile, semantic: SemanticModel) -> list[_Unit]:
-    units: list[_Unit] = []
-    for stmt, start in zip(tree.body, starts):
-        methods = [member for member in stmt.body if isinstance(member, _DEFS)] if isinstance(stmt, ast.ClassDef) else []
-        if not methods:
-            units.append(_Unit(Root(stmt, (tree,)), start, stmt.end_lineno or stmt.lineno, ""))
-            continue
-        shell = Root(stmt, (tree,), frozenset(id(m) for m in methods))
-        layout = _shell_layout(stmt, start, methods, source)
-        units.append(_Unit(shell, start, stmt.end_lineno or stmt.lineno, "shell:" + layout))
-        scope = _class_digest(stmt, layout, methods, semantic)
-        for method in methods:
-            units.append(_Unit(Root(method, (tree, stmt)), first_line(method), method.end_lineno or method.lineno, scope))
-    return units
+        self._positions = Positions()
+        self._scopes, self._layouts = {}, {}
+        self._keys = ()
+        self._dependent = None
 
 
 def _shell_layout(cls: ast.ClassDef, start: int, methods: list[ast.stmt], source: SourceFile) -> str:
@@ -228,21 +314,112 @@ def _shares_lines(statements: list[ast.stmt], starts: list[int]) -> bool:
     return False
 
 
-def _module_digest(statements, starts, source: SourceFile, settings: Settings, module_name: str, codes: list[str]) -> str:
-    """What local rules may read outside their own unit: imports and other module-level code, the names of
-    functions, class headers (name, bases, decorators), the module's name and the settings."""
+def _module_parts(statements, starts, source: SourceFile, settings: Settings, module_name: str, codes: list[str]) -> _Module:
+    """What local rules may read outside their own unit. Every unit depends on the module's name, the settings,
+    module-level code that binds no name (``if __name__ == ...``, calls), star imports and the names of its
+    functions and classes; a unit depends on a module-level binding (an import, an assignment, a class header)
+    only when its text names it, directly or through the bindings it names."""
     digest = hashlib.sha1()
     digest.update(repr((module_name, source.path, codes, _settings_key(settings))).encode())
+    parts: dict[str, list[str]] = {}
+    refs: dict[str, set] = {}
+    defined: list[str] = []
     for stmt, start in zip(statements, starts):
         if isinstance(stmt, _DEFS):
-            digest.update(f"{type(stmt).__name__} {stmt.name}\n".encode())
-        elif isinstance(stmt, ast.ClassDef):
-            header = ",".join(ast.unparse(b) for b in stmt.bases)
-            digest.update(f"class {stmt.name}({header})\n".encode())
-        else:
-            text = source.lines_text(start, stmt.end_lineno or start)
+            defined.append(f"{type(stmt).__name__} {stmt.name}")
+            continue
+        if isinstance(stmt, ast.ClassDef):
+            defined.append(f"class {stmt.name}")
+            header = source.lines_text(start, first_line(stmt.body[0]) - 1 if stmt.body[0].lineno > stmt.lineno else stmt.lineno)
+            parts.setdefault(stmt.name, []).append(header)
+            refs.setdefault(stmt.name, set()).update(_IDENTIFIER.findall(header))
+            continue
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            source_module = "." * getattr(stmt, "level", 0) + (getattr(stmt, "module", None) or "")
+            for alias in stmt.names:
+                if alias.name == "*":
+                    digest.update(f"from {source_module} import *\n".encode())
+                    continue
+                if isinstance(stmt, ast.Import):
+                    bound = alias.asname or alias.name.split(".")[0]
+                    parts.setdefault(bound, []).append(f"import {alias.name} as {alias.asname}")
+                else:
+                    bound = alias.asname or alias.name
+                    parts.setdefault(bound, []).append(f"from {source_module} import {alias.name} as {alias.asname}")
+            continue
+        text = source.lines_text(start, stmt.end_lineno or start)
+        bound_names = _bound(stmt)
+        if not bound_names:
             digest.update(text.encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
+            continue
+        read = _IDENTIFIER.findall(text)
+        for name in bound_names:
+            parts.setdefault(name, []).append(text)
+            refs.setdefault(name, set()).update(read)
+    digest.update(repr(sorted(defined)).encode())
+    bindings = {name: hashlib.sha1("\x00".join(texts).encode("utf-8", "surrogatepass")).hexdigest() for name, texts in parts.items()}
+    key = hashlib.sha1(repr(sorted(bindings.items())).encode()).hexdigest()
+    return _Module(digest.hexdigest(), bindings, {name: frozenset(found) for name, found in refs.items()}, key)
+
+
+def _bound(stmt: ast.stmt) -> set[str]:
+    """The names a module-level statement (not a function, class or import) may bind: every name stored,
+    deleted, defined or imported anywhere in it (an over-estimate is harmless)."""
+    names: set[str] = set()
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, (*_DEFS, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            names.update(node.names)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            names.add(node.rest)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+    return names
+
+
+def _names_in(text: str) -> frozenset:
+    return frozenset(_IDENTIFIER.findall(text))
+
+
+def _shell_names(cls: ast.ClassDef, source: SourceFile) -> frozenset:
+    return _names_in(source.lines_text(first_line(cls), cls.end_lineno or cls.lineno))
+
+
+def _deps(names: frozenset, module: _Module) -> tuple:
+    """(name, digest) of the module-level bindings a unit naming ``names`` depends on, following what they name."""
+    bindings, refs = module.bindings, module.refs
+    seen = {name for name in names if name in bindings}
+    todo = list(seen)
+    while todo:
+        for name in refs.get(todo.pop(), ()):
+            if name in bindings and name not in seen:
+                seen.add(name)
+                todo.append(name)
+    return tuple(sorted((name, bindings[name]) for name in seen))
+
+
+def _mapped(finding: Finding, new_line, path: str) -> Finding:
+    """A finding of the last analysis where a move of lines put it (``new_line``: old line -> new line)."""
+    span = finding.span
+    line, end_line = new_line(span.line), new_line(span.end_line)
+    data = finding.data
+    if any(k.endswith("_line") for k in data):
+        data = {k: new_line(v) if k.endswith("_line") and isinstance(v, int) else v for k, v in data.items()}
+    related = tuple(
+        dataclasses.replace(r, span=Span(new_line(r.span.line), r.span.column, new_line(r.span.end_line), r.span.end_column))
+        if r.path == path else r
+        for r in finding.related
+    )
+    if line == span.line and end_line == span.end_line and data is finding.data and related == finding.related:
+        return finding
+    return dataclasses.replace(finding, span=Span(line, span.column, end_line, span.end_column), data=data, related=related)
 
 
 def _settings_key(settings: Settings) -> tuple:

@@ -31,6 +31,54 @@ def _odd_breaks(text: str) -> bool:
 class Spliced:
     tree: ast.Module
     lines_parsed: int  # how many lines were parsed again (0: only comments or blank lines changed)
+    # lines were added or removed: old lines from ``moved_from`` on (1-based) are now ``delta`` lines lower
+    moved_from: int = 0
+    delta: int = 0
+    parsed_again: ast.stmt | None = None  # the top-level statement (or method) parsed again, if any
+    blank_only: bool = False  # only blank lines were added, removed or changed: every other line is as it was
+
+    def new_line(self, line: int) -> int:
+        """Where an old line outside the edited lines is now."""
+        return line + self.delta if self.delta and line >= self.moved_from else line
+
+
+class Positions:
+    """The nodes with a position under each statement, collected once, so that moving a statement to other
+    lines costs one pass over its nodes and no walk. Keyed by identity (the node is held: ids are not reused)."""
+
+    def __init__(self) -> None:
+        self._nodes: dict[int, tuple[ast.AST, list[ast.AST]]] = {}
+
+    def of(self, node: ast.AST) -> list[ast.AST]:
+        known = self._nodes.get(id(node))
+        if known is not None and known[0] is node:
+            return known[1]
+        if isinstance(node, ast.ClassDef):  # its members keep their lists when the class is copied around one
+            found = [node]
+            for part in (*node.decorator_list, *node.bases, *node.keywords, *getattr(node, "type_params", ())):
+                found.extend(n for n in ast.walk(part) if getattr(n, "lineno", None) is not None)
+            for member in node.body:
+                found.extend(self.of(member))
+        else:
+            found = [n for n in ast.walk(node) if getattr(n, "lineno", None) is not None]
+        self._nodes[id(node)] = (node, found)
+        return found
+
+    def shift(self, nodes, delta: int) -> None:
+        for stmt in nodes:
+            for node in self.of(stmt):
+                node.lineno += delta
+                node.end_lineno += delta  # parsed nodes have both
+
+    def keep_only(self, tree: ast.Module) -> None:
+        """Forget the statements that are no longer in ``tree``."""
+        alive: dict[int, tuple[ast.AST, list[ast.AST]]] = {}
+        for stmt in tree.body:
+            for node in (stmt, *(stmt.body if isinstance(stmt, ast.ClassDef) else ())):
+                known = self._nodes.get(id(node))
+                if known is not None and known[0] is node:
+                    alive[id(node)] = known
+        self._nodes = alive
 
 
 def first_line(stmt: ast.stmt) -> int:
@@ -41,51 +89,96 @@ def first_line(stmt: ast.stmt) -> int:
 
 
 def splice(
-    old_lines: list[str], old_tree: ast.Module, new_lines: list[str], new_text: str, feature_version: tuple[int, int] | None = None
+    old_lines: list[str],
+    old_tree: ast.Module,
+    new_lines: list[str],
+    new_text: str,
+    feature_version: tuple[int, int] | None = None,
+    positions: Positions | None = None,
 ) -> Spliced | None:
     """The new tree from the old one with only the changed statement parsed again (with the grammar of
-    ``feature_version`` when given, as the whole text would be); None when the whole text must be parsed."""
-    if len(old_lines) != len(new_lines) or _odd_breaks(new_text):
+    ``feature_version`` when given, as the whole text would be); None when the whole text must be parsed.
+    When the edit adds or removes lines (``positions`` given), the statements below it are moved IN PLACE: the
+    nodes of ``old_tree`` change, so a tree given out before is only valid until the next splice."""
+    if _odd_breaks(new_text) or old_tree.type_ignores:
         return None
     if old_lines == new_lines:
-        return Spliced(old_tree, 0)
-    count = len(new_lines)
-    lo = next(i for i, (a, b) in enumerate(zip(old_lines, new_lines)) if a != b)
-    hi = count - 1
-    while hi > lo and old_lines[hi] == new_lines[hi]:
-        hi -= 1
-    lo, hi = lo + 1, hi + 1  # 1-based, inclusive
-    index, stmt = _holder(old_tree.body, lo, hi)
+        return Spliced(old_tree, 0, blank_only=True)
+    n_old, n_new = len(old_lines), len(new_lines)
+    limit = min(n_old, n_new)
+    head = 0
+    while head < limit and old_lines[head] == new_lines[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old_lines[n_old - 1 - tail] == new_lines[n_new - 1 - tail]:
+        tail += 1
+    lo, hi, new_hi = head + 1, n_old - tail, n_new - tail  # 1-based, inclusive; hi < lo: lines only inserted
+    delta = n_new - n_old
+    if delta and positions is None:
+        return None
+    comments = _only_comments(old_lines, lo, hi) and _only_comments(new_lines, lo, new_hi)
+    index, stmt = _holder(old_tree.body, lo, hi, not comments)
     if stmt is None:
-        if index is not None and _only_comments(old_lines, new_lines, lo, hi):
-            return Spliced(old_tree, 0)  # between statements: comments and blank lines do not change the tree
+        if index is not None and comments:  # between statements: comments and blank lines do not change the tree
+            spliced = _moved(old_tree.body, index, delta, hi + 1, positions)
+            spliced.blank_only = _only_blank(old_lines, lo, hi) and _only_blank(new_lines, lo, new_hi)
+            return spliced
         return None
     if isinstance(stmt, ast.ClassDef):
-        inner_index, method = _holder(stmt.body, lo, hi)
-        if method is None and inner_index not in (None, 0) and _only_comments(old_lines, new_lines, lo, hi):
-            return Spliced(old_tree, 0)  # between two members of the class
+        inner_index, method = _holder(stmt.body, lo, hi, not comments)
+        if method is None and inner_index not in (None, 0) and comments:  # between two members of the class
+            spliced = _moved(old_tree.body, index + 1, delta, hi + 1, positions, cls=(index, inner_index))
+            spliced.blank_only = _only_blank(old_lines, lo, hi) and _only_blank(new_lines, lo, new_hi)
+            return spliced
         if method is not None and isinstance(method, _DEFS):
-            replaced = _parse_piece(method, new_lines, feature_version)
+            replaced = _parse_piece(method, new_lines, feature_version, delta)
             if replaced is None:
                 return None
-            cls = copy.copy(stmt)
-            cls.body = list(stmt.body)
-            cls.body[inner_index] = replaced
-            cls.end_lineno, cls.end_col_offset = cls.body[-1].end_lineno, cls.body[-1].end_col_offset  # a class ends with its last member
-            return Spliced(_with(old_tree, index, cls), method.end_lineno - first_line(method) + 1)
-    replaced = _parse_piece(stmt, new_lines, feature_version)
+            parsed = method.end_lineno - first_line(method) + 1 + delta
+            return _moved(old_tree.body, index + 1, delta, hi + 1, positions, parsed, (index, inner_index + 1), (inner_index, replaced))
+    replaced = _parse_piece(stmt, new_lines, feature_version, delta)
     if replaced is None:
         return None
-    return Spliced(_with(old_tree, index, replaced), stmt.end_lineno - first_line(stmt) + 1)
+    body = list(old_tree.body)
+    body[index] = replaced
+    return _moved(body, index + 1, delta, hi + 1, positions, stmt.end_lineno - first_line(stmt) + 1 + delta, replaced=(None, replaced))
 
 
-def _holder(body: list[ast.stmt], lo: int, hi: int) -> tuple[int | None, ast.stmt | None]:
+def _moved(body, below, delta, moved_from, positions, parsed=0, cls=None, replaced=None) -> Spliced:
+    """The tree of ``body`` with its statements from index ``below`` on moved by ``delta`` lines; ``cls``:
+    (index, member index) of a top-level class whose members from that index on move too (the class is copied);
+    ``replaced``: (member index or None, node) of the node parsed again."""
+    body = list(body)
+    if delta:
+        positions.shift(body[below:], delta)
+    if cls is not None and (delta or replaced is not None):
+        index, start = cls
+        copied = copy.copy(body[index])
+        copied.body = list(copied.body)
+        if replaced is not None:
+            copied.body[replaced[0]] = replaced[1]
+        if delta:
+            positions.shift(copied.body[start:], delta)
+        last = copied.body[-1]
+        copied.end_lineno, copied.end_col_offset = last.end_lineno, last.end_col_offset  # a class ends with its last member
+        body[index] = copied
+    tree = ast.Module(body=body, type_ignores=[])
+    if delta:
+        positions.keep_only(tree)
+    return Spliced(tree, parsed, moved_from, delta, replaced[1] if replaced is not None else None)
+
+
+def _holder(body: list[ast.stmt], lo: int, hi: int, glue: bool = True) -> tuple[int | None, ast.stmt | None]:
     """(index, statement) of the statement of ``body`` whose lines hold lines lo..hi; (index, None) when the
-    lines lie wholly between two statements (index of the next one), (None, None) when they cross one."""
+    lines lie wholly between two statements (index of the next one), (None, None) when they cross one.
+    ``hi < lo``: lines inserted before line ``lo``; right after a statement they belong to it when ``glue``
+    (an indented line there continues it), otherwise they lie between."""
     for index, stmt in enumerate(body):
         start, end = first_line(stmt), stmt.end_lineno or stmt.lineno
-        if hi < start:
-            return index, None
+        if hi < start or (hi < lo and not glue and lo == end + 1):
+            if hi < start:
+                return index, None
+            return index + 1, None
         if lo >= start and hi <= end:
             return index, stmt
         if lo <= end:
@@ -93,17 +186,20 @@ def _holder(body: list[ast.stmt], lo: int, hi: int) -> tuple[int | None, ast.stm
     return len(body), None
 
 
-def _only_comments(old_lines: list[str], new_lines: list[str], lo: int, hi: int) -> bool:
-    for lines in (old_lines, new_lines):
-        for line in lines[lo - 1 : hi]:
-            stripped = line.strip()
-            if stripped and not stripped.startswith("#"):
-                return False
+def _only_comments(lines: list[str], lo: int, hi: int) -> bool:
+    for line in lines[lo - 1 : hi]:
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return False
     return True
 
 
-def _parse_piece(old: ast.stmt, new_lines: list[str], feature_version: tuple[int, int] | None = None) -> ast.stmt | None:
-    start, end = first_line(old), old.end_lineno or old.lineno
+def _only_blank(lines: list[str], lo: int, hi: int) -> bool:
+    return all(not line.strip() for line in lines[lo - 1 : hi])
+
+
+def _parse_piece(old: ast.stmt, new_lines: list[str], feature_version: tuple[int, int] | None = None, delta: int = 0) -> ast.stmt | None:
+    start, end = first_line(old), (old.end_lineno or old.lineno) + delta
     piece = "".join(new_lines[start - 1 : end])
     nested = old.col_offset > 0
     text = f"if 1:\n{piece}" if nested else piece
@@ -128,9 +224,3 @@ def _parse_piece(old: ast.stmt, new_lines: list[str], feature_version: tuple[int
     if node.col_offset != old.col_offset or first_line(node) != start or isinstance(old, _DEFS) != isinstance(node, _DEFS):
         return None
     return node
-
-
-def _with(tree: ast.Module, index: int, stmt: ast.stmt) -> ast.Module:
-    body = list(tree.body)
-    body[index] = stmt
-    return ast.Module(body=body, type_ignores=tree.type_ignores)

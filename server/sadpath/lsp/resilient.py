@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Callable
 
@@ -36,10 +36,22 @@ _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 @dataclass
 class Good:
-    """The last analysis of the document that parsed: its lines (with their endings) and its analysis."""
+    """The last analysis of the document that parsed: its lines (with their endings) and its analysis, and its
+    units and classes, taken now: the incremental analyzer moves the nodes of its tree in place on later edits."""
 
     lines: list[str]
     analysis: Analysis
+    units: list = field(init=False)
+    classes: dict = field(init=False)  # first line of a top-level class -> the whole class as a unit
+
+    def __post_init__(self) -> None:
+        tree = self.analysis.tree
+        self.units = units_of(tree) if tree is not None else []
+        self.classes = {
+            first_line(stmt): Unit(first_line(stmt), stmt.end_lineno or stmt.lineno, stmt.col_offset, False)
+            for stmt in (tree.body if tree is not None else ())
+            if isinstance(stmt, ast.ClassDef)
+        }
 
 
 @dataclass(frozen=True)
@@ -64,7 +76,8 @@ def good_of(text: str, analysis: Analysis) -> Good | None:
     """The state to remember after an analysis: only one whose text parsed."""
     if analysis.tree is None:
         return None
-    return Good(split_lines(text), analysis)
+    lines = analysis.source._lines if analysis.source.text == text else split_lines(text)
+    return Good(lines, analysis)
 
 
 def units_of(tree: ast.Module) -> list[Unit]:
@@ -124,12 +137,10 @@ def _touched(unit: Unit, a: int, b: int) -> bool:
     return unit.first <= b and unit.last >= a
 
 
-def _whole(unit: Unit, tree: ast.Module) -> Unit:
+def _whole(unit: Unit, classes: dict) -> Unit:
     """A class header stands for its whole class."""
-    for stmt in tree.body:
-        if isinstance(stmt, ast.ClassDef) and first_line(stmt) == unit.first and not unit.in_class:
-            return Unit(unit.first, stmt.end_lineno or stmt.lineno, unit.indent, False)
-    return unit
+    whole = classes.get(unit.first) if not unit.in_class else None
+    return Unit(unit.first, whole.last, unit.indent, False) if whole is not None else unit
 
 
 def blank_ranges(good: Good, new: list[str]) -> list[tuple[int, int, int | None]]:
@@ -138,8 +149,7 @@ def blank_ranges(good: Good, new: list[str]) -> list[tuple[int, int, int | None]
     (where ``pass`` keeps a class body from being empty), None at the top level. Empty when nothing differs."""
     codes = edits(good.lines, new)
     mapped = line_map(codes)
-    tree = good.analysis.tree
-    units = units_of(tree) if tree is not None else []
+    units = good.units
     ranges: list[list] = []
     for tag, i1, i2, j1, j2 in codes:
         if tag == "equal":
@@ -149,7 +159,7 @@ def blank_ranges(good: Good, new: list[str]) -> list[tuple[int, int, int | None]
         for unit in units:
             if not _touched(unit, a, b):
                 continue
-            unit = _whole(unit, tree)
+            unit = _whole(unit, good.classes)
             first, last = mapped(unit.first), mapped(unit.last)
             start = min(start, first if first is not None else start)
             end = max(end, last if last is not None else end)
