@@ -13,26 +13,6 @@ from sadpath.fixes.tidy import finish
 from sadpath.model import Edit
 
 
-# words in the function, class, call or URL of an operation that takes long by nature (an upload, a document to
-# process or extract): a poll's 10 s would fail real work. Polls and searches keep the short default.
-LONG_WORDS = ("upload", "extract", "process", "convert", "ocr", "transcri", "ingest", "render", "document", "tika", "pdf", "parse_file", "import_file", "export")
-SHORT_WORDS = ("poll", "status", "search", "query", "health", "ping", "check", "probe", "heartbeat", "lookup")
-LONG_SECONDS = 300
-
-
-def _words(req: FixRequest, call: ast.Call | None) -> str:
-    func = req.enclosing_function(req.finding.span.line)
-    tree = req.module_tree or req.tree
-    parts = [func.name if func is not None else ""]
-    owner = _owner_class(tree, func)
-    if owner is not None:
-        parts.append(owner.name)
-    if call is not None:
-        parts.append(ast.unparse(call.func))
-        parts += [a.value for a in ast.walk(call) if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-    return " ".join(parts).lower()
-
-
 def _owner_class(tree: ast.Module, func) -> ast.ClassDef | None:
     if func is None:
         return None
@@ -62,18 +42,6 @@ def configured_timeout(req: FixRequest) -> str | None:
             if name.isupper() and name.endswith("TIMEOUT"):
                 return name
     return None
-
-
-def long_running(req: FixRequest, call: ast.Call | None) -> bool:
-    """The call uploads, processes or extracts (judged by the names around it), or sends a file's body."""
-    words = _words(req, call)
-    if any(w in words for w in SHORT_WORDS):
-        return False
-    if any(w in words for w in LONG_WORDS):
-        return True
-    return call is not None and any(k.arg in ("files", "data") and isinstance(k.value, ast.Name) for k in call.keywords) and (
-        isinstance(call.func, ast.Attribute) and call.func.attr in ("put", "post")
-    )
 
 
 DEADLINE_NAMES = ("timeout", "deadline", "max_wait", "wait", "timeout_seconds", "total_timeout")
@@ -151,14 +119,6 @@ def _timeouts_classified(req: FixRequest, module: cst.Module) -> cst.Module:
     return new
 
 
-def _ast_call(req: FixRequest) -> ast.Call | None:
-    span = req.finding.span
-    for node in ast.walk(req.tree):
-        if isinstance(node, ast.Call) and node.lineno == span.line and node.end_lineno == span.end_line:
-            return node
-    return None
-
-
 def build(req: FixRequest) -> list[Edit]:
     param = str(req.finding.data.get("param") or "")
     seconds = req.finding.data.get("seconds")
@@ -178,14 +138,10 @@ def build(req: FixRequest) -> list[Edit]:
         value = cst.parse_expression(repr(seconds))
     else:
         value = cst.parse_expression(repr(seconds))
-        call_ast = _ast_call(req)
         configured = configured_timeout(req)
-        if configured is not None and (long_running(req, call_ast) or configured.startswith("self.")):
+        if configured is not None and (req.finding.data.get("long") or configured.startswith("self.")):
             value = cst.parse_expression(configured)
             req.title = f"Add `{param}={configured}` (the timeout the code already configures)"
-        elif long_running(req, call_ast):
-            value = cst.parse_expression(repr(LONG_SECONDS))
-            req.title = f"Add `{param}={LONG_SECONDS}` (a generous default: the call uploads or processes a document)"
     args = list(call.args)
     for index, arg in enumerate(args):
         if arg.keyword is not None and arg.keyword.value == param:

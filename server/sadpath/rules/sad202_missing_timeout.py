@@ -77,7 +77,11 @@ def fetch_rates():
 
 Unsafe but preferred: it adds the library's timeout argument with the value of
 `default-timeout` (10 seconds unless configured), or replaces `None` with it.
-Calls that used to wait forever now fail with a timeout after that long. A call
+A call that takes long by nature (an upload, document processing, a clone, a
+push: judged by the words of its function, class, method and arguments) gets
+300 seconds instead, and a class or module that configures its own timeout
+(`self.timeout`, `*_TIMEOUT`) gets that. Calls that used to wait forever now
+fail with a timeout after that long. A call
 that passes `**kwargs` gets no fix: where the default belongs (the call, or a
 `setdefault` on the dict) is the author's choice.
 
@@ -103,6 +107,7 @@ from sadpath.engine.project_calls import project_base
 from sadpath.engine.reexports import defining_tree, library_names, library_type
 from sadpath.engine.splat_keys import callers_pass, splat_origin
 from sadpath.engine.unreferenced import unreferenced
+from sadpath.engine.long_operations import LONG_SECONDS, takes_long
 from sadpath.knowledge.interfaces import interface_index
 from sadpath.model import Applicability, FixOffer
 from sadpath.engine.boundary import boundary_of
@@ -278,8 +283,11 @@ class MissingTimeout(Rule):
 
     def _report(self, ctx, node, value_node, what: str, label: str, param: str, replace: bool, fixable: bool = True, local: bool = False) -> None:
         seconds = ctx.settings.default_timeout
-        shown_seconds = int(seconds) if float(seconds).is_integer() else seconds
         func = ctx.enclosing_function()
+        owner = ctx.enclosing_class()
+        long_call = isinstance(node, ast.Call) and takes_long(node, getattr(func, "name", ""), getattr(owner, "name", ""))
+        seconds = max(seconds, LONG_SECONDS) if long_call else seconds
+        shown_seconds = int(seconds) if float(seconds).is_integer() else seconds
         dead = func is not None and unreferenced(func, ctx)
         if dead and _async_twin(func, ctx):
             return  # the sync twin of an async function the project uses instead: nothing runs it
@@ -294,11 +302,13 @@ class MissingTimeout(Rule):
             )
         else:
             consequence = "if the other side stops answering, this waits forever and holds the thread or worker that made the call"
-        message = f"{what} ({label}): {consequence}. Pass `{param}={shown_seconds}` (seconds) or your own deadline."
+        why = " (seconds: a generous bound, the call uploads, processes or transfers data)" if long_call else " (seconds)"
+        message = f"{what} ({label}): {consequence}. Pass `{param}={shown_seconds}`{why} or your own deadline."
         title = f"Add `{param}={shown_seconds}`" if not replace else f"Replace `{param}=None` with `{param}={shown_seconds}`"
+        title += " (a generous bound: the call uploads, processes or transfers data)" if long_call else ""
         fixes = [FixOffer("add_timeout", title, Applicability.UNSAFE, preferred=True)] if fixable else []
         span = ctx.span(node)
-        ctx.report(self, span, message, fixes=fixes, data={"param": param, "seconds": shown_seconds})
+        ctx.report(self, span, message, fixes=fixes, data={"param": param, "seconds": shown_seconds, "long": long_call})
 
 
 def _async_client(node: ast.Call, ctx: ModuleContext) -> bool:
