@@ -89,8 +89,9 @@ def only_branching_catchers(raised: str, func: ast.AST | None, ctx: ModuleContex
         # a class of the project's own, whose every handler in the package is quiet (it may travel through a
         # callback the call graph cannot follow, such as a runner's ``process_node``)
         handlers = _package_handlers(raised, ctx)
-        return bool(handlers) and all(_quiet_handler(h, hctx) for h, hctx in handlers)
-    return bool(sites)
+        if handlers:
+            return all(_quiet_handler(h, hctx) for h, hctx in handlers)
+    return bool(sites)  # every call site found, and each catcher branches or shows only the message
 
 
 def _call_sites(func, raised: str, fctx: ModuleContext, origin: ModuleContext, depth: int, seen: set) -> list | None:
@@ -163,18 +164,28 @@ def _branches(found, raised: str, ctx: ModuleContext) -> bool:
     handlers = found.handlers if isinstance(found, ast.Try) else [found]
     named = [h for h in handlers if h.type is not None and raised in {n.id if isinstance(n, ast.Name) else getattr(n, "attr", "") for n in ast.walk(h.type)}]
     if not named:
-        return False  # caught only by a broader handler (``except Exception``): it may log the traceback
+        # caught only by a broader handler (``except Exception``): quiet when it shows no traceback either
+        broad = [h for h in handlers if h.type is None or _handler_names(h) & _BROAD]
+        return bool(broad) and all(_quiet_handler(h, ctx) for h in broad)
     return all(_quiet_handler(h, ctx) for h in named)
+
+
+def _handler_names(handler: ast.ExceptHandler) -> set[str]:
+    return {n.id if isinstance(n, ast.Name) else getattr(n, "attr", "") for n in ast.walk(handler.type)} if handler.type else set()
 
 
 def _fallback_reraises(handler: ast.ExceptHandler) -> set[int]:
     """Bare ``raise`` statements under an ``if`` of a handler that otherwise falls back (``except Unsupported: if
-    presigned_only: raise`` then the single-part upload): the handler branches on the signal."""
+    presigned_only: raise`` then the single-part upload, or ``if fallback: return other() else: raise``): the
+    handler branches on the signal, and where it passes the error on, the callers' handlers are judged too."""
     if not handler.body or isinstance(handler.body[-1], ast.Raise):
         return set()
-    return {
-        id(n) for stmt in handler.body if isinstance(stmt, ast.If) for n in body_nodes(stmt.body) if isinstance(n, ast.Raise) and n.exc is None
-    }
+    found: set[int] = set()
+    for stmt in handler.body:
+        if not isinstance(stmt, ast.If):
+            continue
+        found.update(id(n) for branch in (stmt.body, stmt.orelse) for n in body_nodes(branch) if isinstance(n, ast.Raise) and n.exc is None)
+    return found
 
 
 def _quiet_handler(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
