@@ -8,6 +8,7 @@ it waits on a future held by an object.
 from __future__ import annotations
 
 import ast
+import hashlib
 from pathlib import Path
 
 from sadpath.engine.context import ModuleContext
@@ -190,3 +191,39 @@ def _params_bound_to_attributes(func: ast.AsyncFunctionDef, call: ast.Call) -> s
         if kw.arg and _attribute_chain(kw.value):
             bound.add(kw.arg)
     return bound
+
+
+_FACTS: dict[tuple[str, str], str] = {}  # (the module's imports, an async def's text) -> its facts
+
+
+def outcome_key(ctx: ModuleContext) -> str:
+    """What the module's coroutines do with their failures and what they await, for incremental analysis: a task
+    fired in one function is judged by the body of a coroutine defined in another, so an edit there must reach
+    it. One digest per top-level or method ``async def``, memoised on its text and the module's imports (cheap on an
+    edit: only the changed coroutine is scanned). Empty in a module that fires no task."""
+    text = ctx.source.text
+    if "create_task" not in text and "ensure_future" not in text:
+        return ""
+    tree = ctx.tree
+    imports = "\n".join(
+        ctx.source.lines_text(s.lineno, s.end_lineno or s.lineno) for s in tree.body if isinstance(s, (ast.Import, ast.ImportFrom))
+    )
+    parts = []
+    for owner, node in _coroutines(tree):
+        key = (imports, ctx.source.lines_text(node.lineno, node.end_lineno or node.lineno))
+        fact = _FACTS.get(key)
+        if fact is None:
+            if len(_FACTS) > 4096:
+                _FACTS.clear()
+            awaited = "".join(ast.dump(n.value) for n in body_nodes(node.body, scopes=True) if isinstance(n, ast.Await))
+            fact = _FACTS[key] = f"{awaits_anything(node)}{guards_itself(node, ctx)}{awaited}"
+        parts.append(f"{owner}.{node.name}:{fact}")
+    return hashlib.blake2b("|".join(parts).encode(), digest_size=8).hexdigest()
+
+
+def _coroutines(tree: ast.Module):
+    for stmt in tree.body:
+        if isinstance(stmt, ast.AsyncFunctionDef):
+            yield "", stmt
+        elif isinstance(stmt, ast.ClassDef):
+            yield from ((stmt.name, item) for item in stmt.body if isinstance(item, ast.AsyncFunctionDef))

@@ -106,7 +106,7 @@ import ast
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.engine.project_calls import ProjectCalls, project_base, project_calls_of
-from sadpath.engine.task_outcome import awaits_anything, guards_itself, local_coroutine, package_coroutine, waits_on_held_future
+from sadpath.engine.task_outcome import awaits_anything, guards_itself, local_coroutine, outcome_key, package_coroutine, waits_on_held_future
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
 
@@ -160,6 +160,10 @@ class FireAndForgetTask(Rule):
     summary = "A task whose result is thrown away, or a coroutine called without `await`: its failure (or the work) vanishes."
     fix_applicabilities = (Applicability.UNSAFE,)
     fix_kinds = ('keep_task', 'add_await')
+
+    @classmethod
+    def context_key(cls, ctx: ModuleContext) -> str:
+        return outcome_key(ctx)  # a fired task is judged by its coroutine's body, often in another unit
 
     def __init__(self) -> None:
         self._project: ProjectCalls | None = None
