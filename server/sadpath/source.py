@@ -27,12 +27,16 @@ _SUPPRESS_RE = re.compile(
 _NAME_SPLIT = re.compile(r"[,\s]+")
 ALL_CODES = "*"
 _LINE_END = re.compile(r"\r\n|\r|\n")
+# the characters str.splitlines() also breaks at (the tokenizer and LSP do not)
+_ODD_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 def split_lines(text: str, keepends: bool = True) -> list[str]:
     """The lines of a text, broken only at ``\\r\\n``, ``\\r`` and ``\\n``, as Python's tokenizer and LSP count
     them (``str.splitlines`` also breaks at form feeds, ``\\x1c``-``\\x1e``, ``\\x85``, ``\\u2028`` and ``\\u2029``).
     A final line without an ending is kept; an empty text has no lines."""
+    if not any(ch in text for ch in _ODD_BREAKS):  # then str.splitlines breaks where the tokenizer does, in C
+        return text.splitlines(keepends)
     lines: list[str] = []
     start = 0
     for match in _LINE_END.finditer(text):

@@ -123,6 +123,12 @@ def splice(
             spliced = _moved(old_tree.body, index, delta, hi + 1, positions)
             spliced.blank_only = _only_blank(old_lines, lo, hi) and _only_blank(new_lines, lo, new_hi)
             return spliced
+        if index is not None and _only_comments(old_lines, lo, hi) and new_hi >= lo and not _futures(old_tree.body[index:]):
+            added = _parse_added(new_lines, lo, new_hi, feature_version)  # commented lines uncommented, or code added
+            if added is None:
+                return None
+            body = [*old_tree.body[:index], *added, *old_tree.body[index:]]
+            return _moved(body, index + len(added), delta, hi + 1, positions, new_hi - lo + 1)
         return None
     if isinstance(stmt, ast.ClassDef):
         inner_index, method = _holder(stmt.body, lo, hi, not comments)
@@ -136,6 +142,10 @@ def splice(
                 return None
             parsed = method.end_lineno - first_line(method) + 1 + delta
             return _moved(old_tree.body, index + 1, delta, hi + 1, positions, parsed, (index, inner_index + 1), (inner_index, replaced))
+    end = (stmt.end_lineno or stmt.lineno) + delta
+    if _only_comments(new_lines, first_line(stmt), end) and _alone(old_tree.body, index) and not _futures(old_tree.body[index:]):
+        body = [*old_tree.body[:index], *old_tree.body[index + 1 :]]  # the statement commented out
+        return _moved(body, index, delta, hi + 1, positions, end - first_line(stmt) + 1) if body else None
     replaced = _parse_piece(stmt, new_lines, feature_version, delta)
     if replaced is None:
         return None
@@ -224,3 +234,39 @@ def _parse_piece(old: ast.stmt, new_lines: list[str], feature_version: tuple[int
     if node.col_offset != old.col_offset or first_line(node) != start or isinstance(old, _DEFS) != isinstance(node, _DEFS):
         return None
     return node
+
+
+def _future(stmt: ast.stmt) -> bool:
+    """A ``from __future__`` import: where it stands, and whether it is there, can change how the rest parses."""
+    return isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"
+
+
+def _alone(body: list[ast.stmt], index: int) -> bool:
+    """The statement shares no line with its neighbours (``a = 1; b = 2``)."""
+    stmt = body[index]
+    before = index == 0 or (body[index - 1].end_lineno or body[index - 1].lineno) < first_line(stmt)
+    return before and (index + 1 == len(body) or (stmt.end_lineno or stmt.lineno) < first_line(body[index + 1]))
+
+
+def _futures(statements: list[ast.stmt]) -> bool:
+    return any(_future(stmt) for stmt in statements)
+
+
+def _parse_added(new_lines: list[str], lo: int, hi: int, feature_version: tuple[int, int] | None = None) -> list[ast.stmt] | None:
+    """The top-level statements that lines lo..hi (1-based, comments before the edit) now hold, parsed alone;
+    None when they do not parse alone, hold none, or hold a ``from __future__`` import."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            text = "".join(new_lines[lo - 1 : hi])
+            if feature_version is None:
+                parsed = ast.parse(text, type_comments=False)
+            else:
+                parsed = ast.parse(text, type_comments=False, feature_version=feature_version)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            return None
+    if not parsed.body or parsed.type_ignores or any(_future(node) for node in parsed.body):
+        return None
+    for node in parsed.body:
+        ast.increment_lineno(node, lo - 1)
+    return parsed.body

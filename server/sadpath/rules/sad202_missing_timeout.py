@@ -100,6 +100,7 @@ that passes `**kwargs` gets no fix: where the default belongs (the call, or a
 from __future__ import annotations
 
 import ast
+import weakref
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import ExternalCall, external_call
 from sadpath.engine.network_commands import network_command
@@ -392,15 +393,41 @@ def _from_project(qn: str, ctx: ModuleContext) -> bool:
     return ctx.fact(f"sad202-project-module:{head}", lambda: project_base(head, ctx) is not None)
 
 
+# statement -> the names its calls that pass a timeout (or a splat) call: the language server's re-parse keeps every
+# statement it did not parse again (the same object, only moved), so an edit walks only what it parsed again
+_PASSING: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _passing_calls(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for stmt in tree.body:
+        if not isinstance(stmt, ast.ClassDef):
+            names |= _passing_in(stmt)
+            continue
+        # a class object is copied when one of its methods is parsed again: its members are the kept objects
+        for part in (*stmt.decorator_list, *stmt.bases, *stmt.keywords, *getattr(stmt, "type_params", ())):
+            names |= _calls_passing(part)
+        for member in stmt.body:
+            names |= _passing_in(member)
+    return names
+
+
+def _passing_in(stmt: ast.stmt) -> frozenset:
+    known = _PASSING.get(stmt)
+    if known is None:
+        known = _PASSING[stmt] = _calls_passing(stmt)
+    return known
+
+
+def _calls_passing(root: ast.AST) -> frozenset:
     names = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(root):
         if isinstance(node, ast.Call) and any(k.arg is None or "timeout" in k.arg for k in node.keywords):
             func = node.func
             name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
             if name:
                 names.add(name)
-    return names
+    return frozenset(names)
 
 
 def _has_splat(node: ast.Call) -> bool:
