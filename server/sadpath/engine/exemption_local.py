@@ -80,10 +80,17 @@ def _builds_value(call: ast.Call, local_names: set[str], ctx: ModuleContext) -> 
     """An imported class built from values the function holds (a pydantic model, a dataclass): no I/O."""
     func = call.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    if not name[:1].isupper() or shapes.CLIENT_NAME.search(name) or external_call(call, ctx) is not None:
+    if not name[:1].isupper() or shapes.CLIENT_NAME.search(_head_noun(name)) or external_call(call, ctx) is not None:
         return False
     arguments = [*call.args, *(k.value for k in call.keywords)]
     return all(isinstance(a, ast.Constant) or (isinstance(a, ast.Name) and a.id in local_names) for a in arguments)
+
+
+def _head_noun(name: str) -> str:
+    """The last word of a class name says what it builds: ``HTTPAuthorizationCredentials`` is credentials (``HTTP``
+    only qualifies them), ``RedisClient`` a client, ``SMTP``, ``FTP_TLS`` and ``StrictRedis`` a connection."""
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", name.split("_")[0] or name)
+    return words[-1] if words else name
 
 
 def _reads(call: ast.Call) -> bool:

@@ -10,6 +10,7 @@ import re
 from sadpath.engine import shapes
 from sadpath.engine.handler_site import Site
 from sadpath.engine.in_memory_calls import in_memory_call
+from sadpath.engine.not_there_lookups import session_lookup
 from sadpath.engine.total_calls import cannot_fail, only_not_found
 from sadpath.engine.walker import body_nodes
 
@@ -40,11 +41,15 @@ def nothing_can_fail(site: Site) -> bool | None:
 
 def only_a_not_found(site: Site) -> bool | None:
     """The only call of the ``try`` that can fail is a lookup whose one failure is "it is not there" (a package's
-    metadata): the handler answers that outcome (a bare ``except:`` there is SAD102's finding)."""
-    if site.try_node is None or not site.verdict.startswith("return"):
+    metadata, a Django session store's ``load()``): the handler answers that outcome, returning or skipping the
+    ``else:`` work on what was found (a bare ``except:`` there is SAD102's finding)."""
+    if site.try_node is None:
+        return None
+    skips_else = site.verdict == "pass" and bool(site.try_node.orelse)
+    if not site.verdict.startswith("return") and not skips_else:
         return None
     calls = [n for n in body_nodes(site.try_node.body) if isinstance(n, ast.Call) and shapes.can_fail(n, site.ctx)]
-    return (bool(calls) and all(only_not_found(c, site.ctx) for c in calls)) or None
+    return (bool(calls) and all(only_not_found(c, site.ctx) or session_lookup(c, site.func) for c in calls)) or None
 
 
 def stream_pump_ends(site: Site) -> bool | None:
