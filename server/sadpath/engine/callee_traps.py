@@ -65,12 +65,14 @@ def contains_its_failures(call: ast.Call, ctx: ModuleContext) -> bool:
 
 def _contained(func: ast.AST) -> bool:
     trapped = [n for n in ast.walk(func) if isinstance(n, ast.Try) and _broad_quiet(n)]
-    if not trapped:
+    if not trapped and not any(isinstance(n, ast.Await) and _gathers_results(n.value) for n in ast.walk(func)):
         return False
     inside = {id(n) for t in trapped for stmt in t.body for n in ast.walk(stmt)}
     for node in ast.walk(func):
         if id(node) in inside or node is func:
             continue
+        if isinstance(node, ast.Await) and (_config_read(node.value) or _gathers_results(node.value)):
+            continue  # ``await get_oauth_runtime_config()``: a read of settings; ``gather(..., return_exceptions=True)``
         if isinstance(node, (ast.Await, ast.With, ast.AsyncWith, ast.Raise, ast.Assert, ast.Yield, ast.YieldFrom, ast.AsyncFor)):
             return False
         sync = isinstance(func, ast.FunctionDef)  # (an ``async def`` does its I/O through ``await``)
@@ -79,6 +81,26 @@ def _contained(func: ast.AST) -> bool:
         if isinstance(node, ast.For) and any(isinstance(n, ast.Call) and not total_call(n) for n in ast.walk(node.iter)):
             return False  # (``for handler in reversed(self._handlers)`` iterates a value it holds)
     return True
+
+
+_CONFIG_READ = re.compile(r"^(get|load|read)_(\w+_)?(config|settings)$")
+
+
+def _config_read(expr: ast.AST) -> bool:
+    """``get_oauth_runtime_config()``, ``load_settings()``: the app's settings read with no argument."""
+    if not (isinstance(expr, ast.Call) and not expr.args and not expr.keywords):
+        return False
+    name = expr.func.attr if isinstance(expr.func, ast.Attribute) else expr.func.id if isinstance(expr.func, ast.Name) else ""
+    return bool(_CONFIG_READ.match(name))
+
+
+def _gathers_results(expr: ast.AST) -> bool:
+    """``asyncio.gather(*jobs, return_exceptions=True)``: every job's error comes back as a result, none is raised."""
+    if not (isinstance(expr, ast.Call) and isinstance(expr.func, (ast.Attribute, ast.Name))):
+        return False
+    name = expr.func.attr if isinstance(expr.func, ast.Attribute) else expr.func.id
+    flag = next((k.value for k in expr.keywords if k.arg == "return_exceptions"), None)
+    return name == "gather" and isinstance(flag, ast.Constant) and flag.value is True
 
 
 def _broad_quiet(try_node: ast.Try) -> bool:
@@ -193,7 +215,36 @@ def _named_after_class(call: ast.Call, ctx: ModuleContext) -> ast.AST | None:
     if not key or holder in ("self", "cls"):
         return None
     cls = next((c for c in ctx.tree.body if isinstance(c, ast.ClassDef) and c.name.replace("_", "").lower() == key), None)
+    if cls is None:
+        cls = _imported_class(key, ctx)
     return next((m for m in getattr(cls, "body", []) if isinstance(m, _FUNCTIONS) and m.name == func.attr), None)
+
+
+def _imported_class(key: str, ctx: ModuleContext) -> ast.ClassDef | None:
+    """The class named ``key`` (case and underscores aside) of a project module this file imports from
+    (``from pkg.utils.oauth import get_system_oauth_token`` holds ``class OAuthClientManager``): the instance an
+    app keeps on its state (``request.app.state.oauth_client_manager``) is made from the module the file uses
+    (remembered per name)."""
+    memo = ("callee-imported-class", key)
+    if memo not in ctx.memo:
+        ctx.memo[memo] = _find_imported_class(key, ctx)
+    return ctx.memo[memo]
+
+
+def _find_imported_class(key: str, ctx: ModuleContext) -> ast.ClassDef | None:
+    for stmt in ctx.tree.body:
+        if not (isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level):
+            continue
+        parts = stmt.module.split(".")
+        base = project_base(parts[0], ctx) or _package_root(parts[0], ctx)
+        if base is None:
+            continue
+        path = base.joinpath(*parts[:-1], f"{parts[-1]}.py")
+        tree = _parsed(path if path.is_file() else base.joinpath(*parts, "__init__.py"))
+        found = next((c for c in getattr(tree, "body", []) if isinstance(c, ast.ClassDef) and c.name.replace("_", "").lower() == key), None)
+        if found is not None:
+            return found
+    return None
 
 
 def _self_method(call: ast.Call, ctx: ModuleContext) -> ast.AST | None:
@@ -345,3 +396,21 @@ def _untaken_branches(func: ast.AST, given: set[str]) -> list[ast.AST]:
         elif isinstance(test.ops[0], ast.Is):
             found.extend(node.body if isinstance(node, ast.If) else [node.body])
     return found
+
+
+def formats_only(call: ast.Call, ctx: ModuleContext) -> bool:
+    """The call's project callee, read from its own file if need be, is a few statements that only build a value
+    from its arguments (``bearer_auth_header(token)`` returning ``{"Authorization": f"Bearer {token}"}``): no item
+    lookup, no attribute it sets, no call but a builtin or a value method. It is no step of the caller's ``try``."""
+    func = project_callee(call, ctx)
+    if not isinstance(func, ast.FunctionDef) or sum(1 for n in ast.walk(func) if isinstance(n, ast.stmt)) > 6:
+        return False
+    if not any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(func)):
+        return False
+    body = [n for stmt in func.body for n in ast.walk(stmt)]
+    if any(isinstance(n, (ast.Subscript, ast.Raise, ast.Await, ast.With, ast.Yield, ast.YieldFrom, ast.Lambda, *_FUNCTIONS)) for n in body):
+        return False
+    if any(isinstance(n, ast.BinOp) and not isinstance(n.op, (ast.Add, ast.Mod)) for n in body):
+        return False  # (a division or a conversion can fail on its input)
+    sets = any(isinstance(t, ast.Attribute) for n in body if isinstance(n, ast.Assign) for t in n.targets)
+    return not sets and all(total_call(n) and not (isinstance(n.func, ast.Name) and n.func.id in ("dict", "list")) for n in body if isinstance(n, ast.Call))

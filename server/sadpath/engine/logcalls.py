@@ -153,3 +153,18 @@ def own_log_calls(handler: ast.ExceptHandler, ctx: ModuleContext) -> list[LogCal
             continue
         stack.extend(reversed(list(ast.iter_child_nodes(node))))
     return found
+
+
+def error_names(handler: ast.ExceptHandler) -> frozenset[str]:
+    """The names that hold the caught error in ``handler``: its own name, and locals the handler binds from it
+    (``error = str(err)``, ``message = f"request failed: {err}"``), so a record of them carries the error's text."""
+    if not handler.name:
+        return frozenset()
+    names = {handler.name}
+    for stmt in handler.body:
+        if isinstance(stmt.value if isinstance(stmt, ast.Assign) else None, ast.Attribute):
+            continue  # ``kind = type(err).__name__``: the type alone, not the error's text
+        if isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) for t in stmt.targets):
+            if any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(stmt.value)):
+                names.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
+    return frozenset(names)

@@ -23,7 +23,8 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 # methods that compute a value and do no I/O, whatever their receiver is called (``capabilities.model_dump()``)
 NO_IO_METHODS = frozenset(
     {"model_dump", "model_dump_json", "model_validate", "dict", "to_dict", "as_dict", "isoformat", "strftime",
-     "total_seconds", "format", "join", "split", "strip", "lower", "upper", "startswith", "endswith", "encode", "decode"}
+     "total_seconds", "format", "join", "split", "strip", "lower", "upper", "startswith", "endswith", "encode", "decode",
+     "timestamp"}
 )  # fmt: skip
 # methods of one file path whose ``OSError`` names the file and the errno: several of them on one path are one step
 FILE_METHODS = frozenset(
@@ -196,10 +197,11 @@ def _may_raise(node: ast.AST) -> bool:
     return isinstance(node, ast.Attribute) and not isinstance(node.value, ast.Name)
 
 
-def _changes_state(func: ast.AST) -> bool:
-    """It sets an attribute or an item: a procedure, not a computation."""
+def _changes_state(func: ast.AST, *, items: bool = True) -> bool:
+    """It sets an attribute or (with ``items``) an item: a procedure, not a computation."""
+    kinds = (ast.Attribute, ast.Subscript) if items else (ast.Attribute,)
     return any(
-        isinstance(t, (ast.Attribute, ast.Subscript))
+        isinstance(t, kinds)
         for n in ast.walk(func) if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign))
         for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
     )  # fmt: skip
@@ -353,8 +355,8 @@ def computes_only(call: ast.Call, ctx: ModuleContext, is_log: Callable[[ast.Call
     records (``Document(...)``), logs, and calls nothing else that can fail (``_process_results(response)``).
     Its failure is a bug of the code in front of it, not a step of the work that can fail."""
     func = _local_function(call, ctx)
-    if func is None or isinstance(func, ast.AsyncFunctionDef) or _changes_state(func):
-        return False  # (``self.prepare(job)`` that sets ``job.prepared`` is a procedure)
+    if func is None or isinstance(func, ast.AsyncFunctionDef) or _changes_state(func, items=False):
+        return False  # (``self.prepare(job)`` that sets ``job.prepared`` is a procedure; ``token["at"] = now`` fills a value)
     values = local_values(func)
     for inner in _own_calls(func):
         name = inner.func.id if isinstance(inner.func, ast.Name) else ""

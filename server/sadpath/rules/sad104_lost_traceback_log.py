@@ -149,7 +149,7 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import callee_traps, catching, logcalls, lost_detail, record_gaps, retry_once, shapes, step_builders, try_steps
+from sadpath.engine import callee_traps, catching, logcalls, lost_detail, record_gaps, retry_once, shapes, step_builders, try_steps, value_reads
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.exemption_comments import handler_explanations
 from sadpath.engine.trapping import traps_its_failures
@@ -242,12 +242,12 @@ def _what_is_lost(log: logcalls.LogCall, handler: ast.ExceptHandler, try_node, c
         return payload
     if try_node is not None and shapes.benign_try(try_node, ctx):
         return None  # a clean-up (``session.rollback()``, ``session.remove()``): which of its steps failed matters to nobody
-    steps = _steps(try_node, ctx, caught, named=_names_the_error(log, handler.name)) if try_node is not None else []
-    if not steps and not _names_the_error(log, handler.name) and try_node is not None and not _steps(try_node, ctx, caught, named=False, everything=True):
+    steps = _steps(try_node, ctx, caught, named=_names_the_error(log, handler)) if try_node is not None else []
+    if not steps and not _names_the_error(log, handler) and try_node is not None and not _steps(try_node, ctx, caught, named=False, everything=True):
         return None  # nothing in the ``try`` can fail but a conversion (``str(exception)``): its type is the story
     if try_node is not None and lost_detail.parses_named_input(log.call, try_node, ctx, lambda c: logcalls.as_log_call(c, ctx) is not None):
         return None  # "invalid WEBSOCKET_REDIS_OPTIONS, defaulting": one parse of the named setting, the miss is the story
-    named = _names_the_error(log, handler.name)
+    named = _names_the_error(log, handler)
     project_step = bool(steps) and steps[0].startswith("project:") and caught.kind not in (catching.CatchKind.UNKNOWN, catching.CatchKind.EXPECTED)
     if (len(steps) >= 2 or project_step) and named and _diagnosable(log, handler, try_node, steps, ctx):
         return None
@@ -265,11 +265,11 @@ def _what_is_lost(log: logcalls.LogCall, handler: ast.ExceptHandler, try_node, c
     if project_step:
         # (an error type of the project's own, ``InfrastructureNotAvailable``, names its cause itself)
         return f"drops the traceback of a call into the project's own code (`{steps[0][8:]}`): the record cannot say where inside it the failure happened"
-    if steps and steps[0].startswith("stdlib:") and _names_an_input(log, handler.name):
+    if steps and steps[0].startswith("stdlib:") and _names_an_input(log, handler):
         return None  # "unknown timezone %r, falling back": one library call on the named input, the miss is the story
     if try_node is not None and record_gaps.parses_named_input(log.call, handler, ctx.memo.get(("sad104-found", id(try_node)), []), ctx):
         return None  # "failed to parse RRULE for event X: <rule>", then the event as it is: reproducible from the record
-    if not _names_the_error(log, handler.name) and _catches_a_family(caught, ctx):
+    if not _names_the_error(log, handler) and _catches_a_family(caught, ctx):
         return record_gaps.not_why(steps)
     return None
 
@@ -285,7 +285,7 @@ def _diagnosable(log, handler: ast.ExceptHandler, try_node, steps: list[str], ct
     if lost_detail.names_type_and_text(log.call, handler.name) and lost_detail.expected_branch(handler, try_node):
         callees = [callee_traps.project_callee(call, ctx) for _, call in found if _project_call(call, ctx)]
         return all(lost_detail.failing_places(f) <= 1 for f in callees if f is not None)
-    if lost_detail.harmless_fallback(handler, is_log) and _names_an_input(log, handler.name) and len(steps) <= 4:
+    if lost_detail.harmless_fallback(handler, is_log) and _names_an_input(log, handler) and len(steps) <= 4:
         if any(s.startswith("project:") for s in steps):
             return False
         if any(isinstance(n, ast.Return) for n in handler.body):
@@ -338,15 +338,16 @@ def _catches_a_family(caught, ctx: ModuleContext) -> bool:
     )  # ``ValueError`` beside a library's error is the parser's, and says "malformed" by itself
 
 
-def _names_the_error(log: logcalls.LogCall, name: str | None) -> bool:
+def _names_the_error(log: logcalls.LogCall, handler: ast.ExceptHandler) -> bool:
     """The record carries the exception somehow: as an argument, in an f-string, or through ``exc_info``."""
-    return bool(name) and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(log.call))
+    return any(isinstance(n, ast.Name) and n.id in logcalls.error_names(handler) for n in ast.walk(log.call))  # (``error = str(err)``)
 
 
-def _names_an_input(log: logcalls.LogCall, name: str | None) -> bool:
-    """The record carries a value other than the exception: the input the failed call was given."""
-    return any(isinstance(n, (ast.Name, ast.Attribute)) and not (isinstance(n, ast.Name) and n.id == name) for a in log.call.args[1:] for n in ast.walk(a)) or any(
-        isinstance(v, ast.FormattedValue) and not _is_exc(v.value, name or "") for a in log.call.args[:1] if isinstance(a, ast.JoinedStr) for v in a.values
+def _names_an_input(log: logcalls.LogCall, handler: ast.ExceptHandler) -> bool:
+    """The record carries a value other than the exception (or a local holding its text): the input the failed call was given."""
+    held = logcalls.error_names(handler)
+    return any(isinstance(n, (ast.Name, ast.Attribute)) and not (isinstance(n, ast.Name) and n.id in held) for a in log.call.args[1:] for n in ast.walk(a)) or any(
+        isinstance(v, ast.FormattedValue) and not any(_is_exc(v.value, h) for h in held or {""}) for a in log.call.args[:1] if isinstance(a, ast.JoinedStr) for v in a.values
     )  # fmt: skip
 
 
@@ -392,7 +393,7 @@ def _payload_lost(log, handler, try_node, caught, ctx: ModuleContext) -> str | N
         return _STATUS_LOST
     if caught_or_possible(PROCESS_ERRORS):
         return _PROCESS_LOST
-    if names & EMPTY_ERRORS and _names_the_error(log, handler.name):
+    if names & EMPTY_ERRORS and _names_the_error(log, handler):
         # (a record that says what timed out needs nothing more: the type is the whole story)
         return "logs a timeout whose message is empty, with no traceback: the record cannot say what timed out"
     return None
@@ -466,9 +467,9 @@ def _steps(try_node: ast.Try, ctx: ModuleContext, caught, *, named: bool = False
             and not try_steps.pure_helper(c, ctx) and not try_steps.builds_client(c, node, [try_node])
             and not (library_only and try_steps.stdlib_call(c, ctx))
             and not (isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name) and c.func.value.id in values)
-            and not try_steps.on_opened_file(c, func) and not try_steps.nested_pure(c, func) and not try_steps.record_builder(c, ctx)
+            and not try_steps.on_opened_file(c, func) and not try_steps.nested_pure(c, func) and not value_reads.value_read(c, func) and not try_steps.record_builder(c, ctx)
             and not try_steps.static_pure(c, ctx) and not step_builders.builds_only(c, try_node, ctx)
-            and not (_project_call(c, ctx) and callee_traps.contains_its_failures(c, ctx))
+            and not (_project_call(c, ctx) and (callee_traps.contains_its_failures(c, ctx) or callee_traps.formats_only(c, ctx)))
         ]  # fmt: skip
         calls = [c for c in calls if not step_builders.chain_getter(c, calls)]  # ``_get_store().update_run(...)``: the update
         calls = [c for c in calls if not (isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Call) and not step_builders.getter(c.func.value))] or calls
