@@ -190,6 +190,9 @@ def _fallback_reraises(handler: ast.ExceptHandler) -> set[int]:
 
 def _quiet_handler(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
     branching = _fallback_reraises(handler)
+    # a bare ``raise`` in a handler nested in this one re-raises that handler's own error, not this one
+    branching |= {id(n) for inner in body_nodes(handler.body) if isinstance(inner, ast.ExceptHandler)
+                  for n in body_nodes(inner.body) if isinstance(n, ast.Raise) and n.exc is None}  # fmt: skip
     for node in body_nodes(handler.body):
         if isinstance(node, ast.Raise) and id(node) in branching:
             continue
@@ -254,7 +257,20 @@ def _package_root(ctx: ModuleContext) -> Path | None:
         if not (folder / "__init__.py").is_file():
             break
         root = folder
+    if root is not None and root.parent.name in _absolute_imports(ctx):
+        return root.parent  # a namespace package (``mlflow/`` without ``__init__.py``) the module imports from
     return root
+
+
+def _absolute_imports(ctx: ModuleContext) -> set[str]:
+    """The top names of the module's dotted absolute imports (``from mlflow.exceptions import ...``)."""
+    found = set()
+    for node in ctx.tree.body:
+        if isinstance(node, ast.ImportFrom) and not node.level and node.module and "." in node.module:
+            found.add(node.module.partition(".")[0])
+        elif isinstance(node, ast.Import):
+            found |= {alias.name.partition(".")[0] for alias in node.names if "." in alias.name}
+    return found
 
 
 def _index(ctx: ModuleContext) -> dict[Path, tuple[frozenset[str], frozenset[str]]]:
@@ -278,11 +294,12 @@ def _index(ctx: ModuleContext) -> dict[Path, tuple[frozenset[str], frozenset[str
 
 
 # exceptions a web framework answers as a response, without logging: a cause attached to them is never shown
+# (tornado's ``Finish`` is its stop signal: the request is finished, nothing is logged)
 FRAMEWORK_ANSWERS = frozenset(
     {"fastapi.HTTPException", "fastapi.exceptions.HTTPException", "starlette.exceptions.HTTPException",
      "django.http.Http404", "django.http.response.Http404", "django.core.exceptions.PermissionDenied",
      "django.core.exceptions.ValidationError", "django.core.exceptions.SuspiciousOperation",
-     "django.core.exceptions.BadRequest", "django.forms.ValidationError", "tornado.web.HTTPError",
+     "django.core.exceptions.BadRequest", "django.forms.ValidationError", "tornado.web.HTTPError", "tornado.web.Finish",
      "flask_restful.abort", "fastapi.exceptions.RequestValidationError", "graphql.GraphQLError",
      "rest_framework.serializers.ValidationError"}
 )  # fmt: skip

@@ -36,7 +36,10 @@ a bare `raise` (the cancellation propagates anyway); for clean-up in a `finally`
 absorbs a cancellation so its next clean-up steps run (the cancellation already
 unwinding propagates after the `finally`); for the reaping idiom across functions
 (`start()` awaits a module task that `stop_worker()` cancels, through a local alias
-too); and for a per-run isolation boundary, an `except BaseException` that records what
+too); for a cancellation re-raised later through a flag (`cancelled = True`, then `if
+cancelled: raise asyncio.CancelledError` before every way out); for a stop guard (`if
+stopping: return`, where the canceller sets `stopping = True` just before `.cancel()`);
+and for a per-run isolation boundary, an `except BaseException` that records what
 it caught with the traceback after an `except CancelledError: raise` of the same `try`.
 Without that re-raise the finding says the boundary also records the task's own
 cancellation, and asks for it.
@@ -134,7 +137,7 @@ import ast
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
 from sadpath.engine import logcalls
-from sadpath.engine import abort_places, cancel_shapes, catching, fallback_unbound, pure_calls, swallow
+from sadpath.engine import abort_places, cancel_flags, cancel_shapes, catching, fallback_unbound, pure_calls, swallow
 from sadpath.engine.boundary import boundary_of
 from sadpath.rules import _except
 from sadpath.rules.base import Rule
@@ -269,6 +272,10 @@ def _exempt(node: ast.ExceptHandler, ctx: ModuleContext, broad: bool, signals: l
         return False
     if signals == ["asyncio.CancelledError"] and func is not None and _reaps_cancelled_task(func, node, ctx):
         return True
+    if signals == ["asyncio.CancelledError"] and func is not None and cancel_flags.deferred_reraise(node, func):
+        return True  # ``cancelled = True``, then ``if cancelled: raise CancelledError`` on every way out
+    if signals == ["asyncio.CancelledError"] and cancel_flags.stop_flag_guard(node, ctx.parents):
+        return True  # ``if stopping: return``, and the canceller sets ``stopping = True`` before ``.cancel()``
     if set(signals) <= {"KeyboardInterrupt", "SystemExit"} and not _keeps_looping(node, ctx):
         return True
     if signals == ["GeneratorExit"] and not _yields_again(node, ctx):

@@ -11,7 +11,7 @@ for `raise ... from exc` and the deliberate `raise ... from None`, for a raise o
 a stored exception object (`raise self._error`), for an exit (`raise SystemExit(1)`,
 `raise typer.Exit(code=2)`, `click.Abort`: an exit status, not a translation), for
 an answer the web framework turns into a response without logging anything
-(`HTTPException`, `Http404`, Django's and DRF's `ValidationError`, werkzeug's and
+(`HTTPException`, `Http404`, tornado's `web.Finish` stop signal, Django's and DRF's `ValidationError`, werkzeug's and
 aiohttp's HTTP errors: a cause attached to them is never shown), after
 `logger.exception(...)` in the same handler (the traceback is on record), and for
 raises inside a function defined within the handler (they run later, outside it).
@@ -79,7 +79,9 @@ restated with the status and the body (`json.loads(response.text)`); the caught 
 to the new one after one standard-library statement (`from_bind_failure(fn, exc)`); an expected
 not-found restated with its own text (`{e}`); a raise inside the `try` of an outer handler of the
 same function that answers without the traceback (`HTTPException(400, detail=str(e))`); and an
-entry of a table of getters its users try in turn (`except ValueError: continue`). Where the
+entry of a table of getters its users try in turn (`except ValueError: continue`); the function's own check
+(an `assert` in the `try` caught as `AssertionError`, one lookup in a dict the module or function defines caught
+as `KeyError` and restated as a builtin error). Where the
 cause is noise (a `KeyError` under `__getattr__`'s `AttributeError`, a `RecursionError`) the
 finding asks for `from None`, and offers no fix.
 
@@ -149,7 +151,7 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import catchers, logcalls, outcome_classes, translation_shapes, unread_causes
+from sadpath.engine import catchers, logcalls, outcome_classes, own_checks, translation_shapes, unread_causes
 from sadpath.engine.catchers import framework_answer
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
@@ -244,6 +246,8 @@ class UnchainedTranslation(Rule):
             return  # the function's outer ``except Exception`` answers ``HTTPException(400)``: nothing prints it
         if unread_causes.table_getter_fallback(ctx.enclosing_function(), simple, ctx):
             return  # an entry of a table of getters tried in turn (``except ValueError: continue``)
+        if own_checks.own_assertion(handler, try_node) or own_checks.local_table_miss(simple, handler, try_node, ctx.enclosing_function(), ctx.tree):
+            return  # ``assert reply["ok"], reason`` or ``TABLE[key]`` in the ``try``: the function's own check failed
         caught = f"`except {ast.unparse(handler.type)}`" if handler.type is not None else "bare `except:`"
         binding = handler.name or "exc"
         shown = f"{raised}(...)" if isinstance(exc, ast.Call) else raised

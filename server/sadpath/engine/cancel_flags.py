@@ -1,0 +1,80 @@
+"""A coroutine's cancellation handler that a flag ties to a later re-raise or to its canceller's stop request.
+
+Two shapes where ``except asyncio.CancelledError:`` does not swallow the cancellation:
+
+- deferred re-raise: the handler sets a flag (``cancelled = True``) and every way out of the function after the
+  ``try`` passes an ``if cancelled: raise asyncio.CancelledError`` first, so the cancellation propagates after the
+  clean-up that follows the ``try``;
+- a stop guard: the handler ends the task under a flag (``if stopping: return``) that the task's canceller sets
+  just before it calls ``.cancel()`` (``stopping = True`` then ``task.cancel()``): the requested cancellation ends
+  the task as asked, and the other branch deliberately survives a ``CancelledError`` nobody requested (one a
+  database driver raises during an outage).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from sadpath.engine.walker import NESTED_SCOPES, body_nodes
+
+
+def _flag_sets(statements: list[ast.stmt]) -> set[str]:
+    """The flags ``statements`` set to ``True`` (``cancelled = True``, ``self._cancelled = True``)."""
+    found = set()
+    for node in body_nodes(statements):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value is True:
+            found |= {ast.unparse(t) for t in node.targets if isinstance(t, (ast.Name, ast.Attribute))}
+    return found
+
+
+def _raises_cancel(statements: list[ast.stmt]) -> bool:
+    return any(
+        isinstance(n, ast.Raise) and n.exc is not None and "Cancel" in ast.unparse(n.exc) for n in body_nodes(statements)
+    )
+
+
+def deferred_reraise(handler: ast.ExceptHandler, func: ast.AST) -> bool:
+    """The handler sets a flag, and every ``return`` after it (and the function's end) is preceded by ``if flag:
+    raise ...CancelledError``: the cancellation is re-raised once the clean-up after the ``try`` has run."""
+    flags = _flag_sets(handler.body)
+    if not flags:
+        return False
+    end = handler.end_lineno or handler.lineno
+    later = [n for n in body_nodes(func.body) if getattr(n, "lineno", 0) > end]
+    guards = [n.lineno for n in later if isinstance(n, ast.If) and ast.unparse(n.test) in flags and _raises_cancel(n.body)]
+    if not guards:
+        return False
+    exits = [n.lineno for n in later if isinstance(n, ast.Return)]
+    last = func.body[-1]
+    if not isinstance(last, (ast.Return, ast.Raise)):
+        exits.append(last.end_lineno or last.lineno)  # falling off the end
+    return all(any(guard <= line for guard in guards) for line in exits)
+
+
+def stop_flag_guard(handler: ast.ExceptHandler, parents: list[ast.AST]) -> bool:
+    """``except CancelledError: if stopping: return`` where the scope that owns ``stopping`` sets it to ``True``
+    right before a ``.cancel()`` call: the requested stop ends the task, an unrequested cancel is survived."""
+    guards = set()
+    for stmt in handler.body:
+        if isinstance(stmt, ast.If) and isinstance(stmt.test, (ast.Name, ast.Attribute)) and stmt.body:
+            if isinstance(stmt.body[-1], (ast.Return, ast.Break)) or _raises_cancel(stmt.body):
+                guards.add(ast.unparse(stmt.test))
+    if not guards:
+        return False
+    scope = next((p for p in parents if isinstance(p, NESTED_SCOPES)), parents[0] if parents else None)
+    if scope is not None:  # the outermost function or class around the handler: the flag's owner
+        for node in ast.walk(scope):
+            block = getattr(node, "body", None)
+            for statements in (block, getattr(node, "finalbody", None), getattr(node, "orelse", None)):
+                if isinstance(statements, list) and _sets_then_cancels(statements, guards):
+                    return True
+    return False
+
+
+def _sets_then_cancels(statements: list, guards: set[str]) -> bool:
+    for first, second in zip(statements, statements[1:]):
+        if isinstance(first, ast.Assign) and _flag_sets([first]) & guards and any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "cancel" for n in ast.walk(second)
+        ):
+            return True
+    return False
