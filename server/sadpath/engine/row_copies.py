@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 
-from sadpath.engine.row_scale import LAZY_METHODS, TENANTS
+from sadpath.engine.row_scale import TENANTS, lazy_chain
 
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -48,13 +48,10 @@ def one_parent_chain(iterable: ast.AST, func: ast.AST | None, value_of=None) -> 
     node = iterable
     if isinstance(node, ast.Name) and value_of is not None:
         node = value_of(node.id) or node
-    while isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args and node.func.id in ("list", "sorted", "tuple"):
-        node = node.args[0]
-    methods = 0
-    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        if node.func.attr not in LAZY_METHODS:
-            return False
-        node, methods = node.func.value, methods + 1
+    chain = lazy_chain(node)
+    if chain is None:
+        return False
+    node, methods = chain
     if not methods or not (isinstance(node, ast.Attribute) and node.attr != "objects"):
         return False
     middle = node.value

@@ -64,16 +64,10 @@ def one_parent_rows(iterable: ast.AST, func: ast.AST | None, value_of=None) -> b
         a.arg: _annotation(a.annotation) or a.arg for a in [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]
         if a.arg not in ("self", "cls")
     }
-    node = iterable
-    while isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args and node.func.id in ("list", "sorted", "tuple"):
-        node = node.args[0]
-    methods = 0
-    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        if node.func.attr not in LAZY_METHODS:
-            return False
-        node, methods = node.func.value, methods + 1
-    if not methods:
+    chain = lazy_chain(iterable)
+    if chain is None or not chain[1]:
         return False
+    node = chain[0]
     if not (isinstance(node, ast.Attribute) and node.attr != "objects" and isinstance(node.value, ast.Name)):
         return False
     owner = params.get(node.value.id, node.value.id)
@@ -87,6 +81,19 @@ def one_parent_rows(iterable: ast.AST, func: ast.AST | None, value_of=None) -> b
         isinstance(bound.func, ast.Attribute) and bound.func.attr in SINGLE_LOOKUPS
         or isinstance(bound.func, ast.Name) and bound.func.id in SINGLE_LOOKUPS
     )
+
+
+def lazy_chain(node: ast.AST) -> tuple[ast.AST, int] | None:
+    """What a queryset expression starts from and how many lazy methods it chains (``list(o.items.filter(x))`` ->
+    ``o.items``, 1); None when a method that runs the query sits in the chain."""
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args and node.func.id in ("list", "sorted", "tuple"):
+        node = node.args[0]
+    methods = 0
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        if node.func.attr not in LAZY_METHODS:
+            return None
+        node, methods = node.func.value, methods + 1
+    return node, methods
 
 
 def reordering_advice(methods: list[str], path: str, row: str = "row") -> str | None:
