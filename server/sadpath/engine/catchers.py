@@ -143,7 +143,7 @@ def _passes_on(try_node: ast.Try, raised: str, ctx: ModuleContext) -> bool:
     """Every handler that may catch ``raised`` re-raises it (``except Exception as e: cleanup(); raise e``), and
     the others name unrelated classes: the error travels on to the next catcher up."""
     for handler in try_node.handlers:
-        names = {n.id if isinstance(n, ast.Name) else getattr(n, "attr", "") for n in ast.walk(handler.type)} if handler.type else set()
+        names = _handler_names(handler)
         if handler.type is not None and not (names & (_BROAD | {raised})):
             continue
         reraises = any(
@@ -162,7 +162,7 @@ def _branches(found, raised: str, ctx: ModuleContext) -> bool:
     if found is DECLARED:
         return True
     handlers = found.handlers if isinstance(found, ast.Try) else [found]
-    named = [h for h in handlers if h.type is not None and raised in {n.id if isinstance(n, ast.Name) else getattr(n, "attr", "") for n in ast.walk(h.type)}]
+    named = [h for h in handlers if raised in _handler_names(h)]
     if not named:
         # caught only by a broader handler (``except Exception``): quiet when it shows no traceback either
         broad = [h for h in handlers if h.type is None or _handler_names(h) & _BROAD]
@@ -231,9 +231,7 @@ def _package_handlers(raised: str, ctx: ModuleContext) -> list:
         contexts.append(loaded)
     for hctx in contexts:
         for node in ast.walk(hctx.tree):
-            if isinstance(node, ast.ExceptHandler) and node.type is not None and raised in {
-                n.id if isinstance(n, ast.Name) else getattr(n, "attr", "") for n in ast.walk(node.type)
-            }:
+            if isinstance(node, ast.ExceptHandler) and raised in _handler_names(node):
                 found.append((node, hctx))
     return found
 
