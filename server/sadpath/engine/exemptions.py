@@ -25,6 +25,7 @@ from sadpath.engine.external import external_call
 from sadpath.engine.handler_site import BEST_EFFORT_DOC, Exemption, Site, after_nodes, guarded_uses, leaves, project_call
 from sadpath.engine.outcome import is_constant
 from sadpath.engine.teardown_steps import thread_cleanup
+from sadpath.engine.unread_callees import only_unread_callees
 from sadpath.engine.walker import body_nodes
 
 
@@ -444,6 +445,7 @@ EXEMPTIONS: tuple[Exemption, ...] = (
     normal_answer,
     callers_check_the_answer,
     nothing_can_reach_it,
+    only_unread_callees,
     nothing_can_fail,
     only_a_not_found,
     existing_row_fetched,

@@ -157,6 +157,7 @@ from sadpath.engine.exemption_outcomes import builds_statement, enriched_contain
 from sadpath.engine.exemption_places import advice_here, lost_here, place_of
 from sadpath.engine.exemptions import EXEMPTIONS
 from sadpath.engine.external import external_call
+from sadpath.engine.hook_places import advice_in_hook, hook_of, lost_in_hook
 from sadpath.engine.swallow import Judgement, judge, unbound_after
 from sadpath.engine.teardown_steps import in_finally, run_in_background
 from sadpath.engine.total_calls import cannot_fail, deprioritised, not_the_failure
@@ -271,6 +272,8 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         advice = "Narrow the catch to the error of the dialect that cannot run it, or re-raise."
     elif place is not None:
         consequence, advice = lost_here(place, site), advice_here(place)
+    elif (hook := hook_of(site)) is not None:
+        consequence, advice = lost_in_hook(hook, site), advice_in_hook(hook)
     elif site.func is not None and site.path.end in ("fall", "continue") and in_finally(ctx):
         where = f"`{site.func.name}()`"
         trace = "with only the error's text in the log" if untraced is not None and site.verdict.startswith("log:") else "without a trace"
