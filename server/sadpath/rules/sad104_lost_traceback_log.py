@@ -149,7 +149,7 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import callee_traps, catching, logcalls, lost_detail, record_gaps, retry_once, shapes, step_builders, try_steps, value_reads
+from sadpath.engine import body_steps, callee_traps, catching, logcalls, lost_detail, record_gaps, retry_once, shapes, step_builders, step_sources, try_steps, value_reads, wrapper_steps
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.exemption_comments import handler_explanations
 from sadpath.engine.trapping import traps_its_failures
@@ -259,9 +259,8 @@ def _what_is_lost(log: logcalls.LogCall, handler: ast.ExceptHandler, try_node, c
         cause = _cause_lost(handler, try_node, caught, ctx)
         if cause is not None:
             return cause
-    if len(steps) >= 2:
-        listed = ", ".join(f"`{s}`" for s in steps[:3]) + (", ..." if len(steps) > 3 else "")
-        return f"drops the traceback of a `try` that spans {len(steps)} steps ({listed}): the record cannot say which one failed"
+    if len(steps) >= 2:  # (the unchecked body's parse and field reads, when the ``try`` has them: their errors say least)
+        return body_steps.steps_message(steps, try_node, ctx)
     if project_step:
         # (an error type of the project's own, ``InfrastructureNotAvailable``, names its cause itself)
         return f"drops the traceback of a call into the project's own code (`{steps[0][8:]}`): the record cannot say where inside it the failure happened"
@@ -468,7 +467,7 @@ def _steps(try_node: ast.Try, ctx: ModuleContext, caught, *, named: bool = False
             and not (library_only and try_steps.stdlib_call(c, ctx))
             and not (isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name) and c.func.value.id in values)
             and not try_steps.on_opened_file(c, func) and not try_steps.nested_pure(c, func) and not value_reads.value_read(c, func) and not try_steps.record_builder(c, ctx)
-            and not try_steps.static_pure(c, ctx) and not step_builders.builds_only(c, try_node, ctx)
+            and not try_steps.static_pure(c, ctx) and not step_builders.builds_only(c, try_node, ctx) and not wrapper_steps.no_work(c, ctx)
             and not (_project_call(c, ctx) and (callee_traps.contains_its_failures(c, ctx) or callee_traps.formats_only(c, ctx)))
         ]  # fmt: skip
         calls = [c for c in calls if not step_builders.chain_getter(c, calls)]  # ``_get_store().update_run(...)``: the update
@@ -483,8 +482,8 @@ def _steps(try_node: ast.Try, ctx: ModuleContext, caught, *, named: bool = False
         ctx.memo[("sad104-found", id(try_node))] = found
     if len(found) > 1 and try_steps.file_operations(found):
         found = found[:1]  # ``path.touch(); path.write_text(...)``: the ``OSError`` names the file
-    if len(found) > 1 and named and (try_steps.one_receiver(found, ctx) or try_steps.one_library(found, ctx, func)):
-        found = found[:1]  # ``redis.incr(k); redis.expire(k)`` logged with ``e``: the client's error names what failed
+    if len(found) > 1 and named and (try_steps.one_receiver(found, ctx) or try_steps.one_library(found, ctx, func) or step_sources.one_backend(found, ctx) or step_sources.self_described_steps(found, ctx)):
+        found = [] if step_sources.self_described_steps(found, ctx) else found[:1]  # ``redis.incr(k); redis.expire(k)`` logged with ``e``: the error names what failed
     if len(found) == 1 and try_steps.stdlib_call(found[0][1], ctx):
         return [f"stdlib:{found[0][0]}"]  # ``ZoneInfo(tz)``: one standard-library call on the input
     if len(found) == 1 and external_call(found[0][1], ctx) is None and _project_function(found[0][1], ctx):
