@@ -1,6 +1,6 @@
 """A coroutine's cancellation handler that a flag ties to a later re-raise or to its canceller's stop request.
 
-Two shapes where ``except asyncio.CancelledError:`` does not swallow the cancellation:
+Three shapes where ``except asyncio.CancelledError:`` does not swallow the cancellation:
 
 - deferred re-raise: the handler sets a flag (``cancelled = True``) and every way out of the function after the
   ``try`` passes an ``if cancelled: raise asyncio.CancelledError`` first, so the cancellation propagates after the
@@ -8,7 +8,9 @@ Two shapes where ``except asyncio.CancelledError:`` does not swallow the cancell
 - a stop guard: the handler ends the task under a flag (``if stopping: return``) that the task's canceller sets
   just before it calls ``.cancel()`` (``stopping = True`` then ``task.cancel()``): the requested cancellation ends
   the task as asked, and the other branch deliberately survives a ``CancelledError`` nobody requested (one a
-  database driver raises during an outage).
+  database driver raises during an outage);
+- a "run until cancelled" coroutine (``waits_for_cancel``): the ``try`` only awaits a future nobody resolves or
+  an event nobody sets, and the handler ends the function: cancellation is its one way out, nothing is left running.
 """
 
 from __future__ import annotations
@@ -78,3 +80,50 @@ def _sets_then_cancels(statements: list, guards: set[str]) -> bool:
         ):
             return True
     return False
+
+
+_FOREVER_CALLS = frozenset({"sleep_forever", "create_future", "Future", "Event"})
+
+
+def waits_for_cancel(handler: ast.ExceptHandler, try_node: ast.Try | None, func: ast.AST, parents: list[ast.AST]) -> bool:
+    """A "run until cancelled" coroutine: its ``try`` only awaits something that never finishes by itself (a fresh
+    ``loop.create_future()`` nobody resolves, an ``asyncio.Event()`` nobody sets, ``anyio.sleep_forever()``), and
+    the handler ends the function, outside any loop. The cancellation is its one designed way out, and the work it
+    kept running is stopped by the ``async with``/``finally`` around it: no work is left unfinished."""
+    if try_node is None or not isinstance(func, ast.AsyncFunctionDef) or len(try_node.body) != 1:
+        return False
+    stmt = try_node.body[0]
+    if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Await)):
+        return False
+    for parent in reversed(parents):
+        if parent is func:
+            break
+        if isinstance(parent, (ast.For, ast.AsyncFor, ast.While)):
+            return False  # (a loop goes on after the handler)
+    if any(isinstance(n, (ast.Await, ast.For, ast.AsyncFor, ast.While)) for n in body_nodes(handler.body)):
+        return False  # the handler goes on to new work
+    return _never_finishes(stmt.value.value, func)
+
+
+def _never_finishes(awaited: ast.expr, func: ast.AST) -> bool:
+    target = awaited
+    if isinstance(awaited, ast.Call) and isinstance(awaited.func, ast.Attribute) and awaited.func.attr == "wait" and not awaited.args:
+        target = awaited.func.value  # ``stop.wait()``: an event
+    if isinstance(target, ast.Call):
+        name = target.func.attr if isinstance(target.func, ast.Attribute) else getattr(target.func, "id", "")
+        return name in _FOREVER_CALLS and (name != "Event" or target is not awaited)
+    if not isinstance(target, ast.Name):
+        return False
+    made = [
+        n for n in ast.walk(func)
+        if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == target.id for t in n.targets)
+    ]  # fmt: skip
+    if len(made) != 1 or not isinstance(made[0].value, ast.Call) or not _never_finishes(made[0].value, func):
+        return False
+    # nobody resolves it: no ``.set_result()``/``.set()`` on it, and it is not handed to anyone
+    for node in ast.walk(func):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == target.id and node.attr != "wait":
+            return False
+        if isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == target.id for a in [*node.args, *(k.value for k in node.keywords)]):
+            return False
+    return True

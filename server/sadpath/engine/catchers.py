@@ -26,6 +26,7 @@ from sadpath.files import read_text
 _MAX_FILES = 400
 _MAX_DEPTH = 3
 _MAX_CALLER_FILES = 12
+_MAX_NAMESPACE_UP = 3  # how far above a module its package's top folder is looked for
 
 
 class _Escapes(Exception):
@@ -66,8 +67,10 @@ class _TooCommon(Exception):
 _CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 _EXCEPT = re.compile(r"^\s*except\b([^:\n]*)", re.MULTILINE)
 _WORD = re.compile(r"[A-Za-z_]\w*")
-# per package folder: file -> (names called, names in except clauses)
-_INDEXES: dict[str, dict[Path, tuple[frozenset[str], frozenset[str]]]] = {}
+_ALIAS = re.compile(r"\b([A-Za-z_]\w*)\s+as\s+([A-Za-z_]\w*)")  # ``import x as y`` (a prefilter: the tree decides)
+# per package folder: file -> (names called, names in except clauses, imported names with their ``as`` aliases)
+_Entry = tuple[frozenset[str], frozenset[str], frozenset[tuple[str, str]]]
+_INDEXES: dict[str, dict[Path, _Entry]] = {}
 _EXIT_CALLS = ("exit", "abort", "fail", "Exit", "Abort", "exit_with_error", "exit_with_success")
 
 
@@ -103,7 +106,8 @@ def _call_sites(func, raised: str, fctx: ModuleContext, origin: ModuleContext, d
     found: list = []
     calls = 0
     for cctx in _contexts_calling(name, fctx, origin):
-        for node, parents in sorted(calls_named(cctx, name), key=lambda c: (len(c[1]), c[0].lineno, c[0].col_offset)):  # as ast.walk meets them
+        named = [c for called in (name, *import_aliases(cctx, name, fctx)) for c in calls_named(cctx, called)]
+        for node, parents in sorted(named, key=lambda c: (len(c[1]), c[0].lineno, c[0].col_offset)):  # as ast.walk meets them
             calls += 1
             handler = _catching_handler(node, parents, raised, cctx)
             if handler is not None:
@@ -144,7 +148,7 @@ def _passes_on(try_node: ast.Try, raised: str, ctx: ModuleContext) -> bool:
     the others name unrelated classes: the error travels on to the next catcher up."""
     for handler in try_node.handlers:
         names = _handler_names(handler)
-        if handler.type is not None and not (names & (_BROAD | {raised})):
+        if handler.type is not None and not (names & (_BROAD | _bound_names(raised, ctx))):
             continue
         reraises = any(
             isinstance(n, ast.Raise) and (n.exc is None or (isinstance(n.exc, ast.Name) and n.exc.id == handler.name))
@@ -162,7 +166,8 @@ def _branches(found, raised: str, ctx: ModuleContext) -> bool:
     if found is DECLARED:
         return True
     handlers = found.handlers if isinstance(found, ast.Try) else [found]
-    named = [h for h in handlers if raised in _handler_names(h)]
+    bound = _bound_names(raised, ctx)
+    named = [h for h in handlers if bound & _handler_names(h)]
     if not named:
         # caught only by a broader handler (``except Exception``): quiet when it shows no traceback either
         broad = [h for h in handlers if h.type is None or _handler_names(h) & _BROAD]
@@ -222,16 +227,17 @@ def _package_handlers(raised: str, ctx: ModuleContext) -> list:
     found = []
     own = Path(ctx.source.path).resolve()
     contexts = [ctx]
-    for path, (_, excepts) in _index(ctx).items():
-        if raised not in excepts or path == own:
+    for path, (_, excepts, aliases) in _index(ctx).items():
+        if path == own or not ({raised} | {a for n, a in aliases if n == raised}) & excepts:
             continue
         loaded = module_context(path, ctx)
         if loaded is None:
             return []
         contexts.append(loaded)
     for hctx in contexts:
+        bound = _bound_names(raised, hctx)
         for node in ast.walk(hctx.tree):
-            if isinstance(node, ast.ExceptHandler) and raised in _handler_names(node):
+            if isinstance(node, ast.ExceptHandler) and bound & _handler_names(node):
                 found.append((node, hctx))
     return found
 
@@ -239,7 +245,10 @@ def _package_handlers(raised: str, ctx: ModuleContext) -> list:
 def _contexts_calling(name: str, fctx: ModuleContext, origin: ModuleContext):
     own = Path(fctx.source.path).resolve()
     yield fctx
-    others = [path for path, (called, _) in _index(origin).items() if name in called and path != own]
+    others = [
+        path for path, (called, _, aliases) in _index(origin).items()
+        if path != own and (name in called or any(n == name and a in called for n, a in aliases))
+    ]
     if len(others) > _MAX_CALLER_FILES:
         raise _TooCommon(name)
     for path in others:
@@ -255,8 +264,13 @@ def _package_root(ctx: ModuleContext) -> Path | None:
         if not (folder / "__init__.py").is_file():
             break
         root = folder
-    if root is not None and root.parent.name in _absolute_imports(ctx):
-        return root.parent  # a namespace package (``mlflow/`` without ``__init__.py``) the module imports from
+    imports = _absolute_imports(ctx)
+    start = root if root is not None else path.parent
+    for folder in [start, *start.parents][:_MAX_NAMESPACE_UP]:
+        if folder.name in imports:
+            # the package the module imports itself from: a namespace package (``mlflow/`` without
+            # ``__init__.py``), or a regular one above a subfolder without ``__init__.py`` (``open_webui/utils/``)
+            return folder
     return root
 
 
@@ -271,20 +285,43 @@ def _absolute_imports(ctx: ModuleContext) -> set[str]:
     return found
 
 
-def _index(ctx: ModuleContext) -> dict[Path, tuple[frozenset[str], frozenset[str]]]:
+def import_aliases(ctx: ModuleContext, name: str, source: ModuleContext | None = None) -> set[str]:
+    """The names ``ctx`` binds ``name`` to with ``from m import name as alias`` (``chat_completed as
+    chat_completed_handler``, ``NotFound as E``); with ``source``, only imports from that module (by its last
+    dotted part, or a package's ``__init__``)."""
+    stem = Path(source.source.path).stem if source is not None else None
+    folder = Path(source.source.path).parent.name if source is not None else None
+    found = set()
+    for node in ast.walk(ctx.tree):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        last = (node.module or "").rpartition(".")[2]
+        if stem is not None and last != stem and not (stem == "__init__" and last == folder):
+            continue
+        found |= {alias.asname for alias in node.names if alias.name == name and alias.asname and alias.asname != name}
+    return found
+
+
+def _bound_names(raised: str, ctx: ModuleContext) -> set[str]:
+    """The names a handler in ``ctx`` may catch ``raised`` by: its own, and the aliases the module imports it as."""
+    return {raised} | ctx.fact(f"catchers.aliases.{raised}", lambda: import_aliases(ctx, raised))
+
+
+def _index(ctx: ModuleContext) -> dict[Path, _Entry]:
     root = _package_root(ctx)
     if root is None:
         return {}
     key = str(root)
     if key not in _INDEXES:
-        index: dict[Path, tuple[frozenset[str], frozenset[str]]] = {}
+        index: dict[Path, _Entry] = {}
         for path in sorted(root.rglob("*.py"))[:_MAX_FILES * 5]:
             try:
                 text = read_text(path)
             except (OSError, UnicodeDecodeError, ValueError):
                 continue
             excepts = frozenset(w for m in _EXCEPT.finditer(text) for w in _WORD.findall(m.group(1)))
-            index[path.resolve()] = (frozenset(_CALLED.findall(text)), excepts)
+            aliases = frozenset((m.group(1), m.group(2)) for m in _ALIAS.finditer(text) if m.group(1) != m.group(2))
+            index[path.resolve()] = (frozenset(_CALLED.findall(text)), excepts, aliases)
         if len(_INDEXES) > 8:
             _INDEXES.clear()
         _INDEXES[key] = index

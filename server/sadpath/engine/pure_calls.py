@@ -70,6 +70,51 @@ class _Swap(ast.NodeTransformer):
         return ast.copy_location(ast.Call(func=ast.Name(id="str", ctx=ast.Load()), args=args, keywords=[]), node)
 
 
+def block_errors(stmts: list[ast.stmt], ctx: ModuleContext) -> tuple[str, ...] | None:
+    """The errors a block of pure in-memory work raises, for the advice that names them: ``pure_errors``, with
+    ``TypeError`` where the block subscripts a value whose type is not known (``value[key]`` on None, a str key on a
+    list), and ``AttributeError`` where it calls a method of (or reads an attribute of) a value it looked up itself
+    (``pi["charge"]["details"].get("card")``, or ``details = pi["x"]`` then ``details.get(...)``): a JSON value
+    that is None or a list there raises it, and advice leaving it out would turn the fallback into a crash."""
+    errors = pure_errors(stmts, ctx)
+    if not errors:
+        return errors
+    if "TypeError" not in errors and any(
+        isinstance(sub, ast.Subscript) and isinstance(sub.ctx, ast.Load)
+        and not (ctx.type_of(sub.value) or "").startswith(("builtins.dict", "dict"))
+        for stmt in stmts for sub in ast.walk(stmt)
+    ):  # fmt: skip
+        errors = (*errors, "TypeError")
+    if "AttributeError" not in errors and _reads_looked_up_value(stmts, ctx):
+        errors = (*errors, "AttributeError")
+    return errors
+
+
+def _looked_up(node: ast.AST, names: set[str]) -> bool:
+    """A value the block took out of a container: ``x[k]``, ``x.get(k)``, or a local assigned one of those."""
+    if isinstance(node, ast.Subscript):
+        return True
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
+        return True
+    return isinstance(node, ast.Name) and node.id in names
+
+
+def _reads_looked_up_value(stmts: list[ast.stmt], ctx: ModuleContext) -> bool:
+    names: set[str] = set()
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                if _looked_up(node.value, names):
+                    names.add(node.targets[0].id)
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and _looked_up(node.value, names):
+                known = ctx.type_of(node.value) or ""
+                if not known.startswith(("builtins.dict", "dict", "builtins.list", "list", "builtins.str", "str")):
+                    return True
+    return False
+
+
 def _where(node: ast.AST) -> tuple:
     return (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
 

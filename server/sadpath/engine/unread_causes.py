@@ -4,7 +4,8 @@ Shapes where ``from exc`` would add nothing a reader needs, or where the cause i
 idiom:
 
 - ``noise_cause``: the cause is noise under the new error (the attribute protocol's ``KeyError`` turned into an
-  ``AttributeError`` in ``__getattr__``; a ``RecursionError``'s thousand repeated frames): ``from None`` is the fix.
+  ``AttributeError`` in ``__getattr__``; a ``RecursionError``'s thousand repeated frames): ``from None`` is the fix
+  (``noise_message`` says so, and asks for ``AttributeError(name)`` where the new error names no attribute).
 - ``restated_conversion``: a builtin conversion of a value (``list(hooks)``, ``bytes.fromhex(r)``) restated as the
   same error class with a fuller message: the builtin's one-line text under it says nothing more.
 - ``restated_payload``: a response body's parse (``json.loads(response.text)``, ``response.json()``, with or
@@ -62,6 +63,31 @@ def noise_cause(raised: str, handler: ast.ExceptHandler, ctx: ModuleContext) -> 
             f"\"During handling of the above exception, another exception occurred\" whenever it does surface"
         )
     return None
+
+
+def noise_message(exc: ast.expr, shown: str, raised: str, caught: str, handler: ast.ExceptHandler, ctx: ModuleContext) -> str | None:
+    """SAD103's message where the caught error is noise and ``from None`` is the fix; a ``raise AttributeError``
+    with no message in ``__getattr__`` is asked for the attribute's name too: there the ``KeyError`` printed under
+    it is the only place the missing name appears, and ``from None`` alone would lose it."""
+    noise = noise_cause(raised, handler, ctx)
+    if noise is None:
+        return None
+    func = ctx.enclosing_function()
+    params = [a.arg for a in getattr(func, "args", ast.arguments(args=[])).args]
+    unnamed = raised == "AttributeError" and (not isinstance(exc, ast.Call) or not (exc.args or exc.keywords))
+    if unnamed and len(params) >= 2 and getattr(func, "name", "") in _ATTRIBUTE_HOOKS:
+        return (
+            f"`raise {shown}` inside {caught} in `{func.name}` names no attribute: the `{sorted(caught_names(handler))[0]}` "
+            "printed under it as implicit context (\"During handling of the above exception, another exception "
+            "occurred\") is the only place the missing name appears, and it reads like a second bug. Raise "
+            f"`AttributeError({params[1]}) from None`: the name in the error's own message, no lookup miss under it "
+            "(`from None` alone would lose the name)."
+        )
+    binding = handler.name or "exc"
+    return (
+        f"`raise {shown}` inside {caught} declares no cause, and here the caught error is noise: {noise}. "
+        f"Add `from None` to drop it (`from {binding}` would only make the noise the declared cause)."
+    )
 
 
 _CONVERSIONS = frozenset({"list", "tuple", "set", "frozenset", "dict", "int", "float", "complex", "bytes", "bytearray",

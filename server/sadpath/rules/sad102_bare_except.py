@@ -137,7 +137,7 @@ import ast
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
 from sadpath.engine import logcalls
-from sadpath.engine import abort_places, cancel_flags, cancel_shapes, catching, fallback_unbound, pure_calls, swallow
+from sadpath.engine import abort_places, cancel_flags, cancel_shapes, catching, error_path_steps, fallback_unbound, handler_claims, pure_calls, swallow
 from sadpath.engine.boundary import boundary_of
 from sadpath.rules import _except
 from sadpath.rules.base import Rule
@@ -186,7 +186,7 @@ class BareExcept(Rule):
         translated = _translation(node)
         chain = "" if translated is None or _chained(node) else f", and raise `{translated}` `from` the caught error"
         try_node = _except.enclosing_try(node, ctx)
-        pure = _pure_errors(try_node.body, ctx) if try_node is not None else None
+        pure = pure_calls.block_errors(try_node.body, ctx) if try_node is not None else None
         place = abort_places.abort_place(node, ctx)
         if pure is not None and translated is None and any(logcalls.keeps_traceback(log, ctx) for log in logcalls.own_log_calls(node, ctx)):
             return  # a display fallback around in-memory work that logs the traceback: no abort lands, no bug hides
@@ -240,6 +240,8 @@ class BareExcept(Rule):
             message += " " + _nested_clause(inner, ctx)
         fixes = [] if inner else [FixOffer("narrow_except", "Narrow the handler to `except Exception:`", Applicability.UNSAFE)]
         ctx.report(self, ctx.line_span(node), message, fixes=fixes, data={"signals": signals, "broad": broad})
+        if chain and chain in message:
+            handler_claims.claim_cause(ctx, node)  # this finding asks for ``from``: SAD103 stays quiet on its raise
 
 
 def _exempt(node: ast.ExceptHandler, ctx: ModuleContext, broad: bool, signals: list[str]) -> bool:
@@ -250,6 +252,8 @@ def _exempt(node: ast.ExceptHandler, ctx: ModuleContext, broad: bool, signals: l
     translated = _translation(node) if broad else None
     if translated is None and (_except.reraises(node) or _exits(node, ctx) or _captures(node, ctx)):
         return True
+    if broad and translated is None and error_path_steps.reraised_after(node, ctx.parents):
+        return True  # a bookkeeping step on another error's way out (``cache.set(...)`` then ``raise e``)
     if signals == ["asyncio.CancelledError"] and cancel_shapes.inspects_other_task(ctx):
         return True
     if _forwards_stop(node, ctx):
@@ -274,6 +278,8 @@ def _exempt(node: ast.ExceptHandler, ctx: ModuleContext, broad: bool, signals: l
         return True
     if signals == ["asyncio.CancelledError"] and func is not None and cancel_flags.deferred_reraise(node, func):
         return True  # ``cancelled = True``, then ``if cancelled: raise CancelledError`` on every way out
+    if signals == ["asyncio.CancelledError"] and func is not None and cancel_flags.waits_for_cancel(node, _except.enclosing_try(node, ctx), func, ctx.parents):
+        return True  # ``await loop.create_future()``: it only waits to be cancelled, its clean-up is around it
     if signals == ["asyncio.CancelledError"] and cancel_flags.stop_flag_guard(node, ctx.parents):
         return True  # ``if stopping: return``, and the canceller sets ``stopping = True`` before ``.cancel()``
     if set(signals) <= {"KeyboardInterrupt", "SystemExit"} and not _keeps_looping(node, ctx):
@@ -308,20 +314,6 @@ def _abort_message(label: str, where: str, place: str, translated: str | None, c
         f"{label} in {where} also catches KeyboardInterrupt and SystemExit: Ctrl-C and sys.exit() are "
         "swallowed here. Catch `Exception` (or the errors the block can raise) instead, or re-raise."
     )
-
-
-def _pure_errors(stmts: list[ast.stmt], ctx: ModuleContext) -> tuple[str, ...] | None:
-    """The errors pure in-memory work raises; ``TypeError`` joins them when the block subscripts a value whose
-    type is not known (``value[key]`` on None, or a str key on a list)."""
-    errors = pure_calls.pure_errors(stmts, ctx)
-    if not errors or "TypeError" in errors:
-        return errors
-    for stmt in stmts:
-        for sub in ast.walk(stmt):
-            if isinstance(sub, ast.Subscript) and isinstance(sub.ctx, ast.Load):
-                if not (ctx.type_of(sub.value) or "").startswith(("builtins.dict", "dict")):
-                    return (*errors, "TypeError")
-    return errors
 
 
 def _own_raise(try_node: ast.Try) -> tuple[str, int] | None:
@@ -386,7 +378,7 @@ def _nested_clause(inner: list[tuple[ast.ExceptHandler, ast.Try, bool]], ctx: Mo
     parts = []
     for handler, try_node, in_fallback in inner:
         label = "bare `except:`" if handler.type is None else "`except BaseException`"
-        errors = _pure_errors(try_node.body, ctx)
+        errors = pure_calls.block_errors(try_node.body, ctx)
         named = f" (name {', '.join(f'`{e}`' for e in errors)} there)" if errors else ""
         parts.append(f"the {label} on line {handler.lineno}, nested in its {'fallback' if in_fallback else '`try`'}{named}")
     lines = "; ".join(parts)

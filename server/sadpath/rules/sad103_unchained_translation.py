@@ -151,7 +151,7 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import catchers, logcalls, outcome_classes, own_checks, translation_shapes, unread_causes
+from sadpath.engine import catchers, handler_claims, logcalls, outcome_classes, own_checks, translation_shapes, unread_causes
 from sadpath.engine.catchers import framework_answer
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
@@ -192,7 +192,7 @@ class UnchainedTranslation(Rule):
         qualified = ctx.qualified_name(exc.func if isinstance(exc, ast.Call) else exc) or raised
         if qualified in EXITS:
             return  # ``raise SystemExit(1)``, ``raise typer.Exit(code=2)``: an exit status, not a translation
-        if "SAD102" in ctx.active and (handler.type is None or "BaseException" in ast.unparse(handler.type)):
+        if handler_claims.cause_claimed(ctx, handler):
             return  # a bare ``except:`` that translates: SAD102's one finding asks for ``Exception`` and ``from``
         if framework_answer(qualified):
             return  # ``raise HTTPException(404)``: the framework turns it into a response and logs no traceback
@@ -251,13 +251,9 @@ class UnchainedTranslation(Rule):
         caught = f"`except {ast.unparse(handler.type)}`" if handler.type is not None else "bare `except:`"
         binding = handler.name or "exc"
         shown = f"{raised}(...)" if isinstance(exc, ast.Call) else raised
-        noise = unread_causes.noise_cause(simple, handler, ctx)
+        noise = unread_causes.noise_message(exc, shown, simple, caught, handler, ctx)
         if noise is not None:
-            message = (
-                f"`raise {shown}` inside {caught} declares no cause, and here the caught error is noise: {noise}. "
-                f"Add `from None` to drop it (`from {binding}` would only make the noise the declared cause)."
-            )
-            ctx.report(self, ctx.span(node), message)
+            ctx.report(self, ctx.span(node), noise)  # ``from None`` is the fix (with the name, in ``__getattr__``)
             return
         message = (
             f"`raise {shown}` inside {caught} does not declare the caught error as its cause: Python still prints "
