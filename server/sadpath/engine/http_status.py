@@ -349,3 +349,16 @@ def _dotted(node: ast.AST) -> str:
         return ast.unparse(node)
     except (ValueError, AttributeError, RecursionError):
         return ""
+
+
+def caller_option(test: ast.expr, function: ast.AST) -> bool:
+    """``if raise_on_error:``, ``if not self.lenient:``: a plain flag the caller sets (a parameter of the function,
+    an option on the object), so whether a bad status raises is the caller's documented choice."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    if isinstance(test, ast.Attribute):
+        return isinstance(test.value, ast.Name) and test.value.id in ("self", "cls")
+    if isinstance(test, ast.Name) and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        args = function.args
+        return test.id in {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+    return False

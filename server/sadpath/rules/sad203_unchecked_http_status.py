@@ -11,8 +11,10 @@ status. That includes a body written to a file, cached, or handed to a parser
 The check is path-sensitive: a `raise_for_status()` in one branch of an `if` does not
 cover a read after it, while a read inside `if resp.ok:` or `if resp.status_code == 200:`
 is covered, and a check that runs only under a condition about something else (`if
-self.strict: resp.raise_for_status()`) covers nothing after it: the message names that
-condition. Handling one status only (`if resp.status_code == 304:` or `== 404`) is no
+attempt == last: resp.raise_for_status()`, `if STRICT:`) covers nothing after it: the
+message names that condition. A check behind a flag the caller sets (`if raise_on_error:`
+for a parameter, `if self.raise_for_status:` for a loader option) is the caller's choice
+and counts as a check. Handling one status only (`if resp.status_code == 304:` or `== 404`) is no
 check: a 401 or 503 body still goes through as data. A chained `requests.get(url).json()`
 is flagged too, and so is a response returned unchecked by a same-module helper
 (`resp = _api_get(path)`).
@@ -41,9 +43,10 @@ answer fails right there, not later far from the cause.
 ## Why is this bad?
 
 A 404, 401 or 503 is a normal answer over HTTP, not an exception: without a
-status check the error page is parsed as if it were the result, fails later with
-a `JSONDecodeError` or a `KeyError` far from the cause, or worse, goes through as
-data.
+status check a JSON error body (`{"error": ...}`) goes through as if it were the
+result (often an empty one, through `.get("items", [])`), an error page is used
+as the body, and an error page that is not JSON fails at the parse with an error
+that does not name the status.
 
 ## Example
 
@@ -94,7 +97,7 @@ from sadpath.messages import shorten_code
 from sadpath.engine.body_reads import direct_read, empty_default, fails_on_the_spot, parses_json
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import ExternalCall, external_call
-from sadpath.engine.http_status import FAILURE, GUARD, PARTIAL, SUCCESS, always_leaves, envelope_verdicts, exit_call, status_hooks, verdicts
+from sadpath.engine.http_status import FAILURE, GUARD, PARTIAL, SUCCESS, always_leaves, caller_option, envelope_verdicts, exit_call, status_hooks, verdicts
 from sadpath.engine.local_calls import in_scope, local_function
 from sadpath.engine.logcalls import LOG_METHODS
 from sadpath.engine.walker import NESTED_SCOPES, local_nodes
@@ -335,6 +338,8 @@ class _Flow:
         body_checked, body_leaves = self.branch(stmt.body, checked | good, responses, bad | some)
         else_checked, else_leaves = self.branch(stmt.orelse, checked | bad, responses, good)
         if not stmt.orelse and not body_leaves:  # ``if self.strict: resp.raise_for_status()``
+            if caller_option(stmt.test, self.function):
+                return body_checked | good | bad, False  # the caller opts into the check: its decision, not a gap
             self.gated.update({name: ast.unparse(stmt.test) for name in body_checked - checked if name not in kinds})
         if body_leaves and else_leaves:
             return checked, True
@@ -447,14 +452,28 @@ class _Flow:
         gate = self.gated.get(name)
         on_the_way = f"whose status is checked only when `{shorten_code(gate, 40)}`" if gate else "without a status check on the way"
         emptied = empty_default(read, self.function)
-        consequence = (
-            f"an error answer (a 401, 429 or 503 body) becomes an empty result through `{shorten_code(emptied, 50)}`, with no error logged"
-            if emptied else "a 404 or 503 is read as if it were the result, and fails later far from the cause"
-        )
+        if emptied:
+            consequence = (
+                f"an error answer (a 401, 429 or 503 body) becomes an empty result through `{shorten_code(emptied, 50)}`, "
+                "with no error logged"
+            )
+        elif read.attr == "json" and response.external.interface.name == "aiohttp":
+            consequence = (
+                "a JSON error body (a 401's or 429's `{\"error\": ...}`) is returned as if it were the result; only an "
+                "error page that is not JSON fails, at the parse (`ContentTypeError`)"
+            )
+        elif read.attr == "json":
+            consequence = (
+                "a JSON error body (a 401's or 429's `{\"error\": ...}`) is used as if it were the result, and an error "
+                "page that is not JSON fails at the parse with a decode error that does not name the status"
+            )
+        else:
+            consequence = "a 404 or 503 error page is used as if it were the body of the result"
+        status = "status" if response.external.interface.name == "aiohttp" else "status_code"
         message = (
             f"`{name}.{read.attr}` reads the body of the `{response.external.name}()` response {on_the_way}"
             f": {'otherwise ' if gate else ''}{consequence}. "
-            f"Call `{name}.raise_for_status()` first, or check `{name}.ok` / `{name}.status_code`."
+            f"Call `{name}.raise_for_status()` first, or check `{name}.ok` / `{name}.{status}`."
         )
         fix = FixOffer("raise_for_status", f"Insert `{name}.raise_for_status()` after the request", Applicability.UNSAFE)
         fixes = [] if name in self.already_checked else [fix]

@@ -33,11 +33,13 @@ again in one function is one finding, at the first, naming the other lines.
 ## Why is this bad?
 
 The event loop keeps only a weak reference to a task: one nobody holds can be
-garbage-collected before it finishes, and when it fails its exception is never
-retrieved: it surfaces only as asyncio's generic "Task exception was never
-retrieved" log (written when the finished task is collected), with no context of
-who fired it or why. A coroutine called without `await` does not run at all: the work
-silently never happens.
+garbage-collected before it finishes, its work stopping part way with no error.
+When it fails, its exception is never retrieved: asyncio's generic "Task exception
+was never retrieved" line (traceback and coroutine name, on the `asyncio` logger)
+is its only report, nothing in the application logs it with context or acts on
+it, and the coroutine's steps after the failing one never run (the finding names
+them). A coroutine called without `await` does not run at all: the work silently
+never happens.
 
 ## Example
 
@@ -107,6 +109,7 @@ from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.engine.project_calls import ProjectCalls, project_base, project_calls_of
 from sadpath.engine.task_outcome import awaits_anything, guards_itself, local_coroutine, outcome_key, package_coroutine, waits_on_held_future
+from sadpath.engine.task_steps import UndoneSteps, undone_steps
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
 
@@ -142,10 +145,10 @@ SYNC_CLIENT_METHODS = frozenset(
      "get_encoder", "get_connection_kwargs", "get_retry", "set_retry", "build_request", "cursor", "add", "add_all",
      "expunge", "expunge_all"}
 )
-# what becomes of a dropped task's exception: asyncio logs it, traceback included, but late and out of context
+# what becomes of a dropped task's exception: asyncio logs it, traceback included, but out of the application's hands
 UNRETRIEVED = (
-    "asyncio logs \"Task exception was never retrieved\" with the traceback only once the task is collected, on the "
-    "`asyncio` logger, with nothing of who fired it or why"
+    "asyncio's \"Task exception was never retrieved\" line on the `asyncio` logger (the traceback and the coroutine's "
+    "name) is its only report"
 )
 # calls that register a callback whose return value nobody reads
 CALLBACK_REGISTRARS = frozenset(
@@ -201,23 +204,39 @@ class FireAndForgetTask(Rule):
             factory = f"`{ast.unparse(call.func)}(...)`"
             coroutine = call.args[0] if call.args and isinstance(call.args[0], ast.Call) else None
             what = f"`{ast.unparse(coroutine.func)}()`" if coroutine is not None else "the work"
+            undone = self._undone(coroutine, ctx) if outcome != "guarded" else None
+            if undone is not None:
+                lost = (
+                    f"when {undone.failing} fails, the rest of {what} ({undone.lines}) never runs and nothing in the "
+                    f"application logs the failure with context or acts on it: {UNRETRIEVED}"
+                )
+                advice = (
+                    f"Handle that failure in {what} so its remaining steps still run or are undone, or keep a reference "
+                    "and act on the outcome in a done-callback."
+                )
+            else:
+                lost = (
+                    f"when {what} fails, nothing in the application logs the failure with context or acts on it: "
+                    f"{UNRETRIEVED}"
+                )
+                advice = None
             if outcome == "guarded":
                 message = (
-                    f"The task from {factory} in {where} is thrown away: {what} handles its own failures, so only the "
-                    "reference is missing: the loop holds a task only weakly, and asyncio's documentation warns that a "
-                    "task nobody references may be garbage-collected before it is done. Keep a reference until it is "
-                    "done (a set and `add_done_callback(discard)`)."
+                    f"The task from {factory} in {where} is thrown away: {what} handles its own failures, so no error "
+                    "is lost; only the reference is missing: the loop holds a task only weakly, and one nobody "
+                    "references can be garbage-collected before it is done, its work stopping part way with no error "
+                    "and no log. Keep a reference until it is done (a set and `add_done_callback(discard)`)."
                 )
             elif outcome == "held":
                 message = (
-                    f"The task from {factory} in {where} is thrown away: when {what} fails, nothing in the application "
-                    f"hears of it: {UNRETRIEVED}. Add a done-callback that logs its outcome, or await it."
+                    f"The task from {factory} in {where} is thrown away: {lost}. "
+                    + (advice or "Add a done-callback that logs its outcome with context, or await it.")
                 )
             else:
                 message = (
                     f"The task from {factory} in {where} is thrown away: the loop holds it only weakly, so it can be "
-                    f"garbage-collected before it is done, and when {what} fails, nothing in the application hears of "
-                    f"it: {UNRETRIEVED}. Keep a reference and log its outcome, or await it."
+                    f"garbage-collected before it is done, and {lost}. "
+                    + (advice or "Keep a reference and log its outcome with context, or await it.")
                 )
             if again:
                 message += f" The same {what} is also fired and forgotten on line {', '.join(map(str, again))}."
@@ -255,6 +274,11 @@ class FireAndForgetTask(Rule):
         if held and guarded:
             return "quiet"
         return "held" if held else "guarded" if guarded else "lost"
+
+    def _undone(self, coroutine: ast.Call | None, ctx: ModuleContext) -> UndoneSteps | None:
+        """The steps of the dropped coroutine that a failure of its first unguarded await skips."""
+        target = self._coroutine_def(coroutine, ctx) if coroutine is not None else None
+        return undone_steps(target[1], target[0]) if target is not None else None
 
     def _coroutine_def(self, coroutine: ast.Call, ctx: ModuleContext) -> tuple[ModuleContext, ast.AsyncFunctionDef] | None:
         if isinstance(coroutine.func, ast.Name):

@@ -1,0 +1,44 @@
+"""SAD207's message says what a dropped task's failure costs where it stands: the steps after the failing await
+that never run (named by line), only the missing context for a one-step coroutine, and only the garbage-collection
+hazard for a coroutine that handles its own failures. asyncio does log the exception: no message claims it does
+not."""
+
+from __future__ import annotations
+
+from harness import fixtures
+
+FIXTURE = next(f for f in fixtures() if f.code == "SAD207" and f.id.endswith("undone_steps.py"))
+
+
+def _messages() -> dict[int, str]:
+    return {f.span.line: f.message for f in FIXTURE.findings()}
+
+
+def _line_of(fragment: str) -> int:
+    return next(i for i, line in enumerate(FIXTURE.text.splitlines(), 1) if fragment in line and "# error" in line)
+
+
+def test_cleanup_names_the_steps_a_failure_skips():
+    message = _messages()[_line_of("cleanup_job(client, job_id)))")]
+    start = _line_of("cleanup_job(client, job_id)))")
+    assert "when `release_remote(client, job_id)` fails, the rest of `cleanup_job()`" in message
+    assert "(lines 21-23) never runs" in message and start > 23
+    assert "Task exception was never retrieved" in message and "only once the task is collected" not in message
+
+
+def test_shutdown_from_a_signal_handler_names_what_is_left_undone():
+    message = _messages()[_line_of("self.shutdown(signal.SIGTERM)")]
+    assert "when `self.close_connections()` fails, the rest of `self.shutdown()`" in message
+    assert "Handle that failure in `self.shutdown()`" in message
+
+
+def test_one_step_coroutine_claims_no_skipped_work():
+    message = _messages()[_line_of("touch_last_seen(db, user_id)")]
+    assert "never runs" not in message
+    assert "nothing in the application logs the failure with context" in message
+
+
+def test_guarded_coroutine_claims_only_the_weak_reference():
+    message = _messages()[_line_of("deliver_all(hooks, payload)")]
+    assert "no error is lost" in message and "garbage-collected" in message
+    assert "never retrieved" not in message and "never runs" not in message
