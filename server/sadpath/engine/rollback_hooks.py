@@ -17,6 +17,7 @@ import ast
 from pathlib import Path
 from typing import Callable
 
+from sadpath.engine.app_rollback_hooks import app_hook_covers, untraceable
 from sadpath.engine.project_files import modules_calling, parse_module, project_modules_calling
 
 
@@ -203,7 +204,7 @@ def commit_flag_reach(func: ast.AST, parents: list[ast.AST]) -> Callable[[ast.Ca
 
 def callers_covered(name: str, path: str, is_async: bool = False, one_shot: Callable[[str], bool] | None = None,
                     reaches: Callable[[ast.Call], bool] | None = None, depth: int = 0,
-                    target: ast.AST | None = None, owner: str | None = None) -> str | None:
+                    target: ast.AST | None = None, owner: str | None = None, lenient: bool = False) -> str | None:
     """What covers every project call of the function or method ``name`` (the package of ``path`` searched, tests
     left out), or None when there is no call or one is not covered. Each call must run directly (called, or
     awaited on the spot when ``is_async``, or handed to a future that the caller awaits; not a detached future or
@@ -214,7 +215,11 @@ def callers_covered(name: str, path: str, is_async: bool = False, one_shot: Call
     exit rolls back); a function ``one_shot(name)`` says runs once at start-up, or a closure such a function
     defines and runs (the answer is "start-up"). With ``target`` (the helper's definition) and ``owner`` (its
     class), calls that cannot be this helper are left out: too few arguments, an unknown keyword, another
-    class's method (``hashlib.new(...)``, ``APIToken.new(...)`` for ``ShareCode.new``)."""
+    class's method (``hashlib.new(...)``, ``APIToken.new(...)`` for ``ShareCode.new``). When the application
+    installs a hook that rolls the helper's handle back (``app_hook_covers``: ``lenient``), a call from a
+    constructor or a property, which is reached from wherever the object is used, needs no cover of its own."""
+    if depth == 0 and target is not None:
+        lenient = app_hook_covers(target, path)  # the app rolls the session back where the failure ends up
     answers: set[str] = set()
     skipped = False
     for candidate, tree in modules_calling(name, path):
@@ -228,6 +233,8 @@ def callers_covered(name: str, path: str, is_async: bool = False, one_shot: Call
                 continue  # `create_role(db, role, commit=False)`: the commit branch is not taken
             if caller is not None and caller.name == name and (target is None or _same_def(caller, target, candidate, path)):
                 continue  # recursion, or a wrapper of the same name
+            if lenient and caller is not None and untraceable(caller) and not detached:
+                continue  # a constructor's or a property's call: reached from wherever the object is used
             if caller is not None and caller.name.lstrip("_").startswith(_TEST_SUPPORT):
                 skipped = True
                 continue  # `mock_roles()`: support code for the tests, not a production path
@@ -250,7 +257,8 @@ def callers_covered(name: str, path: str, is_async: bool = False, one_shot: Call
             if hook is None and caller is not None and depth < 3:
                 # a helper (`assign_default_roles(db, user)`, `app._get_or_create_user()`) whose own callers are covered
                 hook = callers_covered(caller.name, str(candidate), isinstance(caller, ast.AsyncFunctionDef), one_shot,
-                                       None, depth + 1, caller, klass.name if klass is not None and caller in klass.body else None)
+                                       None, depth + 1, caller, klass.name if klass is not None and caller in klass.body else None,
+                                       lenient)
             if hook is None:
                 return None
             answers.add(hook)

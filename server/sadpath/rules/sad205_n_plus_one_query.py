@@ -65,7 +65,8 @@ built for `Exists()`/`Subquery()` or filtered on `OuterRef` (compiled into the
 outer query, they never run alone), and one-off code: migrations (a
 `migrations/` or `alembic/` folder, an Alembic revision, a Django `Migration`,
 a function whose parameter defaults to a migration's name) and `examples/` loaders.
-A read that an inner loop or comprehension repeats is counted per row and per item.
+A query that an inner loop or comprehension repeats is counted per row and per item; a lazy relation loads once per
+row (the ORM keeps it), so it costs n + 1 wherever it is read, and is reported where every row reads it.
 For a key read through a lazy foreign key (`row.voucher.pk`) the message names
 `row.voucher_id`; for a related manager, `prefetch_related`, or, for a `filter()`
 on it, `Prefetch("rel", queryset=...)`; for `.first()`/`.last()` (which always query again), a `Subquery`
@@ -125,6 +126,7 @@ from sadpath.engine.one_shot_code import run_once_module
 from sadpath.engine.prefetch_paths import branch_paths, loaded_paths, resolved_source
 from sadpath.engine.external import is_django_manager_chain
 from sadpath.engine.model_index import field_kinds
+from sadpath.engine.loaded_relations import per_row_read
 from sadpath.engine.loop_bounds import (
     configuration_rows, data_migration, filtered_on_key, group_break, keyed_by_payload, rebound_before, root_name,
 )
@@ -230,7 +232,8 @@ class NPlusOneQuery(Rule):
                 writes.append(any(writes_per_row(b, ctx, resolver, helpers_only=True) for b in _write_scopes(body, ctx)))
             if writes[0]:
                 return
-            what, key, advice = remedy
+            what, key, advice = remedy  # a lazy relation loads once per row: anchored where every row reads it
+            inner, again = per_row_read(inner, key, body, _parents(ctx), loop, repeated_by)
             if tiny and key.startswith(("rel:", "lazy:")) or key.startswith("lazy:") and saved_per_row(body, rows) and "_id` instead" not in advice:
                 continue  # a prefetch for a handful of rows of one object, or a lazy load beside each row's save
             reported = ctx.memo.setdefault("SAD205-reported", set())
@@ -245,7 +248,6 @@ class NPlusOneQuery(Rule):
                 continue  # `o = Order.objects.select_for_update().get(pk=o.pk)` first: a re-fetched row, not the outer one
             if group_break(inner, _parents(ctx), loop) is not None:
                 continue  # `if last != row.key: last = row.key; ...`: once per group of the sorted rows, not per row
-            again = repeated_by(inner, _parents(ctx), loop)  # inside an inner loop too: per row and per item
             message = (
                 f"{what} runs a query for every row of `{shorten_code(ast.unparse(iterable), 60)}`{again or ''}: n rows cost "
                 f"n {'× m ' if again else ''}+ 1 round trips, fine on a test database and slow in production. {advice}"
@@ -571,13 +573,11 @@ def _serialized_instance(root: ast.AST, ctx: ModuleContext) -> bool:
 
 
 def _called(node: ast.Attribute, ctx: ModuleContext) -> bool:
-    above = _parents(ctx).get(id(node))
-    return isinstance(above, ast.Call) and above.func is node
+    return isinstance(above := _parents(ctx).get(id(node)), ast.Call) and above.func is node
 
 
 def _manager_owner(query: ast.AST) -> str | None:
-    """``event`` of ``event.orders.filter(...)`` and of ``self.event.orders.all()``: the object whose related
-    manager the rows come from."""
+    """``event`` of ``event.orders.filter(...)`` / ``self.event.orders.all()``: whose manager gives the rows."""
     node = unwrap(query)
     while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         node = node.func.value
