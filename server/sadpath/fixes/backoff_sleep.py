@@ -3,11 +3,22 @@
 comments and the sleep function it calls stay as written (a loop that waits only after the second attempt keeps
 doing so). A loop with no sleep gets one at the end of each retrying handler (``await asyncio.sleep`` in async
 code), before the next attempt.
+
+Sibling retry loops of a class or file (``__aenter__``'s ``for i in range(n)``, ``__anext__``'s ``while failures <= n``)
+are each their own finding: each fix changes its own loop only, with the same back-off of its own attempt counter, so
+all of them fixed keep one policy. The counted loop bounds the attempts and each wait is capped, so the total stays
+bounded.
+
+Where the package has its own back-off helper (a top-level function named ``*backoff*`` with ``jitter`` or
+``exponential``, whose first parameter is the attempt, e.g. prefect's
+``exponential_backoff_with_jitter(attempt, base_delay, max_delay)``), the delay is that helper's, capped at 10 s.
 """
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
 import libcst as cst
 
@@ -21,7 +32,10 @@ from sadpath.model import Edit
 SLEEP_NAMES = ("sleep",)
 
 
-def backoff_expression(counter: str) -> str:
+def backoff_expression(counter: str, helper: tuple[str, str, int] | None = None) -> str:
+    if helper is not None:
+        name, _, required = helper
+        return f"{name}({counter}, 0.5, 10.0)" if required == 3 else f"{name}({counter})"
     return f"min(30.0, 0.5 * 2**{counter}) * random.uniform(0.5, 1.5)"
 
 
@@ -31,13 +45,18 @@ def build(req: FixRequest) -> list[Edit]:
         raise FixRefused("the loop has no attempt counter")
     is_async = bool(req.finding.data.get("async"))
     region = req.region()
-    loop = region.node_at(cst.For, req.finding.span.line)
-    if not isinstance(loop, cst.For) or not isinstance(loop.body, cst.IndentedBlock):
+    kind = cst.While if req.finding.data.get("loop") == "While" else cst.For
+    loop = region.node_at(kind, req.finding.span.line)
+    if not isinstance(loop, kind) or not isinstance(loop.body, cst.IndentedBlock):
         raise FixRefused("no retry loop at the finding")
-    sleep_code = f"await asyncio.sleep({backoff_expression(counter)})" if is_async else f"time.sleep({backoff_expression(counter)})"
+    helper = project_backoff_helper(req.source.path)
+    expression = backoff_expression(counter, helper)
+    sleep_code = f"await asyncio.sleep({expression})" if is_async else f"time.sleep({expression})"
     sleep_line = cst.parse_statement(sleep_code + "\n")
+    # the helper's import (none when it is defined in this module), else ``random`` for the jitter
+    imports = [("random", None)] if helper is None else [(helper[1], helper[0])] if helper[1] else []
 
-    backoff = cst.parse_expression(backoff_expression(counter))
+    backoff = cst.parse_expression(expression)
     limit = line_limit(req.source)
 
     class InPlace(cst.CSTTransformer):
@@ -58,7 +77,7 @@ def build(req: FixRequest) -> list[Edit]:
     if in_place.count:
         replaced = replaced.visit(_StaleProse(old_delays))
         module = region.module.deep_replace(loop, replaced)
-        return finish(req, region, module, ModuleAdditions(imports=[("random", None)]))
+        return finish(req, region, module, ModuleAdditions(imports=imports))
 
     class Rewrite(cst.CSTTransformer):
         def leave_SimpleStatementLine(self, original, updated):
@@ -81,10 +100,80 @@ def build(req: FixRequest) -> list[Edit]:
 
     new_loop = loop.visit(Rewrite())
     module = region.module.deep_replace(loop, new_loop)
-    additions = ModuleAdditions(imports=[("asyncio", None)] if is_async else [("random", None), ("time", None)])
-    if is_async:
-        additions.imports.append(("random", None))
+    additions = ModuleAdditions(imports=[*imports, ("time", None)] if not is_async else [("asyncio", None), *imports])
     return finish(req, region, module, additions)
+
+
+_HELPER_WORDS = ("jitter", "exponential")
+_ATTEMPT_WORDS = ("attempt", "retr", "count", "try", "tries")
+_MAX_FILES = 3000
+_HELPERS: dict[str, tuple[str, str, int] | None] = {}  # the package's folder -> its helper (read once)
+
+
+def project_backoff_helper(path: str) -> tuple[str, str, int] | None:
+    """The package's own back-off helper: (its name, the module to import it from, or "" when it is in the fixed
+    module itself, its required argument count: 1 or 3), or None."""
+    here = Path(path)
+    top = here.parent
+    if not (top / "__init__.py").is_file():
+        return None
+    while (top.parent / "__init__.py").is_file():
+        top = top.parent
+    key = f"{top}|{here}"
+    if key not in _HELPERS:
+        _HELPERS[key] = _find_helper(top, here)
+    return _HELPERS[key]
+
+
+def _find_helper(top: Path, here: Path) -> tuple[str, str, int] | None:
+    try:
+        files = sorted(top.rglob("*.py"))[:_MAX_FILES]
+    except OSError:
+        return None
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if "backoff" not in text:
+            continue
+        for name, required in _helpers_in(text):
+            same = file.resolve() == here.resolve()
+            if name.startswith("_") and not same:
+                continue
+            module = "" if same else ".".join(file.relative_to(top.parent).with_suffix("").parts)
+            return name, module.removesuffix(".__init__"), required
+    return None
+
+
+def _helpers_in(text: str) -> list[tuple[str, int]]:
+    """The module's top-level ``def *backoff*_(jitter|exponential)*(attempt, ...)`` returning a number, with their
+    required argument counts."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    found = []
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        low = node.name.lower()
+        if "backoff" not in low or not any(w in low for w in _HELPER_WORDS):
+            continue
+        args = node.args
+        params = [*args.posonlyargs, *args.args]
+        required = len(params) - len(args.defaults)
+        if not params or required not in (1, 3) or args.vararg or any(d is None for d in args.kw_defaults):
+            continue
+        if not any(w in params[0].arg.lower() for w in _ATTEMPT_WORDS):
+            continue
+        returns = ast.unparse(node.returns) if node.returns is not None else "float"
+        if returns not in ("float", "int"):
+            continue
+        if any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Yield, ast.YieldFrom)) for n in ast.walk(node) if n is not node):
+            continue
+        found.append((node.name, required))
+    return found
 
 
 _UNIT = r"(?:-|\s)?(?:seconds?|secs?|s)\b"

@@ -1,8 +1,13 @@
-"""Roll back on failure: wrap the writes and the commit in try/except that rolls back and re-raises (SAD206, unsafe)."""
+"""Roll back on failure (SAD206, unsafe), along the one rollback path the rule found for every commit its message
+names (the finding's data; nothing is re-derived here):
+
+- ``except_line``: the function's shared broad ``except``, whose ``try`` holds all the commits, gets
+  ``<handle>.rollback()`` first;
+- ``first_line``/``last_line``: the statements from the writes before the first commit to the last commit, in the
+  innermost block holding them all, are wrapped in ``try``/``except Exception:`` that rolls back and re-raises.
+"""
 
 from __future__ import annotations
-
-import ast
 
 import libcst as cst
 
@@ -13,20 +18,39 @@ from sadpath.model import Edit
 
 
 def build(req: FixRequest) -> list[Edit]:
-    name = str(req.finding.data.get("name") or "")
+    data = req.finding.data
+    name = str(data.get("name") or "")
     if not name.isidentifier():
         raise FixRefused("no handle to roll back")
-    block, first, last = _statements(req.tree, req.finding.span.line, name)
+    if isinstance(data.get("except_line"), int):
+        return _in_shared_except(req, name, data["except_line"])
+    first, last = data.get("first_line"), data.get("last_line")
+    if not (isinstance(first, int) and isinstance(last, int)):
+        raise FixRefused("no rollback path covers every commit")
+    return _wrapped(req, name, first, last)
+
+
+def _in_shared_except(req: FixRequest, name: str, line: int) -> list[Edit]:
     region = req.region()
-    first_node = _statement_node(region, block[first])
-    last_node = _statement_node(region, block[last])
+    handler = region.node_at(cst.ExceptHandler, line)
+    if not isinstance(handler.body, cst.IndentedBlock):
+        raise FixRefused("the shared except is on one line")
+    rollback = cst.parse_statement(f"{name}.rollback()\n")
+    body = handler.body
+    new_handler = handler.with_changes(body=body.with_changes(body=[rollback, *body.body]))
+    return finish(req, region, region.module.deep_replace(handler, new_handler))
+
+
+def _wrapped(req: FixRequest, name: str, first: int, last: int) -> list[Edit]:
+    region = req.region()
+    first_node, last_node = _statement_at(region, first), _statement_at(region, last)
     container = None
     for node in region.positions:
         if isinstance(node, cst.IndentedBlock) and any(s is first_node for s in node.body):
             container = node
             break
-    if container is None:
-        raise FixRefused("the commit is not in an indented block")
+    if container is None or not any(s is last_node for s in container.body):
+        raise FixRefused("the commits are not in one indented block")
     body = list(container.body)
     start = next(i for i, s in enumerate(body) if s is first_node)
     end = next(i for i, s in enumerate(body) if s is last_node)
@@ -40,28 +64,9 @@ def build(req: FixRequest) -> list[Edit]:
     return finish(req, region, module)
 
 
-def _statements(tree: ast.Module, line: int, name: str) -> tuple[list[ast.stmt], int, int]:
-    """The block holding the commit, and the range from the first statement using the handle to the commit."""
-    for node in ast.walk(tree):
-        for field in ("body", "orelse", "finalbody"):
-            block = getattr(node, field, None)
-            if not isinstance(block, list) or not block or not isinstance(block[0], ast.stmt):
-                continue
-            for index, stmt in enumerate(block):
-                if stmt.lineno == line and isinstance(stmt, (ast.Expr, ast.Assign)):
-                    first = index
-                    for earlier in range(index - 1, -1, -1):
-                        mentions = any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(block[earlier]))
-                        binds = isinstance(block[earlier], ast.Assign) and any(
-                            isinstance(t, ast.Name) and t.id == name for t in block[earlier].targets
-                        )
-                        if binds or not mentions:
-                            break
-                        first = earlier
-                    return block, first, index
-    raise FixRefused(f"no commit statement at line {line}")
-
-
-def _statement_node(region, stmt: ast.stmt) -> cst.CSTNode:
-    node_type = cst.SimpleStatementLine if isinstance(stmt, (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete, ast.Pass)) else cst.BaseCompoundStatement
-    return region.node_at(node_type, stmt.lineno)
+def _statement_at(region, line: int) -> cst.CSTNode:
+    """The statement (a simple line, or a compound one: ``for``, ``with``, ``try``) that starts at ``line``."""
+    try:
+        return region.node_at(cst.SimpleStatementLine, line)
+    except FixRefused:
+        return region.node_at(cst.BaseCompoundStatement, line)

@@ -116,6 +116,7 @@ import ast
 import re
 
 from sadpath.engine.context import ModuleContext
+from sadpath.engine.attempt_counter import while_counter
 from sadpath.engine.external import external_call
 from sadpath.engine.catching import is_expected_outcome, is_failure_type
 from sadpath.engine.http_status import FAILURE, GUARD, PARTIAL, SUCCESS, exit_call, verdicts
@@ -229,10 +230,11 @@ class NaiveRetry(Rule):
             message = (f"The retry loop `{header}` {'; it '.join(problems)}: a struggling service gets hammered instead of a "
                        f"chance to recover{', ' + late if late else ''}. {retry_remedy(sleep_problem, uncapped, narrow, reconnect)}")
         fixes = []
-        if isinstance(loop, ast.For) and counter is not None and capped and (sleep is None or _constant(sleep)) and not hopeless and _leaves_on_success(attempt):
+        attempts = counter if isinstance(loop, ast.For) else while_counter(loop)  # each sibling loop: its own fix
+        if attempts is not None and capped and (sleep is None or _constant(sleep)) and not hopeless and _leaves_on_success(attempt):
             fixes.append(FixOffer("backoff_sleep", "Retry with exponential backoff (3 attempts)", Applicability.UNSAFE))
         is_async = isinstance(ctx.enclosing_function(), ast.AsyncFunctionDef)
-        ctx.report(self, ctx.line_span(loop), message, fixes=fixes, data={"counter": counter, "async": is_async})
+        ctx.report(self, ctx.line_span(loop), message, fixes=fixes, data={"counter": attempts, "async": is_async, "loop": type(loop).__name__})
 
     def _status_loop(self, loop: ast.AST, ctx: ModuleContext, capped: bool) -> bool:
         """``for attempt in range(4): resp = api.delete(...); if resp.status_code == 200: return; sleep(...)``: every

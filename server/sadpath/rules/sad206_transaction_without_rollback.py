@@ -131,6 +131,7 @@ from sadpath.engine.handle_helpers import helper_writes, select_statement
 from sadpath.engine.session_aliases import spelled_as, unaliased
 from sadpath.engine.failed_session_reuse import POISONED, reuse_after_failure
 from sadpath.engine.one_shot_code import run_once_module
+from sadpath.engine.rollback_path import rollback_path
 from sadpath.engine.rollback_hooks import (
     callers_covered, class_hook, commit_flag_reach, decorator_hook, handle_defined, handler_only, has_project_call,
 )
@@ -226,9 +227,11 @@ class TransactionWithoutRollback(Rule):
             f"(`{rollback}; raise`) or use the driver's transaction context (`with {handle}.begin():`, `with {handle}:`).{more}"
         )
         fixes = []
-        if handle.isidentifier() and not awaited:
+        plan = rollback_path(list(_commits(node)), [commit, *same], handle) if handle.isidentifier() and not awaited else {}
+        data = {"name": handle, **plan}  # one rollback path covers every commit the message names, or no fix is offered
+        if "commit_offsets" in data:
             fixes.append(FixOffer("rollback_on_error", f"Roll back `{handle}` if the writes fail", Applicability.UNSAFE))
-        ctx.report(self, ctx.span(commit), message, fixes=fixes, data={"name": handle})
+        ctx.report(self, ctx.span(commit), message, fixes=fixes, data=data)
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -588,10 +591,7 @@ def _terminal_error_commit(commit: ast.Call, parents: list[ast.AST], func: ast.A
 
 def _uses_after(func: ast.AST, commit: ast.Call) -> bool:
     handle = ast.unparse(commit.func.value)
-    return any(
-        isinstance(n, ast.Attribute) and ast.unparse(n) == handle and n.lineno > commit.lineno
-        for n, _ in _walk(func)
-    )
+    return any(isinstance(n, ast.Attribute) and ast.unparse(n) == handle and n.lineno > commit.lineno for n, _ in _walk(func))
 
 
 def _startup(name: str) -> bool:
