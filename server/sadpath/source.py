@@ -53,6 +53,10 @@ class SourceFile:
     path: str
     text: str
     _lines: list[str] = field(init=False, repr=False)
+    # when a list: every (first, last) line range read through ``line`` and ``lines_text`` is added to it (the
+    # incremental analyser records what a unit's rules read, so that an edit to a comment no rule read re-analyses
+    # nothing)
+    reads: list | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # keepends so that offsets add up; a final line without newline is kept too
@@ -65,6 +69,8 @@ class SourceFile:
 
     def line(self, lineno: int) -> str:
         """The text of a 1-based line without its line ending ('' past the end)."""
+        if self.reads is not None:
+            self.reads.append((lineno, lineno))
         if 1 <= lineno <= len(self._lines):
             return self._lines[lineno - 1].rstrip("\r\n")
         return ""
@@ -81,10 +87,22 @@ class SourceFile:
 
     def lines_text(self, first: int, last: int) -> str:
         """The text of lines ``first`` to ``last`` (1-based, inclusive), line endings included."""
+        if self.reads is not None:
+            self.reads.append((first, last))
         offsets = self.line_offsets
         first = min(max(first, 1), len(offsets))
         last = min(max(last, first - 1), len(offsets) - 1)
         return self.text[offsets[first - 1] : offsets[last]]
+
+    def prefilter_text(self, first: int, last: int) -> str:
+        """``lines_text``, not recorded in ``reads``: for a quick test whose failure only skips work that would find
+        nothing anyway (``"commit" in text`` before looking at the calls). A comment that makes such a test pass
+        changes no finding, so an edit to it need not analyse the unit again."""
+        reads, self.reads = self.reads, None
+        try:
+            return self.lines_text(first, last)
+        finally:
+            self.reads = reads
 
     def offset(self, line: int, column: int) -> int:
         """Character offset in the text of a (1-based line, character column)."""

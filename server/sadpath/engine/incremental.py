@@ -16,6 +16,11 @@ types of ``self.<attr>`` set in any method), so the class's digest is part of th
 *Module-dependent* rules (SAD201 follows calls into other functions) run again on every analysis, over the
 statements that can hold what they look for (a route, a task, ``main``).
 
+An edit that changes only the text of comments, in place, keeps the tree (``reparse.splice``): what read none
+of those lines in the last analysis keeps its findings (``SourceFile.reads`` records the lines each unit's walk,
+the context keys and the module-dependent rules read), the rest is analysed again on the same tree; with no
+reader, nothing is parsed or analysed. An edit to a suppression comment is parsed and analysed like any edit.
+
 The result equals ``analyze()`` of the same text; property tests hold it to that.
 """
 
@@ -41,12 +46,14 @@ from sadpath.source import SourceFile
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
+_SUPPRESSION = re.compile(r"noqa|sadpath", re.IGNORECASE)  # a suppression directive may be there (or was)
 
 
 @dataclass
 class _Entry:
     first_line: int
     findings: list[Finding]
+    reads: tuple = ()  # the (first, last) line ranges its rules read through the source, relative to first_line
 
 
 @dataclass
@@ -104,6 +111,10 @@ class IncrementalAnalyzer:
     _layouts: dict = field(default_factory=dict)  # id(class) -> (class, shell layout): a class object's lines only move
     _keys: tuple = ()  # (settings key, the local rules' context keys) of the last analysis
     _dependent: tuple | None = None  # (context, [findings]) of the module-dependent rules in the last analysis
+    # the line ranges the context keys and the module-dependent rules read in the last analysis (None: not known,
+    # they were moved with the lines): a comment edit on a line one of them read is analysed again
+    _key_reads: list | None = None
+    _dependent_reads: list | None = None
 
     def analyze(self, source: SourceFile, settings: Settings, rules: list[type], *, known_rules=None) -> Analysis:
         lines = source._lines
@@ -113,6 +124,10 @@ class IncrementalAnalyzer:
             if self._tree is not None and self._lines is not None
             else None
         )
+        if spliced is not None and spliced.comment_lines is not None and not self._comments_may_stay(spliced.comment_lines, lines, settings):
+            spliced = splice(self._lines, self._tree, lines, source.text, grammar, self._positions, comment_edits=False)
+        # comments alone changed (the same tree): what read none of their lines stays
+        changed = spliced.comment_lines if spliced is not None else None
         if spliced is not None:
             tree, self.lines_parsed = spliced.tree, spliced.lines_parsed
         else:
@@ -145,10 +160,17 @@ class IncrementalAnalyzer:
         # a move of lines that leaves every other line as it was: the module-wide facts stay (line numbers aside)
         lines_only = spliced is not None and spliced.blank_only and getattr(settings, "coverage", None) is None
         settings_key = module.global_key
-        if lines_only and self._keys and self._keys[0] == settings_key:
+        keys_stay = lines_only or (changed is not None and not _hits(self._key_reads, *changed))
+        if keys_stay and self._keys and self._keys[0] == settings_key:
             context_keys = self._keys[1]
+            if spliced.delta:
+                self._key_reads = None
         else:
-            context_keys = ",".join(r.context_key(ctx) for r in local)
+            source.reads = []
+            try:
+                context_keys = ",".join(r.context_key(ctx) for r in local)
+            finally:
+                self._key_reads, source.reads = source.reads, None
         self._keys = (settings_key, context_keys)
         context = module.global_key + "|" + context_keys
 
@@ -164,6 +186,7 @@ class IncrementalAnalyzer:
             if (
                 known is not None and known.node is node and known.context == context and known.scope == unit.scope
                 and (known.bindings == module.bindings_key or known.deps == _deps(known.names, module))
+                and (changed is None or not _hits(known.entry.reads, *changed, known.entry.first_line))
             ):
                 entry, unit.names, unit.deps, unit.text_key = known.entry, known.names, known.deps, known.text_key
             if entry is None:
@@ -176,7 +199,7 @@ class IncrementalAnalyzer:
                 to_walk.append(unit)
                 continue
             delta = unit.first - entry.first_line
-            moved = entry if delta == 0 else _Entry(unit.first, [_moved(f, delta) for f in entry.findings])
+            moved = entry if delta == 0 else _Entry(unit.first, [_moved(f, delta) for f in entry.findings], entry.reads)
             findings.extend(moved.findings)
             if known is not None and known.entry is entry:  # the node's record, brought up to date
                 known.bindings, known.entry = module.bindings_key, moved
@@ -193,11 +216,15 @@ class IncrementalAnalyzer:
             instances = [rule() for rule in local]
             for unit in to_walk:
                 ctx.findings = []
-                walked = walk(ctx, instances, roots=[unit.root])
+                source.reads = []
+                try:
+                    walked = walk(ctx, instances, roots=[unit.root])
+                finally:
+                    read, source.reads = source.reads, None
                 failures.extend(walked.failures)
                 own = list(ctx.findings)
                 findings.extend(own)
-                entry = _Entry(unit.first, own)
+                entry = _Entry(unit.first, own, tuple((a - unit.first, b - unit.first) for a, b in read))
                 fresh_nodes[id(unit.root.node)] = _Known(unit.root.node, context, unit.scope, module.bindings_key, unit.names, unit.deps, entry, unit.text_key)
                 if unit.text_key is not None:
                     fresh_cache[unit.text_key] = entry
@@ -209,20 +236,28 @@ class IncrementalAnalyzer:
         dependent_found: list[Finding] = []
         if dependent:
             previous = self._dependent
-            if lines_only and previous is not None and previous[0] == context:
+            if (lines_only or (changed is not None and not _hits(self._dependent_reads, *changed))) and previous is not None and previous[0] == context:
                 dependent_found = [_mapped(f, spliced.new_line, source.path) for f in previous[1]]
                 self.dependent_reused = True
+                if spliced.delta:
+                    self._dependent_reads = None
             else:
                 ctx.findings = []
-                roots = [stmt for stmt in statements if any(rule.may_apply_to(stmt, ctx) for rule in dependent)]
-                crashed_before = len(failures)
-                if roots:
-                    walked = walk(ctx, [rule() for rule in dependent], roots=roots)
-                    failures.extend(walked.failures)
-                    dependent_found = list(ctx.findings)
+                source.reads = []
+                try:
+                    roots = [stmt for stmt in statements if any(rule.may_apply_to(stmt, ctx) for rule in dependent)]
+                    crashed_before = len(failures)
+                    if roots:
+                        walked = walk(ctx, [rule() for rule in dependent], roots=roots)
+                        failures.extend(walked.failures)
+                        dependent_found = list(ctx.findings)
+                finally:
+                    self._dependent_reads, source.reads = source.reads, None
                 if len(failures) > crashed_before:
                     context = ""  # not remembered
             findings.extend(dependent_found)
+        else:
+            self._dependent_reads = []
         self._dependent = (context, dependent_found) if dependent and not failures else None
         self.cache, self.by_node = fresh_cache, fresh_nodes
         self._lines, self._tree, self._context, self._bindings = lines, tree, context, module.bindings_key
@@ -232,6 +267,15 @@ class IncrementalAnalyzer:
         failures.extend(judged)
         findings.sort(key=Finding.sort_key)
         return Analysis(source, findings, tree, semantic, failures, suppressed)
+
+    def _comments_may_stay(self, changed: tuple[int, int], lines: list[str], settings: Settings) -> bool:
+        """Whether an edit to the comments of old lines ``changed`` (in place) may keep the tree and the findings of
+        what read none of those lines: no suppression comment among them (before or after), no coverage data
+        (SAD302 reads the file on disk)."""
+        lo, hi = changed
+        if getattr(settings, "coverage", None) is not None:
+            return False
+        return not any(_SUPPRESSION.search(text) for text in (*self._lines[lo - 1 : hi], *lines[lo - 1 : hi]))
 
     def _units(self, tree: ast.Module, starts: list[int], source: SourceFile, semantic: SemanticModel, bindings: str) -> list[_Unit]:
         units: list[_Unit] = []
@@ -274,6 +318,7 @@ class IncrementalAnalyzer:
         self._scopes, self._layouts = {}, {}
         self._keys = ()
         self._dependent = None
+        self._key_reads = self._dependent_reads = None
 
 
 def _shell_layout(cls: ast.ClassDef, start: int, methods: list[ast.stmt], source: SourceFile) -> str:
@@ -436,3 +481,8 @@ def _moved(finding: Finding, delta: int) -> Finding:
     if any(k.endswith("_line") for k in data):  # line numbers in a finding's data move with it (see model.Finding)
         data = {k: v + delta if k.endswith("_line") and isinstance(v, int) else v for k, v in data.items()}
     return dataclasses.replace(finding, span=Span(span.line + delta, span.column, span.end_line + delta, span.end_column), data=data)
+
+
+def _hits(reads, lo: int, hi: int, base: int = 0) -> bool:
+    """Whether one of the line ranges ``reads`` (relative to ``base``; None: not known) holds a line of lo..hi."""
+    return reads is None or any(first + base <= hi and lo <= last + base for first, last in reads)

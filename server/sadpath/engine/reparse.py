@@ -36,6 +36,9 @@ class Spliced:
     delta: int = 0
     parsed_again: ast.stmt | None = None  # the top-level statement (or method) parsed again, if any
     blank_only: bool = False  # only blank lines were added, removed or changed: every other line is as it was
+    # (first, last) old lines whose comments alone changed, in place (the same lines, the code before each ``#`` as
+    # it was): the tree is the old one, every node and position as it was (``comment_edits`` of ``splice``)
+    comment_lines: tuple[int, int] | None = None
 
     def new_line(self, line: int) -> int:
         """Where an old line outside the edited lines is now."""
@@ -95,11 +98,14 @@ def splice(
     new_text: str,
     feature_version: tuple[int, int] | None = None,
     positions: Positions | None = None,
+    comment_edits: bool = True,
 ) -> Spliced | None:
     """The new tree from the old one with only the changed statement parsed again (with the grammar of
     ``feature_version`` when given, as the whole text would be); None when the whole text must be parsed.
     When the edit adds or removes lines (``positions`` given), the statements below it are moved IN PLACE: the
-    nodes of ``old_tree`` change, so a tree given out before is only valid until the next splice."""
+    nodes of ``old_tree`` change, so a tree given out before is only valid until the next splice.
+    ``comment_edits``: an edit that changes only the text of comments, in place, keeps ``old_tree`` whole and
+    says so (``Spliced.comment_lines``); without it such an edit is parsed again like any other."""
     if _odd_breaks(new_text) or old_tree.type_ignores:
         return None
     if old_lines == new_lines:
@@ -114,6 +120,8 @@ def splice(
         tail += 1
     lo, hi, new_hi = head + 1, n_old - tail, n_new - tail  # 1-based, inclusive; hi < lo: lines only inserted
     delta = n_new - n_old
+    if not delta and comment_edits and hi >= lo and _comment_text_only(old_tree, old_lines, new_lines, lo, hi, positions):
+        return Spliced(old_tree, 0, comment_lines=(lo, hi))
     if delta and positions is None:
         return None
     comments = _only_comments(old_lines, lo, hi) and _only_comments(new_lines, lo, new_hi)
@@ -270,3 +278,61 @@ def _parse_added(new_lines: list[str], lo: int, hi: int, feature_version: tuple[
     for node in parsed.body:
         ast.increment_lineno(node, lo - 1)
     return parsed.body
+
+
+_STRINGS = (ast.JoinedStr, ast.Constant)
+
+
+def _comment_text_only(tree: ast.Module, old_lines: list[str], new_lines: list[str], lo: int, hi: int, positions: Positions | None) -> bool:
+    """Whether old lines lo..hi and the new ones differ only after the first ``#`` of each old line, and that
+    ``#`` starts a comment: no string literal of the old tree touches the line (a ``#`` can only be in a string or
+    start a comment). The tokens before it, and so every node, are then the same; the comment runs to the end of
+    the line either way. Not on lines 1-2 (a coding declaration) nor when a null character or a lone surrogate
+    comes in (the text would not parse)."""
+    if lo <= 2:
+        return False
+    changed = []
+    for number in range(lo, hi + 1):
+        old, new = old_lines[number - 1], new_lines[number - 1]
+        if old == new:
+            continue
+        at = old.find("#")
+        if at < 0 or old[: at + 1] != new[: at + 1] or "\x00" in new or old.endswith("\n") != new.endswith("\n"):
+            return False
+        if not new.isascii():
+            try:
+                new.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate: the whole text would not parse
+                return False
+        changed.append(number)
+    for stmt in tree.body:
+        start, end = first_line(stmt), stmt.end_lineno or stmt.lineno
+        if end < lo or start > hi:
+            continue
+        if _string_on(stmt, changed, positions):
+            return False
+    return True
+
+
+def _string_on(stmt: ast.stmt, lines: list[int], positions: Positions | None) -> bool:
+    """Whether a string literal in ``stmt`` has a character on one of ``lines`` (for a class, only its members
+    over those lines are looked at, and its header)."""
+    if isinstance(stmt, ast.ClassDef):
+        header = [*stmt.decorator_list, *stmt.bases, *stmt.keywords, *getattr(stmt, "type_params", ())]
+        if any(_string_on_node(n, lines) for part in header for n in ast.walk(part)):
+            return True
+        low, high = lines[0], lines[-1]
+        return any(
+            _string_on(member, lines, positions)
+            for member in stmt.body
+            if first_line(member) <= high and (member.end_lineno or member.lineno) >= low
+        )
+    nodes = positions.of(stmt) if positions is not None else ast.walk(stmt)
+    return any(_string_on_node(n, lines) for n in nodes)
+
+
+def _string_on_node(node: ast.AST, lines: list[int]) -> bool:
+    if not isinstance(node, _STRINGS) or (isinstance(node, ast.Constant) and not isinstance(node.value, (str, bytes))):
+        return False
+    first, last = node.lineno, node.end_lineno or node.lineno
+    return any(first <= line <= last for line in lines)

@@ -31,6 +31,9 @@ class Result:
     # when the text does not parse: the analysis of the text with the broken units blanked (``lsp.resilient``),
     # whose tree the hover reads; ``analysis`` then holds the kept findings and the SAD000, without a tree
     partial: Analysis | None = None
+    # the diagnostics of this result as shown (``SadpathServer.diagnostics``), by how they were converted: a
+    # codeAction or pull request reads them again without converting every finding again
+    shown: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def result_id(self) -> str:
@@ -129,6 +132,8 @@ def analyze(uri: str, text: str, version: int | None, settings: Settings, state:
     previous = state.result
     stamp = coverage_data.stamp(settings, document_path(uri))  # new test data, or the file saved: analyse again
     if previous is not None and previous.digest == digest and previous.settings == settings and previous.stamp == stamp:
+        if previous.version == version:
+            return previous  # the same version asked about again (a request after the publish): its diagnostics too
         return Result(version, digest, previous.analysis, settings, stamp, previous.partial)
     path = document_path(uri)
     rules = enabled_rules(settings, path)

@@ -247,6 +247,13 @@ class SadpathServer(LanguageServer):
         self.show(f"sadpath: {problem.message}")
 
     def diagnostics(self, uri: str, result: Result) -> list[t.Diagnostic]:
+        key = (uri, self.encoding, self.options.docs_url, self.options.show_syntax_errors)
+        known = result.shown.get(key)
+        if known is None:
+            known = result.shown[key] = self._converted(uri, result)
+        return list(known)
+
+    def _converted(self, uri: str, result: Result) -> list[t.Diagnostic]:
         source = result.analysis.source
         shown = [
             to_diagnostic(f, source, uri, result.version, self.encoding, self.options.docs_url)
