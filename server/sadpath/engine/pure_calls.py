@@ -27,16 +27,24 @@ _KNOWN = (
 _FILE_READS = frozenset({"gettext.translation", "gettext.find", "gettext.install"})
 _SIGNERS = ("django.core.signing.Signer", "django.core.signing.TimestampSigner")
 _SIGNER_METHODS = frozenset({"unsign", "unsign_object", "sign", "sign_object"})
+# Django's connection handlers: ``caches[alias]`` / ``connections[alias]`` is no dict lookup. An alias missing from
+# the settings raises the handler's ``exception_class`` (``BaseConnectionHandler.__getitem__``), and a cache backend
+# that cannot be imported raises ``InvalidCacheBackendError`` too (``CacheHandler.create_connection``).
+_HANDLERS = {
+    "django.core.cache.caches": "django.core.cache.InvalidCacheBackendError",
+    "django.db.connections": "django.utils.connection.ConnectionDoesNotExist",
+}
 
 
 def pure_errors(stmts: list[ast.stmt], ctx: ModuleContext) -> tuple[str, ...] | None:
     """``pure_work.pure_errors``, counting the known pure library calls above as pure computation."""
     if any(isinstance(n, ast.Call) and ctx.qualified_name(n.func) in _FILE_READS for s in stmts for n in ast.walk(s)):
         return None  # ``gettext.translation(domain, localedir)`` opens and parses catalog files
-    errors = pure_work.pure_errors(stmts, ctx)
+    handlers = _handler_subscripts(stmts, ctx)
+    errors = None if handlers else pure_work.pure_errors(stmts, ctx)
     if errors is not None:
         return errors
-    known: dict[tuple, tuple[str, ...]] = {}
+    known: dict[tuple, tuple[str, ...]] = handlers
     for stmt in stmts:
         for node in ast.walk(stmt):
             if isinstance(node, ast.Call):
@@ -69,6 +77,15 @@ class _Swap(ast.NodeTransformer):
         args = [*node.args, *(k.value for k in node.keywords)]
         return ast.copy_location(ast.Call(func=ast.Name(id="str", ctx=ast.Load()), args=args, keywords=[]), node)
 
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        self.generic_visit(node)
+        raised = self.known.get(_where(node))
+        if raised is None:
+            return node
+        self.extra.extend(raised)
+        args = [node.slice]
+        return ast.copy_location(ast.Call(func=ast.Name(id="str", ctx=ast.Load()), args=args, keywords=[]), node)
+
 
 def block_errors(stmts: list[ast.stmt], ctx: ModuleContext) -> tuple[str, ...] | None:
     """The errors a block of pure in-memory work raises, for the advice that names them: ``pure_errors``, with
@@ -80,7 +97,7 @@ def block_errors(stmts: list[ast.stmt], ctx: ModuleContext) -> tuple[str, ...] |
     if not errors:
         return errors
     if "TypeError" not in errors and any(
-        isinstance(sub, ast.Subscript) and isinstance(sub.ctx, ast.Load)
+        isinstance(sub, ast.Subscript) and isinstance(sub.ctx, ast.Load) and not _is_handler(sub, ctx)
         and not (ctx.type_of(sub.value) or "").startswith(("builtins.dict", "dict"))
         for stmt in stmts for sub in ast.walk(stmt)
     ):  # fmt: skip
@@ -108,11 +125,25 @@ def _reads_looked_up_value(stmts: list[ast.stmt], ctx: ModuleContext) -> bool:
                     names.add(node.targets[0].id)
     for stmt in stmts:
         for node in ast.walk(stmt):
-            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and _looked_up(node.value, names):
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and _looked_up(node.value, names) and not _is_handler(node.value, ctx):
                 known = ctx.type_of(node.value) or ""
                 if not known.startswith(("builtins.dict", "dict", "builtins.list", "list", "builtins.str", "str")):
                     return True
     return False
+
+
+def _is_handler(node: ast.AST, ctx: ModuleContext) -> bool:
+    """``caches[alias]``, ``connections[alias]``: a subscript of one of Django's connection handlers."""
+    return isinstance(node, ast.Subscript) and (ctx.qualified_name(node.value) or "") in _HANDLERS
+
+
+def _handler_subscripts(stmts: list[ast.stmt], ctx: ModuleContext) -> dict[tuple, tuple[str, ...]]:
+    found: dict[tuple, tuple[str, ...]] = {}
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and _is_handler(node, ctx):
+                found[_where(node)] = (_HANDLERS[ctx.qualified_name(node.value) or ""],)
+    return found
 
 
 def _where(node: ast.AST) -> tuple:

@@ -42,7 +42,8 @@ stopping: return`, where the canceller sets `stopping = True` just before `.canc
 and for a per-run isolation boundary, an `except BaseException` that records what
 it caught with the traceback after an `except CancelledError: raise` of the same `try`.
 Without that re-raise the finding says the boundary also records the task's own
-cancellation, and asks for it.
+cancellation (and, where the handler ends the coroutine, that the task then returns as if
+it had finished), and asks for it.
 
 One finding per problem: a broad handler nested in another reported broad handler's
 `try` or in its fallback (`try: A except: try: B except: ...`) is named in the outer
@@ -53,11 +54,15 @@ The message says what is true where the handler stands. Where an abort is
 realistically delivered (`main()`, a CLI command or a command-line program, a thread
 target, a consumer callback, a `while` loop, a coroutine, a gevent module) it says
 that Ctrl-C, `sys.exit()`, the task's cancellation or gevent's `Timeout` and
-`GreenletExit` are swallowed, or turned into the domain error the handler raises. In
-request, view, serializer and template code, Celery tasks and the helpers of a service
-it says that the handler catches every exception, SystemExit, KeyboardInterrupt and
-GeneratorExit included, and hides which failures the fallback is for: a bug in the
-block (a `NameError`, an `AttributeError`) takes the fallback too. When a handler
+`GreenletExit` are swallowed, or turned into the domain error the handler raises.
+Elsewhere it says what does arrive there beyond `Exception`: in request code (a route,
+a view, or a function handed the `request`: middleware, context processors) the web
+worker's own stop (gunicorn's worker raises `SystemExit` from its SIGQUIT, SIGINT and
+SIGABRT handlers in the running request, which then goes on with the fallback); in a
+Celery task the solo pool's hard-shutdown `WorkerTerminate` (prefork children ignore
+SIGINT); in a helper, whatever stops its caller. A handler that translates says that
+every exception, SystemExit, KeyboardInterrupt and GeneratorExit included, becomes the
+domain error: a bug in the block (a `NameError`, an `AttributeError`) too. When a handler
 that translates also replaces an error the `try` raises itself, or a fallback falls
 through leaving names the `try` binds unbound for the next read (`UnboundLocalError`),
 the message says so.
@@ -66,7 +71,9 @@ Around pure in-memory work (a parse, a format, dict or index lookups, text
 reshaping) no abort is realistically delivered, so the message says what is wrong
 there instead: every error, bugs included, becomes the fallback, and the errors the
 block raises (`ValueError`, `KeyError`, ...) should be named; a subscript of a value
-of unknown type adds `TypeError` (`None[key]`, a str key on a list). Around such work
+of unknown type adds `TypeError` (`None[key]`, a str key on a list), while a subscript
+of Django's connection handlers names their own error (`caches[alias]` raises
+`InvalidCacheBackendError`, `connections[alias]` `ConnectionDoesNotExist`). Around such work
 a fallback that logs with the traceback (`logger.exception(...)` then the generic
 rendering) is no finding: no abort lands there and a bug is on record.
 
@@ -137,7 +144,7 @@ import ast
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
 from sadpath.engine import logcalls
-from sadpath.engine import abort_places, cancel_flags, cancel_shapes, catching, error_path_steps, fallback_unbound, handler_claims, pure_calls, swallow
+from sadpath.engine import abort_places, cancel_flags, cancel_shapes, catching, error_path_steps, fallback_unbound, handler_claims, place_stories, pure_calls, swallow
 from sadpath.engine.boundary import boundary_of
 from sadpath.rules import _except
 from sadpath.rules.base import Rule
@@ -201,10 +208,12 @@ class BareExcept(Rule):
             message = (
                 f"{label} in {where} records every failure and signal of the work it isolates, but it also catches "
                 "this task's own cancellation: a shutdown or timeout that cancels the task is logged as one more "
-                "failure and the task carries on. Put `except asyncio.CancelledError: raise` ahead of it."
+                + ("failure and the task then returns as if it had finished, so whoever cancelled it sees a normal end."
+                   if func is not None and _last_in_function(try_node, func, ctx) else "failure and the task carries on.")
+                + " Put `except asyncio.CancelledError: raise` ahead of it."
             )
         elif place is not None:
-            message = _abort_message(label, where, place, translated, chain)
+            message = place_stories.abort_message(label, where, place, translated, chain)
         elif translated is not None:
             message = (
                 f"{label} in {where} turns every exception into `{translated}`, SystemExit, KeyboardInterrupt and "
@@ -214,12 +223,7 @@ class BareExcept(Rule):
             )
         else:
             logged = any(logcalls.keeps_traceback(log, ctx) for log in logcalls.own_log_calls(node, ctx))
-            message = (
-                f"{label} in {where} catches KeyboardInterrupt and SystemExit as well as every error of the block"
-                + (", which it logs with the traceback" if logged else "")
-                + ": a Ctrl-C or `sys.exit()` raised while the block runs takes the fallback instead of stopping. "
-                "`except Exception:` keeps the fallback for every error and lets those through."
-            )
+            message = place_stories.broad_message(label, where, place_stories.quiet_place(ctx), logged)
         own = _own_raise(try_node) if try_node is not None and translated is not None else None
         if own is not None:  # (raising to take a fallback is deliberate; replacing a raised error loses it)
             instead = "replaced by this handler's own, so its message is lost" if translated == own[0] else f"replaced by `{translated}`"
@@ -287,33 +291,6 @@ def _exempt(node: ast.ExceptHandler, ctx: ModuleContext, broad: bool, signals: l
     if signals == ["GeneratorExit"] and not _yields_again(node, ctx):
         return True  # the generator cleans up and finishes: that is how close() is answered
     return False
-
-
-def _abort_message(label: str, where: str, place: str, translated: str | None, chain: str) -> str:
-    """Where an abort realistically arrives: what becomes of it."""
-    if translated is not None:
-        aborts = {
-            "async": "task cancellation, Ctrl-C and sys.exit()",
-            "gevent": "gevent's `Timeout` and `GreenletExit`, Ctrl-C and sys.exit()",
-        }.get(place, "Ctrl-C and sys.exit()")
-        return (
-            f"{label} in {where} turns {aborts} into `{translated}`: an operator's "
-            f"abort becomes one more failure the caller counts and carries on after. Catch `Exception` instead{chain}."
-        )
-    if place == "async":
-        return (
-            f"{label} in {where} also catches KeyboardInterrupt, SystemExit and task cancellation: "
-            "Ctrl-C, sys.exit() and cancellations are swallowed here. Catch `Exception` instead, or re-raise."
-        )
-    if place == "gevent":
-        return (
-            f"{label} in {where} also catches gevent's `Timeout` and `GreenletExit` (both BaseException), Ctrl-C and "
-            "sys.exit(): a timeout or a kill of this greenlet is swallowed here. Catch `Exception` instead, or re-raise."
-        )
-    return (
-        f"{label} in {where} also catches KeyboardInterrupt and SystemExit: Ctrl-C and sys.exit() are "
-        "swallowed here. Catch `Exception` (or the errors the block can raise) instead, or re-raise."
-    )
 
 
 def _own_raise(try_node: ast.Try) -> tuple[str, int] | None:
