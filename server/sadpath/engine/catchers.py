@@ -114,6 +114,9 @@ def _call_sites(func, raised: str, fctx: ModuleContext, origin: ModuleContext, d
                 found.append((handler, cctx))
                 continue
             caller = next((p for p in reversed(parents) if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+            if caller is not None and caller.name == name:
+                continue  # ``super().notify(...)`` in an override, ``self._client.notify(...)`` in a wrapper, a
+                # recursion: the enclosing function's own callers are this name's callers, read by this search
             if caller is not None and task_throws(caller, raised):
                 found.append((DECLARED, cctx))  # a Celery task that declares it expected: logged without traceback
                 continue
@@ -205,8 +208,10 @@ def _quiet_handler(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
             target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
             shown = ast.unparse(target) if target is not None else ""
             answer = target is not None and framework_answer(ctx.qualified_name(target) or shown)
-            if not shown.endswith(_EXIT_CALLS) and node.cause is None and not answer:
-                return False  # re-raised, or raised on with it as the context (a 400 answer shows only its text)
+            chained = node.cause is not None and not (isinstance(node.cause, ast.Constant) and node.cause.value is None)
+            if not shown.endswith(_EXIT_CALLS) and not answer and (chained or (node.cause is None and not _restates(handler, node))):
+                return False  # re-raised, handed on ``from`` it, or raised on with it as the context carrying nothing of it
+                # (a 400 answer shows only its text; ``from None`` and a message restating it show it as text)
         if isinstance(node, ast.Call):
             log = logcalls.as_log_call(node, ctx)
             if log is not None:
@@ -221,6 +226,37 @@ def _quiet_handler(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
             ):
                 return False  # ``report(exc)``: handed on to someone who may show the traceback
     return True
+
+
+def _restates(handler: ast.ExceptHandler, raise_node: ast.Raise) -> bool:
+    """A new error raised by a catcher that restates what the caught one carries: its message reads the caught
+    error (``raise ValueError(f"{url!r} is not valid: {exc}")``), or the handler copies the error's content into a
+    result (``self.details["log"] = e.log`` then ``raise ActionFailed(...)``). The caught signal is shown as text,
+    not handed on as a cause. (A bare ``raise``, ``raise exc`` and a new error that carries nothing of it are not.)"""
+    if not handler.name or not isinstance(raise_node.exc, ast.Call):
+        return False
+    call = raise_node.exc
+    if any(_reads(arg, handler.name) for arg in [*call.args, *(k.value for k in call.keywords)]):
+        return True
+    for node in body_nodes(handler.body):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None and _reads(node.value, handler.name):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if all(isinstance(t, (ast.Subscript, ast.Attribute)) for t in targets):
+                return True  # ``result["log"] = e.log``: stored as an outcome's detail
+    return False
+
+
+def _reads(expr: ast.AST, name: str) -> bool:
+    """``expr`` reads the caught error's text or an attribute of it (``{exc}``, ``str(exc)``, ``exc.log``)."""
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == name:
+            return True
+        if isinstance(node, ast.FormattedValue) and isinstance(node.value, ast.Name) and node.value.id == name:
+            return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("str", "repr"):
+            if any(isinstance(a, ast.Name) and a.id == name for a in node.args):
+                return True
+    return False
 
 
 def _package_handlers(raised: str, ctx: ModuleContext) -> list:

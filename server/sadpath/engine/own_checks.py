@@ -55,13 +55,28 @@ def local_table_miss(simple: str, handler: ast.ExceptHandler, try_node: ast.Try 
     looked_up = {
         t.id for n in nodes if isinstance(n, ast.Assign) and n.value is subscripts[0] for t in n.targets if isinstance(t, ast.Name)
     }
-    plain_values = all(isinstance(v, ast.Lambda) or (isinstance(v, ast.Name) and hasattr(builtins, v.id)) for v in table.values)
+    converters = {n.name for n in module.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and _no_lookup(n)}
+    plain_values = all(
+        isinstance(v, ast.Lambda) or (isinstance(v, ast.Name) and (hasattr(builtins, v.id) or v.id in converters)) for v in table.values
+    )  # builtins, lambdas and the module's own converters that look nothing up (``datetime: _parse_datetime_utc``)
     for node in nodes:
         if not isinstance(node, ast.Call):
             continue
         if isinstance(node.func, ast.Name) and (hasattr(builtins, node.func.id) or (node.func.id in looked_up and plain_values)):
             continue
         return False  # other work in the ``try``: its ``KeyError`` may be a bug's, not the table's
+    return True
+
+
+def _no_lookup(func: ast.AST) -> bool:
+    """A function of the module that subscripts nothing and raises no lookup miss: it cannot raise the ``KeyError``."""
+    for node in body_nodes(func.body):
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+            return False
+        if isinstance(node, ast.Raise) and node.exc is not None and any(
+            isinstance(n, ast.Name) and n.id in _LOOKUP_MISSES for n in ast.walk(node.exc)
+        ):
+            return False
     return True
 
 

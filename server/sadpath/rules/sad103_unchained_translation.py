@@ -81,7 +81,9 @@ not-found restated with its own text (`{e}`); a raise inside the `try` of an out
 same function that answers without the traceback (`HTTPException(400, detail=str(e))`); and an
 entry of a table of getters its users try in turn (`except ValueError: continue`); the function's own check
 (an `assert` in the `try` caught as `AssertionError`, one lookup in a dict the module or function defines caught
-as `KeyError` and restated as a builtin error). Where the
+as `KeyError` and restated as a builtin error); a bare capability signal (`except NotImplementedError:` around
+one call, restated as "not supported"); and an expected miss of one call (a lookup helper raising the `KeyError`
+itself, a client's `ObjectNotFound`) restated naming the looked-up key. Where the
 cause is noise (a `KeyError` under `__getattr__`'s `AttributeError`, a `RecursionError`) the
 finding asks for `from None`, and offers no fix.
 
@@ -151,7 +153,7 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import catchers, handler_claims, logcalls, outcome_classes, own_checks, translation_shapes, unread_causes
+from sadpath.engine import catchers, expected_misses, handler_claims, logcalls, outcome_classes, own_checks, translation_shapes, unread_causes
 from sadpath.engine.catchers import framework_answer
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
@@ -223,6 +225,10 @@ class UnchainedTranslation(Rule):
             return  # the user-facing outcome (a 4xx answer, a class the project only shows): no translation
         if isinstance(exc, ast.Call) and _restated_miss(exc, handler, ctx):
             return  # ``except NotFound: raise KeyError(f"Container not found: {name}")``: the miss, restated
+        if expected_misses.restated_call_miss(exc, handler, _enclosing_try(handler, ctx), ctx):
+            return  # ``lookup_type(cls, key)`` raises the KeyError itself, restated naming ``key``: the miss, restated
+        if expected_misses.capability_signal(exc, handler, _enclosing_try(handler, ctx), ctx):
+            return  # ``except NotImplementedError: raise Unsupported("not supported")``: the signal carries nothing
         if _invariant_guard(exc, handler, ctx):
             return  # ``if name is None: raise ValueError("impossible, please report a bug")``: a new condition
         if translation_shapes.new_condition(handler, ctx.parents):
