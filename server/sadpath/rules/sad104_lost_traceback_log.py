@@ -149,7 +149,7 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import body_steps, callee_traps, catching, logcalls, lost_detail, record_gaps, retry_once, shapes, step_builders, step_sources, try_steps, value_reads, wrapper_steps
+from sadpath.engine import body_steps, callee_traps, catching, contained_tasks, logcalls, lost_detail, quiet_steps, record_gaps, retry_once, shapes, step_builders, step_sources, try_steps, value_reads
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.exemption_comments import handler_explanations
 from sadpath.engine.trapping import traps_its_failures
@@ -208,8 +208,8 @@ class LostTracebackLog(Rule):
         if record_gaps.dev_only(node, func, ctx):
             return  # a dev server's or a debug reloader's handler: its reader is the developer at the console
         try_node = _except.enclosing_try(node, ctx)
-        if try_node is not None and retry_once.retries_once_then_raises(node, try_node, ctx):
-            return  # a one-shot retry whose failure is logged with the traceback and re-raised: the last error travels on
+        if try_node is not None and (retry_once.retries_once_then_raises(node, try_node, ctx) or contained_tasks.cannot_fire(try_node, ctx)):
+            return  # a one-shot retry that logs with the traceback and re-raises; an awaited task that keeps its failures in
         for log in logs:
             if log.kind == "logger" and log.level not in logcalls.ERROR_LEVELS:
                 continue
@@ -467,7 +467,7 @@ def _steps(try_node: ast.Try, ctx: ModuleContext, caught, *, named: bool = False
             and not (library_only and try_steps.stdlib_call(c, ctx))
             and not (isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name) and c.func.value.id in values)
             and not try_steps.on_opened_file(c, func) and not try_steps.nested_pure(c, func) and not value_reads.value_read(c, func) and not try_steps.record_builder(c, ctx)
-            and not try_steps.static_pure(c, ctx) and not step_builders.builds_only(c, try_node, ctx) and not wrapper_steps.no_work(c, ctx)
+            and not try_steps.static_pure(c, ctx) and not step_builders.builds_only(c, try_node, ctx) and not quiet_steps.not_a_step(c, ctx)
             and not (_project_call(c, ctx) and (callee_traps.contains_its_failures(c, ctx) or callee_traps.formats_only(c, ctx)))
         ]  # fmt: skip
         calls = [c for c in calls if not step_builders.chain_getter(c, calls)]  # ``_get_store().update_run(...)``: the update
