@@ -20,12 +20,10 @@ helper that returns them. Per row, it reports:
 - MongoDB: `find_one`, `find`, `count_documents`, `aggregate` with the row;
 - a same-file helper called with the row whose body runs such a read.
 
-It stays quiet for loops over plain data (CSV rows, an API's answer, FTP file
-names), writes per row (`save()`, `update()`, `delete()`, `INSERT`/`UPDATE`
-statements: batching them is another matter) and the reads that are part of
-such a write: an argument of the write (`X.objects.filter(pk=row.fk.pk).update(...)`),
-the rows of an inner loop that writes each of them, the condition of a branch
-that writes (`if not row.media.exists(): Medium.objects.create(...)`, also through
+It stays quiet for loops over plain data (CSV rows, an API's answer, FTP file names), writes per row (`save()`,
+`update()`, `delete()`, `INSERT`/`UPDATE` statements: batching them is another matter) and the reads that are part of
+such a write: an argument of the write (`X.objects.filter(pk=row.fk.pk).update(...)`), the rows of an inner loop that
+writes each of them, the condition of a branch that writes (`if not row.media.exists(): Medium.objects.create(...)`, also through
 a name: `latest = session.execute(select(...))...` then `if latest: update(...) else:
 delete(...)`); reads under a group-break guard (`if last != row.key: last = row.key`,
 once per group); loops over configuration rows (`organizer.sales_channels.all()`); loops
@@ -33,8 +31,8 @@ whose body runs a business operation per row (a project helper that writes,
 such as one order's cancellation, where the flagged read is noise), per-group batch queries iterated by a loop
 that writes each row (`qs = event.orders.filter(...)`, then `for o in qs: ... o.save()`); a lazy queryset handed
 to a job (`start_job(update_counters, project.tasks.all())`: no query runs there); prefetch advice for the
-children of one object (`order.positions.all()` of a parameter, of its foreign key, `payment.order.positions.all()`,
-or of one looked-up row, not of a tenant such as an event or a project: n is a handful); lazy loads in a loop that
+children of one object (`order.positions.all()` of a parameter, of a chain of its foreign keys, `invoice.order.positions`,
+of one looked-up row, of a form's or serializer's `self.instance`, not of a tenant: n is a handful); lazy loads in a loop that
 saves each row it walks (a copy: `row.pk = None; ...; row.save()`, where each row costs a write anyway; a key read
 `row.fk.pk` is still reported, `row.fk_id` costs nothing); lazy loads of rows of an inner query already reported; lookups keyed by
 other data the row only picks from (`answers[str(q.pk)]`); `.get()` on a dict or a
@@ -132,6 +130,7 @@ from sadpath.engine.loop_bounds import (
 )
 from sadpath.engine.row_scale import explained, folded_rows, reordering_advice, tiny_loop, unevaluated_argument
 from sadpath.engine.row_copies import one_parent_chain, repeated_by, saved_per_row
+from sadpath.engine.one_object import one_object_rows
 from sadpath.engine.row_writes import feeds_write, writes_per_row
 from sadpath.engine.query_rows import (
     Resolver, RowSource, chain, chain_root, last_name, looks_like_connection, looks_like_session, model_fields,
@@ -216,8 +215,9 @@ class NPlusOneQuery(Rule):
         source = self._source(iterable, loop, resolver, ctx)
         if source is None or configuration_rows(unwrap(iterable)):
             return  # not rows of a query, or a small set of configuration rows (`organizer.sales_channels.all()`)
-        tiny = tiny_loop(loop, target, iterable, resolver, ctx) or one_parent_chain(  # the children of one object
-            iterable, ctx.enclosing_function(), lambda n: resolver.value_of(n, loop.lineno))  # (`payment.order.positions`)
+        here, func = (lambda n: resolver.value_of(n, loop.lineno)), ctx.enclosing_function()  # the children of one object:
+        tiny = tiny_loop(loop, target, iterable, resolver, ctx) or one_parent_chain(iterable, func, here) or one_object_rows(
+            iterable, func, ctx.enclosing_class(), here)  # `payment.order.positions`, `self.instance.items` of a form
         if folded_rows(iterable, resolver, loop, ctx.memo.get("SAD205-reported", set())):
             return  # rows of an inner query already reported in this loop: one finding for one root cause
         rows = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
