@@ -56,18 +56,36 @@ def build(req: FixRequest) -> list[Edit]:
     # the helper's import (none when it is defined in this module), else ``random`` for the jitter
     imports = [("random", None)] if helper is None else [(helper[1], helper[0])] if helper[1] else []
 
-    backoff = cst.parse_expression(expression)
     limit = line_limit(req.source)
+    assigned = _assigned_names(loop)
 
     class InPlace(cst.CSTTransformer):
-        """Replace the delay of every constant sleep in the loop; ``count`` says how many there were."""
+        """Replace the delay of every constant sleep in the loop; ``count`` says how many there were. A sleep under
+        ``if <name> > N:`` grows on that gate's counter (the one that decides the wait), when the loop counts it."""
 
         count = 0
+        gates: list[tuple[str, cst.CSTNode]] = []
+
+        def visit_If(self, node):
+            self.gates = [*self.gates, (_gate_counter(node.test), node.body)]
+
+        def leave_If(self, original, updated):
+            self.gates = self.gates[:-1]
+            return updated
 
         def leave_Call(self, original, updated):
             if _constant_sleep(updated):
                 self.count += 1
-                new = updated.with_changes(args=[updated.args[0].with_changes(value=backoff), *updated.args[1:]])
+                exponent = counter
+                for name, body in reversed(self.gates):
+                    if _within(region.positions[original], region.positions[body]):
+                        if name is not None and name in assigned:
+                            exponent = name
+                        break
+                value = cst.parse_expression(backoff_expression(exponent, helper))
+                if exponent != counter:
+                    req.notes.append(f"the delay grows on `{exponent}`, the counter that gates the sleep")
+                new = updated.with_changes(args=[updated.args[0].with_changes(value=value), *updated.args[1:]])
                 return fitted(new, region.positions[original].start.column, limit, region.module)
             return updated
 
@@ -102,6 +120,37 @@ def build(req: FixRequest) -> list[Edit]:
     module = region.module.deep_replace(loop, new_loop)
     additions = ModuleAdditions(imports=[*imports, ("time", None)] if not is_async else [("asyncio", None), *imports])
     return finish(req, region, module, additions)
+
+
+def _gate_counter(test: cst.BaseExpression) -> str | None:
+    """``attempts`` of ``if attempts > 2:`` / ``if attempts >= 3:``: the counter that decides whether to wait."""
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name):
+        target = test.comparisons[0]
+        if isinstance(target.operator, (cst.GreaterThan, cst.GreaterThanEqual)) and isinstance(target.comparator, cst.Integer):
+            return test.left.value
+    return None
+
+
+def _within(inner, outer) -> bool:
+    return (outer.start.line, outer.start.column) <= (inner.start.line, inner.start.column) and (
+        inner.end.line, inner.end.column) <= (outer.end.line, outer.end.column)
+
+
+def _assigned_names(loop: cst.CSTNode) -> set[str]:
+    """The plain names the loop assigns (``attempts = ...``, ``attempts += 1``): its own counters."""
+    names: set[str] = set()
+
+    class Collect(cst.CSTVisitor):
+        def visit_AssignTarget(self, node):
+            if isinstance(node.target, cst.Name):
+                names.add(node.target.value)
+
+        def visit_AugAssign(self, node):
+            if isinstance(node.target, cst.Name):
+                names.add(node.target.value)
+
+    loop.visit(Collect())
+    return names
 
 
 _HELPER_WORDS = ("jitter", "exponential")

@@ -28,9 +28,8 @@ The caught errors are read the same whether spelled inline or through a module-l
 (`except RETRYABLE_EXCEPTIONS:`), and the advice names only what the loop lacks (no "cap the
 attempts" for a capped loop, no "retry only timeouts" for one that already does).
 
-Only retries of a remote call count: the `try` calls an external interface (or a
-same-module helper that does), or the handler catches a failure of one
-(`requests.RequestException`, `ConnectionError`, `imaplib.IMAP4.error`, ...).
+Only retries of a remote call count: the `try` calls an external interface (or a same-module helper that does), or
+the handler catches a failure of one (`requests.RequestException`, `ConnectionError`, `imaplib.IMAP4.error`, ...).
 
 It stays quiet for loops over items (`for order in orders`), worker loops that
 take a new message each round, loops whose attempts change their input (a new slug,
@@ -52,10 +51,11 @@ after a `ConnectionError` (kombu already retried the publish with its retry poli
 
 ## Why is this bad?
 
-An immediate or constant retry turns one struggling dependency into a flood of
-requests from every worker at once (a retry storm), so it cannot recover; an
-uncapped retry never gives up and never reports the failure; retrying a 401 or a
-validation error only multiplies the same answer and delays the real error.
+An immediate or constant retry turns one struggling dependency into a flood of requests from every worker at once
+(a retry storm), so it cannot recover; a capped loop with a short constant pause spends all its attempts within a
+few seconds, less than a server restart takes (the message gives the window), so its caller fails where a growing
+delay would ride the restart out; an uncapped retry never gives up and never reports the failure; retrying a 401 or
+a validation error only multiplies the same answer and delays the real error.
 
 ## Example
 
@@ -120,6 +120,7 @@ from sadpath.engine.attempt_counter import while_counter
 from sadpath.engine.external import external_call
 from sadpath.engine.catching import is_expected_outcome, is_failure_type
 from sadpath.engine.http_status import FAILURE, GUARD, PARTIAL, SUCCESS, exit_call, verdicts
+from sadpath.engine.retry_window import capped_pause_harm
 from sadpath.engine.retry_policy import (constant_wait, database_only, helper_talks, retry_filter, task_decorator, under_deadline, transient_error,
     celery_publish, constant_pause_harm, constant_sleep, drops_connection, logs_failure, module_tuple, retry_remedy, short_pause, task_retry)
 from sadpath.model import Applicability, FixOffer
@@ -201,7 +202,8 @@ class NaiveRetry(Rule):
             problems.append("retries immediately, with no sleep between attempts")
             sleep_problem = True
         elif _constant(sleep) and not _grows(loop, sleep) and not deadline:
-            problems.append(constant_sleep(loop, sleep, counter) + ", " + constant_pause_harm(ctx.enclosing_function()))
+            problems.append(constant_sleep(loop, sleep, counter) + ", " + (capped_pause_harm(loop, sleep, counter, retrying, ctx)
+                            if capped and short_pause(sleep) else constant_pause_harm(ctx.enclosing_function())))
             sleep_problem = True
         if not capped and not _capped_inside(loop) and not deadline:
             problems.append("has no cap on the attempts")
@@ -218,9 +220,8 @@ class NaiveRetry(Rule):
             problems.append("retries the status error of `raise_for_status()` too, so a 401, 403, 404 or 422 is sent again for nothing")
         if not problems:
             return
-        header = (
-            f"for {ast.unparse(loop.target)} in {ast.unparse(loop.iter)}" if isinstance(loop, ast.For) else f"while {ast.unparse(loop.test)}"
-        )
+        header = (f"for {ast.unparse(loop.target)} in {ast.unparse(loop.iter)}" if isinstance(loop, ast.For)
+                  else f"while {ast.unparse(loop.test)}")
         if capped and sleep_problem and short_pause(sleep) and len(problems) == 1:  # a few-second budget in all
             message = f"The retry loop `{header}` {problems[0]}: add jitter and grow the delay between attempts" + (
                 "." if narrow else ", and retry only timeouts, connection errors, 429 and 5xx.")
@@ -275,9 +276,8 @@ class NaiveRetry(Rule):
             problems.append(f"sleeps a constant `{ast.unparse(sleep)}` between attempts")
         if not capped and not _capped_inside(loop):
             problems.append("has no cap on the attempts")
-        header = (
-            f"for {ast.unparse(loop.target)} in {ast.unparse(loop.iter)}" if isinstance(loop, ast.For) else f"while {ast.unparse(loop.test)}"
-        )
+        header = (f"for {ast.unparse(loop.target)} in {ast.unparse(loop.iter)}" if isinstance(loop, ast.For)
+                  else f"while {ast.unparse(loop.test)}")
         message = (
             f"The retry loop `{header}` {'; it '.join(problems)}: an answer that will not change is asked for again and "
             "the real error arrives late. Retry only 429 and 5xx (with exponential back-off and jitter) and raise for "
