@@ -142,17 +142,30 @@ def build(req: FixRequest) -> list[Edit]:
         if configured is not None and (req.finding.data.get("long") or configured.startswith("self.")):
             value = cst.parse_expression(configured)
             req.title = f"Add `{param}={configured}` (the timeout the code already configures)"
+    calls = [call]
+    for twin in req.finding.data.get("twins") or ():
+        line, column, end_line, end_column = twin
+        calls.append(region.node_at(cst.Call, line, column, end=(end_line, end_column)))
+    replacements = {id(c): _with_timeout(c, param, value) for c in calls}
+
+    class Replace(cst.CSTTransformer):
+        def leave_Call(self, original, updated):
+            return replacements.get(id(original), updated)
+
+    module = region.module.visit(Replace())
+    added = any(not any(a.keyword is not None and a.keyword.value == param for a in c.args) for c in calls)
+    return finish(req, region, _timeouts_classified(req, module) if added else module)
+
+
+def _with_timeout(call: cst.Call, param: str, value: cst.BaseExpression) -> cst.Call:
+    """``call`` with ``param=value`` added, or its ``param=None`` replaced."""
     args = list(call.args)
     for index, arg in enumerate(args):
         if arg.keyword is not None and arg.keyword.value == param:
             if not (isinstance(arg.value, cst.Name) and arg.value.value == "None"):
                 raise FixRefused(f"{param} is already set")
             args[index] = arg.with_changes(value=value)
-            break
-    else:
-        if any(arg.star for arg in args):
-            raise FixRefused("the call passes *args or **kwargs")
-        module = region.module.deep_replace(call, with_arguments(call, [keyword_arg(param, value)]))
-        return finish(req, region, _timeouts_classified(req, module))
-    module = region.module.deep_replace(call, call.with_changes(args=args))
-    return finish(req, region, module)
+            return call.with_changes(args=args)
+    if any(arg.star for arg in args):
+        raise FixRefused("the call passes *args or **kwargs")
+    return with_arguments(call, [keyword_arg(param, value)])

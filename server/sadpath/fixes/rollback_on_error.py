@@ -4,7 +4,8 @@ names (the finding's data; nothing is re-derived here):
 - ``except_line``: the function's shared broad ``except``, whose ``try`` holds all the commits, gets
   ``<handle>.rollback()`` first;
 - ``first_line``/``last_line``: the statements from the writes before the first commit to the last commit, in the
-  innermost block holding them all, are wrapped in ``try``/``except Exception:`` that rolls back and re-raises.
+  innermost block holding them all, are wrapped in ``try``/``except Exception:`` that rolls back and re-raises
+  (never more than ``WRAP_LINES`` lines: a function body is not re-indented wholesale).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from sadpath.fixes.request import FixRequest
 from sadpath.fixes.region import FixRefused
 from sadpath.fixes.tidy import finish
 from sadpath.model import Edit
+
+WRAP_LINES = 40  # never re-indent more than a small block under a new `try`
 
 
 def build(req: FixRequest) -> list[Edit]:
@@ -55,6 +58,9 @@ def _wrapped(req: FixRequest, name: str, first: int, last: int) -> list[Edit]:
     start = next(i for i, s in enumerate(body) if s is first_node)
     end = next(i for i, s in enumerate(body) if s is last_node)
     wrapped = body[start : end + 1]
+    lines = region.positions[wrapped[-1]].end.line - region.positions[wrapped[0]].start.line + 1
+    if lines > WRAP_LINES:
+        raise FixRefused(f"the wrap would re-indent {lines} lines")
     handler = cst.parse_statement(f"try:\n    pass\nexcept Exception:\n    {name}.rollback()\n    raise\n").handlers[0]
     leading = wrapped[0].leading_lines
     wrapped[0] = wrapped[0].with_changes(leading_lines=[])

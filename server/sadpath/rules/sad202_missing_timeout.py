@@ -307,9 +307,73 @@ class MissingTimeout(Rule):
         message = f"{what} ({label}): {consequence}. Pass `{param}={shown_seconds}`{why} or your own deadline."
         title = f"Add `{param}={shown_seconds}`" if not replace else f"Replace `{param}=None` with `{param}={shown_seconds}`"
         title += " (a generous bound: the call uploads, processes or transfers data)" if long_call else ""
+        data = {"param": param, "seconds": shown_seconds, "long": long_call}
+        probe = getattr(self, "_probe", None)
+        if probe is not None:
+            probe.append((param, fixable))
+            return  # asked whether a twin call is reported: say so, report nothing
+        twin = _twin_call(node, ctx)
+        if twin is not None:
+            other, first = twin
+            reported = self._probed(other, ctx)
+            if reported and reported[0][0] == param:
+                if not first:
+                    return  # reported with its twin in the first branch: one finding per problem
+                fixable = fixable and reported[0][1]
+                where = f"`{_shown(other)}` in the other branch (line {other.lineno})"
+                message = f"{what}, and so is {where} ({label}): {consequence}. Pass `{param}={shown_seconds}`{why} to both or your own deadline."
+                title += " to both branches"
+                other_span = ctx.span(other)
+                data["twins"] = [[other_span.line, other_span.column, other_span.end_line, other_span.end_column]]
         fixes = [FixOffer("add_timeout", title, Applicability.UNSAFE, preferred=True)] if fixable else []
         span = ctx.span(node)
-        ctx.report(self, span, message, fixes=fixes, data={"param": param, "seconds": shown_seconds, "long": long_call})
+        ctx.report(self, span, message, fixes=fixes, data=data)
+
+    def _probed(self, node: ast.Call, ctx: ModuleContext) -> list:
+        """What judging ``node`` would report (its param and whether it is fixable), without reporting it."""
+        self._probe = found = []
+        try:
+            self.visit_Call(node, ctx)
+        finally:
+            self._probe = None
+        return found
+
+
+TWIN_SUFFIXES = ("_SSL", "_TLS", "SSL", "TLS", "Tls", "Unencrypted")
+
+
+def _family(node: ast.Call, ctx: ModuleContext) -> str:
+    """The call's callee with a TLS suffix taken off: ``smtplib.SMTP_SSL`` and ``smtplib.SMTP`` are one family."""
+    name = ctx.qualified_name(node.func) or ast.unparse(node.func)
+    for suffix in TWIN_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _twin_call(node: ast.Call, ctx: ModuleContext) -> tuple[ast.Call, bool] | None:
+    """The same call (or its TLS twin) in the other arm of the nearest ``if``/``else`` or ternary holding ``node``,
+    each arm holding just the one such call; and whether ``node`` is in the first arm."""
+    chain = [*ctx.parents, node]
+    for index in range(len(chain) - 1, 0, -1):
+        parent, child = chain[index - 1], chain[index]
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return None
+        if isinstance(parent, ast.IfExp) and child is not parent.test:
+            first = child is parent.body
+            mine, other = ([parent.body], [parent.orelse]) if first else ([parent.orelse], [parent.body])
+        elif isinstance(parent, ast.If) and parent.orelse and child is not parent.test:
+            first = any(child is stmt for stmt in parent.body)
+            mine, other = (parent.body, parent.orelse) if first else (parent.orelse, parent.body)
+        else:
+            continue
+        family = _family(node, ctx)
+        ours = [c for part in mine for c in ast.walk(part) if isinstance(c, ast.Call) and _family(c, ctx) == family]
+        theirs = [c for part in other for c in ast.walk(part) if isinstance(c, ast.Call) and _family(c, ctx) == family]
+        if len(ours) == 1 and len(theirs) == 1:
+            return theirs[0], first
+        return None
+    return None
 
 
 def _async_client(node: ast.Call, ctx: ModuleContext) -> bool:

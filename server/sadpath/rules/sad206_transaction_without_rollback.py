@@ -139,6 +139,7 @@ from sadpath.engine.self_committing import commits_itself, session_object
 from sadpath.engine.scoped_session_callers import callers_carry_on, catches_db_errors, ends_work, handler_carries_on
 from sadpath.engine.walker import NESTED_SCOPES
 from sadpath.knowledge.interfaces import interface_index
+from sadpath.engine.rollback_fit import fitting_plan
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
 
@@ -227,9 +228,8 @@ class TransactionWithoutRollback(Rule):
             f"(`{rollback}; raise`) or use the driver's transaction context (`with {handle}.begin():`, `with {handle}:`).{more}"
         )
         fixes = []
-        plan = rollback_path(list(_commits(node)), [commit, *same], handle) if handle.isidentifier() and not awaited else {}
-        data = {"name": handle, **plan}  # one rollback path covers every commit the message names, or no fix is offered
-        if "commit_offsets" in data:
+        plan = fitting_plan(rollback_path(found_commits := list(_commits(node)), [commit, *same], handle), found_commits, [commit, *same], handle) if handle.isidentifier() and not awaited else {}
+        if "commit_offsets" in (data := {"name": handle, **plan}):  # one rollback path for every commit the message names, or no fix
             fixes.append(FixOffer("rollback_on_error", f"Roll back `{handle}` if the writes fail", Applicability.UNSAFE))
         ctx.report(self, ctx.span(commit), message, fixes=fixes, data=data)
 
