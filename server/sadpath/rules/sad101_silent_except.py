@@ -296,8 +296,8 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         advice = "It handles one item of a loop: keep the traceback (`logger.exception`) and carry on with the next one."
     elif _step_of_a_command(site, ctx):
         advice = (
-            "It is one step of a command that goes on with the next: keep the traceback (`logger.exception`) and"
-            " make the command exit non-zero at the end when a step failed."
+            "It is one step of a command that goes on with the next: keep the traceback (`logger.exception`), carry on"
+            " with the next step, and make the command exit non-zero at the end when a step failed."
         )
     elif site.func is not None and (_BACKGROUND.search(site.func.name) or run_in_background(site.func.name, ctx)):
         advice = "It is a background step: keep the traceback (`logger.exception`) and carry on."
@@ -409,6 +409,9 @@ def _step_of_a_command(site, ctx: ModuleContext) -> bool:
     the command deliberately carries on with the next one."""
     if site.func is None or site.path.end not in ("fall", "return") or site.verdict in ("answers success", "acknowledges"):
         return False
+    last = site.handler.body[-1] if site.handler.body else None
+    if isinstance(last, ast.Return) and not (last.value is None or (isinstance(last.value, ast.Constant) and last.value.value is None)):
+        return False  # ``return 0.0``: the caller goes on with a made-up value, not past a skipped step
     imports = {
         (alias.name if isinstance(stmt, ast.Import) else stmt.module or "").split(".")[0]
         for stmt in ast.walk(ctx.tree) if isinstance(stmt, (ast.Import, ast.ImportFrom)) for alias in stmt.names
