@@ -15,7 +15,7 @@ from sadpath.source import SourceFile
 
 EXAMPLE = ROOT / "tests" / "data" / "classy_service.py"
 TEXT = EXAMPLE.read_text(encoding="utf-8")
-PIECES = ["", "\n", "        raise\n", "    pass\n", "x = (\n", ")\n", "def f():\n", "    return 1\n", "class A:\n", "# note\n", "else:\n", "'''\n", "\\\n"]
+PIECES = ["", "\n", "        raise\n", "    pass\n", "    def g(self):\n", "            y = 2\n", "        '''\n", "  z = 3\n", "        try:\n", "x = (\n", ")\n", "def f():\n", "    return 1\n", "class A:\n", "# note\n", "else:\n", "'''\n", "\\\n"]
 
 
 def parses(text: str) -> bool:

@@ -10,6 +10,7 @@ from sadpath.fixes.request import FixRequest, bind_handler, free_name, handler_i
 from sadpath.fixes.region import FixRefused
 from sadpath.fixes.tidy import finish
 from sadpath.model import Edit
+from sadpath.engine.reparse import first_line
 from sadpath.engine.walker import NESTED_SCOPES
 
 
@@ -40,6 +41,9 @@ def _enclosing_handler(tree: ast.Module, target: ast.Raise) -> ast.ExceptHandler
             found = handler
             return True
         for child in ast.iter_child_nodes(node):
+            start = getattr(child, "lineno", None)
+            if start is not None and not first_line(child) <= target.lineno <= (getattr(child, "end_lineno", None) or start):
+                continue  # the raise is not in there
             inner = handler
             if isinstance(child, ast.ExceptHandler):
                 inner = child

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from sadpath.engine.reparse import first_line
 from sadpath.settings import Settings
 from sadpath.fixes.region import FixRefused, Region, region_for
 from sadpath.model import Finding, FixOffer
@@ -32,7 +33,7 @@ class FixRequest:
     def ast_handler(self) -> ast.ExceptHandler:
         """The ``except`` handler whose header is on the finding's line."""
         line = self.finding.span.line
-        for node in ast.walk(self.tree):
+        for node in nodes_around(self.tree, line):
             if isinstance(node, ast.ExceptHandler) and node.lineno == line:
                 return node
         raise FixRefused(f"no except handler at line {line}")
@@ -40,7 +41,7 @@ class FixRequest:
     def ast_at(self, node_type: type, line: int | None = None, column: int | None = None) -> ast.AST:
         line = self.finding.span.line if line is None else line
         column = self.finding.span.column if column is None else column
-        for node in ast.walk(self.tree):
+        for node in nodes_around(self.tree, line):
             if isinstance(node, node_type) and node.lineno == line:
                 if self.source.char_col_from_utf8(line, node.col_offset) == column:
                     return node
@@ -48,11 +49,25 @@ class FixRequest:
 
     def enclosing_function(self, line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         best = None
-        for node in ast.walk(self.tree):
+        for node in nodes_around(self.tree, line):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= line <= (node.end_lineno or 0):
                 if best is None or node.lineno > best.lineno:
                     best = node
         return best
+
+
+def nodes_around(tree: ast.AST, line: int):
+    """The nodes of ``tree`` whose lines hold ``line`` (and those without lines, such as ``arguments``), outer
+    first: the other subtrees are skipped, so a search near the finding costs the depth of the code there, not
+    the size of the file."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        for child in reversed(list(ast.iter_child_nodes(node))):
+            start = getattr(child, "lineno", None)
+            if start is None or first_line(child) <= line <= (getattr(child, "end_lineno", None) or start):
+                todo.append(child)
 
 
 def refuse_at_import_time(req: FixRequest, handler: ast.ExceptHandler) -> None:

@@ -8,6 +8,7 @@ every fix lays out a module the same way. Handlers the fix did not change keep w
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import re
 import tokenize
@@ -142,8 +143,13 @@ def drop_unused_names(old: cst.Module, new: cst.Module) -> cst.Module:
 _DOUBLE_QUOTED = re.compile(r"""(?<![\w"'\\])([rRfFbBuU]{0,2})"((?:[^"'\\\n]|\\[^'"\n])*)"(?!")""")
 
 
+QUOTE_SAMPLE = 100  # one-line literals counted: a file keeps one style, so its first 100 decide
+
+
+@functools.lru_cache(maxsize=16)  # the fixes of one request all ask about the same text
 def dominant_quote(text: str) -> str:
-    """The quote the file writes its one-line string literals in (``'`` or ``"``; ``"`` on a tie or no strings)."""
+    """The quote the file writes its one-line string literals in (``'`` or ``"``; ``"`` on a tie or no strings),
+    judged on the first ``QUOTE_SAMPLE`` of them, so a long file costs no more than its first screens."""
     counts = Counter()
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
@@ -152,6 +158,8 @@ def dominant_quote(text: str) -> str:
                 if body[:3] in ('"""', "'''"):
                     continue
                 counts[body[:1]] += 1
+                if counts["'"] + counts['"'] >= QUOTE_SAMPLE:
+                    break
     except (tokenize.TokenError, IndentationError, SyntaxError):
         return '"'
     return "'" if counts["'"] > counts['"'] else '"'

@@ -132,7 +132,7 @@ class UncheckedHttpStatus(Rule):
         index = interface_index(ctx.settings.interfaces)
         if not ctx.fact("names-http", lambda: any(root in ctx.source.text for root in index.http_roots)):
             return  # no HTTP client is named in this module: no response to check
-        text = ctx.source.lines_text(node.lineno, node.end_lineno or node.lineno)
+        text = ctx.source.prefilter_text(node.lineno, node.end_lineno or node.lineno)
         if not any(read in text for read in index.body_reads) or _hooks(ctx)[1]:
             return  # no body is read in this function
         # the hook runs before the walk enters the function: resolve names in its own scope

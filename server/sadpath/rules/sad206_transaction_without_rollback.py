@@ -165,7 +165,7 @@ class TransactionWithoutRollback(Rule):
     fix_kinds = ('rollback_on_error',)
 
     def visit_FunctionDef(self, node: ast.AST, ctx: ModuleContext) -> None:
-        text = ctx.source.lines_text(node.lineno, node.end_lineno or node.lineno)
+        text = ctx.source.prefilter_text(node.lineno, node.end_lineno or node.lineno)
         if not any(name in text for name in interface_index(ctx.settings.interfaces).commit_names):
             return  # nothing is committed here
         decorators = [ast.unparse(d).lower() for d in node.decorator_list]
