@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 from sadpath.engine.project_files import modules_calling
+from sadpath.engine.walker import body_nodes
 
 # methods a web framework calls at the end (or on the failure) of every request on a handler or middleware class
 BOUNDARY_METHODS = frozenset(
@@ -32,7 +33,6 @@ BOUNDARY_DECORATORS = frozenset(
 )
 _CLEANUPS = frozenset({"rollback", "remove", "close"})  # Flask-SQLAlchemy's `remove()` and `close()` roll back
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def _spelled(expr: ast.AST) -> str:
@@ -98,7 +98,7 @@ def boundary_hook(path: str, handle: str) -> str | None:
 def commit_handles(func: ast.AST) -> set[str]:
     """The handles ``func`` commits (``self.db``), not counting nested functions."""
     return {
-        ast.unparse(n.func.value) for n in _own_nodes(func)
+        ast.unparse(n.func.value) for n in body_nodes(func.body, scopes=True)
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "commit" and not n.args
     }
 
@@ -106,20 +106,11 @@ def commit_handles(func: ast.AST) -> set[str]:
 def plain_commits(func: ast.AST) -> bool:
     """No commit of ``func`` sits in the body of a ``try`` that has an ``except`` or a ``finally``: a failed commit
     leaves the function at once, and nothing in it goes on with the failed session."""
-    for node in _own_nodes(func):
+    for node in body_nodes(func.body, scopes=True):
         if isinstance(node, ast.Try) and (node.handlers or node.finalbody):
             if commit_handles(ast.Module(body=node.body, type_ignores=[])):
                 return False
     return True
-
-
-def _own_nodes(func: ast.AST):
-    stack = list(ast.iter_child_nodes(func))
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, _NESTED):
-            stack.extend(ast.iter_child_nodes(node))
 
 
 def app_hook_covers(func: ast.AST, path: str) -> bool:
@@ -128,7 +119,7 @@ def app_hook_covers(func: ast.AST, path: str) -> bool:
     if not plain_commits(func):
         return False
     aliases = {
-        t.id: ast.unparse(n.value) for n in _own_nodes(func) if isinstance(n, ast.Assign)
+        t.id: ast.unparse(n.value) for n in body_nodes(func.body, scopes=True) if isinstance(n, ast.Assign)
         and isinstance(n.value, ast.Attribute) for t in n.targets if isinstance(t, ast.Name)
     }
     handles = {aliases.get(h, h) for h in commit_handles(func)}

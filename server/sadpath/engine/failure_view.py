@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from sadpath.engine.analyze import Analysis
 from sadpath.engine.context import ModuleContext
-from sadpath.engine.walker import SCOPE_TYPES
+from sadpath.engine.walker import SCOPE_TYPES, body_nodes
 from sadpath.engine.external import ExternalCall, external_call
 from sadpath.engine.handling import Handler, ModeStatus, mode_status
 from sadpath.engine.outcome import EXITING_CALLS, handler_paths, is_constant, is_error_response, is_task_retry
@@ -155,7 +155,7 @@ def how_handled(handler: ast.ExceptHandler, ctx: ModuleContext) -> str:
         if text not in said:
             said.append(text)
 
-    for node in _own_nodes(handler.body):
+    for node in body_nodes(handler.body, scopes=True):
         if isinstance(node, ast.Raise):
             if node.exc is None or (isinstance(node.exc, ast.Name) and node.exc.id == handler.name):
                 say("re-raised")
@@ -180,17 +180,6 @@ def how_handled(handler: ast.ExceptHandler, ctx: ModuleContext) -> str:
             elif not is_constant(path.value):
                 say("a computed fallback")
     return ", ".join(said) if said else "handled"
-
-
-def _own_nodes(body: list[ast.stmt]):
-    """The nodes of a handler's body, not those of functions or classes defined in it."""
-    stack: list[ast.AST] = list(reversed(body))
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
 def _may_contain(node: ast.AST, line: int) -> bool:

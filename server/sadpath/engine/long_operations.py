@@ -12,7 +12,8 @@ arguments (a URL path, a command line). Short words are read only from the names
 from __future__ import annotations
 
 import ast
-import re
+
+from sadpath.engine.naming import words
 
 LONG_SECONDS = 300
 
@@ -21,12 +22,6 @@ _LONG = ("upload", "download", "extract", "process", "convert", "ocr", "transcri
 # commands (an argument of a subprocess call) that transfer or build
 _LONG_COMMANDS = frozenset({"clone", "rsync", "scp", "push", "pull", "install", "build", "ffmpeg", "pg_dump", "pg_restore", "mysqldump", "wkhtmltopdf"})
 _SHORT = ("poll", "status", "search", "query", "health", "ping", "probe", "heartbeat", "lookup", "check")
-_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
-
-
-def words(text: str) -> list[str]:
-    """``uploadFile`` -> upload, file; ``process_pdf`` -> process, pdf; ``/v1/ocr`` -> v1, ocr."""
-    return [w.lower() for w in _WORD.findall(text)]
 
 
 def _strings(call: ast.Call) -> list[str]:

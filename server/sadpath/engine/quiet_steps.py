@@ -22,6 +22,7 @@ from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.engine.project_calls import project_base
 from sadpath.engine.project_files import parse_module
+from sadpath.engine.walker import body_nodes
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _PLATFORM = frozenset(
@@ -95,24 +96,14 @@ def _callee(call: ast.Call, ctx: ModuleContext) -> tuple[dict[str, ast.AST], ast
     return (functions, func) if func is not None else None
 
 
-def _own_nodes(func: ast.AST):
-    stack: list[ast.AST] = list(getattr(func, "body", []))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (*_FUNCTIONS, ast.Lambda, ast.ClassDef)):
-            continue
-        yield node
-        stack.extend(ast.iter_child_nodes(node))
-
-
 def _swallows_inside(func: ast.AST, other: dict[str, ast.AST]) -> bool:
     """A sync helper that reads settings and calls only its module's own trapping helpers (``_get_local_branch()``,
     whose body is ``try: ... except Exception: return None``), at least one of them."""
     if not isinstance(func, ast.FunctionDef):
         return False
     trapped = 0
-    built = {t.id for n in _own_nodes(func) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Dict) for t in n.targets if isinstance(t, ast.Name)}
-    for node in _own_nodes(func):
+    built = {t.id for n in body_nodes(getattr(func, "body", [])) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Dict) for t in n.targets if isinstance(t, ast.Name)}
+    for node in body_nodes(getattr(func, "body", [])):
         if isinstance(node, (ast.Raise, ast.With, ast.Assert, ast.Yield, ast.YieldFrom, ast.Try)):
             return False
         if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and not _own_value(node, built):
@@ -147,12 +138,12 @@ def _traced_handler(handler: ast.ExceptHandler) -> bool:
 def _logs_traceback(func: ast.AST, ctx: ModuleContext) -> bool:
     """The function's main work (the ``try`` holding most of its awaits or calls) is in a ``try`` whose every handler
     logs with the traceback and raises."""
-    tries = [n for n in _own_nodes(func) if isinstance(n, ast.Try) and n.handlers]
+    tries = [n for n in body_nodes(getattr(func, "body", [])) if isinstance(n, ast.Try) and n.handlers]
     if not tries:
         return False
     main = max(tries, key=lambda t: sum(isinstance(n, ast.Call) for s in t.body for n in ast.walk(s)))
     inside = sum(isinstance(n, ast.Call) for s in main.body for n in ast.walk(s))
-    total = sum(isinstance(n, ast.Call) for n in _own_nodes(func))
+    total = sum(isinstance(n, ast.Call) for n in body_nodes(getattr(func, "body", [])))
     return inside * 2 > total and all(_traced_handler(h) for h in main.handlers)
 
 

@@ -15,29 +15,18 @@ from __future__ import annotations
 
 import ast
 
+from sadpath.engine.naming import last_word
 from sadpath.engine.row_scale import TENANTS, lazy_chain
-
-_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+from sadpath.engine.walker import body_nodes
 
 
 def saved_per_row(body: list[ast.AST], rows: set[str]) -> bool:
     """A statement of the loop body (not of a nested function) calls ``<row>.save(...)`` on the loop's row."""
-    stack = list(body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, _NESTED):
-            continue
-        if (
-            isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "save"
-            and isinstance(node.func.value, ast.Name) and node.func.value.id in rows
-        ):
-            return True
-        stack.extend(ast.iter_child_nodes(node))
-    return False
-
-
-def _words(name: str) -> list[str]:
-    return [w for w in name.lower().split("_") if w] or [name.lower()]
+    return any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "save"
+        and isinstance(node.func.value, ast.Name) and node.func.value.id in rows
+        for node in body_nodes(body)
+    )
 
 
 def one_parent_chain(iterable: ast.AST, func: ast.AST | None, value_of=None) -> bool:
@@ -59,7 +48,7 @@ def one_parent_chain(iterable: ast.AST, func: ast.AST | None, value_of=None) -> 
         return False
     params = {a.arg for a in [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]} - {"self", "cls"}
     param = middle.value.id
-    if param not in params or _words(middle.attr)[-1] in TENANTS or _words(param)[-1] in TENANTS:
+    if param not in params or last_word(middle.attr) in TENANTS or last_word(param) in TENANTS:
         return False
     return not middle.attr.endswith("_set") and middle.attr != "objects"
 

@@ -18,6 +18,7 @@ import ast
 import re
 
 from sadpath.engine.loop_bounds import root_name
+from sadpath.engine.naming import last_word
 from sadpath.engine.query_rows import unwrap
 
 LAZY_METHODS = frozenset(
@@ -71,7 +72,7 @@ def one_parent_rows(iterable: ast.AST, func: ast.AST | None, value_of=None) -> b
     if not (isinstance(node, ast.Attribute) and node.attr != "objects" and isinstance(node.value, ast.Name)):
         return False
     owner = params.get(node.value.id, node.value.id)
-    if _words(owner)[-1] in TENANTS:
+    if last_word(owner) in TENANTS:
         return False  # the orders of an event, the tasks of a project: a tenant's rows grow with the business
     if node.value.id in params:
         return True
@@ -155,12 +156,6 @@ def _annotation(node: ast.AST | None) -> str | None:
     if isinstance(node, ast.Attribute):
         return node.attr
     return node.id if isinstance(node, ast.Name) else None
-
-
-def _words(name: str) -> list[str]:
-    """``["outgoing", "mail"]`` of ``outgoing_mail`` and of ``OutgoingMail``."""
-    spaced = "".join(f"_{c}" if c.isupper() else c for c in name)
-    return [w for w in spaced.lower().split("_") if w] or [""]
 
 
 def explained(node: ast.AST, line_of) -> bool:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import ast
 import copy
 
-NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+from sadpath.engine.walker import body_nodes
 
 
 def aliases(func: ast.AST) -> dict[str, ast.Attribute]:
     """``{"db": <self.db>}`` for the function's aliases of attributes of ``self``/``cls``."""
     bound: dict[str, list[ast.AST | None]] = {}
-    for node in _own_nodes(func):
+    for node in body_nodes(func.body, scopes=True):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 for name in (n for n in ast.walk(target) if isinstance(n, ast.Name)):
@@ -66,12 +66,3 @@ def spelled_as(func: ast.AST, handle: str, text: str) -> str | None:
         if ast.unparse(value) == handle and text.startswith(f"{name}."):
             return name
     return None
-
-
-def _own_nodes(func: ast.AST):
-    stack = list(func.body)
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, NESTED):
-            stack.extend(ast.iter_child_nodes(node))

@@ -18,6 +18,7 @@ import builtins
 from sadpath.engine import callee_traps, shapes
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
+from sadpath.engine.walker import body_nodes
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _FAILING = (ast.Await, ast.With, ast.AsyncWith, ast.Raise, ast.Yield, ast.YieldFrom, ast.Assert)
@@ -29,17 +30,6 @@ def no_work(call: ast.Call, ctx: ModuleContext) -> bool:
     if key not in ctx.memo:
         ctx.memo[key] = external_call(call, ctx) is None and (applies_decorator(call, ctx) or value_helper(call, ctx))
     return ctx.memo[key]
-
-
-def _outer_nodes(func: ast.AST):
-    """The nodes of ``func``'s body outside the functions, lambdas and classes it defines."""
-    stack: list[ast.AST] = list(getattr(func, "body", []))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (*_FUNCTIONS, ast.Lambda, ast.ClassDef)):
-            continue
-        yield node
-        stack.extend(ast.iter_child_nodes(node))
 
 
 def applies_decorator(call: ast.Call, ctx: ModuleContext) -> bool:
@@ -57,14 +47,14 @@ def applies_decorator(call: ast.Call, ctx: ModuleContext) -> bool:
     calls_it = any(
         isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id == params[0] for w in wrappers for c in ast.walk(w)
     )  # fmt: skip
-    returns = any(isinstance(n, ast.Return) and n.value is not None for n in _outer_nodes(func))
+    returns = any(isinstance(n, ast.Return) and n.value is not None for n in body_nodes(func.body))
     if not (calls_it and returns):
         return False
     local = {params[0], *(w.name for w in wrappers)} | {
-        t.id for n in _outer_nodes(func) if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)
+        t.id for n in body_nodes(func.body) if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)
     }  # fmt: skip
-    return all(_wrapping_call(n, local) for n in _outer_nodes(func) if isinstance(n, ast.Call)) and not any(
-        isinstance(n, (ast.Await, ast.AsyncWith)) for n in _outer_nodes(func)
+    return all(_wrapping_call(n, local) for n in body_nodes(func.body) if isinstance(n, ast.Call)) and not any(
+        isinstance(n, (ast.Await, ast.AsyncWith)) for n in body_nodes(func.body)
     )  # (a decorator that registers the function with a service when applied does work)
 
 
@@ -92,7 +82,7 @@ def value_helper(call: ast.Call, ctx: ModuleContext) -> bool:
 
 
 def _computes(func: ast.FunctionDef, ctx: ModuleContext, depth: int) -> bool:
-    nodes = list(_outer_nodes(func))
+    nodes = list(body_nodes(func.body))
     if not any(isinstance(n, ast.Return) and n.value is not None for n in nodes):
         return False
     for node in nodes:
