@@ -1,4 +1,9 @@
-"""Keep a reference to a fire-and-forget task and log its failure (SAD207, unsafe)."""
+"""Keep a reference to a fire-and-forget task and log its failure (SAD207, unsafe).
+
+The done-callback logs the task by its name, so a task created with ``create_task`` is named after the ids its
+call site has (``name=f"execute_due_timer timer_id={timer_id}"``): the coroutine's id-like arguments (``timer_id``,
+``user.id``, ``key``, ``name``), else the attribute of an argument the function's own log calls name
+(``event.event``). A task named already keeps its name; ``ensure_future`` takes no name."""
 
 from __future__ import annotations
 
@@ -9,13 +14,16 @@ import libcst as cst
 from sadpath.fixes.request import FixRequest
 from sadpath.fixes.additions import ModuleAdditions, module_binds
 from sadpath.fixes.tidy import finish
-from sadpath.fixes.nodes import class_logger, imports_root, module_logger
+from sadpath.fixes.nodes import class_logger, fitted, imports_root, keyword_arg, line_limit, module_logger, with_arguments
 from sadpath.fixes.region import FixRefused
 from sadpath.model import Edit
 
 TASKS = "_background_tasks"
 CALLBACK = "_log_task_result"
 CALLBACK_TO = "_log_task_result_to"  # the same, logging through the logger it is given (a class's ``self.log``)
+TITLE = "Keep a reference to the task and log its failure"
+ID_WORDS = ("id", "ids", "key", "name", "uuid", "slug", "pk")
+_LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical"})
 
 
 def build(req: FixRequest) -> list[Edit]:
@@ -29,6 +37,13 @@ def build(req: FixRequest) -> list[Edit]:
     scope = func if func is not None else req.tree
     used = {n.id for n in ast.walk(scope) if isinstance(n, ast.Name)}
     name = next(candidate for candidate in ("task", "background_task", "_task", "task_") if candidate not in used)
+    named = _named(req, call, span.line)
+    if named is not None:
+        new_call, labels = named
+        column = region.positions[statement].start.column + len(name) + 3
+        call = fitted(new_call, column, line_limit(req.source), region.module)
+        shown = ", ".join(f"`{label}`" for label in labels)
+        req.title = f"Keep a reference to the task, named after {shown}, and log its failure under that name"
     code = region.module.code_for_node(call)
     logger = module_logger(req.tree)
     through = class_logger(req, span.line) if logger is None else None  # the class logs through ``self.log``
@@ -72,3 +87,53 @@ def build(req: FixRequest) -> list[Edit]:
             f'        {logger}.error("background task %s failed", task.get_name(), exc_info=task.exception())\n'
         )
     return finish(req, region, module, additions)
+
+
+def _id_like(name: str) -> bool:
+    lowered = name.lower().lstrip("_")
+    return lowered in ID_WORDS or lowered.endswith(tuple(f"_{word}" for word in ID_WORDS))
+
+
+def _named(req: FixRequest, call: cst.Call, line: int) -> tuple[cst.Call, list[str]] | None:
+    """``create_task(coro(...), name=f"coro timer_id={timer_id}")`` and the ids it names, when the coroutine's
+    arguments carry ids and the task has no name yet."""
+    task_call = req.ast_at(ast.Call)
+    factory = task_call.func.attr if isinstance(task_call.func, ast.Attribute) else getattr(task_call.func, "id", "")
+    if factory != "create_task" or any(k.arg in ("name", None) for k in task_call.keywords):
+        return None
+    coroutine = task_call.args[0] if task_call.args and isinstance(task_call.args[0], ast.Call) else None
+    if coroutine is None:
+        return None
+    func = req.enclosing_function(line)
+    logged = _logged_attributes(func) if func is not None else []
+    labels: list[str] = []
+    for value in [*coroutine.args, *(k.value for k in coroutine.keywords)]:
+        label = None
+        if isinstance(value, ast.Name) and _id_like(value.id):
+            label = value.id
+        elif isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) and _id_like(value.attr):
+            label = f"{value.value.id}.{value.attr}"
+        elif isinstance(value, ast.Name):
+            label = next((f"{value.id}.{attr}" for owner, attr in logged if owner == value.id), None)
+        if label is not None and label not in labels:
+            labels.append(label)
+    if not labels:
+        return None
+    target = coroutine.func
+    what = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "task")
+    # timer_id={timer_id}, user_id={user.id}, event={event.event}
+    keys = [label.replace(".", "_") if _id_like(label.rsplit(".", 1)[-1]) else label.split(".")[0] for label in labels]
+    text = " ".join([what, *(f"{key}={{{label}}}" for key, label in zip(keys, labels))])
+    value = cst.parse_expression('f"' + text.replace('"', "") + '"')
+    return with_arguments(call, [keyword_arg("name", value)]), labels
+
+
+def _logged_attributes(func: ast.AST) -> list[tuple[str, str]]:
+    """``(event, event)`` for every ``log.x(..., event.event)`` in the function: what its own records name."""
+    found: list[tuple[str, str]] = []
+    for node in ast.walk(func):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _LOG_METHODS:
+            for arg in node.args[1:]:
+                if isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name):
+                    found.append((arg.value.id, arg.attr))
+    return found

@@ -9,12 +9,17 @@ logged the error itself (``logger.error(e)``) says which operation failed instea
 ``print(...)`` becomes a logger call too (its words as the message, its values as arguments; a module-level
 ``logger`` is added when there is none), except where a logger must not be used: inside a ``logging.Handler``
 (its ``emit`` would log through itself) and for a command line's message to its user (``main()``, a click or
-typer command, a handler that exits).
+typer command, a handler that exits). A print is console output, a log record is not: its colour codes
+(colorama's ``Fore.RED``/``Style.RESET_ALL``, ``\\x1b[...m``) and console labels (``ERROR:``, ``NOTE:``) go, its
+lines join with "; ", implicitly concatenated f-strings become one lazily formatted message, and a SQLAlchemy
+URL is rendered with ``render_as_string(hide_password=True)`` (only in the arm of a conditional that makes the URL;
+a value that may or may not be one refuses the fix).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 
 import libcst as cst
 
@@ -78,7 +83,7 @@ def build(req: FixRequest) -> list[Edit]:
             factory = "structlog.get_logger()" if structlog else "logging.getLogger(__name__)"
             additions.add_import("structlog" if structlog else "logging")
             additions.define(f"{logger} = {factory}")
-        new = _from_print(call, logger, context, fields, structlog, error_name)
+        new = _from_print(call, logger, context, fields, structlog, error_name, _console_names(req, call_ast.lineno))
     else:
         raise FixRefused("not a logger or print call")
     new = fitted(new, region.positions[call].start.column, line_limit(req.source), region.module)
@@ -163,14 +168,16 @@ def _names(expr: cst.CSTNode) -> list[cst.Name]:
     return found
 
 
-def _from_print(call: cst.Call, logger: str, context: FailureContext, fields, structlog: bool, error_name: str | None) -> cst.Call:
+def _from_print(
+    call: cst.Call, logger: str, context: FailureContext, fields, structlog: bool, error_name: str | None, names=None
+) -> cst.Call:
     if any(a.star for a in call.args):
         raise FixRefused("print(*args) has no message to keep")
     values = [a.value for a in call.args if a.keyword is None]
     keywords = {a.keyword.value for a in call.args if a.keyword is not None}
     if keywords - {"file", "flush", "sep"}:
         raise FixRefused("print with end= has no log equivalent")
-    message, arguments = _message(values, error_name, context.operation)
+    message, arguments = _message(values, error_name, context.operation, names)
     args = [cst.Arg(cst.SimpleString(py_string(message)))] + [cst.Arg(a) for a in arguments]
     text = f"{logger}.exception()"
     new = cst.parse_expression(text)
@@ -179,35 +186,151 @@ def _from_print(call: cst.Call, logger: str, context: FailureContext, fields, st
     return with_fields(new, fields, structlog)
 
 
-def _message(values: list[cst.BaseExpression], error_name: str | None, operation: str) -> tuple[str, list[cst.BaseExpression]]:
+def _message(
+    values: list[cst.BaseExpression], error_name: str | None, operation: str, names=None
+) -> tuple[str, list[cst.BaseExpression]]:
     """A %-style message and its arguments from print's values: literal words as they are, f-string holes and
-    other values as ``%s`` (``%r`` for ``!r``). ``print(e)`` alone says which operation failed."""
+    other values as ``%s`` (``%r`` for ``!r``), colour codes and console labels left out. ``print(e)`` alone says
+    which operation failed."""
+    names = names or ConsoleNames()
     if not values or (len(values) == 1 and is_error_only(values[0], error_name)):
         return f"{operation} failed", []
     parts: list[str] = []
     arguments: list[cst.BaseExpression] = []
     for value in values:
-        if isinstance(value, cst.SimpleString) and "b" not in value.prefix.lower():
-            parts.append(str(value.evaluated_value).replace("%", "%%"))
-        elif isinstance(value, cst.FormattedString) and "b" not in value.prefix.lower():
-            piece = ""
-            for part in value.parts:
+        pieces = _string_pieces(value)
+        if pieces is None:
+            parts.append("%s")
+            arguments.append(value)
+            continue
+        piece = ""
+        for string in pieces:
+            if isinstance(string, cst.SimpleString):
+                piece += str(string.evaluated_value).replace("%", "%%")
+                continue
+            for part in string.parts:
                 if isinstance(part, cst.FormattedStringText):
                     try:
-                        text = ast.literal_eval('"' + part.value.replace('"', '\\"') + '"') if "r" not in value.prefix.lower() else part.value
+                        text = ast.literal_eval('"' + part.value.replace('"', '\\"') + '"') if "r" not in string.prefix.lower() else part.value
                     except (ValueError, SyntaxError):
                         raise FixRefused("an f-string this fix cannot read") from None
                     piece += text.replace("%", "%%").replace("{{", "{").replace("}}", "}")
-                else:
-                    if part.format_spec is not None:
-                        raise FixRefused("an f-string with a format spec: keep it by hand")
-                    piece += "%r" if part.conversion == "r" else "%s"
-                    arguments.append(part.expression)
-            parts.append(piece)
-        else:
-            parts.append("%s")
-            arguments.append(value)
-    return " ".join(parts), arguments
+                    continue
+                if _is_colour(part.expression, names):
+                    continue  # console colour: no place in a log record
+                url = _is_url_hole(part, names)
+                if url == "drop":
+                    raise FixRefused("the print shows a value that may be a SQLAlchemy URL, whose text carries the password")
+                if part.format_spec is not None:
+                    raise FixRefused("an f-string with a format spec: keep it by hand")
+                piece += "%r" if part.conversion == "r" else "%s"
+                expression = part.expression
+                if url == "render":
+                    expression = cst.parse_expression(f"{cst.Module([]).code_for_node(expression)}.render_as_string(hide_password=True)")
+                elif url is not None:
+                    expression = cst.parse_expression(url)
+                arguments.append(expression)
+        parts.append(piece)
+    return _plain(" ".join(parts)), arguments
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_LABEL = re.compile(r"^\s*(?:ERROR|Error|WARNING|Warning|WARN|NOTE|Note|INFO|FATAL|CRITICAL)\s*:\s*")
+COLOUR_ROOTS = frozenset({"Fore", "Back", "Style", "colorama", "bcolors", "Colors", "colors", "Colours", "colours", "termcolor"})
+COLOUR_WORDS = frozenset(
+    {"BLACK", "RED", "GREEN", "YELLOW", "BLUE", "MAGENTA", "CYAN", "WHITE", "RESET", "RESET_ALL", "BRIGHT", "DIM",
+     "NORMAL", "BOLD", "ENDC", "END", "FAIL", "WARNING", "OKGREEN", "OKBLUE", "OKCYAN", "HEADER", "UNDERLINE"}
+)
+URL_FACTORIES = frozenset({"make_url", "make_url_safe", "create"})
+
+
+def _plain(message: str) -> str:
+    """The console text as a one-line record: no escape codes, no ``ERROR:`` labels, lines joined with "; "."""
+    lines = [_LABEL.sub("", line).strip() for line in _ANSI.sub("", message).splitlines()]
+    joined = "; ".join(line for line in lines if line)
+    return re.sub(r" {2,}", " ", joined).replace(" ;", ";").strip() or message.strip()
+
+
+def _string_pieces(value: cst.BaseExpression) -> list | None:
+    """The strings an (implicitly concatenated) literal is made of, or None for another value."""
+    if isinstance(value, cst.ConcatenatedString):
+        left, right = _string_pieces(value.left), _string_pieces(value.right)
+        return None if left is None or right is None else [*left, *right]
+    if isinstance(value, (cst.SimpleString, cst.FormattedString)) and "b" not in value.prefix.lower():
+        return [value]
+    return None
+
+
+class ConsoleNames:
+    """What the print's f-string holes are: the names bound by a colour library's import, and the SQLAlchemy
+    URLs of the function (``url = make_url(...)``; "maybe" when another value can be there)."""
+
+    def __init__(self, colour: frozenset[str] = frozenset(), urls: dict[str, str] | None = None) -> None:
+        self.colour = colour
+        self.urls = urls or {}
+
+
+def _console_names(req: FixRequest, line: int) -> ConsoleNames:
+    tree = req.module_tree or req.tree
+    colour = {
+        alias.asname or alias.name
+        for stmt in ast.walk(tree) if isinstance(stmt, ast.ImportFrom) and (stmt.module or "").split(".")[0] in ("colorama", "termcolor")
+        for alias in stmt.names
+    }
+    urls: dict[str, str] = {}
+    func = req.enclosing_function(line)
+    for node in ast.walk(func) if func is not None else ():
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name, value = node.targets[0].id, node.value
+            if _url_call(value):
+                urls.setdefault(name, "url")
+            elif isinstance(value, ast.IfExp) and _url_call(value.body) != _url_call(value.orelse) and name not in urls:
+                rendered = f"{name}.render_as_string(hide_password=True)"  # a URL in one arm, a placeholder in the other
+                arms = (rendered, name) if _url_call(value.body) else (name, rendered)
+                urls[name] = f"{arms[0]} if {ast.unparse(value.test)} else {arms[1]}"
+            elif any(_url_call(n) for n in ast.walk(value)):
+                urls[name] = "maybe"
+            else:
+                urls[name] = "maybe" if name in urls else "other"
+    return ConsoleNames(frozenset(colour), {k: v for k, v in urls.items() if v != "other"})
+
+
+def _url_call(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    owner = func.value if isinstance(func, ast.Attribute) else None
+    return name in ("make_url", "make_url_safe") or (name == "create" and isinstance(owner, ast.Name) and owner.id == "URL")
+
+
+def _is_colour(expression: cst.BaseExpression, names: ConsoleNames) -> bool:
+    root = expression
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    last = expression.attr.value if isinstance(expression, cst.Attribute) else getattr(expression, "value", "")
+    root_name = root.value if isinstance(root, cst.Name) else ""
+    if root_name in names.colour and (isinstance(expression, cst.Attribute) or root_name in COLOUR_WORDS):
+        return True
+    return isinstance(expression, cst.Attribute) and last in COLOUR_WORDS and root_name in COLOUR_ROOTS
+
+
+def _is_url_hole(part: cst.FormattedStringExpression, names: ConsoleNames) -> str | None:
+    """"render" for a SQLAlchemy URL (``str()`` of it can carry the password), the code that renders a name bound
+    to a URL in one arm of a conditional, "drop" for a name that may hold one otherwise, None for another value."""
+    expression = part.expression
+    if isinstance(expression, cst.Name):
+        kind = names.urls.get(expression.value) or ""
+        return {"url": "render", "maybe": "drop"}.get(kind, kind or None)
+    if isinstance(expression, cst.Call):
+        func = expression.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+        return "render" if name in ("make_url", "make_url_safe") else None
+    if isinstance(expression, cst.Attribute) and expression.attr.value == "url":
+        owner = expression.value
+        owner_name = owner.attr.value if isinstance(owner, cst.Attribute) else getattr(owner, "value", "")
+        return "render" if "engine" in str(owner_name).lower() else None
+    return None
 
 
 def _comma_separated(args: list[cst.Arg]) -> list[cst.Arg]:

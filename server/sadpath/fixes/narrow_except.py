@@ -10,7 +10,7 @@ import ast
 
 import libcst as cst
 
-from sadpath.fixes.additions import ModuleAdditions
+from sadpath.fixes.additions import ModuleAdditions, module_binds
 from sadpath.fixes.request import FixRequest, handler_in_region
 from sadpath.fixes.region import FixRefused
 from sadpath.fixes.tidy import finish
@@ -64,6 +64,13 @@ def build(req: FixRequest) -> list[Edit]:
     handler = handler_in_region(req, region, req.ast_handler())
     if CANCEL_FIRST in req.finding.message:  # the message names this handling: write it, not a narrowing
         return _cancellation_first(req, region, handler)
+    narrow = req.finding.data.get("narrow_to")  # the not-found error the message names (``Model.DoesNotExist``)
+    if narrow and (handler.type is None or _is_base_exception(handler.type)):
+        additions = ModuleAdditions()
+        if narrow == "ObjectDoesNotExist" and not module_binds(req.module_tree or req.tree, narrow):
+            additions.add_import("django.core.exceptions", narrow)
+        new = handler.with_changes(type=cst.parse_expression(narrow), whitespace_after_except=cst.SimpleWhitespace(" "))
+        return finish(req, region, region.module.deep_replace(handler, new), additions)
     if handler.type is None:
         new = handler.with_changes(type=cst.Name("Exception"), whitespace_after_except=cst.SimpleWhitespace(" "))
     elif _is_base_exception(handler.type):

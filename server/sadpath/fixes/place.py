@@ -1,7 +1,8 @@
 """Where a failure surfaces, and the handling that fits there (the catalog's "Fixes that fit the place").
 
 ``place_of`` names the place of a handler: ``cleanup`` (a compensation or best-effort step: the ``try`` sits in
-another handler or a ``finally``, or in a function that invalidates, closes or cleans up), ``loop`` (a consumer
+another handler or a ``finally``, in a function that invalidates, closes or cleans up, or in one whose own
+non-success branch only warns and carries on: ``if resp.status != 200: log.warning(...)``), ``loop`` (a consumer
 or worker loop: a ``while`` loop, or a ``for`` loop over items rather than attempts), ``task`` (a Celery task) or
 ``main`` (``main()`` or a CLI command). ``fitting_handler`` rewrites a swallowing handler there:
 
@@ -63,6 +64,8 @@ def place_of(req: FixRequest, handler: ast.ExceptHandler) -> Place | None:
             return Place("cleanup", func)
     if try_node is not None and func.name.lower().lstrip("_").startswith(CLEANUP_NAMES):
         return Place("cleanup", func)
+    if try_node is not None and warns_and_carries_on(func, handler):
+        return Place("cleanup", func)  # its own failure branch only warns: a best-effort step
     loops = [n for n in outer if isinstance(n, (ast.For, ast.AsyncFor, ast.While))]
     if loops and not _retry_loop(loops[-1], try_node):
         body = getattr(loops[-1], "body", [])
@@ -79,6 +82,41 @@ def place_of(req: FixRequest, handler: ast.ExceptHandler) -> Place | None:
     if func.name == "main":
         return Place("main", func)
     return None
+
+
+STATUS_READS = frozenset({"status", "status_code", "ok", "is_error", "is_success", "returncode"})
+_WARNINGS = frozenset({"warning", "warn", "error", "info", "exception"})
+
+
+def warns_and_carries_on(func: ast.FunctionDef | ast.AsyncFunctionDef, handler: ast.ExceptHandler) -> bool:
+    """A best-effort step: the function answers nothing (no ``return value``), and its own check of an outcome
+    (``if resp.status != 200:``) outside ``handler`` only logs and carries on, raising nothing."""
+    own = list(_own_nodes(func))
+    if any(isinstance(n, ast.Return) and n.value is not None and not (isinstance(n.value, ast.Constant) and n.value.value is None) for n in own):
+        return False
+    inside = {id(n) for n in ast.walk(handler)}
+    for node in own:
+        if not isinstance(node, ast.If) or id(node) in inside:
+            continue
+        reads = {n.attr for n in ast.walk(node.test) if isinstance(n, ast.Attribute)}
+        if not reads & STATUS_READS:
+            continue
+        body = [n for stmt in node.body for n in ast.walk(stmt)]
+        logs = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _WARNINGS for n in body)
+        if logs and not any(isinstance(n, ast.Raise) for n in body):
+            return True
+    return False
+
+
+def _own_nodes(func: ast.AST):
+    """The nodes of ``func``'s own body, not those of the functions and classes it defines."""
+    stack = list(ast.iter_child_nodes(func))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
 
 
 def _chain(root: ast.AST, target: ast.AST) -> list[ast.AST]:
