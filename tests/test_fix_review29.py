@@ -175,7 +175,7 @@ class Subscriber:
                     await self._reconnect()
                     consecutive_failures = 0
                 return await self._websocket.recv()
-            except ConnectionClosed as exc:
+            except (ConnectionClosed, OSError) as exc:
                 if isinstance(exc, ConnectionClosedOK):
                     consecutive_clean_closes += 1
                 consecutive_failures += 1

@@ -24,10 +24,11 @@ def test_capped_loop_names_its_window_and_who_fails():
     assert "lockstep" not in message
 
 
-def test_capped_loop_on_timeouts_only_counts_their_own_timeouts():
+def test_capped_loop_on_timeouts_only_says_a_refused_connect_is_not_retried():
     message = _messages()[_line_of("while failures <= self._reconnection_attempts")]
-    assert "its 11 attempts run out within about 5 s plus each attempt's own timeout" in message
-    assert "refuses each connect" not in message and "lockstep" not in message
+    assert "does not retry a refused connect" in message and "`ConnectionRefusedError`" in message
+    assert "each of its 11 attempts waits out its own connect timeout" in message
+    assert "run out within" not in message and "grow the delay" not in message and "lockstep" not in message
 
 
 def test_loop_that_falls_through_claims_no_raise():
@@ -39,3 +40,33 @@ def test_loop_that_falls_through_claims_no_raise():
 def test_uncapped_loop_keeps_the_lockstep_wording():
     message = _messages()[_line_of("while True:")]
     assert "every client retries in lockstep" in message and "run out" not in message
+
+
+def _fixture(name: str):
+    return next(f for f in fixtures() if f.code == "SAD204" and f.id.endswith(name))
+
+
+def _message_at(fixture, fragment: str) -> str:
+    line = next(i for i, text in enumerate(fixture.text.splitlines(), 1) if fragment in text and "# error" in text)
+    return next(f.message for f in fixture.findings() if f.span.line == line)
+
+
+def test_window_counts_the_pauses_the_loop_takes():
+    """Counted by hand in the fixture's comments."""
+    windows = _fixture("window_counts.py")
+    assert "its 7 attempts run out within about 10 s" in _message_at(windows, "while failures <= self._attempts")
+    assert "its 5 attempts run out within about 3 s" in _message_at(windows, "while tries < 5")
+    assert "its 5 attempts run out within about 2 s" in _message_at(windows, "for attempt in range(1, 6)")
+    filters = _fixture("refused_filters.py")
+    assert "its 11 attempts run out within about 8 s" in _message_at(filters, "while failures <= self._reconnection_attempts")
+    assert "its 5 attempts run out within about 4 s" in _message_at(filters, "for attempt in range(5)")
+
+
+def test_filter_without_a_refused_connect_names_the_module_retryable_set():
+    filters = _fixture("refused_filters.py")
+    message = _message_at(filters, "for i in range(self._reconnection_attempts + 1)")
+    assert "does not retry a refused connect" in message and "the start fails at once" in message
+    assert "Widen the filter to the module's retryable set `RETRYABLE_EXCEPTIONS`." in message
+    assert "grow the delay" not in message and "run out within" not in message
+    finding = next(f for f in filters.findings() if "refused connect:" in f.message)
+    assert not finding.fixes  # a growing delay changes nothing here: no back-off fix is offered

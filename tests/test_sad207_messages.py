@@ -42,3 +42,16 @@ def test_guarded_coroutine_claims_only_the_weak_reference():
     message = _messages()[_line_of("deliver_all(hooks, payload)")]
     assert "no error is lost" in message and "garbage-collected" in message
     assert "never retrieved" not in message and "never runs" not in message
+
+
+DESTROYED = next(f for f in fixtures() if f.code == "SAD207" and f.id.endswith("destroyed_pending.py"))
+
+
+def test_reference_only_task_names_the_destroyed_pending_line():
+    findings = DESTROYED.findings()
+    assert len(findings) == 2
+    for finding in findings:
+        message = finding.message
+        assert "no error is lost" in message and "garbage-collected" in message
+        assert "\"Task was destroyed but it is pending!\"" in message and "the only report" in message
+        assert "no log" not in message and "never retrieved" not in message

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 
-from sadpath.engine import relogged_steps
+from sadpath.engine import relogged_steps, step_sources
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 
@@ -39,6 +39,11 @@ def steps_message(steps: list[str], try_node: ast.AST | None, ctx: ModuleContext
             " text of their error before re-raising it: no record in the chain carries the traceback that says which failed"
         )
     listed = ", ".join(f"`{s}`" for s in steps[:3]) + (", ..." if len(steps) > 3 else "")
+    if step_sources.self_describing_raises(found, ctx):
+        return (
+            f"drops the traceback of a `try` that spans {len(steps)} steps ({listed}): the project's own errors say"
+            " what was wrong, but for unexpected errors (a `KeyError`, a `ZeroDivisionError`) the record cannot say which step failed"
+        )
     return f"drops the traceback of a `try` that spans {len(steps)} steps ({listed}): the record cannot say which one failed"
 
 

@@ -54,9 +54,9 @@ def explained_in_a_comment(site: Site) -> bool | None:
             if _SWALLOW_WORDS.search(c) or (value is not None and documents(c, value))  # ``# "*" when the body has no name``
         ]
         # a comment in the ``try`` that says which failures are let go and why (``a benign IntegrityError
-        # drops only this insert``)
+        # drops only this insert``), not one about the work itself (``# Default sort: updated_at descending``)
         body_lines = range(site.try_node.lineno, site.try_node.body[-1].end_lineno + 1 if site.try_node.body else site.try_node.lineno)
-        comments += [c for c in _comments_on(body_lines, site.ctx) if _SWALLOW_WORDS.search(c)]
+        comments += [c for c in _comments_on(body_lines, site.ctx) if _SWALLOW_WORDS.search(c) and _LETS_GO.search(c)]
     if not comments:
         return None
     return any(_explains(comment) for comment in comments)
@@ -67,6 +67,9 @@ _SWALLOW_WORDS = re.compile(
     r"deliberate|fall ?back|falls back|default|concurrent",
     re.IGNORECASE,
 )
+
+# a comment in the ``try`` speaks of the failure it lets go, not only of a default of the work
+_LETS_GO = re.compile(r"error|fail|except|raise|crash|missing|not (?:found|there)|conflict|\brace\b|exists|duplicate|integrity|idempotent|benign|harmless|swallow|ignor|best[- ]effort", re.IGNORECASE)
 
 
 def _comments_on(lines, ctx: ModuleContext) -> list[str]:

@@ -15,6 +15,7 @@ from sadpath.engine.defaults import preset_fallback
 from sadpath.engine.exemption_callers import callers_check_the_answer
 from sadpath.engine.exemption_comments import documents, explained_in_a_comment
 from sadpath.engine.exemption_local import local_computation
+from sadpath.engine.exemption_unreferenced import degraded_source_logged, error_report_detail, never_referenced
 from sadpath.engine.exemption_total import nothing_can_fail, only_a_not_found, request_body_fallback, stream_generator_ends, stream_pump_ends
 from sadpath.engine.exemption_outcomes import checked_status_success, existing_row_fetched
 from sadpath.engine.exemption_overrides import fallback_the_callers_want
@@ -444,6 +445,8 @@ EXEMPTIONS: tuple[Exemption, ...] = (
     condition_decides,
     normal_answer,
     callers_check_the_answer,
+    error_report_detail,
+    degraded_source_logged,
     nothing_can_reach_it,
     only_unread_callees,
     nothing_can_fail,
@@ -478,6 +481,7 @@ EXEMPTIONS: tuple[Exemption, ...] = (
     explicit_answer,
     error_kept_for_later,
     display_only_placeholder,
+    never_referenced,
 )
 
 

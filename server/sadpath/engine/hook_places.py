@@ -283,8 +283,9 @@ def advice_in_hook(hook: Hook) -> str:
     if hook.kind == "live push":
         return f"It is a live push to connected clients after the work is done: {keep}; re-raising would fail work that already succeeded."
     return (
-        f"It is an optional step of the command (only when `{hook.detail}`): log it with the traceback (at debug level"
-        " if it is noisy) and carry on; re-raising would stop the command for a convenience."
+        f"It is an optional step of the command (only when `{hook.detail}`): print a warning on the console that says"
+        " the step was skipped and why, log the traceback at debug level, and carry on; re-raising would stop the"
+        " command for a convenience."
     )
 
 

@@ -63,28 +63,43 @@ def _imports(ctx: ModuleContext, prefix: str) -> bool:
     return ctx.memo[key]
 
 
-_RAISED_FROM: dict[tuple[str, str], bool] = {}
+_RAISED_FROM: dict[tuple[str, str], tuple[int, int]] = {}
 
 
 def raised_from(name: str, ctx: ModuleContext) -> bool:
-    """The package raises its own error ``name`` ``from`` another somewhere (``raise SerializationError(...) from
-    exc``): its text is the project's summary, and the cause is only in the chain."""
+    """The package raises its own error ``name`` ``from`` another (``raise SerializationError(...) from exc``) and
+    leaves the cause's text out of the message at least as often as it copies it in (``X(f"...: {ex}") from ex``):
+    its text is the project's summary, and the cause is only in the chain."""
+    drops, copies = translations(name, ctx)
+    return drops > 0 and drops >= copies
+
+
+def copies_its_cause(name: str, ctx: ModuleContext) -> bool:
+    """The package raises its own error ``name`` ``from`` another, and most of those sites build its message from
+    the cause (``QueryObjectValidationError(ex.message) from ex``): its text already carries the cause's."""
+    drops, copies = translations(name, ctx)
+    return copies > drops
+
+
+def translations(name: str, ctx: ModuleContext) -> tuple[int, int]:
+    """(sites that leave the cause's text out, sites that copy it) of the project's ``raise name(...) from cause``."""
     short = name.rsplit(".", 1)[-1]
     if not short or not short[:1].isupper() or hasattr(builtins, short) or "." not in name:
-        return False
+        return 0, 0
     try:
         own = project_files.dotted_name(_path(ctx)).split(".")[0]
     except ValueError:
-        return False
+        return 0, 0
     if name.split(".")[0] != own:
-        return False  # a library's error: what its text carries is the library's business
+        return 0, 0  # a library's error: what its text carries is the library's business
     folder = str(project_files.import_root(_path(ctx)))
     key = (folder, short)
     if key not in _RAISED_FROM:
-        _RAISED_FROM[key] = any(_raises_from(tree, short) for _, tree in project_files.modules_calling(short, ctx.source.path) if tree is not None)
+        counts = [_raises_from(tree, short) for _, tree in project_files.modules_calling(short, ctx.source.path) if tree is not None]
+        _RAISED_FROM[key] = (sum(c[0] for c in counts), sum(c[1] for c in counts))
         if len(_RAISED_FROM) > 512:
             _RAISED_FROM.clear()
-    return _RAISED_FROM.get(key, False)
+    return _RAISED_FROM.get(key, (0, 0))
 
 
 def _path(ctx: ModuleContext):
@@ -93,14 +108,27 @@ def _path(ctx: ModuleContext):
     return Path(ctx.source.path).resolve()
 
 
-def _raises_from(tree: ast.Module, short: str) -> bool:
+def _raises_from(tree: ast.Module, short: str) -> tuple[int, int]:
+    """(sites that leave the cause's text out, sites that copy it) of ``raise short(...) from cause`` in the tree."""
+    drops = copies = 0
     for node in ast.walk(tree):
         if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.cause is not None:
             func = node.exc.func
             called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
             if called == short and not (isinstance(node.cause, ast.Constant) and node.cause.value is None):
-                return True
-    return False
+                if _copies_cause(node.exc, node.cause):
+                    copies += 1
+                else:
+                    drops += 1
+    return drops, copies
+
+
+def _copies_cause(exc: ast.Call, cause: ast.expr) -> bool:
+    """``QueryObjectValidationError(ex.message)``, ``X(f"failed: {ex}")``, ``X(error_msg_from_exception(ex))``: the
+    new error's message is built from the cause."""
+    if not isinstance(cause, ast.Name):
+        return False
+    return any(isinstance(n, ast.Name) and n.id == cause.id for a in [*exc.args, *(k.value for k in exc.keywords)] for n in ast.walk(a))
 
 
 _PARSERS = frozenset(

@@ -12,6 +12,7 @@ hover and the inventory all read that judgement.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field, replace
 
 from sadpath.engine import logcalls
@@ -60,6 +61,8 @@ class Path:
         if self.end == "raise" or self.acted:
             return None
         if self.end == "return" and self.value is not None:
+            if empty_result(self.value):
+                return f"return {ast.unparse(self.value) if len(ast.unparse(self.value)) <= 60 else short(self.value)}"
             if not is_constant(self.value) or is_error_response(self.value):
                 return None  # a computed fallback or an explicit error response
             return f"return {short(self.value)}"
@@ -182,6 +185,33 @@ def is_constant(expr: ast.AST) -> bool:
         return all(k is not None and is_constant(k) for k in expr.keys) and all(is_constant(v) for v in expr.values)
     if isinstance(expr, ast.UnaryOp) and isinstance(expr.operand, ast.Constant):
         return True
+    return False
+
+
+def empty_result(expr: ast.AST) -> bool:
+    """``KnowledgeFileListResponse(items=[], total=0)``: a result class built from empty values only (an empty
+    list or dict, ``0``, ``""``, ``None``), the typed form of ``return []``. Not a framework response (``Response()``
+    answers the client) and not a class built with nothing (its defaults are unknown)."""
+    if not isinstance(expr, ast.Call) or not (expr.args or expr.keywords):
+        return False
+    func = expr.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if not name[:1].isupper() or _FRAMEWORK_RESPONSE.match(name) or any(k.arg is None for k in expr.keywords):
+        return False
+    values = [*expr.args, *(k.value for k in expr.keywords)]
+    return all(_empty_value(v) for v in values) and any(isinstance(v, (ast.List, ast.Dict, ast.Tuple, ast.Set)) for v in values)
+
+
+_FRAMEWORK_RESPONSE = re.compile(r"^(?:Http|JSON|Json|Plain|PlainText|HTML|Html|Streaming|File|Redirect|ORJSON|UJSON)?Response")
+
+
+def _empty_value(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return node.value is None or (node.value in (0, "") and not isinstance(node.value, bool))
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return not node.elts
+    if isinstance(node, ast.Dict):
+        return not node.keys
     return False
 
 

@@ -9,7 +9,9 @@
   ``os.environ.get``) and calls helpers of its own module whose whole body is a broad ``try`` that answers a value;
 - a project helper whose work runs in a function that logs with the traceback (``log.exception(e)``) before it
   raises or translates, itself or as the one it delegates to (``result = await index_file(...)``, then
-  bookkeeping, ``return result``): the traceback is in the log already.
+  bookkeeping, ``return result``): the traceback is in the log already;
+- the no-argument constructor of a class of the module whose ``__init__`` only stores values (``self._cache =
+  cache_manager.cache``), with no call, item lookup or ``raise``, and whose bases are ``object``: it cannot fail.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def not_a_step(call: ast.Call, ctx: ModuleContext) -> bool:
     """The call is no step that can fail into the caller's handler (remembered per call)."""
     key = ("quiet-steps", id(call))
     if key not in ctx.memo:
-        ctx.memo[key] = wrapper_steps.no_work(call, ctx) or cannot_raise(call, ctx) or _on_record(call, ctx)
+        ctx.memo[key] = wrapper_steps.no_work(call, ctx) or cannot_raise(call, ctx) or _stores_only(call, ctx) or _on_record(call, ctx)
     return ctx.memo[key]
 
 
@@ -62,6 +64,25 @@ def cannot_raise(call: ast.Call, ctx: ModuleContext) -> bool:
         flag = next((k.value for k in call.keywords if k.arg == "raise_exception"), None)
         return flag is None or (isinstance(flag, ast.Constant) and not flag.value)
     return False
+
+
+def _stores_only(call: ast.Call, ctx: ModuleContext) -> bool:
+    """``RedisRateLimiter()``, with no argument, of a module class whose ``__init__`` only assigns (imports allowed) and that has no
+    base of its own: building it runs nothing that can fail."""
+    if not isinstance(call.func, ast.Name) or call.args or call.keywords:  # (arguments can mismatch: a ``TypeError``)
+        return False
+    cls = next((n for n in ctx.tree.body if isinstance(n, ast.ClassDef) and n.name == call.func.id), None)
+    if cls is None or cls.bases or cls.keywords or cls.decorator_list:
+        return False
+    init = next((n for n in cls.body if isinstance(n, _FUNCTIONS) and n.name == "__init__"), None)
+    if init is None:
+        return False  # (a class without ``__init__``: a dataclass-like shape is left to the other checks)
+    return all(
+        isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Pass)) or (isinstance(stmt, (ast.Assign, ast.AnnAssign)) and not any(
+            isinstance(n, (ast.Call, ast.Subscript, ast.Await)) for n in ast.walk(stmt)))
+        or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
+        for stmt in init.body
+    )  # fmt: skip
 
 
 def _on_record(call: ast.Call, ctx: ModuleContext) -> bool:

@@ -155,3 +155,71 @@ def _answers_a_default(handler: ast.ExceptHandler) -> bool:
     if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
         return bool(value.elts)
     return not (isinstance(value, ast.Dict) and not value.keys)
+
+
+# a method that writes or sends: a ``try`` that calls one does more than build a record
+_WRITES = frozenset(
+    {"save", "create", "update", "delete", "post", "put", "patch", "send", "sendall", "publish", "commit", "write",
+     "set", "add", "remove", "insert", "bulk_create", "emit", "apply_async", "delay", "set_lock", "release"}
+)  # fmt: skip
+_RECORD_LEVELS = frozenset({"debug", "info", "log"})
+
+
+def builds_record_only(try_node: ast.Try, handler: ast.ExceptHandler) -> bool:
+    """A diagnostic dump: the whole ``try`` only reads and computes values for a ``debug``/``info`` record (dicts
+    built and trimmed with ``pop``, a serializer's ``.data``, counts), and the handler only logs. Its failure
+    changes nothing for the caller, and which read failed matters to nobody but the dump's author."""
+    if not all(_only_logs(stmt) for stmt in handler.body):
+        return False
+    built: set[str] = set()
+    records = [0]
+    return all(_record_step(stmt, built, records) for stmt in try_node.body) and records[0] > 0
+
+
+def _only_logs(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Expr) and _log_call(stmt.value) is not None)
+
+
+def _log_call(node: ast.AST) -> str | None:
+    """The level of ``logger.info(...)`` (``logger.log(level, ...)`` as ``log``), else None."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and "log" in ast.unparse(node.func.value).lower():
+        if node.func.attr in ("debug", "info", "warning", "error", "exception", "critical", "log"):
+            return node.func.attr
+    return None
+
+
+def _record_step(stmt: ast.stmt, built: set[str], records: list[int]) -> bool:
+    if isinstance(stmt, (ast.Pass, ast.Import, ast.ImportFrom)):
+        return True
+    if any(isinstance(n, (ast.Await, ast.Yield, ast.YieldFrom, ast.Return, ast.Raise, ast.With, ast.AsyncWith, ast.Try, ast.Delete)) for n in ast.walk(stmt)):
+        return False
+    if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _WRITES for n in ast.walk(stmt)):
+        return False
+    if isinstance(stmt, ast.If):
+        return all(_record_step(s, built, records) for s in [*stmt.body, *stmt.orelse])
+    if isinstance(stmt, ast.For):
+        built |= {n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)}
+        return not stmt.orelse and all(_record_step(s, built, records) for s in stmt.body)
+    if isinstance(stmt, ast.Assign):
+        for target in stmt.targets:
+            root = target
+            while isinstance(root, (ast.Subscript, ast.Attribute)):
+                if isinstance(root, ast.Attribute):
+                    return False  # (``obj.field = ...``: state set on an object)
+                root = root.value
+            if isinstance(target, ast.Name):
+                built.add(target.id)
+            elif not (isinstance(root, ast.Name) and root.id in built):
+                return False  # (an item set in something the ``try`` did not build)
+        return True
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        level = _log_call(stmt.value)
+        if level is not None:
+            records[0] += level in _RECORD_LEVELS
+            return level in _RECORD_LEVELS
+        func = stmt.value.func  # ``task.pop("data", None)``, ``task["items"][i].pop(...)`` on a value the ``try`` built
+        root = func.value if isinstance(func, ast.Attribute) else None
+        while isinstance(root, ast.Subscript):
+            root = root.value
+        return isinstance(root, ast.Name) and root.id in built
+    return False

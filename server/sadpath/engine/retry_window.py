@@ -5,18 +5,22 @@ constant pause of a few seconds is no retry storm: its real defect is that all i
 seconds, less than a routine server restart takes, so the caller fails where a growing delay with the same attempts
 would have ridden the restart out. ``capped_pause_harm(loop, sleep, counter, handlers, ctx)`` says that, with the
 number of attempts and the window in seconds when the code shows them (a constant, a parameter's or ``__init__``
-parameter's default, ``max(1, n + 1)``), and the first attempts the loop runs at once (``if i > 2: sleep(1)``)."""
+parameter's default, ``max(1, n + 1)``), and the first attempts the loop runs at once (``if i > 2: sleep(1)``).
+
+The window counts the pauses between attempts: after the k-th failed attempt (k = 1 .. attempts - 1) the pause's
+guard sees the counter's value then, ``start + k - 1`` for ``range(start, n)``, and for a ``while`` counter its
+first value plus k - 1, plus 1 when ``failures += 1`` comes before the guard (``failures += 1; if failures > 2:
+sleep(1)`` pauses after the 3rd failure on). A loop whose filter does not retry a refused connect gets no window:
+``unretried_refusal(loop, header, handlers, ctx)`` says so instead (see ``refused_retries``)."""
 
 from __future__ import annotations
 
 import ast
 
 from sadpath.engine.attempt_counter import while_counter
-from sadpath.engine.retry_policy import SETUP_FUNCTIONS, attempt_counters, module_tuple
+from sadpath.engine.refused_retries import refusal_retried, retryable_set
+from sadpath.engine.retry_policy import SETUP_FUNCTIONS, attempt_counters
 from sadpath.engine.walker import body_nodes
-
-REFUSED = ("ConnectError", "ConnectionError", "Refused", "Connector", "NewConnection")
-
 
 def capped_pause_harm(loop: ast.AST, sleep: ast.AST, counter: str | None, handlers: list[ast.ExceptHandler], ctx) -> str:
     """The consequence of the loop's constant pause, as a clause that follows "sleeps a constant `1`, "."""
@@ -24,16 +28,15 @@ def capped_pause_harm(loop: ast.AST, sleep: ast.AST, counter: str | None, handle
     attempts = _attempts(loop, func, klass, ctx)
     pause = sleep.value if isinstance(sleep, ast.Constant) and isinstance(sleep.value, (int, float)) else None
     if attempts is not None and pause is not None:
-        first = _immediate(loop, sleep, counter)
-        sleeps = max(attempts - 1 - (first or 0), 0)
-        window = f"{attempts} attempts run out within about {_seconds(sleeps * pause)}"
+        window = f"{attempts} attempts run out within about {_seconds(pauses(loop, sleep, counter, attempts, ctx) * pause)}"
     elif (cap := _cap_text(loop)) is not None and pause is not None:
         window = f"`{cap}` attempts run out within `{cap}` × {_seconds(pause)}"
     else:
         window = "attempts run out at that fixed pace"
-    refused = _refused(handlers, ctx)
+    refused = refusal_retried(handlers, ctx)
     where = "against a restarting server, which refuses each connect at once, its" if refused else "against a restarting server its"
-    tail = "" if refused else " plus each attempt's own timeout"
+    times = f"{attempts} times" if attempts is not None else "once per attempt"
+    tail = "" if refused else f" of pauses, plus {times} each attempt's own timeout when connects hang,"
     start = isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) and func.name in SETUP_FUNCTIONS
     gives_up = "the start fails" if start else "then the caller fails"
     then = gives_up if _raises_at_last(loop, handlers, ctx) else "then the loop gives up"
@@ -70,8 +73,28 @@ def _seconds(value: float) -> str:
     return f"{int(value)} s" if float(value).is_integer() else f"{value:.1f} s"
 
 
-def _immediate(loop: ast.AST, sleep: ast.AST, counter: str | None) -> int | None:
-    """How many attempts run before the first pause: ``if i > 2: sleep(1)`` retries attempts 0 to 2 at once (3)."""
+def pauses(loop: ast.AST, sleep: ast.AST, counter: str | None, attempts: int, ctx) -> int:
+    """How many times the loop pauses between its ``attempts`` attempts: after each failed attempt but the last,
+    when the pause's guard (``if i > 2:``) holds for the counter's value then."""
+    guard = _guard(loop, sleep, counter)
+    if guard is None:
+        return max(attempts - 1, 0)
+    name, strict, bound, position = guard
+    if isinstance(loop, ast.For) and name == counter:
+        args = loop.iter.args if isinstance(loop.iter, ast.Call) else []
+        first = _value(args[0], ctx.enclosing_function(), ctx.enclosing_class(), ctx, 0) if len(args) >= 2 else 0
+        offset = first or 0  # the k-th attempt runs with ``i == start + k - 1``
+        offset -= 1
+    else:
+        counted = _counted_before(loop, position)
+        first = _value(_assigned(ctx.enclosing_function(), name), ctx.enclosing_function(), None, ctx, 0)
+        offset = (first or 0) - 1 + (1 if name in counted or _derived(loop, name, counted) else 0)
+    values = [k + offset for k in range(1, attempts)]
+    return sum(1 for v in values if (v > bound if strict else v >= bound))
+
+
+def _guard(loop: ast.AST, sleep: ast.AST, counter: str | None) -> tuple[str, bool, int, tuple[int, int]] | None:
+    """The pause's guard on an attempt counter: ``if i > 2:`` is ``("i", True, 2, its position)``."""
     counters = {counter} | attempt_counters(loop)
     for node in body_nodes(list(loop.body)):
         if not isinstance(node, ast.If) or not any(sub is sleep for sub in body_nodes(list(node.body))):
@@ -82,9 +105,54 @@ def _immediate(loop: ast.AST, sleep: ast.AST, counter: str | None) -> int | None
             and isinstance(test.left, ast.Name) and test.left.id in counters
             and isinstance(test.comparators[0], ast.Constant) and isinstance(test.comparators[0].value, int)
         ):
-            bound = test.comparators[0].value
-            return bound + 1 if isinstance(test.ops[0], ast.Gt) else bound
+            return test.left.id, isinstance(test.ops[0], ast.Gt), test.comparators[0].value, (node.lineno, node.col_offset)
     return None
+
+
+def _counted_before(loop: ast.AST, position: tuple[int, int]) -> set[str]:
+    """The names the loop adds to (``failures += 1``) before the given position: the guard sees them counted."""
+    return {
+        node.target.id for node in body_nodes(list(loop.body))
+        if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add) and isinstance(node.target, ast.Name)
+        and (node.lineno, node.col_offset) < position
+    }
+
+
+def _derived(loop: ast.AST, name: str, counted: set[str]) -> bool:
+    """``attempts = clean if ... else failures``: the guard's name is picked from counts already added to."""
+    return any(
+        isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+        and any(isinstance(n, ast.Name) and n.id in counted for n in ast.walk(node.value))
+        for node in body_nodes(list(loop.body))
+    )
+
+
+def attempt_count(loop: ast.AST, ctx) -> int | None:
+    """The loop's attempt cap as a number, when the code shows it."""
+    return _attempts(loop, ctx.enclosing_function(), ctx.enclosing_class(), ctx)
+
+
+def unretried_refusal(loop: ast.AST, header: str, handlers: list[ast.ExceptHandler], ctx) -> str | None:
+    """The message for a capped loop whose filter does not retry a refused connect (``except (ConnectionClosed,
+    TimeoutError)``): no window and no back-off advice, since a refused connect is not retried at all; when connects
+    hang, each attempt's own timeout, not the pause, sets the loop's span."""
+    if refusal_retried(handlers, ctx) is not False:
+        return None
+    caught = ", ".join(f"`{ast.unparse(e)}`" for h in handlers for e in (h.type.elts if isinstance(h.type, ast.Tuple) else [h.type]))
+    func = ctx.enclosing_function()
+    start = isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) and func.name in SETUP_FUNCTIONS
+    fails = "the start fails" if start else "the caller gets the error"
+    attempts = attempt_count(loop, ctx)
+    each = f"each of its {attempts} attempts" if attempts is not None else "each attempt"
+    wider = retryable_set(ctx)
+    remedy = (f"Widen the filter to the module's retryable set `{wider}`." if wider else
+              "Widen the filter to the retryable errors: add `OSError` (a refused or reset connect) or the client's connect error.")
+    return (
+        f"The retry loop `{header}` does not retry a refused connect: it catches only {caught}, and a restarting server "
+        f"refuses the connect with `ConnectionRefusedError` (an `OSError`), so the first refused attempt is not retried "
+        f"and {fails} at once; when connects hang instead, {each} waits out its own connect timeout, which, not the "
+        f"pause, sets how long the loop keeps trying. {remedy}"
+    )
 
 
 def _attempts(loop: ast.AST, func, klass, ctx) -> int | None:
@@ -159,21 +227,3 @@ def _default(func, name: str) -> ast.AST | None:
     defaults = dict(zip([a.arg for a in positional[len(positional) - len(func.args.defaults):]], func.args.defaults))
     defaults.update({a.arg: d for a, d in zip(func.args.kwonlyargs, func.args.kw_defaults) if d is not None})
     return defaults.get(name)
-
-
-def _refused(handlers: list[ast.ExceptHandler], ctx) -> bool:
-    """The retried errors include a refused connect (``OSError``, ``ConnectionError``, ``httpx.ConnectError``):
-    against a server that is down each attempt fails at once, so the pauses are the whole window."""
-    for handler in handlers:
-        if handler.type is None:
-            return True
-        exprs = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-        if len(exprs) == 1 and isinstance(exprs[0], ast.Name) and (constant := module_tuple(exprs[0].id, ctx)) is not None:
-            exprs = constant.elts
-        for expr in exprs:
-            short = ast.unparse(expr).rsplit(".", 1)[-1]
-            if "Closed" in short:
-                continue
-            if short in ("OSError", "Exception", "BaseException") or any(word in short for word in REFUSED):
-                return True
-    return False

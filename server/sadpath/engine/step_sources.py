@@ -7,6 +7,10 @@ error already says it:
 - several commands on one cache or connection object (``self._cache.get(k)``, ``self._cache.set(k, v)``, with
   ``self._cache = cache_manager.cache``): they fail the same way, for the one reason the backend's error gives
   (redis-py's "Error 111 connecting to host:6379"), so they are one step;
+- a chain on one resource: each step after the first is a method of what an earlier step returned (``context =
+  ssl.create_default_context()``, ``with context.wrap_socket(...) as s``, ``s.connect(...)``; ``with
+  self.file.open() as f``, ``f.readline()``), none of them the project's own code: one file or socket set up and
+  used, whose ``OSError`` or ``gaierror`` names the cause;
 - every step is a call whose errors name themselves: a self-described library's (``bcrypt.hashpw``), or a
   project function whose every failing call is one (a password hasher run in a thread, a ``raise`` of a
   descriptive message), or a project method that runs its statements on one SQLAlchemy session it is handed or
@@ -47,6 +51,31 @@ def one_backend(steps: Steps, ctx: ModuleContext) -> bool:
             return False  # (``self.get()`` is the project's; ``store.save()`` may be anything)
         receivers.add(ast.dump(receiver))
     return len(steps) >= 2 and len(receivers) == 1
+
+
+def one_resource(steps: Steps, func: ast.AST | None, ctx: ModuleContext) -> bool:
+    """Every step after the first is a method call on a name bound (``=`` or ``with ... as``) to the result of an
+    earlier step, and no step runs the project's own code: one resource set up and used."""
+    if len(steps) < 2 or func is None or any(callee_traps.project_callee(call, ctx) is not None for _, call in steps):
+        return False
+    bound: dict[str, ast.Call] = {}
+    for node in ast.walk(func):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            value = node.value.value if isinstance(node.value, ast.Await) else node.value
+            if isinstance(value, ast.Call):
+                bound[node.targets[0].id] = value
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if isinstance(item.optional_vars, ast.Name) and isinstance(item.context_expr, ast.Call):
+                    bound[item.optional_vars.id] = item.context_expr
+    earlier = [steps[0][1]]
+    for _, call in steps[1:]:
+        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+        source = bound.get(receiver.id) if isinstance(receiver, ast.Name) else None
+        if source is None or not any(source is e for e in earlier):
+            return False
+        earlier.append(call)
+    return True
 
 
 def self_described_steps(steps: Steps, ctx: ModuleContext) -> bool:
@@ -137,5 +166,30 @@ def _log(call: ast.Call) -> bool:
 
 
 def _descriptive(exc: ast.expr) -> bool:
-    """``ValueError(f"Unsupported algorithm: {name}")``: a raise whose message says what was wrong."""
-    return isinstance(exc, ast.Call) and bool(exc.args) and isinstance(exc.args[0], (ast.JoinedStr, ast.Constant))
+    """``ValueError(f"Unsupported algorithm: {name}")``, ``Exception("No directory %s" % path)``: a raise whose
+    message says what was wrong."""
+    if not (isinstance(exc, ast.Call) and exc.args):
+        return False
+    first = exc.args[0]
+    return isinstance(first, (ast.JoinedStr, ast.Constant)) or (isinstance(first, ast.BinOp) and isinstance(first.left, (ast.Constant, ast.JoinedStr)))
+
+
+def self_describing_raises(steps: Steps, ctx: ModuleContext) -> bool:
+    """The project functions the steps call raise at least two errors of their own, each with a message that says
+    what was wrong ("Unexpected file in bundle: ...", "Invalid manifest.json: ..."): only an unexpected error (a
+    ``KeyError``, a ``ZeroDivisionError`` from deeper down) needs the traceback to say where it happened."""
+    raises = []
+    for _, call in steps:
+        func = callee_traps.project_callee(call, ctx)
+        if func is not None:
+            raises += [n for n in _own_nodes(func) if isinstance(n, ast.Raise)]
+    return len(raises) >= 2 and all(r.exc is not None and _descriptive(r.exc) for r in raises)
+
+
+def _own_nodes(func: ast.AST):
+    """Nodes of a function's body, not of the functions, classes and lambdas nested in it."""
+    todo = list(getattr(func, "body", []))
+    while todo:
+        node = todo.pop()
+        yield node
+        todo += [c for c in ast.iter_child_nodes(node) if not isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))]

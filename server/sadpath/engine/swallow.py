@@ -329,6 +329,11 @@ def _after_success(path: Path, func, try_node, boundary, ctx: ModuleContext) -> 
     return None
 
 
+def route_answers(ctx: ModuleContext) -> set[str]:
+    """The names of the module's functions whose result a route or view answers with (remembered per module)."""
+    return ctx.fact("route-answers", lambda: _route_answers(ctx))
+
+
 def _route_answers(ctx: ModuleContext) -> set[str]:
     """Functions whose result a route or view of the module answers with (``return await _on_comment(...)``)."""
     from sadpath.engine.boundary import function_boundary
@@ -509,4 +514,4 @@ def unbound_after(site: Site) -> str | None:
     return None
 
 
-__all__ = ["ACKS", "EXEMPTIONS", "Judgement", "Site", "consequence", "describe", "exit_status", "is_task_retry", "judge", "unbound_after"]
+__all__ = ["ACKS", "EXEMPTIONS", "Judgement", "Site", "consequence", "describe", "exit_status", "is_task_retry", "judge", "route_answers", "unbound_after"]

@@ -33,7 +33,12 @@ that only gathers diagnostics, it says what is lost there (the client's event, t
 task's failure, the diagnostics) and advises a log line with the traceback; when the handler leaves a name the next line reads unbound (not one declared
 `global` or `nonlocal`), it says that the real error is replaced by an
 `UnboundLocalError`; in a migration's
-`upgrade()`, it says the revision is recorded as applied although the step failed.
+`upgrade()`, it says the revision is recorded as applied although the step failed; when the handler falls off
+the end of a Django view (or of a function a view answers with), it says Django answers a 500 ("didn't return
+an HttpResponse object") and advises what the nearest handler above does (a user message and the re-rendered
+page); for optional enrichment by a keyed lookup it advises skipping the expected not-found quietly and logging
+the other errors; for an optional step of an interactive command, a console warning and a debug traceback. An
+empty result object (``ListResponse(items=[], total=0)``) returned after the failure is a constant answer.
 
 It stays quiet when the handler does something with the error: it raises or
 translates it, exits, answers an error response, returns a computed fallback,
@@ -64,7 +69,10 @@ socket.io event handler, a task's done-callback, or a block under a debug switch
 only gathers data for a log line, when the handler logs the failure (at warning level
 or above for an event handler: SAD104 judges what the line keeps); figures left out of a
 collection every caller only shows (a summary table); a function or a `python -m`
-helper whose docstring declares that it fails silently; and a `try` whose only
+helper whose docstring declares that it fails silently; a function nobody in the project names (no
+entry point, route, hook, override or library API); a detail fetched only to word the report of a failure
+already being reported (log tails for a failed job's message); one source of a fan-out whose callers combine
+the answers, or a memoised derivation, logged with the traceback and answered empty; and a `try` whose only
 calls are project functions that catch every error themselves (nothing reaches the
 handler: the swallow to fix, if any, is in the callee), or calls that cannot raise (an
 event's `set()`, an in-process queue's `get()`, a project helper that only reshapes
@@ -159,6 +167,7 @@ from sadpath.engine.exemptions import EXEMPTIONS
 from sadpath.engine.external import external_call
 from sadpath.engine.hook_places import advice_in_hook, hook_of, lost_in_hook
 from sadpath.engine.swallow import Judgement, judge, unbound_after
+from sadpath.engine.view_fall_off import fall_off_story, falls_off_a_django_view
 from sadpath.engine.teardown_steps import in_finally, run_in_background
 from sadpath.engine.total_calls import cannot_fail, deprioritised, not_the_failure
 from sadpath.engine.walker import body_nodes
@@ -249,6 +258,8 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         action = "only leaves the loop"
     elif site.verdict == "assign":
         action = "only stores a placeholder value"
+    elif site.verdict.startswith("return ") and untraced is not None and untraced.kind == "print":
+        action = f"only prints it, with no traceback, and returns `{site.verdict[len('return '):]}`"
     elif site.verdict.startswith("return "):
         action = f"returns `{site.verdict[len('return '):]}`"
     elif site.verdict == "return":
@@ -272,6 +283,8 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         advice = "Narrow the catch to the error of the dialect that cannot run it, or re-raise."
     elif place is not None:
         consequence, advice = lost_here(place, site), advice_here(place)
+    elif falls_off_a_django_view(site, ctx):
+        consequence, advice = fall_off_story(site, ctx)
     elif (hook := hook_of(site)) is not None:
         consequence, advice = lost_in_hook(hook, site), advice_in_hook(hook)
     elif site.func is not None and site.path.end in ("fall", "continue") and in_finally(ctx):
@@ -290,6 +303,13 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
             f"It is optional enrichment: log it with the traceback (`logger.exception`) and carry on without it;"
             f" re-raising would fail the whole of {where} for the missing extra."
         )
+        if (lookup := _keyed_lookup(site.try_node)) is not None:
+            advice = (
+                f"It is optional enrichment by a lookup whose usual failure is the expected not-found: skip that case"
+                f" quietly (catch the not-found error of `{lookup}`), log the other errors with the traceback"
+                f" (`logger.exception`) and carry on without the extra; re-raising would fail the whole of {where}"
+                f" for the missing extra, and a traceback for every missing record would flood the log."
+            )
     elif declared_non_fatal(handler, ctx):
         advice = "It is meant to be non-fatal: keep the traceback (`logger.exception`) and carry on."
     elif _one_item_of_a_loop(site, ctx):
@@ -303,6 +323,22 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         advice = "It is a background step: keep the traceback (`logger.exception`) and carry on."
     carry_on = "carry on" in advice
     return f"{site.caught.label} swallows {what}: the handler {action}, so {consequence}. {advice}", carry_on
+
+
+_LOOKUP = re.compile(r"^(?:get|fetch|find|lookup|load|read|retrieve|describe)_?", re.IGNORECASE)
+
+
+def _keyed_lookup(try_node: ast.Try | None) -> str | None:
+    """The ``try``'s first call looks a record up by a key (``client.get_logged_model(meta["model_id"])``): its
+    usual failure is "there is no such record"."""
+    if try_node is None:
+        return None
+    for node in body_nodes(try_node.body):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if _LOOKUP.match(node.func.attr) and len(node.args) == 1 and isinstance(node.args[0], (ast.Name, ast.Subscript, ast.Attribute)):
+                return f"{node.func.attr}()"
+            return None
+    return None
 
 
 _BACKGROUND = re.compile(r"background|_worker$|^worker", re.IGNORECASE)
@@ -320,6 +356,7 @@ def _failing_call(try_node: ast.Try, ctx: ModuleContext) -> tuple[ast.Call, str]
     items = {id(n) for node in ast.walk(try_node) if isinstance(node, (ast.With, ast.AsyncWith)) for i in node.items for n in ast.walk(i.context_expr)}
     calls, built = [], []
     factories = _factories(try_node)
+    run_later = _bound_statements(try_node)
     statement_parts = {
         id(n) for c in body_nodes(try_node.body) if isinstance(c, ast.Call) and builds_statement(c, ctx) for n in ast.walk(c)
     }
@@ -328,8 +365,10 @@ def _failing_call(try_node: ast.Try, ctx: ModuleContext) -> tuple[ast.Call, str]
             terminal = named_failure.query_terminal(node)
             if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Call) and not _except_builds(node.func.value) and not terminal:
                 continue  # name a chain's root, unless the root only builds the object or the query
-            if named_failure.query_builder(node) and _chained(node, try_node):
-                continue  # ``.filter()`` runs nothing: the chain's ``.count()`` runs the query
+            if _column_expression(node):
+                continue  # ``File.updated_at.desc()`` builds part of a statement: ``execute()`` runs it
+            if id(node) in run_later or (named_failure.query_builder(node) and _chained(node, try_node)):
+                continue  # ``.filter()`` runs nothing: the chain's ``.count()`` (or ``execute(stmt)``) runs the query
             if builds_statement(node, ctx) or id(node) in statement_parts:
                 continue  # ``select(File).order_by(File.created_at.desc())`` builds a statement: ``execute()`` runs it
             if id(node) in factories:
@@ -378,6 +417,39 @@ def _factories(try_node: ast.Try) -> set[int]:
             if isinstance(value, ast.Call) and not value.args and not value.keywords:
                 found.add(id(value))
     return found
+
+
+_COLUMN_OPERATORS = frozenset(
+    {"desc", "asc", "is_", "isnot", "is_not", "in_", "notin_", "not_in", "ilike", "like", "notilike", "notlike",
+     "contains", "startswith", "endswith", "as_string", "as_integer", "as_boolean", "as_float", "astext", "label",
+     "between", "nullsfirst", "nullslast", "nulls_first", "nulls_last", "any", "has", "distinct", "op", "match"}
+)  # fmt: skip
+
+
+def _column_expression(call: ast.Call) -> bool:
+    """``File.updated_at.desc()``, ``Knowledge.meta["source"].as_string()``: an SQL expression built on a model
+    class's column, which runs nothing."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr not in _COLUMN_OPERATORS:
+        return False
+    root, depth = func.value, 0
+    while isinstance(root, (ast.Attribute, ast.Subscript)):
+        root, depth = root.value, depth + 1
+    return depth >= 1 and isinstance(root, ast.Name) and root.id[:1].isupper()
+
+
+def _bound_statements(try_node: ast.Try) -> set[int]:
+    """Query builders bound to a name that a later call of the ``try`` is handed (``stmt = stmt.filter(...)``
+    then ``db.execute(stmt)``): the call that is handed the statement runs it, the builder runs nothing."""
+    nodes = list(body_nodes(try_node.body))
+    handed = {a.id for n in nodes if isinstance(n, ast.Call) for a in n.args if isinstance(a, ast.Name)}
+    return {
+        id(part)
+        for n in nodes
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and named_failure.query_builder(n.value)
+        and any(isinstance(t, ast.Name) and t.id in handed for t in n.targets)
+        for part in ast.walk(n.value)
+    }
 
 
 def _chained(call: ast.Call, try_node: ast.Try) -> bool:

@@ -41,6 +41,10 @@ cancelled: raise asyncio.CancelledError` before every way out); for a stop guard
 stopping: return`, where the canceller sets `stopping = True` just before `.cancel()`);
 and for a per-run isolation boundary, an `except BaseException` that records what
 it caught with the traceback after an `except CancelledError: raise` of the same `try`.
+It stays quiet, too, for such a recording `except BaseException` that ends a coroutine run only as
+the body of tasks nothing cancels (`loop.create_task(self._run())` with the handle dropped or only
+awaited plainly: no `.cancel()` of it anywhere in the project, no `wait_for` or `timeout` around it,
+no TaskGroup): only the event loop's final teardown can cancel it, and there the record is honest.
 Without that re-raise the finding says the boundary also records the task's own
 cancellation (and, where the handler ends the coroutine, that the task then returns as if
 it had finished), and asks for it.
@@ -73,7 +77,10 @@ there instead: every error, bugs included, becomes the fallback, and the errors 
 block raises (`ValueError`, `KeyError`, ...) should be named; a subscript of a value
 of unknown type adds `TypeError` (`None[key]`, a str key on a list), while a subscript
 of Django's connection handlers names their own error (`caches[alias]` raises
-`InvalidCacheBackendError`, `connections[alias]` `ConnectionDoesNotExist`). Around such work
+`InvalidCacheBackendError`, `connections[alias]` `ConnectionDoesNotExist`). A read of a Django reverse one-to-one that the loop's
+query loads with its rows (`select_related`) is such work too: the one error expected there is the
+missing related row, and the message and the fix name `<Model>.DoesNotExist` (`ObjectDoesNotExist`
+when the module does not name the model). Around such work
 a fallback that logs with the traceback (`logger.exception(...)` then the generic
 rendering) is no finding: no abort lands there and a bug is on record.
 
@@ -144,7 +151,7 @@ import ast
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
 from sadpath.engine import logcalls
-from sadpath.engine import abort_places, cancel_flags, cancel_shapes, catching, error_path_steps, fallback_unbound, handler_claims, place_stories, pure_calls, swallow
+from sadpath.engine import abort_places, cancel_flags, cancel_shapes, catching, error_path_steps, fallback_unbound, handler_claims, place_stories, pure_calls, related_reads, swallow, uncancelled_tasks
 from sadpath.engine.boundary import boundary_of
 from sadpath.rules import _except
 from sadpath.rules.base import Rule
@@ -197,7 +204,10 @@ class BareExcept(Rule):
         place = abort_places.abort_place(node, ctx)
         if pure is not None and translated is None and any(logcalls.keeps_traceback(log, ctx) for log in logcalls.own_log_calls(node, ctx)):
             return  # a display fallback around in-memory work that logs the traceback: no abort lands, no bug hides
-        if pure is not None:
+        related = related_reads.not_found_read(try_node, ctx) if pure is None and try_node is not None and translated is None else None
+        if related is not None:
+            message = related_reads.message(label, where, *related)
+        elif pure is not None:
             named = f" ({', '.join(f'`{e}`' for e in pure)})" if pure else ", or at least `Exception`"
             outcome = f"`{translated}`" if translated is not None else "the fallback"
             message = (
@@ -205,6 +215,8 @@ class BareExcept(Rule):
                 f"such as a `NameError` included, into {outcome}. Name the errors the block raises{named} instead{chain}."
             )
         elif place == "async" and node.type is not None and translated is None and _records(node, ctx):
+            if func is not None and _last_in_function(try_node, func, ctx) and uncancelled_tasks.never_cancelled(func, ctx):
+                return  # a task nothing cancels: only the loop's final teardown reaches it, and the record is honest
             message = (
                 f"{label} in {where} records every failure and signal of the work it isolates, but it also catches "
                 "this task's own cancellation: a shutdown or timeout that cancels the task is logged as one more "
@@ -242,8 +254,10 @@ class BareExcept(Rule):
         inner = _nested_broad(node, try_node, ctx) if try_node is not None else []
         if inner:
             message += " " + _nested_clause(inner, ctx)
-        fixes = [] if inner else [FixOffer("narrow_except", "Narrow the handler to `except Exception:`", Applicability.UNSAFE)]
-        ctx.report(self, ctx.line_span(node), message, fixes=fixes, data={"signals": signals, "broad": broad})
+        narrow = related[0] if related is not None else "Exception"
+        fixes = [] if inner else [FixOffer("narrow_except", f"Narrow the handler to `except {narrow}:`", Applicability.UNSAFE)]
+        data = {"signals": signals, "broad": broad, **({"narrow_to": narrow} if related is not None else {})}
+        ctx.report(self, ctx.line_span(node), message, fixes=fixes, data=data)
         if chain and chain in message:
             handler_claims.claim_cause(ctx, node)  # this finding asks for ``from``: SAD103 stays quiet on its raise
 

@@ -265,11 +265,12 @@ class UnchainedTranslation(Rule):
             f"`raise {shown}` inside {caught} does not declare the caught error as its cause: Python still prints "
             f"the caught error, but as implicit context under \"During handling of the above exception, another "
             f"exception occurred\", which reads like a second bug in the handler, and `__cause__` stays empty for "
-            f"the tools that group or map errors by their cause. Add `from {binding}` to state that it caused "
-            f"this one."
+            f"the tools that group or map errors by their cause. {'' if handler.name else 'Bind the caught error (`except ... as exc:`) and a'}"
+            f"{'A' if handler.name else ''}dd `from {binding}` to state that it caused this one."
         )
-        fix = FixOffer("chain_cause", f"Chain the cause: add `from {binding}`", Applicability.SAFE)
+        fix = FixOffer("chain_cause", f"Chain the cause: {'' if handler.name else f'bind it as `{binding}` and '}add `from {binding}`", Applicability.SAFE)
         ctx.report(self, ctx.span(node), message, fixes=[fix], data={"binding": binding})
+
 
 
 EXITS = frozenset(

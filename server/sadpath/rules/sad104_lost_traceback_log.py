@@ -67,6 +67,11 @@ user's input, kept out on purpose), for code that only runs in development (a
 dev server's fetch, a reloader behind `if not app.debug: return`), for one
 library parse of an input the record names, answered by a default of its own
 (`rrulestr(rule)` then the event as it is),
+for the timeout of a probe's own deadline (`sock.settimeout(t)`, then `except TimeoutError:`) recorded as the
+state it means, for a `try` that only reads and builds values for a `debug`/`info` record, for a narrow catch of
+the project's errors answered with an error value when the project's `raise ... from` sites copy the cause's text
+into the message, for the calls of one resource set up and used (`with self.file.open() as f`, `f.readline()`;
+`ssl.create_default_context()`, `context.wrap_socket()`, `s.connect()`) with the error in the record,
 for an expected protocol signal answered per the protocol (an
 `OAuth2RedirectError` answered with its redirect, an oauthlib `OAuth2Error`
 answered with the error redirect), and for a `return None` that the function
@@ -149,7 +154,7 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import body_steps, callee_traps, catching, contained_tasks, logcalls, lost_detail, quiet_steps, record_gaps, retry_once, shapes, step_builders, step_sources, try_steps, value_reads
+from sadpath.engine import body_steps, callee_traps, catching, contained_tasks, expected_outcomes, logcalls, lost_detail, quiet_steps, record_gaps, retry_once, shapes, step_builders, step_sources, try_steps, value_reads
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.exemption_comments import handler_explanations
 from sadpath.engine.trapping import traps_its_failures
@@ -203,7 +208,7 @@ class LostTracebackLog(Rule):
             return  # "do not log the exception: it may contain secrets": left out on purpose
         if _answers_not_found(judgement, func):
             return  # ``return None`` that the function also means as "nothing there": a swallow, SAD101's business
-        if _protocol_signal(node, judgement.caught, ctx):
+        if expected_outcomes.protocol_signal(node, judgement.caught, ctx):
             return  # "the user must authorise first", answered per the protocol: an outcome, not a failure
         if record_gaps.dev_only(node, func, ctx):
             return  # a dev server's or a debug reloader's handler: its reader is the developer at the console
@@ -237,6 +242,8 @@ def _what_is_lost(log: logcalls.LogCall, handler: ast.ExceptHandler, try_node, c
         return "makes the exception the whole record: no traceback and no context, so nobody can tell what failed or for what"
     if any(isinstance(n, ast.Attribute) and n.attr in _PAYLOAD_ATTRS for n in ast.walk(log.call)):
         return None  # it logs the response body or the stderr: the author kept what says why
+    if try_node is not None and (expected_outcomes.timed_probe_outcome(log.call, handler, try_node, caught, ctx) or record_gaps.builds_record_only(try_node, handler)):
+        return None  # the timeout of the probe's own deadline, recorded as the state it means; a debug dump's reads
     payload = _payload_lost(log, handler, try_node, caught, ctx)
     if payload is not None:
         return payload
@@ -259,6 +266,8 @@ def _what_is_lost(log: logcalls.LogCall, handler: ast.ExceptHandler, try_node, c
         cause = _cause_lost(handler, try_node, caught, ctx)
         if cause is not None:
             return cause
+        if _answers_with_cause(handler, caught, ctx):
+            return None  # "column not found" turned into an error response: the translations copy the cause's text
     if len(steps) >= 2:  # (the unchecked body's parse and field reads, when the ``try`` has them: their errors say least)
         return body_steps.steps_message(steps, try_node, ctx)
     if project_step:
@@ -321,6 +330,17 @@ def _cause_lost(handler: ast.ExceptHandler, try_node, caught, ctx: ModuleContext
                 " message and traceback only the chain carries"
             )
     return None
+
+
+def _answers_with_cause(handler: ast.ExceptHandler, caught, ctx: ModuleContext) -> bool:
+    """A narrow catch of the project's domain errors, answered with an error value, where the project's
+    ``raise ... from`` sites of a caught error copy the cause's text into its message, and none drops it."""
+    names = [ctx.hierarchy.canonical(n) for n in caught.names if n]
+    if not names or caught.kind in (catching.CatchKind.BARE, catching.CatchKind.BROAD):
+        return False
+    if not any(isinstance(n, ast.Return) and n.value is not None for n in _except.walk_handler(handler, skip_handlers=True)):
+        return False
+    return any(lost_detail.copies_its_cause(n, ctx) for n in names) and not any(lost_detail.raised_from(n, ctx) for n in names)
 
 
 def _catches_a_family(caught, ctx: ModuleContext) -> bool:
@@ -482,7 +502,7 @@ def _steps(try_node: ast.Try, ctx: ModuleContext, caught, *, named: bool = False
         ctx.memo[("sad104-found", id(try_node))] = found
     if len(found) > 1 and try_steps.file_operations(found):
         found = found[:1]  # ``path.touch(); path.write_text(...)``: the ``OSError`` names the file
-    if len(found) > 1 and named and (try_steps.one_receiver(found, ctx) or try_steps.one_library(found, ctx, func) or step_sources.one_backend(found, ctx) or step_sources.self_described_steps(found, ctx)):
+    if len(found) > 1 and named and (try_steps.one_receiver(found, ctx) or try_steps.one_library(found, ctx, func) or step_sources.one_backend(found, ctx) or step_sources.one_resource(found, func, ctx) or step_sources.self_described_steps(found, ctx)):
         found = [] if step_sources.self_described_steps(found, ctx) else found[:1]  # ``redis.incr(k); redis.expire(k)`` logged with ``e``: the error names what failed
     if len(found) == 1 and try_steps.stdlib_call(found[0][1], ctx):
         return [f"stdlib:{found[0][0]}"]  # ``ZoneInfo(tz)``: one standard-library call on the input
@@ -572,28 +592,6 @@ _FAILURE_DOC = re.compile(
     r"fail|error|exception|unavailable|unreachable|fall(s|ing)? ?back|could not|cannot|can't|invalid|unrecogni[sz]|malformed|bad ",
     re.IGNORECASE,
 )
-# an exception that asks for a redirect: the designed answer of an authorisation flow or a framework
-_REDIRECT_SIGNAL = re.compile(r"^(?!TooMany).*Redirect")  # (``TooManyRedirects`` is a failure of the client)
-_OAUTH_LIBRARIES = ("oauthlib.", "authlib.", "requests_oauthlib.")
-
-
-def _protocol_signal(handler: ast.ExceptHandler, caught, ctx: ModuleContext) -> bool:
-    """The caught error is a protocol's expected signal and the handler answers per the protocol: a redirect signal
-    (``OAuth2RedirectError``, a framework's ``RequestRedirect``) whose handler answers at all, or an OAuth library's
-    error answered with the error redirect the spec prescribes (``self.redirect(e.in_uri(...))``)."""
-    names = [n for n in caught.names if n]
-    if not names or caught.kind in (catching.CatchKind.BARE, catching.CatchKind.BROAD):
-        return False
-    answers = any(isinstance(n, ast.Return) and n.value is not None for n in _except.walk_handler(handler, skip_handlers=True))
-    redirects = any(
-        isinstance(n, ast.Call) and "redirect" in ((n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")) or "").lower()
-        for n in _except.walk_handler(handler, skip_handlers=True)
-    )  # fmt: skip
-    if all(_REDIRECT_SIGNAL.search(n.rsplit(".", 1)[-1]) for n in names):
-        return answers or redirects
-    return redirects and all(ctx.hierarchy.canonical(n).startswith(_OAUTH_LIBRARIES) for n in names)
-
-
 def _in_logging_handler(ctx: ModuleContext) -> bool:
     cls = ctx.enclosing_class()
     return cls is not None and any(ast.unparse(b).endswith("Handler") for b in cls.bases)

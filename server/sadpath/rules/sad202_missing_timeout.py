@@ -33,7 +33,10 @@ client whose constructor is the place to set it (reported there), socket methods
 (`timeout=settings.HTTP_TIMEOUT`), `socket.setdefaulttimeout(...)` in the module
 (for socket, urllib, smtplib, ftplib and the blocking clients), a session whose requests get a default
 timeout in the same module (an `HTTPAdapter` subclass that sets one, a `partial()` that binds one; a
-`Session` subclass covers only its own instances), a Redis URL that names `socket_timeout`,
+`Session` subclass covers only its own instances), a default the project installs for every call at start-up by
+patching the client's send or request method (`HTTPAdapter.send = send_with_default`, run at import or from an
+`AppConfig.ready()`), a session handed to a helper typed only by its annotation when every call passes one that
+another library's factory built (its class and defaults are unknown), a Redis URL that names `socket_timeout`,
 the sync twin of an async function (`generate_embeddings` beside `agenerate_embeddings`)
 that nothing in the project mentions, commands that stay local (`git rev-parse`, `docker tag`,
 `docker build` in a CLI command) or bound themselves
@@ -104,6 +107,8 @@ import weakref
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import ExternalCall, external_call
 from sadpath.engine.network_commands import network_command
+from sadpath.engine.passed_clients import from_unseen_factory
+from sadpath.engine.patched_timeouts import patched_interfaces
 from sadpath.engine.project_calls import project_base
 from sadpath.engine.reexports import defining_tree, library_names, library_type
 from sadpath.engine.splat_keys import callers_pass, splat_origin
@@ -200,6 +205,8 @@ class MissingTimeout(Rule):
             return True
         if timeout.default != "none" or _positional(node, external.name if external.method is None else ""):
             return True
+        if _project_patched(external.interface.name, ctx):
+            return True  # a start-up patch of the client's send method gives every call a default timeout
         if external.method is not None and (timeout.client_param or external.interface.name == "socket"):
             return True  # the client's own timeout applies (reported at its constructor); sockets use settimeout()
         if external.interface.name in GLOBAL_DEFAULT_TIMEOUT and _sets_default_timeout(ctx):
@@ -218,6 +225,8 @@ class MissingTimeout(Rule):
                 return True  # a local program run from main() or a CLI command: someone is there to interrupt it
         if external.interface.name == "requests" and external.method is not None and _session_has_default_timeout(ctx):
             return True
+        if external.method is not None and _handed_unseen_client(external, ctx):
+            return True  # typed only by an annotation, built by a library sadpath cannot see: its defaults are unknown
         local = external.interface.name == "subprocess"  # a network command was reported above
         self._report(ctx, node, None, f"`{_shown(node)}` has no timeout{splat}", external.interface.label, timeout.param, replace=False, fixable=not splat, local=local)
         return True
@@ -255,6 +264,8 @@ class MissingTimeout(Rule):
             return
         if _positional(node, qn) or _keyword(node, "connection_pool") is not None:
             return  # a connection pool carries the socket settings
+        if _project_patched(interface.name, ctx):
+            return
         if interface.name in GLOBAL_DEFAULT_TIMEOUT and _sets_default_timeout(ctx):
             return
         splat = _splat_lacks(node, param, ctx)
@@ -510,6 +521,25 @@ def _positional(node: ast.Call, qn: str) -> bool:
 def _shown(node: ast.Call) -> str:
     text = ast.unparse(node.func)
     return (text if len(text) <= 50 else text[:47] + "...") + "()"
+
+
+def _handed_unseen_client(external: ExternalCall, ctx: ModuleContext) -> bool:
+    """The receiver is a parameter typed only by its annotation, and every call here hands it an object that a
+    library's factory built (``session = adapter._get_session()``): a subclass with its own default may be what runs."""
+    func, receiver = ctx.enclosing_function(), external.receiver
+    if func is None or not isinstance(receiver, ast.Name):
+        return False
+    args = func.args
+    if not any(a.arg == receiver.id and a.annotation is not None for a in [*args.posonlyargs, *args.args]):
+        return False
+    index = interface_index(getattr(ctx.settings, "interfaces", ()))
+    return from_unseen_factory(func, receiver.id, ctx, index)
+
+
+def _project_patched(interface: str, ctx: ModuleContext) -> bool:
+    """A start-up patch somewhere in the project (``HTTPAdapter.send = send_with_default``) bounds the interface's calls."""
+    index = interface_index(getattr(ctx.settings, "interfaces", ()))
+    return interface in ctx.fact("sad202-patched-interfaces", lambda: patched_interfaces(str(ctx.source.path), index))
 
 
 def _sets_default_timeout(ctx: ModuleContext) -> bool:

@@ -120,7 +120,8 @@ from sadpath.engine.attempt_counter import while_counter
 from sadpath.engine.external import external_call
 from sadpath.engine.catching import is_expected_outcome, is_failure_type
 from sadpath.engine.http_status import FAILURE, GUARD, PARTIAL, SUCCESS, exit_call, verdicts
-from sadpath.engine.retry_window import capped_pause_harm
+from sadpath.engine.retry_window import capped_pause_harm, unretried_refusal
+from sadpath.engine.status_retries import inspects_status, raises_for_status
 from sadpath.engine.retry_policy import (constant_wait, database_only, helper_talks, retry_filter, task_decorator, under_deadline, transient_error,
     celery_publish, constant_pause_harm, constant_sleep, drops_connection, logs_failure, module_tuple, retry_remedy, short_pause, task_retry)
 from sadpath.model import Applicability, FixOffer
@@ -212,17 +213,21 @@ class NaiveRetry(Rule):
         # the loop already retries only what a retry can fix: timeouts and connection errors
         narrow = bool(caught) and all(n not in NON_RETRYABLE and n not in STATUS_ERROR_BASES and transient_error(n) for n in caught)
         reconnect = not capped and (_reconnects(loop, attempt, ctx) or any(drops_connection(h) for h in retrying))
-        filters = _inspects_status(retrying)  # ``if exc.response.status_code != 423: raise``: only some are retried
+        filters = inspects_status(retrying)  # ``if exc.response.status_code != 423: raise``: only some are retried
         hopeless = [] if filters else sorted({_short(n) for n in caught if n in NON_RETRYABLE})
         if hopeless:
             problems.append(f"retries {', '.join(f'`{n}`' for n in hopeless)}, which fail the same way again (4xx, invalid data)")
-        elif caught & STATUS_ERROR_BASES and _raises_for_status(attempt.body) and not filters:
+        elif caught & STATUS_ERROR_BASES and raises_for_status(attempt.body) and not filters:
             problems.append("retries the status error of `raise_for_status()` too, so a 401, 403, 404 or 422 is sent again for nothing")
         if not problems:
             return
         header = (f"for {ast.unparse(loop.target)} in {ast.unparse(loop.iter)}" if isinstance(loop, ast.For)
                   else f"while {ast.unparse(loop.test)}")
-        if capped and sleep_problem and short_pause(sleep) and len(problems) == 1:  # a few-second budget in all
+        # a few-second budget in all, unless a refused connect is not retried at all
+        unretried = capped and sleep_problem and short_pause(sleep) and unretried_refusal(loop, header, retrying, ctx)
+        if unretried:
+            message = unretried
+        elif capped and sleep_problem and short_pause(sleep) and len(problems) == 1:
             message = f"The retry loop `{header}` {problems[0]}: add jitter and grow the delay between attempts" + (
                 "." if narrow else ", and retry only timeouts, connection errors, 429 and 5xx.")
         else:
@@ -232,7 +237,7 @@ class NaiveRetry(Rule):
                        f"chance to recover{', ' + late if late else ''}. {retry_remedy(sleep_problem, uncapped, narrow, reconnect)}")
         fixes = []
         attempts = counter if isinstance(loop, ast.For) else while_counter(loop)  # each sibling loop: its own fix
-        if attempts is not None and capped and (sleep is None or _constant(sleep)) and not hopeless and _leaves_on_success(attempt):
+        if attempts is not None and capped and (sleep is None or _constant(sleep)) and not hopeless and _leaves_on_success(attempt) and not unretried:
             fixes.append(FixOffer("backoff_sleep", "Retry with exponential backoff (3 attempts)", Applicability.UNSAFE))
         is_async = isinstance(ctx.enclosing_function(), ast.AsyncFunctionDef)
         ctx.report(self, ctx.line_span(loop), message, fixes=fixes, data={"counter": attempts, "async": is_async, "loop": type(loop).__name__})
@@ -333,7 +338,7 @@ class NaiveRetry(Rule):
         problems = [{"stop": "retries forever", "wait": "retries immediately"}[m] for m in missing]
         if "wait" in keywords and constant_wait(keywords["wait"]) and not database_only(function, ctx):
             problems.append(f"waits a constant `{ast.unparse(keywords['wait'])}`, so every caller retries in lockstep")
-        if _raises_for_status(function.body):
+        if raises_for_status(function.body):
             filtered = retry_filter(keywords.get("retry"), ctx)
             if filtered is None:
                 problems.append("retries every exception, so the status error of `raise_for_status()` (401, 403, 404, 422) is retried too")
@@ -530,24 +535,6 @@ def _remote(call: ast.Call, ctx: ModuleContext, network: bool) -> bool:
     if external is not None:
         return external.interface.kind != "database"
     return network and isinstance(call.func, ast.Attribute) or helper_talks(call, ctx)
-
-
-def _raises_for_status(statements: list[ast.stmt]) -> bool:
-    return any(
-        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "raise_for_status"
-        for n in _walk(statements)
-    )
-
-
-def _inspects_status(handlers: list[ast.ExceptHandler]) -> bool:
-    """``exc.response.status_code`` / ``isinstance(exc, HTTPStatusError)`` in the handler: it tells statuses apart."""
-    for handler in handlers:
-        for node in _walk(handler.body):
-            if isinstance(node, ast.Attribute) and node.attr in ("status_code", "status", "response"):
-                return True
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "isinstance":
-                return True
-    return False
 
 
 def _constant(expr: ast.AST) -> bool:

@@ -131,6 +131,7 @@ from sadpath.engine.handle_helpers import helper_writes, select_statement
 from sadpath.engine.session_aliases import spelled_as, unaliased
 from sadpath.engine.failed_session_reuse import POISONED, reuse_after_failure
 from sadpath.engine.one_shot_code import run_once_module
+from sadpath.engine.rollback_coverage import plan_past_reuse, same_commits_clause
 from sadpath.engine.rollback_path import rollback_path
 from sadpath.engine.rollback_hooks import (
     callers_covered, class_hook, commit_flag_reach, decorator_hook, handle_defined, handler_only, has_project_call,
@@ -217,18 +218,16 @@ class TransactionWithoutRollback(Rule):
         alias = spelled_as(node, handle, ctx.source.line(commit.lineno)[commit.col_offset:])
         if alias is not None:  # `db.commit()` where `db = self.db`: name the handle as the line spells it
             handle, scope = alias, f"(`{handle}`) {scope}"
-        more = ""
-        if same:
-            lines = ", ".join(str(c.lineno) for c in same)
-            more = f" The same holds for its {len(same)} {'later' if same[0].lineno > commit.lineno else 'other'} `{handle}.commit()` call{'s' if len(same) > 1 else ''} (line{'s' if len(same) > 1 else ''} {lines}): one rollback path covers them all."
         rollback = f"await {handle}.rollback()" if awaited else f"{handle}.rollback()"
+        fixes = []
+        found_commits = list(_commits(node))
+        plan = fitting_plan(rollback_path(found_commits, [commit, *same], handle), found_commits, [commit, *same], handle) if handle.isidentifier() and not awaited else {}
+        plan = plan_past_reuse(plan, reuse)  # one remedy, the rollback: `with db:` closes a shared session, `db.begin()` raises on a begun one
         message = (
             f"`{handle}.commit()` in `{node.name}()` has no rollback path, and `{handle}` {scope}: if a write or "
-            f"the commit fails, {reuse or POISONED}. Roll back in `except` "
-            f"(`{rollback}; raise`) or use the driver's transaction context (`with {handle}.begin():`, `with {handle}:`).{more}"
+            f"the commit fails, {reuse or POISONED}. Roll back in `except` (`{rollback}; raise`)."
+            f"{same_commits_clause(handle, commit, same, found_commits, plan)}"
         )
-        fixes = []
-        plan = fitting_plan(rollback_path(found_commits := list(_commits(node)), [commit, *same], handle), found_commits, [commit, *same], handle) if handle.isidentifier() and not awaited else {}
         if "commit_offsets" in (data := {"name": handle, **plan}):  # one rollback path for every commit the message names, or no fix
             fixes.append(FixOffer("rollback_on_error", f"Roll back `{handle}` if the writes fail", Applicability.UNSAFE))
         ctx.report(self, ctx.span(commit), message, fixes=fixes, data=data)

@@ -33,7 +33,8 @@ again in one function is one finding, at the first, naming the other lines.
 ## Why is this bad?
 
 The event loop keeps only a weak reference to a task: one nobody holds can be
-garbage-collected before it finishes, its work stopping part way with no error.
+garbage-collected before it finishes, its work stopping part way; asyncio's "Task was
+destroyed but it is pending!" line on the `asyncio` logger is the only report.
 When it fails, its exception is never retrieved: asyncio's generic "Task exception
 was never retrieved" line (traceback and coroutine name, on the `asyncio` logger)
 is its only report, nothing in the application logs it with context or acts on
@@ -150,6 +151,11 @@ UNRETRIEVED = (
     "asyncio's \"Task exception was never retrieved\" line on the `asyncio` logger (the traceback and the coroutine's "
     "name) is its only report"
 )
+# what becomes of a pending task that is garbage-collected: asyncio's exception handler logs one line, no more
+DESTROYED = (
+    "asyncio's \"Task was destroyed but it is pending!\" line on the `asyncio` logger (with the task's coroutine) "
+    "is the only report"
+)
 # calls that register a callback whose return value nobody reads
 CALLBACK_REGISTRARS = frozenset(
     {"add_signal_handler", "call_soon", "call_soon_threadsafe", "call_later", "call_at", "add_done_callback",
@@ -224,8 +230,8 @@ class FireAndForgetTask(Rule):
                 message = (
                     f"The task from {factory} in {where} is thrown away: {what} handles its own failures, so no error "
                     "is lost; only the reference is missing: the loop holds a task only weakly, and one nobody "
-                    "references can be garbage-collected before it is done, its work stopping part way with no error "
-                    "and no log. Keep a reference until it is done (a set and `add_done_callback(discard)`)."
+                    f"references can be garbage-collected before it is done, its work stopping part way: {DESTROYED}. "
+                    "Keep a reference until it is done (a set and `add_done_callback(discard)`)."
                 )
             elif outcome == "held":
                 message = (
