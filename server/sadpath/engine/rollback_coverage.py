@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 
+from sadpath.engine.rollback_fit import in_try_body
+
 
 def same_commits_clause(handle: str, commit: ast.Call, same: list[ast.Call], found: list[tuple[ast.Call, list[ast.AST]]],
                         plan: dict) -> str:
@@ -26,7 +28,7 @@ def same_commits_clause(handle: str, commit: ast.Call, same: list[ast.Call], fou
     holder = _holding_try(parents.get((commit.lineno, commit.col_offset), []))
     if holder is None:
         return f"{head}: each needs the rollback too."
-    covered = [c for c in same if _in_body(holder, parents.get((c.lineno, c.col_offset), []))]
+    covered = [c for c in same if in_try_body(holder, parents.get((c.lineno, c.col_offset), []))]
     apart = [c for c in same if c not in covered]
     if not apart:
         return f"{head}: a rollback in the `except` of the `try` at line {holder.lineno} covers them all."
@@ -55,14 +57,6 @@ def _holding_try(parents: list[ast.AST]) -> ast.Try | None:
     """The innermost ``try`` whose body (not its handlers or ``finally``) holds the commit."""
     for index in range(len(parents) - 1, -1, -1):
         node = parents[index]
-        if isinstance(node, ast.Try) and _in_body(node, parents):
+        if isinstance(node, ast.Try) and in_try_body(node, parents):
             return node
     return None
-
-
-def _in_body(node: ast.Try, parents: list[ast.AST]) -> bool:
-    for index, parent in enumerate(parents):
-        if parent is node:
-            below = parents[index + 1] if index + 1 < len(parents) else None
-            return any(below is stmt for stmt in node.body)
-    return False

@@ -42,7 +42,7 @@ def _reached_except(chains: list[list[ast.AST]], handle: str) -> ast.ExceptHandl
         below = first[index + 1] if index + 1 < len(first) else None
         if not isinstance(node, ast.Try) or not any(below is stmt for stmt in node.body):
             continue
-        if not all(_in_try_body(node, parents) for parents in chains[1:]):
+        if not all(in_try_body(node, parents) for parents in chains[1:]):
             return None
         if any(isinstance(n, ast.Name) and n.id == handle and isinstance(n.ctx, ast.Store) for stmt in node.body for n in ast.walk(stmt)):
             return None
@@ -55,7 +55,8 @@ def _reached_except(chains: list[list[ast.AST]], handle: str) -> ast.ExceptHandl
     return None
 
 
-def _in_try_body(node: ast.Try, parents: list[ast.AST]) -> bool:
+def in_try_body(node: ast.Try, parents: list[ast.AST]) -> bool:
+    """Whether the chain of ``parents`` goes through the body of ``node`` (not its handlers or ``finally``)."""
     for index, parent in enumerate(parents):
         if parent is node:
             below = parents[index + 1] if index + 1 < len(parents) else None
