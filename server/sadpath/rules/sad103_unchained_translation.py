@@ -268,7 +268,7 @@ class UnchainedTranslation(Rule):
             f"the tools that group or map errors by their cause. {'' if handler.name else 'Bind the caught error (`except ... as exc:`) and a'}"
             f"{'A' if handler.name else ''}dd `from {binding}` to state that it caused this one."
         )
-        fix = FixOffer("chain_cause", f"Chain the cause: {'' if handler.name else f'bind it as `{binding}` and '}add `from {binding}`", Applicability.SAFE)
+        fix = FixOffer("chain_cause", f"Chain the cause: add `from {binding}`", Applicability.SAFE)
         ctx.report(self, ctx.span(node), message, fixes=[fix], data={"binding": binding})
 
 
