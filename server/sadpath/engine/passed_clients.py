@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 
+from sadpath.engine.call_index import calls_named
 from sadpath.engine.project_calls import project_base
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -30,7 +31,10 @@ def from_unseen_factory(func: ast.AST, param: str, ctx, index) -> bool:
     static = any(ast.unparse(d).endswith("staticmethod") for d in func.decorator_list)
     bound = 1 if cls is not None and func in cls.body and not static else 0
     passed = []
-    for caller, call in _calls_of(func.name, ctx.tree):
+    for call, parents in calls_named(ctx, func.name):
+        caller = next((p for p in reversed(parents) if isinstance(p, FUNCTIONS)), None)
+        if caller is None:
+            continue  # a call at the module's top level hands it nothing to judge
         offset = bound if isinstance(call.func, ast.Attribute) else 0
         value = next((k.value for k in call.keywords if k.arg == param), None)
         if value is None and len(call.args) > position - offset >= 0:
@@ -39,21 +43,6 @@ def from_unseen_factory(func: ast.AST, param: str, ctx, index) -> bool:
             return False
         passed.append((caller, value))
     return bool(passed) and all(_unseen(caller, value, ctx, index) for caller, value in passed)
-
-
-def _calls_of(name: str, tree: ast.Module):
-    """(function around it, call) for each call of ``name`` (plain or as a method) inside a function of the module."""
-    stack: list[tuple[ast.AST, ast.AST | None]] = [(tree, None)]
-    while stack:
-        node, owner = stack.pop()
-        for child in ast.iter_child_nodes(node):
-            inner = child if isinstance(child, FUNCTIONS) else owner
-            if isinstance(child, ast.Call) and owner is not None:
-                func = child.func
-                called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
-                if called == name:
-                    yield owner, child
-            stack.append((child, inner))
 
 
 def _unseen(caller: ast.AST, value: ast.AST, ctx, index) -> bool:
