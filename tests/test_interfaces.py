@@ -46,7 +46,8 @@ def test_interface_is_complete(interface):
         ({"kind": "http", "functions": "requests.get"}, "functions: expected a list of strings"),
         ({"kind": "http", "colour": "red"}, "unknown key(s) ['colour']"),
         ({"kind": "process", "modes": {"timeout": ["TimeoutError"]}, "mode_requires": {"io": {"keyword": "x"}}}, "mode_requires: unknown key(s) ['io']"),
-        ({"kind": "process", "modes": {"timeout": ["TimeoutError"]}, "mode_requires": {"timeout": {}}}, "mode_requires.timeout.keyword: expected a string"),
+        ({"kind": "process", "modes": {"timeout": ["TimeoutError"]}, "mode_requires": {"timeout": {}}}, "mode_requires.timeout: expected a keyword (a string) or functions"),
+        ({"kind": "process", "modes": {"timeout": ["TimeoutError"]}, "mode_requires": {"timeout": {"keyword": 1, "functions": ["f"]}}}, "mode_requires.timeout.keyword: expected a string"),
         ({"kind": "process", "modes": {"timeout": ["TimeoutError"]}, "mode_requires": {"timeout": {"keyword": "t", "when": 1}}}, "unknown key(s) ['when']"),
     ],
 )
@@ -186,3 +187,15 @@ def test_sessions_made_by_a_sessionmaker_instance():
         """
     )
     assert sorted(f.name for f, _ in found) == ["Session.commit", "Session.get"]
+
+
+def test_a_mode_required_by_functions_only_applies_to_those_calls():
+    import ast
+
+    interface = parse_interface(
+        "q", {"kind": "queue", "clients": ["q.Consumer"], "methods": ["poll", "commit"], "modes": {"connection": ["OSError"]},
+              "mode_requires": {"connection": {"functions": ["Consumer.commit"]}}}, "pyproject.toml",
+    )
+    call = ast.parse("c.poll(1.0)").body[0].value
+    assert interface.modes_of_call(call, "Consumer.poll") == ()
+    assert [m for m, _ in interface.modes_of_call(call, "Consumer.commit")] == ["connection"]

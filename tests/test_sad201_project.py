@@ -281,3 +281,67 @@ def test_two_projects_with_the_same_relative_paths_do_not_share_callers(tmp_path
         found[root.name] = sorted(f.code for r in result.results for f in r.findings)
     assert "SAD201" not in found["first"]
     assert "SAD201" in found["second"]
+
+
+def test_a_session_made_by_another_modules_sessionmaker_is_a_sqlalchemy_session(tmp_path):
+    write(tmp_path, "pyproject.toml", "[tool.sadpath]\n")
+    write(tmp_path, "audit/__init__.py", "")
+    write(
+        tmp_path,
+        "audit/db.py",
+        """
+        from sqlalchemy import create_engine
+        from sqlalchemy.orm import sessionmaker
+
+        SessionLocal = sessionmaker(bind=create_engine("postgresql://audit@db/audit"))
+        """,
+    )
+    worker = write(
+        tmp_path,
+        "audit/worker.py",
+        """
+        import json
+        import logging
+
+        from kafka.errors import KafkaError
+
+        from audit.db import SessionLocal
+        from audit.models import Tenant
+
+        log = logging.getLogger(__name__)
+        session = SessionLocal()
+
+
+        def handle(record):
+            event = json.loads(record.value)
+            tenant = session.get(Tenant, event["tenant_id"])
+            return tenant.retention_days
+
+
+        def handle_checked(record):
+            tenant = session.get(Tenant, json.loads(record.value)["tenant_id"])
+            if tenant is None:
+                return 0
+            return tenant.retention_days
+
+
+        def consume(consumer):
+            while True:
+                try:
+                    batches = consumer.poll(timeout_ms=1000)
+                except KafkaError:
+                    log.exception("poll failed")
+                    continue
+                for records in batches.values():
+                    for record in records:
+                        handle(record)
+                        handle_checked(record)
+        """,
+    )
+    findings = analyze(SourceFile(str(worker), worker.read_text()), resolve_settings(worker), [BY_CODE["SAD201"]]).findings
+    # the consumer's loop is a boundary; the lookup keyed by the message's tenant id answers None for an unknown
+    # tenant and the attribute read raises: one finding, at the lookup; the checked one stays quiet
+    assert [(f.span.line, "`Session.get()` (SQLAlchemy)" in f.message) for f in findings] == [(16, True)]
+    # the same name made by a factory the project does not define is not taken for a session
+    (tmp_path / "audit" / "db.py").write_text("SessionLocal = dict\n", encoding="utf-8")
+    assert analyze(SourceFile(str(worker), worker.read_text()), resolve_settings(worker), [BY_CODE["SAD201"]]).findings == []

@@ -33,7 +33,7 @@ ROUTE_REGISTRARS = frozenset({"Route", "WebSocketRoute", "add_url_rule", "add_ap
 
 @dataclass(frozen=True)
 class Boundary:
-    kind: str  # "route", "view", "task", "consumer", "thread", "command", "main"
+    kind: str  # "route", "view", "task", "consumer", "thread", "command", "main", "worker", "group" (engine/worker_loops.py)
     name: str
     handled: tuple[str, ...] = ()  # exception names the framework handles for it (Celery autoretry_for)
 
@@ -45,6 +45,8 @@ class Boundary:
             "consumer": f"consumer callback `{self.name}()`",
             "thread": f"thread target `{self.name}()`",
             "command": f"command `{self.name}()`",
+            "worker": f"the worker loop of `{self.name}()`",
+            "group": f"`{self.name}()`, a task of a TaskGroup",
             "main": f"`{self.name}()`" if self.name != "__main__" else "the `__main__` block",
         }[self.kind]
 
@@ -56,6 +58,8 @@ class Boundary:
             "consumer": "the consumer dies or the message is lost",
             "thread": "the thread dies silently and its work stops",
             "command": "the command crashes with a traceback instead of a clear error and exit status",
+            "worker": "the failure leaves the loop, which handles other failures of a pass, and the worker stops (a restart meets the same item again)",
+            "group": "the failure cancels every other task of the group, the worker loops beside it included, and the worker stops",
             "main": "the process crashes with a traceback",
         }[self.kind]
 

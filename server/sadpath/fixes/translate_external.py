@@ -12,6 +12,8 @@ line: whoever catches the domain error decides how to report it, and the traceba
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 
 from sadpath.fixes.request import FixRequest, py_string
@@ -20,7 +22,7 @@ from sadpath.fixes.domain_errors import DomainErrors, phrase
 from sadpath.fixes.error_handler import register_answer
 from sadpath.fixes.framework_answer import not_found_answer
 from sadpath.fixes.nodes import most_specific_first, region_statement, spell, statement_at
-from sadpath.fixes.place import task_of, task_retry_around
+from sadpath.fixes.place import skip_item_around, task_of, task_retry_around
 from sadpath.fixes.region import FixRefused
 from sadpath.fixes.tidy import finish
 from sadpath import knowledge
@@ -41,6 +43,17 @@ def build(req: FixRequest) -> list[Edit]:
     func = req.enclosing_function(statement.lineno)
     operation = func.name if func is not None else "startup"
     additions = ModuleAdditions()
+    if data.get("place") in ("worker", "group"):  # a worker's loop: log with the traceback and go on with the next item
+        hierarchy = exception_hierarchy()
+        names = list(dict.fromkeys(e for mode in modes for e in mode_exceptions[mode]))
+        names = _collapsed(names, hierarchy)
+        caught = [spell(e, req, additions) for e in most_specific_first(names, hierarchy)]
+        region = req.region()
+        column = req.source.char_col_from_utf8(statement.lineno, statement.col_offset)
+        target = region_statement(region, statement.lineno, column)
+        stem = DomainErrors(req, additions).service(str(data.get("domain_error") or ""), str(data.get("service") or ""))
+        what = f"{phrase(stem)} {_method(statement, req.finding.span)}".strip()
+        return finish(req, region, skip_item_around(req, region, statement, target, caught, what, additions), additions)
     task = task_of(req, statement.lineno)
     if task is not None and all(knowledge.modes()[m].retryable for m in modes):
         # in a Celery task a retry fits what a retry can cure (a timeout, a lost connection), not a domain error
@@ -52,16 +65,19 @@ def build(req: FixRequest) -> list[Edit]:
         column = req.source.char_col_from_utf8(statement.lineno, statement.col_offset)
         target = region_statement(region, statement.lineno, column)
         return finish(req, region, task_retry_around(req, region, statement, target, caught, task), additions)
+    none_check = _none_answer(statement, mode_exceptions)
     errors = DomainErrors(req, additions)
     proposed = str(data.get("domain_error") or "")
     service = errors.service(proposed, str(data.get("service") or ""))
     base = errors.base(service, define=False)
     if proposed and proposed != base:
         req.title = req.offer.title.replace(proposed, base)
+    answer = not_found_answer(req, func)  # a view's not-found is the framework's 404, not a new class
+    if none_check is not None:
+        return _answer_none(req, statement, none_check, answer, errors, service, additions)
     branches = []
     handled: set[str] = set()
     hierarchy = exception_hierarchy()
-    answer = not_found_answer(req, func)  # a view's not-found is the framework's 404, not a new class
     for mode in sorted(modes, key=list(knowledge.modes()).index):
         these = [e for e in mode_exceptions[mode] if e not in handled]
         if not these:
@@ -99,3 +115,72 @@ def build(req: FixRequest) -> list[Edit]:
     wrapped = wrapped.with_changes(leading_lines=target.leading_lines)
     module = region.module.deep_replace(target, wrapped)
     return finish(req, region, module, additions)
+
+
+NONE_ANSWERING = frozenset({"sqlalchemy.exc.NoResultFound", "sqlalchemy.orm.exc.NoResultFound"})
+
+
+def _none_answer(statement: ast.stmt, mode_exceptions: dict[str, list[str]]) -> tuple[str, ast.Call] | None:
+    """``account = session.get(Account, pk)`` whose only escaping mode is the not-found: the lookup answers None
+    and nothing raises ``NoResultFound`` (a ``try`` around it would catch nothing). (The name, the call.)"""
+    if set(mode_exceptions) != {"not-found"} or not set(mode_exceptions["not-found"]) <= NONE_ANSWERING:
+        return None
+    if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name)):
+        return None
+    call = statement.value
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "get"):
+        return None
+    return statement.targets[0].id, call
+
+
+def _answer_none(req: FixRequest, statement: ast.stmt, none_check, answer, errors: DomainErrors, service: str, additions) -> list[Edit]:
+    """``if account is None: raise NotFound(f"Account {account_id} not found")`` after the lookup: a route's
+    framework answers 404, elsewhere the service's not-found error names what was missing."""
+    name, call = none_check
+    model = ast.unparse(call.args[0]) if call.args else name
+    key = call.args[1] if len(call.args) > 1 else None
+    if isinstance(key, (ast.Name, ast.Attribute, ast.Subscript)) and "{" not in ast.unparse(key) and '"' not in ast.unparse(key):
+        message = f'f"{model} {{{ast.unparse(key)}}} not found"'
+    else:
+        message = py_string(f"{model} not found")
+    if answer is not None:
+        template, (module, imported) = answer
+        additions.add_import(module, imported)
+        raised = template.format(message=message)
+        req.title = f"Answer a 404 when the lookup misses (`{imported}`)"
+    else:
+        raised = f"{errors.for_mode(service, 'not-found')}({message})"
+        req.title = "Raise a not-found error when the lookup finds nothing"
+    region = req.region()
+    column = req.source.char_col_from_utf8(statement.lineno, statement.col_offset)
+    target = region_statement(region, statement.lineno, column)
+    check = cst.parse_statement(f"if {name} is None:\n    raise {raised}\n")
+    module = region.module.deep_replace(target, cst.FlattenSentinel([target, check]))
+    return finish(req, region, module, additions)
+
+
+def _method(statement: ast.stmt, span) -> str:
+    """``put_object``: the name of the call the finding is on, for the log message."""
+    calls = [n for n in ast.walk(statement) if isinstance(n, ast.Call)]
+    call = next((n for n in calls if (n.lineno, n.col_offset) == (span.line, span.column)), calls[0] if calls else None)
+    func = call.func if call is not None else None
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+GENERIC_BASES = frozenset({"Exception", "BaseException", "OSError", "IOError", "EnvironmentError", "RuntimeError", "ValueError"})
+
+
+def _collapsed(names: list[str], hierarchy) -> list[str]:
+    """The fewest names that catch ``names``: two or more sharing a library's own base are caught by it
+    (``BotoCoreError`` for botocore's connection, timeout and credential errors), and a name whose base is
+    listed goes."""
+    out = list(names)
+    for name in names:
+        for base in hierarchy.ancestors(name)[1:]:
+            if base.rsplit(".", 1)[-1] in GENERIC_BASES:
+                break
+            if sum(1 for other in out if hierarchy.is_subclass(other, base)) >= 2:
+                out = [o for o in out if not hierarchy.is_subclass(o, base)] + [base]
+                break
+    out = list(dict.fromkeys(out))
+    return [e for e in out if not any(other != e and hierarchy.is_subclass(e, other) for other in out)]

@@ -17,7 +17,9 @@ Each table describes one client library:
 * ``mode_requires``: modes raised only when the call asks for them, as mode → ``{keyword = "check",
   functions = [...]}``: the mode applies when the call passes ``keyword`` (with a value other than a literal
   ``False`` or ``None``), or is one of ``functions`` (``subprocess.run`` raises ``CalledProcessError`` only with
-  ``check=True``, ``subprocess.check_call`` always).
+  ``check=True``, ``subprocess.check_call`` always); without a ``keyword``, only the ``functions`` raise it
+  (named as qualified functions or as ``Client.method``: confluent-kafka's ``Consumer.poll()`` hands broker
+  errors back in the message, its ``Consumer.commit()`` raises them).
 
 Users extend it with ``[tool.sadpath.interfaces.<name>]`` tables of the same shape,
 validated by the same code.
@@ -113,9 +115,11 @@ class Interface:
         return "*" in self.methods or method in self.methods
 
 
-def _passes(call, keyword: str) -> bool:
+def _passes(call, keyword: str | None) -> bool:
     import ast
 
+    if keyword is None:
+        return False  # only the listed functions raise the mode
     for kw in getattr(call, "keywords", ()):
         if kw.arg == keyword:
             return not (isinstance(kw.value, ast.Constant) and kw.value.value in (False, None))
@@ -206,9 +210,11 @@ def parse_interface(name: str, data: Any, origin: str) -> Interface:
     requires = []
     for mode, raw in _table(data.get("mode_requires", {}), f"{where}.mode_requires", set(dict(modes))).items():
         raw = _table(raw, f"{where}.mode_requires.{mode}", _REQUIRES_KEYS)
-        if not isinstance(raw.get("keyword"), str):
+        if not isinstance(raw.get("keyword"), str) and not raw.get("functions"):
+            raise KnowledgeError(f"{where}.mode_requires.{mode}: expected a keyword (a string) or functions")
+        if "keyword" in raw and not isinstance(raw["keyword"], str):
             raise KnowledgeError(f"{where}.mode_requires.{mode}.keyword: expected a string")
-        requires.append((mode, raw["keyword"], _strings(raw.get("functions", []), f"{where}.mode_requires.{mode}.functions")))
+        requires.append((mode, raw.get("keyword"), _strings(raw.get("functions", []), f"{where}.mode_requires.{mode}.functions")))
     unknown_retry = set(lists["retryable"]) - FAILURE_MODES
     if unknown_retry:
         raise KnowledgeError(f"{where}.retryable: unknown mode(s) {sorted(unknown_retry)}")

@@ -6,7 +6,10 @@ Flags a call to an external interface (an HTTP API, a database, a cache, a
 queue, a cloud SDK, a subprocess) whose failure modes reach a boundary
 unhandled: a Flask or FastAPI route, a Django view or DRF viewset, a Celery
 task, a Kafka/pika consumer callback, a `threading.Thread` target, `main()` or
-the `if __name__ == "__main__":` block. The call may sit in the boundary itself
+the `if __name__ == "__main__":` block, and the long-running loop of a worker or
+poller (`while True:`, `while not stop.is_set():`) that handles some failures of
+a pass and goes on: what slips past that handling stops the worker. What such a
+function does before its loop fails the start-up, like `main()`'s. The call may sit in the boundary itself
 or in a project function the boundary calls (in the same file or, followed with
 jedi, in another file of the project). When every boundary that reaches the
 call leaves it unhandled, the one finding is on the external call, with the
@@ -133,13 +136,21 @@ from sadpath.engine.cross_module_callers import callers_elsewhere
 from sadpath.engine.domain import domain_base
 from sadpath.engine.key_origin import EXTERNAL, key_origin
 from sadpath.engine.redis_state import own_state_at, own_state_call
+from sadpath.engine.worker_loops import group_member_boundary, in_item_loop, worker_boundary
 from sadpath.engine.project_calls import ProjectCalls, catches_domain_error, param_names, remote_call, project_calls_of, runs_elsewhere, unhandled_modes
 from sadpath.rules.base import Rule
 from sadpath import knowledge
 
 
 
-def describe_modes(modes) -> str:
+NONE_ANSWER = "an AttributeError on a missing row (it answers None, and the code reads an attribute of it)"
+NONE_ADVICE = "Test its answer for None and answer the not-found (a 404 in a route) right after it."
+ADVICE = "Translate these failures into a domain error here, or handle them."
+
+
+def describe_modes(modes, call: str = "", interface: str = "") -> str:
+    if list(modes) == ["not-found"] and call.endswith(".get") and interface == "SQLAlchemy":
+        return NONE_ANSWER  # session.get() answers None; the not-found is the attribute read after it
     phrases = [knowledge.modes()[m].phrase if m in knowledge.modes() else m for m in modes]
     if len(phrases) == 1:
         return phrases[0]
@@ -166,7 +177,7 @@ class UnhandledExternalCall(Rule):
         self._project: ProjectCalls | None = None
 
     def visit_Call(self, node: ast.Call, ctx: ModuleContext) -> None:
-        boundary = boundary_of(ctx)
+        boundary = boundary_of(ctx) or worker_boundary(ctx) or group_member_boundary(ctx)
         if boundary is None:
             self._helper_call(node, ctx)
             return
@@ -193,10 +204,10 @@ class UnhandledExternalCall(Rule):
             mode_exceptions = {m: list(excs) for m, excs in missing}
             message = (
                 f"`{_shown(node)}` ({external.interface.label}) in {boundary.describe()} can fail with "
-                f"{describe_modes(modes)} that nothing handles: {boundary.consequence()}. "
-                "Translate these failures into a domain error here, or handle them."
+                f"{describe_modes(modes, _shown(node)[:-2], external.interface.label)} that nothing handles: {boundary.consequence()}. "
+                + (NONE_ADVICE if describe_modes(modes, _shown(node)[:-2], external.interface.label) == NONE_ANSWER else ADVICE)
             )
-            self._report(ctx, node, message, mode_exceptions, external.interface.label, (), external.interface.retryable)
+            self._report(ctx, node, message, mode_exceptions, external.interface.label, (), external.interface.retryable, boundary.kind)
             return
         if runs_elsewhere(node, ctx.parents):
             return  # handed to a task or an executor: SAD207 follows what happens to it
@@ -260,7 +271,7 @@ class UnhandledExternalCall(Rule):
         others = len({(e.path, e.line) for e, _ in escapes}) - 1
         more = f" (and {others} more external call{'s' if others != 1 else ''})" if others > 0 else ""
         message = (
-            f"`{_shown(node)}` in {boundary.describe()} lets {describe_modes(first_modes)} from "
+            f"`{_shown(node)}` in {boundary.describe()} lets {describe_modes(first_modes, first.call, first.interface)} from "
             f"`{first.call}()`{where} (line {first.line}){more} escape: {boundary.consequence()}. "
             f"Handle them around this call or inside `{target[1].name}()`."
         )
@@ -268,7 +279,7 @@ class UnhandledExternalCall(Rule):
             Related(
                 escape.path,
                 Span(escape.line, escape.column, escape.end_line, escape.end_column),
-                f"`{escape.call}()` ({escape.interface}) can fail with {describe_modes(escape.modes)} here"
+                f"`{escape.call}()` ({escape.interface}) can fail with {describe_modes(escape.modes, escape.call, escape.interface)} here"
                 + (f", reached through {' → '.join(f'`{v}()`' for v in escape.via)}" if escape.via else ""),
             )
             for escape, _ in escapes
@@ -305,7 +316,7 @@ class UnhandledExternalCall(Rule):
         first = boundaries[0][2]
         more = f" and {len(boundaries) - 1} more" if len(boundaries) > 1 else ""
         message = (
-            f"`{escape.call}()` ({escape.interface}) in `{func.name}()` can fail with {describe_modes(escape.modes)}, "
+            f"`{escape.call}()` ({escape.interface}) in `{func.name}()` can fail with {describe_modes(escape.modes, escape.call, escape.interface)}, "
             f"and no caller handles that: {first.consequence()} in {first.describe()}{more}. "
             "Translate these failures into a domain error here, once for every caller, or handle them."
         )
@@ -373,7 +384,7 @@ class UnhandledExternalCall(Rule):
         modes = [mode for mode, _ in still]
         via = f" in `{escape.via[-1]}()`" if escape.via else ""
         message = (
-            f"`{escape.call}()` ({escape.interface}){via} can fail with {describe_modes(modes)}, and no path that "
+            f"`{escape.call}()` ({escape.interface}){via} can fail with {describe_modes(modes, escape.call, escape.interface)}, and no path that "
             f"reaches it handles that: {boundary.consequence()} in {boundary.describe()}. "
             "Translate these failures into a domain error here, once for every caller, or handle them."
         )
@@ -382,16 +393,16 @@ class UnhandledExternalCall(Rule):
             span = Span(span.line, span.column, span.line, len(ctx.source.line(span.line)))
         ctx.report(self, span, message, fixes=[], data={"mode_exceptions": {m: list(e) for m, e in still}}, related=tuple(related))
 
-    def _report(self, ctx, node, message, mode_exceptions, service_label, related, retryable) -> None:
+    def _report(self, ctx, node, message, mode_exceptions, service_label, related, retryable, place: str = "") -> None:
         domain = domain_base(node, ctx)
-        fixes = [
-            FixOffer(
-                "translate_external",
-                f"Translate {service_label} errors into {domain}",
-                Applicability.UNSAFE,
-            )
-        ]
-        if retryable and set(mode_exceptions) <= set(retryable):
+        if place in ("worker", "group"):  # the catalog's worker loop: log with the traceback and go on, never raise out of it
+            title = "Log the failure with its traceback and go on with the next item"
+        else:
+            title = f"Translate {service_label} errors into {domain}"
+        fixes = [FixOffer("translate_external", title, Applicability.UNSAFE)]
+        if place in ("worker", "group") and not in_item_loop(ctx):
+            fixes = []  # skipping the rest of the pass would skip its wait too: no handling to write here
+        if retryable and set(mode_exceptions) <= set(retryable) and place not in ("worker", "group"):
             # every escaping failure is worth retrying: a bounded backoff retry handles them all
             fixes.append(FixOffer("retry_external", "Retry with exponential backoff (3 attempts)", Applicability.UNSAFE))
         span = ctx.span(node)
@@ -407,6 +418,7 @@ class UnhandledExternalCall(Rule):
                 "service": service_label,
                 "domain_error": domain,
                 "retryable": list(retryable),
+                "place": place,
             },
             related=related,
         )
@@ -446,7 +458,7 @@ def _swallows(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
     return all(quiet(stmt) for stmt in handler.body)
 
 
-CLIENT_BOUNDARIES = frozenset({"route", "view", "consumer", "command"})
+CLIENT_BOUNDARIES = frozenset({"route", "view", "consumer", "command", "worker", "group"})
 
 
 def _key_can_miss(origins: set[str], boundary) -> bool:
