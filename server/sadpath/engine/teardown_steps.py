@@ -88,3 +88,26 @@ def thread_cleanup(try_node: ast.Try, ctx: ModuleContext) -> bool:
     if not unwrapped:
         return False
     return shapes.benign_try(ast.Try(body=body, handlers=try_node.handlers, orelse=[], finalbody=[]), ctx)
+
+
+# calls that remove files or directories, and the inspections a cleanup makes on the way to them
+_REMOVALS = frozenset({"unlink", "remove", "rmtree", "rmdir", "removedirs"})
+_INSPECTIONS = frozenset({"exists", "is_file", "is_dir", "is_symlink", "iterdir", "glob", "rglob", "listdir", "scandir", "walk", "join"})
+
+
+def removes_files_only(try_node: ast.Try | None) -> bool:
+    """The ``try`` only removes files or directories (``for item in STATIC_DIR.iterdir(): item.unlink()``,
+    ``shutil.rmtree(tmp)``): a cleanup, whose failure leaves a stale file behind, not lost work."""
+    if try_node is None:
+        return False
+    removes = False
+    for node in ast.walk(ast.Module(body=try_node.body, type_ignores=[])):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name in _REMOVALS:
+            removes = True
+        elif name not in _INSPECTIONS:
+            return False
+    return removes

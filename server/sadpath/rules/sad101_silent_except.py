@@ -37,8 +37,15 @@ task's failure, the diagnostics) and advises a log line with the traceback; when
 the end of a Django view (or of a function a view answers with), it says Django answers a 500 ("didn't return
 an HttpResponse object") and advises what the nearest handler above does (a user message and the re-rendered
 page); for optional enrichment by a keyed lookup it advises skipping the expected not-found quietly and logging
-the other errors; for an optional step of an interactive command, a console warning and a debug traceback. An
-empty result object (``ListResponse(items=[], total=0)``) returned after the failure is a constant answer.
+the other errors; for an optional step of an interactive command, a console warning and a debug traceback; for a
+fallback the function documents for one expected outcome (its docstring: "if the payload is missing, returns an
+empty ``TraceData``", or another handler of it falling back to defaults) caught with `except Exception`, narrowing
+the catch to that outcome and re-raising the rest; after a write of the route that is already committed, a warning
+with the traceback, or doing the step before the write (a re-raise would give an error the client cannot retry);
+and when a `CalledProcessError` handler tests the command's standard output (`e.output`, `e.stdout`) for the
+expected case, it says that the errors are on standard error (and that a test returning when the expected text is
+missing is inverted). An empty result object (``ListResponse(items=[], total=0)``) returned after the failure is a
+constant answer.
 
 It stays quiet when the handler does something with the error: it raises or
 translates it, exits, answers an error response, returns a computed fallback,
@@ -82,7 +89,8 @@ that only walks its arguments (per-item statistics of a loop); a lookup whose on
 (`importlib.metadata.version()`; a bare `except:` there is SAD102's); one pump of a
 two-way stream proxy ending when its peer leaves; a helper that answers a fallback
 when the client's own request body does not parse; and a nested async generator
-streaming a response whose `try` holds the `yield`. Narrow expected
+streaming a response whose `try` holds the `yield`; a function that lists the options of a picker
+(`get_available_models()`), presets the list, returns it and logs the error at warning level or above. Narrow expected
 outcomes are not failures: `KeyError`, `StopIteration`, `FileNotFoundError`,
 `ImportError`, `queue.Empty`, `DoesNotExist`, `NotFound`.
 
@@ -156,9 +164,14 @@ import ast
 import re
 
 from sadpath.engine import call_index, logcalls, named_failure, shapes
+from sadpath.engine.builder_calls import bound_statements, builds_object, chained, column_expression, constructs, exception_class, factories, pure_in_thread, thread_target
 from sadpath.engine.catching import CatchKind
 from sadpath.engine.context import ModuleContext
+from sadpath.engine.committed_writes import earlier_write
+from sadpath.engine.documented_fallbacks import documented_outcome, optional_option_list, sibling_fallback
 from sadpath.engine.domain import module_error_name
+from sadpath.engine.process_output import stdout_test
+from sadpath.engine.boundary import boundary_of
 from sadpath.engine.callee_traps import answers_its_own_failures
 from sadpath.engine.exemption_comments import declared_non_fatal
 from sadpath.engine.exemption_outcomes import builds_statement, enriched_container
@@ -168,7 +181,7 @@ from sadpath.engine.external import external_call
 from sadpath.engine.hook_places import advice_in_hook, hook_of, lost_in_hook
 from sadpath.engine.swallow import Judgement, judge, unbound_after
 from sadpath.engine.view_fall_off import fall_off_story, falls_off_a_django_view
-from sadpath.engine.teardown_steps import in_finally, run_in_background
+from sadpath.engine.teardown_steps import in_finally, removes_files_only, run_in_background
 from sadpath.engine.total_calls import cannot_fail, deprioritised, not_the_failure
 from sadpath.engine.walker import body_nodes
 from sadpath.model import Applicability, FixOffer
@@ -189,6 +202,10 @@ class SilentExcept(Rule):
         judgement = judge(node, ctx)
         if not judgement.swallows or _repeats_an_earlier_clause(node, ctx):
             return
+        if judgement.site is not None and optional_option_list(judgement.site):
+            return  # the options of a picker, short by one source, with the error in the log
+        if judgement.site is not None and _warned_after_a_write(node, judgement.site, ctx):
+            return  # what the advice asks after a committed write: a warning with the traceback, and carry on
         domain = module_error_name(ctx)
         fixes = [
             FixOffer("reraise", "Re-raise the error after the existing handling", Applicability.UNSAFE),
@@ -196,10 +213,26 @@ class SilentExcept(Rule):
         ]
         data = {"verdict": judgement.verdict, "domain_error": domain, "considered": [name for name, _ in judgement.considered]}
         text, carry_on = advised(node, judgement, ctx)
+        named = _NAMED_CALL.search(text)
+        if named is not None:
+            data["failing_call"] = named.group(1)  # the fix's log line names the call the message names
         if carry_on:
             data["best_effort"] = True  # the fix logs with the traceback and carries on, as the message advises
             fixes = fixes[:1]  # one handling fits there: no translation to offer beside it
+        if "and re-raise the rest" in text:
+            fixes = []  # the narrowing it asks for names an error only the project knows: no fix writes it
         ctx.report(self, ctx.line_span(node), text, fixes=fixes, data=data)
+
+
+def _warned_after_a_write(handler: ast.ExceptHandler, site, ctx: ModuleContext) -> bool:
+    """The handler logs at warning level or above with the traceback, and the route has already committed a write
+    before the ``try`` (``earlier_write``): the handling the advice asks for there, not a swallow."""
+    if not site.path.traced or not (site.after == "answers success" or site.verdict == "answers success"):
+        return False
+    logs = [log for n in ast.walk(handler) if (log := logcalls.as_log_call(n, ctx)) is not None and log.kind == "logger"]
+    if not logs or any(log.level in ("debug", "info") for log in logs):
+        return False
+    return earlier_write(site) is not None
 
 
 def _repeats_an_earlier_clause(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
@@ -231,16 +264,19 @@ def message(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
     return advised(handler, judgement, ctx)[0]
 
 
+_NAMED_CALL = re.compile(r"swallows the failure of `([^`]+)`")
+
+
 def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext) -> tuple[str, bool]:
     """The finding's message, and whether its advice is to keep the traceback and carry on (a best-effort step,
     an event handler, one item of a loop): the fix then does that rather than re-raise."""
     site = judgement.site
     assert site is not None
-    what = "every error of the `try` block"
+    what, first = "every error of the `try` block", None
     if site.try_node is not None:
         # not a call whose project callee answers its own failures: it cannot be the one that failed
         first = _failing_call(site.try_node, ctx) or _except.failing_call_in(
-            site.try_node.body, ctx, skip=lambda c: logcalls.as_log_call(c, ctx) is not None or _constructs(c) or builds_statement(c, ctx) or _pure_in_thread(c, ctx) or answers_its_own_failures(c, ctx)
+            site.try_node.body, ctx, skip=lambda c: logcalls.as_log_call(c, ctx) is not None or constructs(c) or builds_statement(c, ctx) or pure_in_thread(c, ctx) or answers_its_own_failures(c, ctx)
         )
         if first is not None and (cannot_fail(first[0], ctx) or named_failure.on_local_container(first[0], site.func)) and not named_failure.query_terminal(first[0]):
             first = None  # ``history.append()`` cannot be what failed
@@ -276,6 +312,8 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
             f"{site.caught.label} swallows {what}: the handler {action} and leaves `{unbound}` unbound, so the next use of it"
             f" raises `UnboundLocalError` and the real error is lost. Assign the fallback in the handler, or drop the `try`."
         ), False
+    if (test := stdout_test(site)) is not None:
+        return _stdout_story(site, what, test), False
     advice = "Re-raise or translate it."
     consequence = judgement.consequence
     place = place_of(site)
@@ -310,6 +348,12 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
                 f" (`logger.exception`) and carry on without the extra; re-raising would fail the whole of {where}"
                 f" for the missing extra, and a traceback for every missing record would flood the log."
             )
+    elif removes_files_only(site.try_node) and boundary_of(ctx) is None:  # in a route the removal is the work asked for
+        where = f"`{site.func.name}()`" if site.func is not None else "the module's import (and the start-up with it)"
+        advice = (
+            "It is best-effort cleanup of files: log it with the traceback (`logger.exception`) and carry on;"
+            f" re-raising would stop {where} over a file that could not be removed."
+        )
     elif declared_non_fatal(handler, ctx):
         advice = "It is meant to be non-fatal: keep the traceback (`logger.exception`) and carry on."
     elif _one_item_of_a_loop(site, ctx):
@@ -321,8 +365,62 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         )
     elif site.func is not None and (_BACKGROUND.search(site.func.name) or run_in_background(site.func.name, ctx)):
         advice = "It is a background step: keep the traceback (`logger.exception`) and carry on."
+    if advice == "Re-raise or translate it.":
+        consequence, advice = _contract_story(site, first[0] if first is not None else None, consequence, ctx)
     carry_on = "carry on" in advice
     return f"{site.caught.label} swallows {what}: the handler {action}, so {consequence}. {advice}", carry_on
+
+
+def _contract_story(site, failed: ast.Call | None, consequence: str, ctx: ModuleContext) -> tuple[str, str]:
+    """The consequence and advice where the function's own contract makes a plain re-raise wrong: an earlier write
+    of the route is already committed (a re-raise gives an error the client cannot retry), or the function
+    documents this fallback for one expected outcome (narrow the catch to it, re-raise the rest)."""
+    where = f"`{site.func.name}()`" if site.func is not None else "the module"
+    if site.after == "answers success" or site.verdict == "answers success":
+        write = earlier_write(site)
+        label = _except.call_label(write, ctx) if write is not None else None
+        if label is not None:
+            return (
+                f"{where} still answers success with this step undone, after `{label}` (line {write.lineno}) has already"
+                " committed its change",
+                "A re-raise would answer an error to a request the client cannot simply retry, since that write is"
+                " done: log it at warning level with the traceback (`logger.exception`) and carry on, or do this step"
+                " before that write.",
+            )
+    call = f" of `{_except.call_label(failed, ctx)}`" if failed is not None and _except.call_label(failed, ctx) else ""
+    value = f"`{site.verdict[len('return '):]}`" if site.verdict.startswith("return ") else "the fallback"
+    if (outcome := documented_outcome(site)) is not None:
+        return (
+            f"callers of {where} get {value} for every error, an outage as well as the documented case ({outcome}),"
+            " and cannot tell them apart",
+            f"The docstring makes {value} the answer for that expected case only: narrow the catch to it (the"
+            f" not-found error{call}) and re-raise the rest.",
+        )
+    if (sibling := sibling_fallback(site)) is not None:
+        return (
+            consequence,
+            f"Another handler of {where} (line {sibling.lineno}) falls back to defaults on purpose, but"
+            f" {site.caught.label} here also hides an outage: narrow the catch to the outcome a fallback is for (the"
+            f" not-found error{call}) and re-raise the rest.",
+        )
+    return consequence, "Re-raise or translate it."
+
+
+def _stdout_story(site, what: str, test) -> str:
+    """A ``CalledProcessError`` handler that reads the command's standard output for the expected case."""
+    where = f"`{site.func.name}()`" if site.func is not None else "the module"
+    needle = test.needle.replace("`", "'")
+    if test.inverted:
+        how = f"returns early when `\"{needle}\"` is not in `{test.stream}`: the test is inverted, and"
+    else:
+        how = f"returns early when `{test.stream}` holds `\"{needle}\"`, but"
+    return (
+        f"{site.caught.label} swallows {what}: the handler {how} `{test.stream}` is the command's standard output,"
+        f" while a command writes its errors to standard error (`{test.stream.split('.')[0]}.stderr`), so every real"
+        f" failure, a missing permission included, is swallowed and {where} carries on as if it had succeeded. Return"
+        f" only when the expected text is in `{test.stream.split('.')[0]}.stderr`"
+        f" (`if \"{needle}\" in {test.stream.split('.')[0]}.stderr...: return`) and re-raise the rest."
+    )
 
 
 _LOOKUP = re.compile(r"^(?:get|fetch|find|lookup|load|read|retrieve|describe)_?", re.IGNORECASE)
@@ -355,29 +453,29 @@ def _failing_call(try_node: ast.Try, ctx: ModuleContext) -> tuple[ast.Call, str]
     (``engine.named_failure``)."""
     items = {id(n) for node in ast.walk(try_node) if isinstance(node, (ast.With, ast.AsyncWith)) for i in node.items for n in ast.walk(i.context_expr)}
     calls, built = [], []
-    factories = _factories(try_node)
-    run_later = _bound_statements(try_node)
+    handed_over = factories(try_node)
+    run_later = bound_statements(try_node)
     statement_parts = {
         id(n) for c in body_nodes(try_node.body) if isinstance(c, ast.Call) and builds_statement(c, ctx) for n in ast.walk(c)
     }
     for stmt in try_node.body:
         for node in sorted((n for n in ast.walk(stmt) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset)):
             terminal = named_failure.query_terminal(node)
-            if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Call) and not _except_builds(node.func.value) and not terminal:
+            if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Call) and not builds_object(node.func.value) and not terminal:
                 continue  # name a chain's root, unless the root only builds the object or the query
-            if _column_expression(node):
+            if column_expression(node):
                 continue  # ``File.updated_at.desc()`` builds part of a statement: ``execute()`` runs it
-            if id(node) in run_later or (named_failure.query_builder(node) and _chained(node, try_node)):
+            if id(node) in run_later or (named_failure.query_builder(node) and chained(node, try_node)):
                 continue  # ``.filter()`` runs nothing: the chain's ``.count()`` (or ``execute(stmt)``) runs the query
             if builds_statement(node, ctx) or id(node) in statement_parts:
                 continue  # ``select(File).order_by(File.created_at.desc())`` builds a statement: ``execute()`` runs it
-            if id(node) in factories:
+            if id(node) in handed_over:
                 built.append(node)  # ``session = await get_session()``: the calls on the session do the work
                 continue
-            if _except_builds(node) and not _exception_class(node) and node.args and not _chained(node, try_node):
+            if builds_object(node) and not exception_class(node) and node.args and not chained(node, try_node):
                 built.append(node)  # ``SentenceTransformer(path)``: named only when nothing else can fail
                 continue
-            if _except_builds(node) or _constructs(node) or answers_its_own_failures(node, ctx) or _pure_in_thread(node, ctx):
+            if builds_object(node) or constructs(node) or answers_its_own_failures(node, ctx) or pure_in_thread(node, ctx):
                 continue
             if (not terminal and not_the_failure(node, ctx)) or named_failure.on_local_container(node, ctx.enclosing_function()):
                 continue
@@ -400,76 +498,6 @@ def _failing_call(try_node: ast.Try, ctx: ModuleContext) -> tuple[ast.Call, str]
         if name := _except.call_label(call, ctx):
             return call, name
     return None
-
-
-def _factories(try_node: ast.Try) -> set[int]:
-    """Calls whose answer the ``try`` binds to a name and then calls methods on (``session = await get_session()``
-    then ``session.get(url)``, ``client = self.get_client()`` then ``client.get_bucket(name)``): they hand over the
-    object that does the work, and the work is what fails."""
-    nodes = list(body_nodes(try_node.body))
-    receivers = {
-        n.func.value.id for n in nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
-    }
-    found: set[int] = set()
-    for node in nodes:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and node.targets[0].id in receivers:
-            value = node.value.value if isinstance(node.value, ast.Await) else node.value
-            if isinstance(value, ast.Call) and not value.args and not value.keywords:
-                found.add(id(value))
-    return found
-
-
-_COLUMN_OPERATORS = frozenset(
-    {"desc", "asc", "is_", "isnot", "is_not", "in_", "notin_", "not_in", "ilike", "like", "notilike", "notlike",
-     "contains", "startswith", "endswith", "as_string", "as_integer", "as_boolean", "as_float", "astext", "label",
-     "between", "nullsfirst", "nullslast", "nulls_first", "nulls_last", "any", "has", "distinct", "op", "match"}
-)  # fmt: skip
-
-
-def _column_expression(call: ast.Call) -> bool:
-    """``File.updated_at.desc()``, ``Knowledge.meta["source"].as_string()``: an SQL expression built on a model
-    class's column, which runs nothing."""
-    func = call.func
-    if not isinstance(func, ast.Attribute) or func.attr not in _COLUMN_OPERATORS:
-        return False
-    root, depth = func.value, 0
-    while isinstance(root, (ast.Attribute, ast.Subscript)):
-        root, depth = root.value, depth + 1
-    return depth >= 1 and isinstance(root, ast.Name) and root.id[:1].isupper()
-
-
-def _bound_statements(try_node: ast.Try) -> set[int]:
-    """Query builders bound to a name that a later call of the ``try`` is handed (``stmt = stmt.filter(...)``
-    then ``db.execute(stmt)``): the call that is handed the statement runs it, the builder runs nothing."""
-    nodes = list(body_nodes(try_node.body))
-    handed = {a.id for n in nodes if isinstance(n, ast.Call) for a in n.args if isinstance(a, ast.Name)}
-    return {
-        id(part)
-        for n in nodes
-        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and named_failure.query_builder(n.value)
-        and any(isinstance(t, ast.Name) and t.id in handed for t in n.targets)
-        for part in ast.walk(n.value)
-    }
-
-
-def _chained(call: ast.Call, try_node: ast.Try) -> bool:
-    """The call is the receiver of another call (``Client().fetch()``, ``qs.filter().count()``)."""
-    return any(
-        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.value is call for n in ast.walk(ast.Module(body=try_node.body, type_ignores=[]))
-    )
-
-
-def _exception_class(call: ast.Call) -> bool:
-    func = call.func
-    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    return name.endswith(("Error", "Exception", "Response", "Model", "Form", "Schema", "Result", "Request"))
-
-
-def _except_builds(call: ast.Call) -> bool:
-    """``Client()``, ``self.Factory()``: a class called to build an object."""
-    func = call.func
-    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    return name[:1].isupper()
 
 
 _CLI_MODULES = ("click", "typer", "argparse")
@@ -505,32 +533,14 @@ def _one_item_of_a_loop(site, ctx: ModuleContext) -> bool:
         return False
     if isinstance(loop, ast.While):
         return isinstance(loop.test, ast.Constant) and bool(loop.test.value)  # ``while True``: a serving loop
+    if site.verdict == "continue" and not (isinstance(loop.iter, ast.Call) and ast.unparse(loop.iter.func) == "range"):
+        return True  # ``except ...: continue`` over items, not attempts: it skips the item on purpose
     return isinstance(loop, ast.AsyncFor) or bool(_EVENTS.search(ast.unparse(loop.iter)))
-
-
-def _constructs(call: ast.Call) -> bool:
-    """``handler_class()``, ``factory()``: a class or factory handed in, called to build an object."""
-    return isinstance(call.func, ast.Name) and bool(re.search(r"(?:_class|_cls|^cls|_type|_factory|^factory)$", call.func.id))
-
-
-def _thread_target(call: ast.Call) -> ast.Call | None:
-    """``asyncio.to_thread(os.listdir, path)``, ``loop.run_in_executor(None, fn)``: the call run in the thread."""
-    name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
-    args = call.args[1:] if name == "run_in_executor" else call.args
-    if name not in ("to_thread", "run_in_executor", "run_sync") or not args or not isinstance(args[0], (ast.Name, ast.Attribute)):
-        return None
-    return ast.Call(func=args[0], args=[], keywords=[])
-
-
-def _pure_in_thread(call: ast.Call, ctx: ModuleContext) -> bool:
-    """``asyncio.to_thread(os.path.exists, folder)``: a check that cannot fail, run in a thread."""
-    target = _thread_target(call)
-    return target is not None and not shapes.can_fail(target, ctx)
 
 
 def _in_thread(call: ast.Call, ctx: ModuleContext) -> str | None:
     """The function a thread runs is the call that fails, not ``asyncio.to_thread()``."""
-    target = _thread_target(call)
+    target = thread_target(call)
     return _except.call_label(target, ctx) if target is not None else None
 
 

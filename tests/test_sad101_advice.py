@@ -1,0 +1,202 @@
+"""SAD101's advice follows the place: a ``try`` that only removes files is a best-effort cleanup (log with the
+traceback and carry on), also at a module's import, where a re-raise would stop the start-up; a ``try`` that
+does other work beside a removal keeps the re-raise advice."""
+
+from __future__ import annotations
+
+from sadpath.linter import lint
+from sadpath.settings import Settings
+from sadpath.source import SourceFile
+
+CLEANUP = '''from pathlib import Path
+
+STATIC_DIR = Path("static")
+
+try:
+    if STATIC_DIR.exists():
+        for item in STATIC_DIR.iterdir():
+            if item.is_file() or item.is_symlink():
+                item.unlink()
+except Exception:
+    pass
+'''
+
+WORK = '''import shutil
+from pathlib import Path
+
+STATIC_DIR = Path("static")
+
+try:
+    shutil.copytree("assets", STATIC_DIR / "new")
+    for item in STATIC_DIR.iterdir():
+        item.unlink()
+except Exception:
+    pass
+'''
+
+
+def _messages(tmp_path, text):
+    path = tmp_path / "config.py"
+    return [f.message for f in lint(SourceFile(str(path), text), Settings()).findings if f.code == "SAD101"]
+
+
+def test_a_try_that_only_removes_files_is_a_best_effort_cleanup(tmp_path):
+    (message,) = _messages(tmp_path, CLEANUP)
+    assert "best-effort cleanup of files" in message and "carry on" in message
+    assert "re-raising would stop the module's import" in message
+    assert "Re-raise or translate it" not in message
+
+
+def test_a_try_that_also_copies_keeps_the_re_raise_advice(tmp_path):
+    (message,) = _messages(tmp_path, WORK)
+    assert "best-effort cleanup" not in message
+    assert "Re-raise or translate it" in message
+
+
+REBUILT = '''import logging
+
+from sqlalchemy import select
+
+from app.access import AccessGrants
+from app.db import get_db
+from app.models import Skill
+
+log = logging.getLogger(__name__)
+
+
+def search_skills(user_id):
+    try:
+        with get_db() as db:
+            stmt = select(Skill)
+            stmt = AccessGrants.has_permission_filter(db=db, query=stmt, user_id=user_id)
+            return db.execute(stmt).all()
+    except Exception:
+        return []
+'''
+
+
+def test_a_helper_that_rebuilds_the_statement_is_not_named_as_the_failing_call(tmp_path):
+    (message,) = _messages(tmp_path, REBUILT)
+    assert "the failure of `db.execute()`" in message
+    assert "has_permission_filter" not in message
+
+
+DOCUMENTED = '''import logging
+
+import boto3
+
+log = logging.getLogger(__name__)
+s3 = boto3.client("s3")
+
+
+class Archive:
+    def __init__(self, items):
+        self.items = items
+
+
+def load_archive(bucket, key, path):
+    """Load the archive. If the archived payload is missing, returns an empty ``Archive``."""
+    try:
+        s3.download_file(bucket, key, path)
+    except Exception:
+        log.warning("archived payload is missing for %s", key)
+        return Archive(items=[])
+    return Archive(items=open(path).read().split())
+'''
+
+
+def test_a_fallback_the_docstring_names_for_one_outcome_is_told_to_narrow_the_catch(tmp_path):
+    (message,) = _messages(tmp_path, DOCUMENTED)
+    assert "the archived payload is missing" in message
+    assert "narrow the catch to it" in message and "re-raise the rest" in message
+    assert "Re-raise or translate it" not in message
+
+
+PICKER = '''import logging
+
+from app.sessions import get_session
+
+log = logging.getLogger(__name__)
+
+
+async def {name}(engine):
+    voices = []
+    if engine == "openai":
+        voices = [{{"id": "alloy"}}]
+    elif engine == "eleven":
+        try:
+            session = await get_session()
+            async with session.get("https://eleven.example/v1/voices") as resp:
+                resp.raise_for_status()
+                voices = [{{"id": v["voice_id"]}} for v in await resp.json()]
+        except Exception as e:
+            log.error(f"Error fetching voices: {{e}}")
+    return voices
+'''
+
+
+def test_the_options_of_a_picker_with_a_logged_error_stay_quiet(tmp_path):
+    assert _messages(tmp_path, PICKER.format(name="get_available_voices")) == []
+
+
+def test_a_function_that_is_no_picker_keeps_the_finding(tmp_path):
+    (message,) = _messages(tmp_path, PICKER.format(name="fetch_voices"))
+    assert "swallows the failure of `session.get()`" in message
+
+
+COMMITTED = '''import logging
+
+from fastapi import APIRouter
+
+from app.store import Collections
+from app.vector import VECTOR_CLIENT
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+
+@router.post("/{{id}}/file/add")
+async def add_file(id: str, file_id: str, chunks: list[str]):
+{write}
+    try:
+        await VECTOR_CLIENT.upsert(collection_name=id, items=chunks)
+    except Exception as e:
+        log.debug(e)
+    return {{"id": id}}
+'''
+
+
+def test_a_step_after_a_committed_write_is_not_told_to_re_raise(tmp_path):
+    (message,) = _messages(tmp_path, COMMITTED.format(write="    await Collections.add_file(collection_id=id, file_id=file_id)"))
+    assert "Collections.add_file()" in message and "already committed" in message
+    assert "cannot simply retry" in message and "warning level with the traceback" in message
+    assert "never retries it" not in message
+
+
+def test_a_step_with_no_earlier_write_keeps_the_retry_story(tmp_path):
+    (message,) = _messages(tmp_path, COMMITTED.format(write="    seen = set()\n    seen.add(file_id)"))
+    assert "never retries it" in message and "Re-raise or translate it" in message
+
+
+STDOUT = '''import subprocess
+
+
+def create_account(name):
+    try:
+        subprocess.run(["gcloud", "iam", "service-accounts", "create", name], check=True, capture_output=True)
+    except subprocess.CalledProcessError as e:
+        if "already exists" not in e.output.decode("utf-8"):
+            return
+        raise RuntimeError("Error creating the service account.") from e
+'''
+
+
+def test_a_test_of_the_commands_standard_output_says_the_errors_are_on_stderr(tmp_path):
+    (message,) = _messages(tmp_path, STDOUT)
+    assert "standard error (`e.stderr`)" in message and "the test is inverted" in message
+    assert 'if "already exists" in e.stderr' in message
+
+
+def test_a_test_of_stderr_for_the_expected_case_stays_quiet(tmp_path):
+    text = STDOUT.replace('not in e.output', 'in e.stderr').replace("            return\n", "            return\n", 1)
+    assert _messages(tmp_path, text) == []
