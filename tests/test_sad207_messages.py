@@ -55,3 +55,28 @@ def test_reference_only_task_names_the_destroyed_pending_line():
         assert "no error is lost" in message and "garbage-collected" in message
         assert "\"Task was destroyed but it is pending!\"" in message and "the only report" in message
         assert "no log" not in message and "never retrieved" not in message
+
+
+REAL = next(f for f in fixtures() if f.code == "SAD207" and f.id.endswith("real_failures.py"))
+
+
+def _real(fragment: str) -> str:
+    line = next(i for i, text in enumerate(REAL.text.splitlines(), 1) if fragment in text and "# error" in text)
+    return next(f.message for f in REAL.findings() if f.span.line == line)
+
+
+def test_a_callee_that_returns_none_on_every_error_is_not_the_failing_step():
+    message = _real("run_timer(timer_id)")
+    assert "Chats.get_chat(" not in message and "set_state(timer_id, \"error\")" not in message
+    assert "when `Chats.get_prompt(timer_id)` fails" in message
+
+
+def test_a_deliberate_refusal_before_a_delete_gets_only_the_done_callback_advice():
+    message = _real("remove_spawner())")
+    assert "raises `RuntimeError` on purpose" in message and "done-callback that logs the failure" in message
+    assert "still run" not in message
+
+
+def test_cleanup_steps_after_a_failure_keep_the_run_anyway_advice():
+    message = _real("self.prune(key, cache)")
+    assert "so its remaining steps still run" in message and "on purpose" not in message

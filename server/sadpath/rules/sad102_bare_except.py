@@ -17,7 +17,11 @@ hands it to a `reraise(...)` helper, when a done-callback inspects another task
 (`task.result()`: the cancellation is that task's, not its own), when it exits the process (`sys.exit(1)`), when a `main()` function or
 the `__main__` block turns Ctrl-C into a clean exit, and when the function
 cancelled the task it is awaiting (`task.cancel()` then `await task` inside
-`except asyncio.CancelledError`), which is how a cancelled task is reaped.
+`except asyncio.CancelledError`), which is how a cancelled task is reaped. The same idiom with the
+`except` inside the task stays quiet too: a private task whose handler ends it, when every `.cancel()`
+of its handle is its owner's (the same class or module) and is followed by a wait that takes a
+cancelled end as a normal one (`gather(..., return_exceptions=True)`, `asyncio.wait`,
+`suppress(CancelledError)`, an `except CancelledError` around the `await`).
 
 It also stays quiet when a thread hands the stop on to the main thread
 (`_thread.interrupt_main()`, `os.kill(os.getpid(), SIGINT)`, or a stop event set in
@@ -65,8 +69,8 @@ worker's own stop (gunicorn's worker raises `SystemExit` from its SIGQUIT, SIGIN
 SIGABRT handlers in the running request, which then goes on with the fallback); in a
 Celery task the solo pool's hard-shutdown `WorkerTerminate` (prefork children ignore
 SIGINT); in a helper, whatever stops its caller. A handler that translates says that
-every exception, SystemExit, KeyboardInterrupt and GeneratorExit included, becomes the
-domain error: a bug in the block (a `NameError`, an `AttributeError`) too. When a handler
+every exception, SystemExit and KeyboardInterrupt included (GeneratorExit too where the
+`try` yields), becomes the domain error: a bug in the block (a `NameError`, an `AttributeError`) too. When a handler
 that translates also replaces an error the `try` raises itself, or a fallback falls
 through leaving names the `try` binds unbound for the next read (`UnboundLocalError`),
 the message says so.
@@ -77,7 +81,10 @@ there instead: every error, bugs included, becomes the fallback, and the errors 
 block raises (`ValueError`, `KeyError`, ...) should be named; a subscript of a value
 of unknown type adds `TypeError` (`None[key]`, a str key on a list), while a subscript
 of Django's connection handlers names their own error (`caches[alias]` raises
-`InvalidCacheBackendError`, `connections[alias]` `ConnectionDoesNotExist`). A read of a Django reverse one-to-one that the loop's
+`InvalidCacheBackendError`, `connections[alias]` `ConnectionDoesNotExist`). A DRF field's parse
+(`serializers.DateField().to_internal_value(text)`, naming DRF's `ValidationError`) and building a Django
+email (`email.attach(...)`) are such work too; where the fallback is `pass` and the block only adds a part
+to an output (`email.attach(...)`, `rows.append(...)`), the message says the part is dropped without a log line. A read of a Django reverse one-to-one that the loop's
 query loads with its rows (`select_related`) is such work too: the one error expected there is the
 missing related row, and the message and the fix name `<Model>.DoesNotExist` (`ObjectDoesNotExist`
 when the module does not name the model). Around such work
@@ -151,11 +158,11 @@ import ast
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
 from sadpath.engine import logcalls
-from sadpath.engine import abort_places, cancel_flags, cancel_shapes, catching, error_path_steps, fallback_unbound, handler_claims, place_stories, pure_calls, related_reads, swallow, uncancelled_tasks
+from sadpath.engine import abort_places, cancel_flags, cancel_shapes, owner_cancels, catching, memory_calls, nested_handlers, error_path_steps, fallback_unbound, handler_claims, place_stories, related_reads, swallow, uncancelled_tasks
 from sadpath.engine.boundary import boundary_of
 from sadpath.rules import _except
 from sadpath.rules.base import Rule
-from sadpath.engine.walker import NESTED_SCOPES
+from sadpath.engine.walker import NESTED_SCOPES, body_nodes
 
 SIGNAL_NAMES = {
     "asyncio.CancelledError": "the task's cancellation",
@@ -200,7 +207,7 @@ class BareExcept(Rule):
         translated = _translation(node)
         chain = "" if translated is None or _chained(node) else f", and raise `{translated}` `from` the caught error"
         try_node = _except.enclosing_try(node, ctx)
-        pure = pure_calls.block_errors(try_node.body, ctx) if try_node is not None else None
+        pure = memory_calls.block_errors(try_node.body, ctx) if try_node is not None else None
         place = abort_places.abort_place(node, ctx)
         if pure is not None and translated is None and any(logcalls.keeps_traceback(log, ctx) for log in logcalls.own_log_calls(node, ctx)):
             return  # a display fallback around in-memory work that logs the traceback: no abort lands, no bug hides
@@ -210,9 +217,14 @@ class BareExcept(Rule):
         elif pure is not None:
             named = f" ({', '.join(f'`{e}`' for e in pure)})" if pure else ", or at least `Exception`"
             outcome = f"`{translated}`" if translated is not None else "the fallback"
+            dropped = memory_calls.dropped_output(node, try_node.body) if translated is None else None
+            if dropped is not None:  # ``except: pass`` around ``email.attach(...)``: the part is lost, not a fallback
+                outcome += (f", and as the fallback is `pass`, the part a failing `{dropped}` adds is dropped without a "
+                            "log line while the rest goes on without it")
             message = (
                 f"{label} in {where} around in-memory work (parsing, formatting, lookups) turns every error, a bug "
-                f"such as a `NameError` included, into {outcome}. Name the errors the block raises{named} instead{chain}."
+                f"such as a `NameError` included, into {outcome}. Name the errors the block raises{named} instead{chain}"
+                + (", and log what is dropped." if dropped is not None else ".")
             )
         elif place == "async" and node.type is not None and translated is None and _records(node, ctx):
             if func is not None and _last_in_function(try_node, func, ctx) and uncancelled_tasks.never_cancelled(func, ctx):
@@ -227,9 +239,10 @@ class BareExcept(Rule):
         elif place is not None:
             message = place_stories.abort_message(label, where, place, translated, chain)
         elif translated is not None:
+            signals_caught = "SystemExit, KeyboardInterrupt and GeneratorExit" if _yields_in(try_node) else "SystemExit and KeyboardInterrupt"
             message = (
-                f"{label} in {where} turns every exception into `{translated}`, SystemExit, KeyboardInterrupt and "
-                "GeneratorExit included, and hides which errors it is meant for: a bug in the block (a `NameError`, an "
+                f"{label} in {where} turns every exception into `{translated}`, {signals_caught} "
+                "included, and hides which errors it is meant for: a bug in the block (a `NameError`, an "
                 f"`AttributeError`) becomes `{translated}` too. Catch `Exception` at least, or the errors the block can "
                 f"raise{chain}."
             )
@@ -251,9 +264,9 @@ class BareExcept(Rule):
                 f"{'it' if len(unbound[0]) == 1 else 'them'} on line {unbound[1]} raises `UnboundLocalError`, so the "
                 "failure is not handled, only moved: give the fallback a value or leave the function."
             )
-        inner = _nested_broad(node, try_node, ctx) if try_node is not None else []
+        inner = nested_handlers.nested_broad(node, try_node, lambda h: _catches_all(h, ctx)) if try_node is not None else []
         if inner:
-            message += " " + _nested_clause(inner, ctx)
+            message += " " + nested_handlers.nested_clause(inner, ctx)
         narrow = related[0] if related is not None else "Exception"
         fixes = [] if inner else [FixOffer("narrow_except", f"Narrow the handler to `except {narrow}:`", Applicability.UNSAFE)]
         data = {"signals": signals, "broad": broad, **({"narrow_to": narrow} if related is not None else {})}
@@ -294,6 +307,8 @@ def _exempt(node: ast.ExceptHandler, ctx: ModuleContext, broad: bool, signals: l
         return False
     if signals == ["asyncio.CancelledError"] and func is not None and _reaps_cancelled_task(func, node, ctx):
         return True
+    if signals == ["asyncio.CancelledError"] and isinstance(func, ast.AsyncFunctionDef) and _ends_quietly(node, func, ctx):
+        return True  # a private task its owner cancels, then gathers with ``return_exceptions=True``: it just ends
     if signals == ["asyncio.CancelledError"] and func is not None and cancel_flags.deferred_reraise(node, func):
         return True  # ``cancelled = True``, then ``if cancelled: raise CancelledError`` on every way out
     if signals == ["asyncio.CancelledError"] and func is not None and cancel_flags.waits_for_cancel(node, _except.enclosing_try(node, ctx), func, ctx.parents):
@@ -305,6 +320,11 @@ def _exempt(node: ast.ExceptHandler, ctx: ModuleContext, broad: bool, signals: l
     if signals == ["GeneratorExit"] and not _yields_again(node, ctx):
         return True  # the generator cleans up and finishes: that is how close() is answered
     return False
+
+
+def _yields_in(try_node: ast.Try | None) -> bool:
+    """The ``try`` yields (its function is a generator suspended inside it): ``close()``'s GeneratorExit lands here."""
+    return try_node is not None and any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in body_nodes(try_node.body))
 
 
 def _own_raise(try_node: ast.Try) -> tuple[str, int] | None:
@@ -347,34 +367,6 @@ def _claimed_by_outer(node: ast.ExceptHandler, ctx: ModuleContext) -> bool:
         return False
     finally:
         ctx.parents = saved
-
-
-def _nested_broad(node: ast.ExceptHandler, try_node: ast.Try, ctx: ModuleContext) -> list[tuple[ast.ExceptHandler, ast.Try, bool]]:
-    """The broad handlers nested in this handler's ``try`` or in its own body (same function), with their ``try``
-    and whether they sit in the fallback (the handler's body)."""
-    found: list[tuple[ast.ExceptHandler, ast.Try, bool]] = []
-    for in_fallback, stmts in ((False, try_node.body), (True, node.body)):
-        stack: list[ast.AST] = list(stmts)
-        while stack:
-            current = stack.pop(0)
-            if isinstance(current, NESTED_SCOPES):
-                continue
-            if isinstance(current, ast.Try):
-                found.extend((h, current, in_fallback) for h in current.handlers if _catches_all(h, ctx))
-            stack.extend(ast.iter_child_nodes(current))
-    return found
-
-
-def _nested_clause(inner: list[tuple[ast.ExceptHandler, ast.Try, bool]], ctx: ModuleContext) -> str:
-    parts = []
-    for handler, try_node, in_fallback in inner:
-        label = "bare `except:`" if handler.type is None else "`except BaseException`"
-        errors = pure_calls.block_errors(try_node.body, ctx)
-        named = f" (name {', '.join(f'`{e}`' for e in errors)} there)" if errors else ""
-        parts.append(f"the {label} on line {handler.lineno}, nested in its {'fallback' if in_fallback else '`try`'}{named}")
-    lines = "; ".join(parts)
-    lines = lines[0].upper() + lines[1:]
-    return f"{lines}, catches everything too: fix {'both handlers' if len(inner) == 1 else 'all of them'} together."
 
 
 def _captures(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
@@ -474,6 +466,17 @@ def _reaps_cancelled_task(func: ast.AST, handler: ast.ExceptHandler, ctx: Module
                 if any(ast.unparse(t) in cancelled for t in targets):
                     return True
     return False
+
+
+def _ends_quietly(handler: ast.ExceptHandler, func: ast.AsyncFunctionDef, ctx: ModuleContext) -> bool:
+    """The handler ends the task (no loop goes on, no new await, nothing after the ``try``), and only the task's owner
+    cancels it, then waits without caring how it ended."""
+    try_node = _except.enclosing_try(handler, ctx)
+    if try_node is None or _keeps_looping(handler, ctx) or not _last_in_function(try_node, func, ctx):
+        return False
+    if any(isinstance(n, ast.Await) for n in _except.walk_handler(handler)):
+        return False
+    return owner_cancels.owner_reaps_quietly(func, ctx.tree, ctx.enclosing_class())
 
 
 def _cancels(node: ast.AST) -> bool:

@@ -30,6 +30,11 @@ task can be garbage-collected before it finishes. One that waits on a future an 
 failure is never retrieved, and when it handles its failures too, it stays quiet. The same coroutine dropped
 again in one function is one finding, at the first, naming the other lines.
 
+The failing step it names is one that can really fail: it skips a project callee that catches every error and
+returns a sentinel (`except Exception: return None`) and an await in a branch that returns anyway. When that step
+reaches a project function that refuses on purpose (`if spawner.active: raise RuntimeError(...)`) and the steps it
+skips delete or commit, the advice is a done-callback that logs the failure with context, not to let them run.
+
 ## Why is this bad?
 
 The event loop keeps only a weak reference to a task: one nobody holds can be
@@ -110,7 +115,8 @@ from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 from sadpath.engine.project_calls import ProjectCalls, project_base, project_calls_of
 from sadpath.engine.task_outcome import awaits_anything, guards_itself, local_coroutine, outcome_key, package_coroutine, waits_on_held_future
-from sadpath.engine.task_steps import UndoneSteps, undone_steps
+from sadpath.engine.task_failures import Refusal, real_undone, refusal
+from sadpath.engine.task_steps import UndoneSteps
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
 
@@ -210,8 +216,19 @@ class FireAndForgetTask(Rule):
             factory = f"`{ast.unparse(call.func)}(...)`"
             coroutine = call.args[0] if call.args and isinstance(call.args[0], ast.Call) else None
             what = f"`{ast.unparse(coroutine.func)}()`" if coroutine is not None else "the work"
-            undone = self._undone(coroutine, ctx) if outcome != "guarded" else None
-            if undone is not None:
+            undone, refused = self._undone(coroutine, ctx) if outcome != "guarded" else (None, None)
+            if refused is not None:  # the callee refuses on purpose and the skipped steps delete or commit
+                lost = (
+                    f"when {undone.failing} fails, the rest of {what} ({undone.lines}) never runs, as intended: "
+                    f"`{refused.callee}()` raises `{refused.error}` on purpose ({refused.path} line {refused.line}) "
+                    "and those steps delete or commit; but nothing in the application logs the failure with context "
+                    f"or acts on it: {UNRETRIEVED}"
+                )
+                advice = (
+                    "Keep a reference and add a done-callback that logs the failure with context and reports it; "
+                    "do not let the skipped steps run anyway."
+                )
+            elif undone is not None:
                 lost = (
                     f"when {undone.failing} fails, the rest of {what} ({undone.lines}) never runs and nothing in the "
                     f"application logs the failure with context or acts on it: {UNRETRIEVED}"
@@ -281,10 +298,15 @@ class FireAndForgetTask(Rule):
             return "quiet"
         return "held" if held else "guarded" if guarded else "lost"
 
-    def _undone(self, coroutine: ast.Call | None, ctx: ModuleContext) -> UndoneSteps | None:
-        """The steps of the dropped coroutine that a failure of its first unguarded await skips."""
+    def _undone(self, coroutine: ast.Call | None, ctx: ModuleContext) -> tuple[UndoneSteps | None, Refusal | None]:
+        """The steps of the dropped coroutine that a failure of its first await that can really fail skips, and
+        whether that failure is the callee's deliberate refusal to let them run."""
         target = self._coroutine_def(coroutine, ctx) if coroutine is not None else None
-        return undone_steps(target[1], target[0]) if target is not None else None
+        if target is None:
+            return None, None
+        project = project_calls_of(target[0])
+        undone = real_undone(target[1], target[0], project)
+        return undone, (refusal(target[1], target[0], project, undone) if undone is not None else None)
 
     def _coroutine_def(self, coroutine: ast.Call, ctx: ModuleContext) -> tuple[ModuleContext, ast.AsyncFunctionDef] | None:
         if isinstance(coroutine.func, ast.Name):
