@@ -5,7 +5,8 @@ idiom:
 
 - ``noise_cause``: the cause is noise under the new error (the attribute protocol's ``KeyError`` turned into an
   ``AttributeError`` in ``__getattr__``; a ``RecursionError``'s thousand repeated frames): ``from None`` is the fix
-  (``noise_message`` says so, and asks for ``AttributeError(name)`` where the new error names no attribute).
+  (``noise_message`` says so, and asks for ``AttributeError(name)`` where the new error names no attribute; it
+  also says so for a one-call signal the new message restates, ``cause_advice.restated_signal``).
 - ``restated_conversion``: a builtin conversion of a value (``list(hooks)``, ``bytes.fromhex(r)``) restated as the
   same error class with a fuller message: the builtin's one-line text under it says nothing more.
 - ``restated_payload``: a response body's parse (``json.loads(response.text)``, ``response.json()``, with or
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from sadpath.engine import logcalls
 from sadpath.engine.call_index import calls_named
+from sadpath.engine.cause_advice import restated_signal
 from sadpath.engine.catchers import framework_answer
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.translation_shapes import is_server_code
@@ -65,11 +67,14 @@ def noise_cause(raised: str, handler: ast.ExceptHandler, ctx: ModuleContext) -> 
     return None
 
 
-def noise_message(exc: ast.expr, shown: str, raised: str, caught: str, handler: ast.ExceptHandler, ctx: ModuleContext) -> str | None:
+def noise_message(
+    exc: ast.expr, shown: str, raised: str, caught: str, handler: ast.ExceptHandler, ctx: ModuleContext, try_node: ast.Try | None = None
+) -> str | None:
     """SAD103's message where the caught error is noise and ``from None`` is the fix; a ``raise AttributeError``
     with no message in ``__getattr__`` is asked for the attribute's name too: there the ``KeyError`` printed under
-    it is the only place the missing name appears, and ``from None`` alone would lose it."""
-    noise = noise_cause(raised, handler, ctx)
+    it is the only place the missing name appears, and ``from None`` alone would lose it. A one-call ``try`` whose
+    caught error is a single-meaning signal the new message restates is noise too (``cause_advice``)."""
+    noise = noise_cause(raised, handler, ctx) or restated_signal(exc, handler, try_node, ctx)
     if noise is None:
         return None
     func = ctx.enclosing_function()

@@ -1,4 +1,8 @@
-"""Chain the caught error as the cause: ``raise X(...) from exc`` (SAD103)."""
+"""Chain the caught error as the cause: ``raise X(...) from exc`` (SAD103).
+
+When the finding says the raise only re-wraps the caught error in a more generic class (``raise
+Exception(f"{e}")``, data ``reraise``), the fix writes the bare ``raise`` the message asks for instead: the caught
+error propagates unchanged, with its own class (so it is not a safe fix: callers now see that class)."""
 
 from __future__ import annotations
 
@@ -24,6 +28,9 @@ def build(req: FixRequest) -> list[Edit]:
     raise_node = region.node_at(cst.Raise, req.finding.span.line, req.finding.span.column)
     if not isinstance(raise_node, cst.Raise) or raise_node.cause is not None:
         raise FixRefused("the raise already has a cause")
+    if req.finding.data.get("reraise"):
+        module = region.module.deep_replace(raise_node, raise_node.with_changes(exc=None, cause=None, whitespace_after_raise=cst.MaybeSentinel.DEFAULT))
+        return finish(req, region, module)
     name = handler_name(handler) or free_name(handler_ast, req.enclosing_function(handler_ast.lineno))
     chained = raise_node.with_changes(cause=cst.From(item=cst.Name(name)))
     new_handler = bind_handler(handler.deep_replace(raise_node, chained), name)

@@ -84,8 +84,12 @@ entry of a table of getters its users try in turn (`except ValueError: continue`
 as `KeyError` and restated as a builtin error); a bare capability signal (`except NotImplementedError:` around
 one call, restated as "not supported"); and an expected miss of one call (a lookup helper raising the `KeyError`
 itself, a client's `ObjectNotFound`) restated naming the looked-up key. Where the
-cause is noise (a `KeyError` under `__getattr__`'s `AttributeError`, a `RecursionError`) the
-finding asks for `from None`, and offers no fix.
+cause is noise (a `KeyError` under `__getattr__`'s `AttributeError`, a `RecursionError`, or a `try` of one
+call whose caught error has one fixed meaning the new message restates: `asyncio.get_running_loop()`'s "no
+running event loop", `next(it)`'s `StopIteration`) the finding asks for `from None`, and offers no fix. Where
+the raise only re-wraps the caught error in the same or a more generic builtin class with nothing of its own
+(`raise Exception(f"{e}")`, `raise LookupError(exc)` under `except KeyError`), the new error erases the class
+callers branch on and `from e` would keep it: the finding asks for a bare `raise`, and its fix writes one.
 
 ## Why is this bad?
 
@@ -138,6 +142,10 @@ Safe: it adds `from <name>` and, when the handler does not bind the exception,
 `as exc` (a name not used in the handler). Only `__cause__` changes, never which
 exception propagates.
 
+Unsafe for a generic re-wrap: it replaces `raise Exception(f"{e}")` with a bare
+`raise`, so callers now receive the caught error with its own class (which is the
+point, but an `except Exception` elsewhere may have relied on the wrapper).
+
 ## Options
 
 None.
@@ -153,7 +161,10 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import catchers, expected_misses, handler_claims, logcalls, outcome_classes, own_checks, translation_shapes, unread_causes
+from sadpath.engine import (
+    catchers, cause_advice, expected_misses, handler_claims, logcalls, outcome_classes, own_checks, pydantic_validators,
+    translation_shapes, unread_causes,
+)  # fmt: skip
 from sadpath.engine.catchers import framework_answer
 from sadpath.engine.context import ModuleContext
 from sadpath.model import Applicability, FixOffer
@@ -166,7 +177,7 @@ class UnchainedTranslation(Rule):
     code = "SAD103"
     slug = "unchained-translation"
     summary = "`raise NewError(...)` inside an `except` block without `from`: the caught error is not declared as its cause."
-    fix_applicabilities = (Applicability.SAFE,)
+    fix_applicabilities = (Applicability.SAFE, Applicability.UNSAFE)
     fix_kinds = ('chain_cause',)
 
     def visit_Raise(self, node: ast.Raise, ctx: ModuleContext) -> None:
@@ -203,7 +214,7 @@ class UnchainedTranslation(Rule):
         if qualified in FRAMEWORK_SIGNALS:
             return  # rich's ``InvalidResponse``, ``click.BadParameter``: the framework shows the message and asks again
         simple = qualified.rpartition(".")[2]
-        if simple in VALIDATOR_ERRORS and _in_validator(ctx):
+        if pydantic_validators.in_validator(simple, ctx):
             return  # pydantic rebuilds it into a ValidationError line error and never shows ``__cause__``
         if isinstance(exc, ast.Call) and _names_unparsed_value(exc, handler, ctx):
             return  # ``int(version)`` failed and the message names ``version``: the parser's text adds nothing
@@ -233,7 +244,8 @@ class UnchainedTranslation(Rule):
             return  # ``if name is None: raise ValueError("impossible, please report a bug")``: a new condition
         if translation_shapes.new_condition(handler, ctx.parents):
             return  # ``rows = reread(); if not rows: raise ...``: a fresh check failed, not the caught error restated
-        if isinstance(exc, ast.Call) and translation_shapes.restates_caught_text(exc, handler, _enclosing_try(handler, ctx), ctx):
+        rewrap = cause_advice.generic_rewrap(exc, handler, ctx)  # ``raise Exception(f"{e}")``: a bare ``raise`` is the fix
+        if isinstance(exc, ast.Call) and not rewrap and translation_shapes.restates_caught_text(exc, handler, _enclosing_try(handler, ctx), ctx):
             return  # ``raise ConfigError(f"bad rule: {exc}")`` after one call: the message carries the cause
         if _meaningless_inner_miss(handler, ctx):
             return  # ``except IntegrityError: try: get() except DoesNotExist: raise Taken()``: not the cause
@@ -257,7 +269,7 @@ class UnchainedTranslation(Rule):
         caught = f"`except {ast.unparse(handler.type)}`" if handler.type is not None else "bare `except:`"
         binding = handler.name or "exc"
         shown = f"{raised}(...)" if isinstance(exc, ast.Call) else raised
-        noise = unread_causes.noise_message(exc, shown, simple, caught, handler, ctx)
+        noise = unread_causes.noise_message(exc, shown, simple, caught, handler, ctx, try_node)
         if noise is not None:
             ctx.report(self, ctx.span(node), noise)  # ``from None`` is the fix (with the name, in ``__getattr__``)
             return
@@ -268,6 +280,16 @@ class UnchainedTranslation(Rule):
             f"the tools that group or map errors by their cause. {'' if handler.name else 'Bind the caught error (`except ... as exc:`) and a'}"
             f"{'A' if handler.name else ''}dd `from {binding}` to state that it caused this one."
         )
+        if rewrap:
+            message = (
+                f"`raise {shown}` inside {caught} raises the caught error again as a plain `{simple}` carrying only "
+                f"its text: its own class and attributes, which callers branch on (`except TimeoutError`, "
+                f"`isinstance(e, HTTPException)`), are lost, and the new error adds nothing. `from {binding}` would "
+                f"keep that wrapper: re-raise the caught error unchanged with a bare `raise`."
+            )
+            fix = FixOffer("chain_cause", "Re-raise the caught error unchanged: bare `raise`", Applicability.UNSAFE)
+            ctx.report(self, ctx.span(node), message, fixes=[fix], data={"binding": binding, "reraise": True})
+            return
         fix = FixOffer("chain_cause", f"Chain the cause: add `from {binding}`", Applicability.SAFE)
         ctx.report(self, ctx.span(node), message, fixes=[fix], data={"binding": binding})
 
@@ -296,43 +318,6 @@ FRAMEWORK_SIGNALS = frozenset(
      "wtforms.validators.StopValidation", "wtforms.ValidationError", "marshmallow.ValidationError",
      "marshmallow.exceptions.ValidationError", "voluptuous.Invalid", "pydantic_core.PydanticCustomError"}
 )  # fmt: skip
-VALIDATOR_ERRORS = frozenset({"ValueError", "TypeError", "AssertionError", "PydanticCustomError"})
-VALIDATOR_DECORATORS = frozenset({"field_validator", "model_validator", "validator", "root_validator"})
-VALIDATOR_WRAPPERS = frozenset({"BeforeValidator", "AfterValidator", "WrapValidator", "PlainValidator"})
-
-
-def _in_validator(ctx: ModuleContext) -> bool:
-    """Inside a pydantic validator: a ``@field_validator``/``@model_validator``/``@validator`` method, or a function
-    the module hands to ``BeforeValidator``/``AfterValidator``/``WrapValidator``/``PlainValidator``."""
-    for parent in reversed(ctx.parents):
-        if not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
-        for decorator in parent.decorator_list:
-            target = decorator.func if isinstance(decorator, ast.Call) else decorator
-            name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
-            if name in VALIDATOR_DECORATORS and (ctx.qualified_name(target) or "").startswith(("pydantic", name)):
-                return True
-        if parent.name in _wrapped_validators(ctx):
-            return True
-    return False
-
-
-def _wrapped_validators(ctx: ModuleContext) -> set[str]:
-    def compute() -> set[str]:
-        if "Validator" not in ctx.source.text:
-            return set()
-        names = set()
-        for node in ast.walk(ctx.tree):
-            if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name):
-                func = node.func
-                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-                if name in VALIDATOR_WRAPPERS:
-                    names.add(node.args[0].id)
-        return names
-
-    return ctx.fact("sad103.wrapped_validators", compute)
-
-
 _EXPECTED_MISSES = frozenset({"KeyError", "IndexError", "LookupError", "StopIteration", "ValueError", "NoResultFound",
                               "ObjectDoesNotExist", "DoesNotExist", "InvalidOperation"})  # fmt: skip
 _CLIENT_ERROR_WORDS = re.compile(
