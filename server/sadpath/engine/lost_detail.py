@@ -5,6 +5,8 @@
   timeout): a record of ``str(e)`` is then empty, whatever the step count;
 - ``raised_from``: the project raises the caught error ``from`` another (``raise SerializationError(...) from
   exc``), so its text leaves out the cause that only the traceback carries;
+- ``raised_plainly``: the project raises the caught error only as a refusal of its own, with a message and never
+  ``from`` another error (``raise TaskPermissionDeniedError("...")``): its text is the whole story;
 - ``parses_named_input``: the ``try`` is one parse of a named setting (``json.loads(OPTIONS)``, then value methods on
   the result) and the warning names that setting: the miss is the story, as for ``ZoneInfo(tz)``;
 - ``names_type_and_text``: the record formats ``type(e).__name__`` beside the error;
@@ -63,7 +65,7 @@ def _imports(ctx: ModuleContext, prefix: str) -> bool:
     return ctx.memo[key]
 
 
-_RAISED_FROM: dict[tuple[str, str], tuple[int, int]] = {}
+_RAISED_FROM: dict[tuple[str, str], tuple[int, int, int]] = {}
 
 
 def raised_from(name: str, ctx: ModuleContext) -> bool:
@@ -83,23 +85,37 @@ def copies_its_cause(name: str, ctx: ModuleContext) -> bool:
 
 def translations(name: str, ctx: ModuleContext) -> tuple[int, int]:
     """(sites that leave the cause's text out, sites that copy it) of the project's ``raise name(...) from cause``."""
+    drops, copies, _ = _raise_sites(name, ctx)
+    return drops, copies
+
+
+def raised_plainly(name: str, ctx: ModuleContext) -> bool:
+    """The package raises its own error ``name`` with a message (``raise X("Permission denied")``) and never
+    ``from`` another: no cause hides in the chain, and its text is the project's own account of the refusal."""
+    drops, copies, plain = _raise_sites(name, ctx)
+    return plain > 0 and drops == copies == 0
+
+
+def _raise_sites(name: str, ctx: ModuleContext) -> tuple[int, int, int]:
+    """(``from`` sites that leave the cause's text out, ``from`` sites that copy it, sites with a message and no
+    cause) of the project's ``raise name(...)``."""
     short = name.rsplit(".", 1)[-1]
     if not short or not short[:1].isupper() or hasattr(builtins, short) or "." not in name:
-        return 0, 0
+        return 0, 0, 0
     try:
         own = project_files.dotted_name(_path(ctx)).split(".")[0]
     except ValueError:
-        return 0, 0
+        return 0, 0, 0
     if name.split(".")[0] != own:
-        return 0, 0  # a library's error: what its text carries is the library's business
+        return 0, 0, 0  # a library's error: what its text carries is the library's business
     folder = str(project_files.import_root(_path(ctx)))
     key = (folder, short)
     if key not in _RAISED_FROM:
         counts = [_raises_from(tree, short) for _, tree in project_files.modules_calling(short, ctx.source.path) if tree is not None]
-        _RAISED_FROM[key] = (sum(c[0] for c in counts), sum(c[1] for c in counts))
+        _RAISED_FROM[key] = (sum(c[0] for c in counts), sum(c[1] for c in counts), sum(c[2] for c in counts))
         if len(_RAISED_FROM) > 512:
             _RAISED_FROM.clear()
-    return _RAISED_FROM.get(key, (0, 0))
+    return _RAISED_FROM.get(key, (0, 0, 0))
 
 
 def _path(ctx: ModuleContext):
@@ -108,19 +124,27 @@ def _path(ctx: ModuleContext):
     return Path(ctx.source.path).resolve()
 
 
-def _raises_from(tree: ast.Module, short: str) -> tuple[int, int]:
-    """(sites that leave the cause's text out, sites that copy it) of ``raise short(...) from cause`` in the tree."""
-    drops = copies = 0
+_NO_MESSAGE = -(10**6)  # a plain raise without a message: its text says nothing, so the error is never "plainly" told
+
+
+def _raises_from(tree: ast.Module, short: str) -> tuple[int, int, int]:
+    """(sites that leave the cause's text out, sites that copy it) of ``raise short(...) from cause`` in the tree,
+    and the sites that raise it with a message and no cause."""
+    drops = copies = plain = 0
     for node in ast.walk(tree):
-        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.cause is not None:
-            func = node.exc.func
-            called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-            if called == short and not (isinstance(node.cause, ast.Constant) and node.cause.value is None):
-                if _copies_cause(node.exc, node.cause):
-                    copies += 1
-                else:
-                    drops += 1
-    return drops, copies
+        if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+            continue
+        func = node.exc.func
+        called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if called != short:
+            continue
+        if node.cause is None or (isinstance(node.cause, ast.Constant) and node.cause.value is None):
+            plain += 1 if node.exc.args or node.exc.keywords else _NO_MESSAGE  # (``raise X()``: nothing to tell)
+        elif _copies_cause(node.exc, node.cause):
+            copies += 1
+        else:
+            drops += 1
+    return drops, copies, plain
 
 
 def _copies_cause(exc: ast.Call, cause: ast.expr) -> bool:

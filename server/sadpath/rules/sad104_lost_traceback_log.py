@@ -35,7 +35,12 @@ failure) but records it in a way that loses what is needed to diagnose it:
   a framework scope (`app.app_context()`), or the constructor of the object the
   `try` then calls (`observer = Observer()`, then `observer.start()`); a method of
   an instance held under its class's name (`state.oauth_manager.get_token()` of
-  the module's `OAuthManager`) is judged by that method's body. When the record
+  the module's `OAuthManager`) is judged by that method's body; with the error in
+  the record, a helper that only serializes or encrypts a value and logs its own
+  step before re-raising is no step, and a method that makes one HTTP request and
+  checks its status (its error names the URL), or an inherited hook whose every
+  override in the package does nothing or calls one check that raises with a
+  message (`self.pre_delete(item)`), is no project code to trace. When the record
   holds no error at all, the message says so and names the call that does the work;
 - the exception's text leaves out its payload: an HTTP status error's response
   body (`requests.HTTPError`, `httpx.HTTPStatusError`), `CalledProcessError`'s
@@ -43,7 +48,10 @@ failure) but records it in a way that loses what is needed to diagnose it:
   When a step of the `try` fails with an empty message (`InvalidTag` from an
   AEAD `decrypt`, `InvalidSignature`, aiohttp's total timeout), or the caught
   project error is raised `from` another (its cause only in the chain), the
-  message says so instead of counting steps.
+  message says so instead of counting steps. A log under `if isinstance(e, X):`
+  is judged by X alone. A timeout whose record already names its type
+  (`str(e) or type(e).__name__`, `repr(e)`) lacks no message: when the record
+  names nothing that was called either, the message asks for the target.
 
 It stays quiet for handlers that swallow the error (SAD101 reports those, once,
 and its fix keeps the traceback), for handlers that re-raise or translate the
@@ -54,7 +62,10 @@ trackers, for `debug` and `info` records, inside a `logging.Handler.emit` (where
 printing to stderr is the only channel left), for a click/typer command's
 user-facing `print(exc)` and a script's one before it exits with a non-zero
 status, for the handler of a bounded retry loop that raises its last error (or of
-a one-shot retry whose second attempt logs with the traceback and re-raises), for
+a one-shot retry whose second attempt logs with the traceback and re-raises, or
+of a fallback that runs the same call again outside any `try`), for a narrow
+catch of the project's refusals, raised with a message and never `from`
+another error, answered with an error value, for
 a warning that names the input of one standard-library call (`ZoneInfo(tz)`)
 or of one parse of a named setting (`json.loads(REDIS_OPTIONS)`, then defaults
 set on the result), for a record of `type(e).__name__` and the error beside a
@@ -154,7 +165,7 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import body_steps, callee_traps, catching, contained_tasks, expected_outcomes, logcalls, lost_detail, quiet_steps, record_gaps, retry_once, shapes, step_builders, step_sources, try_steps, value_reads
+from sadpath.engine import body_steps, callee_traps, catching, contained_tasks, expected_outcomes, fallback_retry, guarded_types, logcalls, lost_detail, lost_payload, quiet_steps, record_gaps, retry_once, shapes, step_builders, step_sources, thin_callees, try_steps, value_reads
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.exemption_comments import handler_explanations
 from sadpath.engine.trapping import traps_its_failures
@@ -164,13 +175,6 @@ from sadpath.model import Applicability, FixOffer
 from sadpath.rules import _except
 from sadpath.rules.base import Rule
 
-# Exceptions whose text leaves out what says why: the response body, the process's stderr, or everything.
-STATUS_ERRORS = frozenset(
-    {"requests.exceptions.HTTPError", "httpx._exceptions.HTTPStatusError", "aiohttp.client_exceptions.ClientResponseError",
-     "urllib.error.HTTPError"}
-)  # fmt: skip
-PROCESS_ERRORS = frozenset({"subprocess.CalledProcessError"})
-EMPTY_ERRORS = frozenset({"TimeoutError", "asyncio.exceptions.TimeoutError", "concurrent.futures._base.TimeoutError", "asyncio.TimeoutError"})
 # constructors that only build a client or a setting, and cannot fail on the network: not a step to trace
 BUILDERS = frozenset(
     {"aiohttp.ClientTimeout", "aiohttp.ClientSession", "aiohttp.TCPConnector", "aiohttp.client.ClientTimeout",
@@ -178,8 +182,6 @@ BUILDERS = frozenset(
      "httpx.Timeout", "httpx.Limits", "urllib.request.Request", "boto3.session.Session", "botocore.config.Config"}
 )  # fmt: skip
 _SENSITIVE = re.compile(r"secret|sensitive|credential|password|passw|token|\bpii\b|leak|api[ _-]?key", re.IGNORECASE)
-_PAYLOAD_ATTRS = frozenset({"response", "text", "content", "body", "stderr", "stdout", "output", "json"})
-_CHECKED_CALLS = frozenset({"subprocess.run", "subprocess.check_output", "subprocess.check_call"})
 _PURE = frozenset({"str", "int", "float", "len", "dict", "list", "tuple", "set", "sorted", "min", "max", "sum", "isinstance", "getattr", "format"})
 
 
@@ -215,6 +217,8 @@ class LostTracebackLog(Rule):
         try_node = _except.enclosing_try(node, ctx)
         if try_node is not None and (retry_once.retries_once_then_raises(node, try_node, ctx) or contained_tasks.cannot_fire(try_node, ctx)):
             return  # a one-shot retry that logs with the traceback and re-raises; an awaited task that keeps its failures in
+        if try_node is not None and fallback_retry.repeats_unguarded(node, try_node, ctx, lambda c: logcalls.as_log_call(c, ctx) is not None):
+            return  # the handler runs the call again outside any ``try``: a failure of another cause travels on with its traceback
         for log in logs:
             if log.kind == "logger" and log.level not in logcalls.ERROR_LEVELS:
                 continue
@@ -226,12 +230,15 @@ class LostTracebackLog(Rule):
             if reason is None:
                 continue  # a descriptive message around one call, whose exception text says why
             shown = "print(...)" if log.method == "print" else (f"{log.receiver}.{log.method}(...)" if log.receiver else f"{log.method}(...)")
-            advice = _PAYLOAD_ADVICE.get(reason, "Log with the traceback (`logger.exception(...)`) and the context")
+            advice = lost_payload.advice(reason)
             message = f"`{shown}` in {judgement.caught.label} {reason}. {advice}."
             fixes = []
-            if log.kind == "logger" and log.method == "error":
+            if reason == lost_payload.TARGET_LOST:
+                pass  # (the missing piece is the target, not the traceback: no fix can know it)
+            elif log.kind == "logger" and log.method == "error":
                 fixes.append(FixOffer("log_exception", f"Use `{log.receiver}.exception(...)` to keep the traceback", Applicability.SAFE))
-            fixes.append(FixOffer("log_structured", "Log with the traceback and context", Applicability.UNSAFE))
+            if reason != lost_payload.TARGET_LOST:
+                fixes.append(FixOffer("log_structured", "Log with the traceback and context", Applicability.UNSAFE))
             ctx.report(self, ctx.span(log.call), message, fixes=fixes)
 
 
@@ -240,11 +247,12 @@ def _what_is_lost(log: logcalls.LogCall, handler: ast.ExceptHandler, try_node, c
     name = handler.name
     if _only_the_exception(log, name):
         return "makes the exception the whole record: no traceback and no context, so nobody can tell what failed or for what"
-    if any(isinstance(n, ast.Attribute) and n.attr in _PAYLOAD_ATTRS for n in ast.walk(log.call)):
+    if lost_payload.logs_payload(log.call):
         return None  # it logs the response body or the stderr: the author kept what says why
     if try_node is not None and (expected_outcomes.timed_probe_outcome(log.call, handler, try_node, caught, ctx) or record_gaps.builds_record_only(try_node, handler)):
         return None  # the timeout of the probe's own deadline, recorded as the state it means; a debug dump's reads
-    payload = _payload_lost(log, handler, try_node, caught, ctx)
+    guarded = guarded_types.narrowed(caught, log.call, handler, ctx)  # (``if isinstance(ex, B):`` of ``except (A, B)``: B's story)
+    payload = lost_payload.payload_lost(log.call, handler, try_node, guarded, ctx, named=_names_the_error(log, handler))
     if payload is not None:
         return payload
     if try_node is not None and shapes.benign_try(try_node, ctx):
@@ -263,10 +271,10 @@ def _what_is_lost(log: logcalls.LogCall, handler: ast.ExceptHandler, try_node, c
     if (len(steps) >= 2 or project_step) and not named:
         return record_gaps.not_why(steps)  # no error at all in the record: that, not the count of steps, is the gap
     if (len(steps) >= 2 or project_step) and named:
-        cause = _cause_lost(handler, try_node, caught, ctx)
+        cause = _cause_lost(handler, try_node, guarded, ctx)
         if cause is not None:
             return cause
-        if _answers_with_cause(handler, caught, ctx):
+        if _answers_with_cause(handler, guarded, ctx):
             return None  # "column not found" turned into an error response: the translations copy the cause's text
     if len(steps) >= 2:  # (the unchecked body's parse and field reads, when the ``try`` has them: their errors say least)
         return body_steps.steps_message(steps, try_node, ctx)
@@ -334,12 +342,15 @@ def _cause_lost(handler: ast.ExceptHandler, try_node, caught, ctx: ModuleContext
 
 def _answers_with_cause(handler: ast.ExceptHandler, caught, ctx: ModuleContext) -> bool:
     """A narrow catch of the project's domain errors, answered with an error value, where the project's
-    ``raise ... from`` sites of a caught error copy the cause's text into its message, and none drops it."""
+    ``raise ... from`` sites of a caught error copy the cause's text into its message, and none drops it; or
+    every caught error is a refusal the project raises with a message and never ``from`` another (a 403)."""
     names = [ctx.hierarchy.canonical(n) for n in caught.names if n]
     if not names or caught.kind in (catching.CatchKind.BARE, catching.CatchKind.BROAD):
         return False
     if not any(isinstance(n, ast.Return) and n.value is not None for n in _except.walk_handler(handler, skip_handlers=True)):
         return False
+    if all(lost_detail.raised_plainly(n, ctx) for n in names):
+        return True  # ``raise TaskPermissionDeniedError("...")`` only: no cause hides in the chain, the text is the story
     return any(lost_detail.copies_its_cause(n, ctx) for n in names) and not any(lost_detail.raised_from(n, ctx) for n in names)
 
 
@@ -394,62 +405,6 @@ def _is_exc(expr: ast.AST, name: str) -> bool:
     return False
 
 
-def _payload_lost(log, handler, try_node, caught, ctx: ModuleContext) -> str | None:
-    """The caught error carries its reason outside its text (a response body, stderr) or has no text at all, and
-    the record does not log that payload."""
-    if any(isinstance(n, ast.Attribute) and n.attr in _PAYLOAD_ATTRS for n in ast.walk(log.call)):
-        return None
-    names = {ctx.hierarchy.canonical(n) for n in caught.names if n}
-    possible = _raisable(try_node, ctx) if try_node is not None else set()
-    broad = caught.kind in (catching.CatchKind.BARE, catching.CatchKind.BROAD)
-
-    def caught_or_possible(kinds: frozenset[str]) -> bool:
-        if names & kinds:
-            return True
-        return any(k in possible and (broad or any(ctx.hierarchy.is_subclass(k, n) for n in names)) for k in kinds)
-
-    if caught_or_possible(STATUS_ERRORS) and not record_gaps.aiohttp_only(ctx):
-        return _STATUS_LOST
-    if caught_or_possible(PROCESS_ERRORS):
-        return _PROCESS_LOST
-    if names & EMPTY_ERRORS and _names_the_error(log, handler):
-        # (a record that says what timed out needs nothing more: the type is the whole story)
-        return "logs a timeout whose message is empty, with no traceback: the record cannot say what timed out"
-    return None
-
-
-_STATUS_LOST = "keeps only the status line of an HTTP error, not the response body that says why the service refused"
-_PROCESS_LOST = "keeps only the command and its exit status, not the process's stderr and output that say why it failed"
-# (``logger.exception`` adds the traceback, not the payload: the advice names what to log)
-_PAYLOAD_ADVICE = {
-    _STATUS_LOST: "Log the body (`e.response.text`) beside the status, with the traceback (`logger.exception(...)`)",
-    _PROCESS_LOST: "Log `e.stderr` and `e.output` beside the command, with the traceback (`logger.exception(...)`)",
-}
-
-
-def _async_with_response(receiver: ast.expr, try_node: ast.Try) -> bool:
-    """``async with session.get(url) as resp: resp.raise_for_status()``: an aiohttp response."""
-    return isinstance(receiver, ast.Name) and any(
-        isinstance(node, ast.AsyncWith) and any(isinstance(i.optional_vars, ast.Name) and i.optional_vars.id == receiver.id for i in node.items)
-        for node in ast.walk(try_node)
-    )
-
-
-def _raisable(try_node: ast.Try, ctx: ModuleContext) -> set[str]:
-    """Payload-carrying errors the ``try`` can raise: status errors after ``raise_for_status()``, process errors
-    of checked subprocess calls."""
-    found: set[str] = set()
-    for node in ast.walk(try_node):
-        if not isinstance(node, ast.Call) or any(node is h or node in ast.walk(h) for h in try_node.handlers):
-            continue
-        if isinstance(node.func, ast.Attribute) and node.func.attr == "raise_for_status" and not _async_with_response(node.func.value, try_node):
-            found |= STATUS_ERRORS  # (aiohttp's ``async with session.get() as r`` releases the body before it raises)
-        name = ctx.qualified_name(node.func)
-        if name in _CHECKED_CALLS and (name != "subprocess.run" or any(k.arg == "check" and isinstance(k.value, ast.Constant) and k.value.value for k in node.keywords)):
-            found |= PROCESS_ERRORS
-    return found
-
-
 def _steps(try_node: ast.Try, ctx: ModuleContext, caught, *, named: bool = False, everything: bool = False) -> list[str]:
     """The steps one run of the ``try`` body can take that can fail (``shapes.can_fail``: not a log, a builtin, a
     value method, a pure helper); for a narrow catch, only those that can raise it (a service call, the project's
@@ -488,7 +443,7 @@ def _steps(try_node: ast.Try, ctx: ModuleContext, caught, *, named: bool = False
             and not (isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name) and c.func.value.id in values)
             and not try_steps.on_opened_file(c, func) and not try_steps.nested_pure(c, func) and not value_reads.value_read(c, func) and not try_steps.record_builder(c, ctx)
             and not try_steps.static_pure(c, ctx) and not step_builders.builds_only(c, try_node, ctx) and not quiet_steps.not_a_step(c, ctx)
-            and not (_project_call(c, ctx) and (callee_traps.contains_its_failures(c, ctx) or callee_traps.formats_only(c, ctx)))
+            and not (_project_call(c, ctx) and (callee_traps.contains_its_failures(c, ctx) or callee_traps.formats_only(c, ctx) or thin_callees.relogs_in_memory(c, ctx)))
         ]  # fmt: skip
         calls = [c for c in calls if not step_builders.chain_getter(c, calls)]  # ``_get_store().update_run(...)``: the update
         calls = [c for c in calls if not (isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Call) and not step_builders.getter(c.func.value))] or calls
@@ -508,6 +463,8 @@ def _steps(try_node: ast.Try, ctx: ModuleContext, caught, *, named: bool = False
         return [f"stdlib:{found[0][0]}"]  # ``ZoneInfo(tz)``: one standard-library call on the input
     if len(found) == 1 and external_call(found[0][1], ctx) is None and _project_function(found[0][1], ctx):
         thin = try_steps.thin_wrapper(found[0][1], ctx) or callee_traps.validates_only(found[0][1], ctx)  # (a ``model_validate``)
+        # one request whose error names the URL and status, a hook whose overrides refuse with a message: the error says it
+        thin = thin or (named and (thin_callees.one_request(found[0][1], ctx) or thin_callees.refusal_hook(found[0][1], ctx)))
         return [found[0][0]] if thin else [f"project:{found[0][0]}"]
     found = sorted(found, key=lambda step: try_steps.trivial_display(step[1], ctx))  # what matters first: I/O, project calls
     return [label for label, _ in found]
