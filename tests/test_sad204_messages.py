@@ -62,11 +62,26 @@ def test_window_counts_the_pauses_the_loop_takes():
     assert "its 5 attempts run out within about 4 s" in _message_at(filters, "for attempt in range(5)")
 
 
-def test_filter_without_a_refused_connect_names_the_module_retryable_set():
+def test_filter_without_a_refused_connect_names_the_missing_error_not_the_module_set():
     filters = _fixture("refused_filters.py")
     message = _message_at(filters, "for i in range(self._reconnection_attempts + 1)")
     assert "does not retry a refused connect" in message and "the start fails at once" in message
-    assert "Widen the filter to the module's retryable set `RETRYABLE_EXCEPTIONS`." in message
+    assert "Add `ConnectionRefusedError` to the filter." in message  # round 10: not the module's whole set
+    assert "Widen the filter" not in message and "RETRYABLE_EXCEPTIONS" not in message
     assert "grow the delay" not in message and "run out within" not in message
     finding = next(f for f in filters.findings() if "refused connect:" in f.message)
     assert not finding.fixes  # a growing delay changes nothing here: no back-off fix is offered
+
+
+def test_narrow_filter_names_the_one_missing_error_and_may_be_deliberate():
+    """Round 10: a filter that leaves out the refused first connect names `ConnectionRefusedError` (or the client's
+    connect error), not the whole `OSError` family, and says the narrow set may be deliberate."""
+    narrow = _fixture("refused_narrow_filters.py")
+    message = _message_at(narrow, "for i in range(self._reconnection_attempts + 1)")
+    assert "(`ConnectionRefusedError`) is not retried and the start fails at once" in message
+    assert "Add `ConnectionRefusedError` to the filter." in message
+    assert "The narrow set may be deliberate" in message and "all of `OSError` would retry them too" in message
+    assert "add `OSError`" not in message and "Widen" not in message
+    client = _message_at(narrow, "for attempt in range(4)")
+    assert "Add `httpx.ConnectError` to the filter." in client and "`httpx.TransportError`" in client
+    assert "ConnectionRefusedError" not in client

@@ -4,7 +4,9 @@ A small analysis for SAD205 (n-plus-one-query), beside ``query_rows``: the relat
 query fetches with its rows (``select_related``, ``prefetch_related``, loader options, nested
 ``Prefetch("a", queryset=X.objects.select_related("b"), to_attr=...)``), followed through the names that build
 the query step by step (``qs = qs.filter(...)``) and the same-file methods that return it
-(``self.get_queryset()``); and the query itself when it is built that way."""
+(``self.get_queryset()``); and the query itself when it is built that way. Also whose related manager gives
+the rows (``manager_owner``: Django hands each row its owner) and which outer row and relation path a nested
+loop's rows come from (``row_relation``)."""
 
 from __future__ import annotations
 
@@ -181,3 +183,34 @@ def inherited_method(tree: ast.Module, klass: ast.ClassDef | None, name: str) ->
 def _self_call(call: ast.Call) -> bool:
     func = call.func
     return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls")
+
+
+def row_relation(expr: ast.AST, resolver: Resolver, line: int) -> tuple[str | None, str]:
+    """``("order", "lines__product")`` of ``order.lines.product.all()``; a root bound to an attribute of a row
+    (``item = cp.item``) is followed back to that row."""
+    node = unwrap(expr)
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        node = node.func.value
+    attrs: list[str] = []
+    for _ in range(4):
+        while isinstance(node, ast.Attribute):
+            attrs.insert(0, node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None, ""
+        value = resolver.value_of(node.id, line)
+        if not isinstance(value, ast.Attribute) or not attrs:
+            return node.id, "__".join(attrs)
+        node = value
+    return None, ""
+
+
+def manager_owner(query: ast.AST) -> str | None:
+    """``event`` of ``event.orders.filter(...)`` / ``self.event.orders.all()``: whose manager gives the rows."""
+    node = unwrap(query)
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        node = node.func.value
+    if isinstance(node, ast.Attribute) and node.attr != "objects":
+        owner = node.value
+        return owner.attr if isinstance(owner, ast.Attribute) else owner.id if isinstance(owner, ast.Name) else None
+    return None

@@ -11,14 +11,14 @@ The window counts the pauses between attempts: after the k-th failed attempt (k 
 guard sees the counter's value then, ``start + k - 1`` for ``range(start, n)``, and for a ``while`` counter its
 first value plus k - 1, plus 1 when ``failures += 1`` comes before the guard (``failures += 1; if failures > 2:
 sleep(1)`` pauses after the 3rd failure on). A loop whose filter does not retry a refused connect gets no window:
-``unretried_refusal(loop, header, handlers, ctx)`` says so instead (see ``refused_retries``)."""
+``refused_retries.unretried_refusal_message`` words that finding instead."""
 
 from __future__ import annotations
 
 import ast
 
 from sadpath.engine.attempt_counter import while_counter
-from sadpath.engine.refused_retries import refusal_retried, retryable_set
+from sadpath.engine.refused_retries import refusal_retried
 from sadpath.engine.retry_policy import SETUP_FUNCTIONS, attempt_counters
 from sadpath.engine.walker import body_nodes
 
@@ -130,29 +130,6 @@ def _derived(loop: ast.AST, name: str, counted: set[str]) -> bool:
 def attempt_count(loop: ast.AST, ctx) -> int | None:
     """The loop's attempt cap as a number, when the code shows it."""
     return _attempts(loop, ctx.enclosing_function(), ctx.enclosing_class(), ctx)
-
-
-def unretried_refusal(loop: ast.AST, header: str, handlers: list[ast.ExceptHandler], ctx) -> str | None:
-    """The message for a capped loop whose filter does not retry a refused connect (``except (ConnectionClosed,
-    TimeoutError)``): no window and no back-off advice, since a refused connect is not retried at all; when connects
-    hang, each attempt's own timeout, not the pause, sets the loop's span."""
-    if refusal_retried(handlers, ctx) is not False:
-        return None
-    caught = ", ".join(f"`{ast.unparse(e)}`" for h in handlers for e in (h.type.elts if isinstance(h.type, ast.Tuple) else [h.type]))
-    func = ctx.enclosing_function()
-    start = isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) and func.name in SETUP_FUNCTIONS
-    fails = "the start fails" if start else "the caller gets the error"
-    attempts = attempt_count(loop, ctx)
-    each = f"each of its {attempts} attempts" if attempts is not None else "each attempt"
-    wider = retryable_set(ctx)
-    remedy = (f"Widen the filter to the module's retryable set `{wider}`." if wider else
-              "Widen the filter to the retryable errors: add `OSError` (a refused or reset connect) or the client's connect error.")
-    return (
-        f"The retry loop `{header}` does not retry a refused connect: it catches only {caught}, and a restarting server "
-        f"refuses the connect with `ConnectionRefusedError` (an `OSError`), so the first refused attempt is not retried "
-        f"and {fails} at once; when connects hang instead, {each} waits out its own connect timeout, which, not the "
-        f"pause, sets how long the loop keeps trying. {remedy}"
-    )
 
 
 def _attempts(loop: ast.AST, func, klass, ctx) -> int | None:

@@ -41,9 +41,16 @@ the sync twin of an async function (`generate_embeddings` beside `agenerate_embe
 that nothing in the project mentions, commands that stay local (`git rev-parse`, `docker tag`,
 `docker build` in a CLI command) or bound themselves
 (`rsync --timeout=60`, `curl --max-time 30`), and libraries whose default is finite
-(httpx 5 s, aiohttp 300 s, boto3 60 s, websockets' 10 s handshake) unless it is switched off. Database
+(httpx 5 s, aiohttp 300 s, boto3 60 s, websockets' 10 s handshake) unless it is switched off, and calls
+inside a pytest test function (`def test_*` in a test module: `test_*.py`, `*_test.py`, `conftest.py`, or a
+`tests/`/`testing/` folder of the package), where a hang fails one test under the runner. Database
 connects are left alone: their DSN usually comes from configuration and may carry
 `connect_timeout`.
+
+A connect-only probe (`socket.create_connection(addr).close()`, `with socket.create_connection(addr): pass`) reads
+nothing, so the kernel's connect timeout ends it: the message says it blocks for up to the OS connect timeout
+(about 2 minutes), and, when a coroutine of the module runs it (not through `asyncio.to_thread`), that it blocks the
+event loop, advising a 1 s bound, inside the caller's retry budget.
 
 ## Why is this bad?
 
@@ -117,6 +124,8 @@ from sadpath.engine.long_operations import LONG_SECONDS, takes_long
 from sadpath.knowledge.interfaces import interface_index
 from sadpath.model import Applicability, FixOffer
 from sadpath.engine.boundary import boundary_of
+from sadpath.engine.connect_probes import connect_only, event_loop_caller
+from sadpath.engine.under_test import in_pytest_test
 from sadpath.rules.base import Rule
 
 # positional index (0-based) where a call or constructor takes its timeout
@@ -150,6 +159,7 @@ BLOCKING_CLIENTS = {
 NEEDS_HOST = frozenset({"telnetlib.Telnet"})  # built without a host, it connects later through open(..., timeout)
 GLOBAL_DEFAULT_TIMEOUT = frozenset({"socket", "urllib", "smtplib", "ftplib"})
 SUBPROCESS_CALLS = frozenset({"subprocess.run", "subprocess.check_output", "subprocess.check_call", "subprocess.call"})
+PROBE_SECONDS = 1  # a connect-only probe on an event loop: a local connect answers in milliseconds
 REDIS_URL_FACTORIES = frozenset({"redis.from_url", "redis.Redis.from_url", "redis.asyncio.from_url", "redis.asyncio.Redis.from_url"})
 
 
@@ -168,6 +178,8 @@ class MissingTimeout(Rule):
         return ",".join(sorted(ctx.fact("sad202-passing-calls", lambda: _passing_calls(ctx.tree))))
 
     def visit_Call(self, node: ast.Call, ctx: ModuleContext) -> None:
+        if in_pytest_test(ctx.source.path, ctx.parents):
+            return  # a pytest test function: a hang fails one test under the runner, no service thread waits
         qn = ctx.qualified_name(node.func)
         if self._dispatch(node, qn, external_call(node, ctx), ctx):
             return
@@ -228,7 +240,9 @@ class MissingTimeout(Rule):
         if external.method is not None and _handed_unseen_client(external, ctx):
             return True  # typed only by an annotation, built by a library sadpath cannot see: its defaults are unknown
         local = external.interface.name == "subprocess"  # a network command was reported above
-        self._report(ctx, node, None, f"`{_shown(node)}` has no timeout{splat}", external.interface.label, timeout.param, replace=False, fixable=not splat, local=local)
+        probe = external.interface.name == "socket" and connect_only(node, ctx.parents)
+        self._report(ctx, node, None, f"`{_shown(node)}` has no timeout{splat}", external.interface.label, timeout.param, replace=False,
+                     fixable=not splat, local=local, connect_probe=probe)
         return True
 
     def _blocking_client(self, node: ast.Call, qn: str, ctx: ModuleContext) -> None:
@@ -293,17 +307,24 @@ class MissingTimeout(Rule):
         elif total is not None and _is_none(total) and _keyword(node, "sock_read") is None:
             self._report(ctx, node, total, "`aiohttp.ClientTimeout(total=None)` sets no overall deadline", "aiohttp", "total", replace=True)
 
-    def _report(self, ctx, node, value_node, what: str, label: str, param: str, replace: bool, fixable: bool = True, local: bool = False) -> None:
+    def _report(self, ctx, node, value_node, what: str, label: str, param: str, replace: bool, fixable: bool = True, local: bool = False,
+                connect_probe: bool = False) -> None:
         seconds = ctx.settings.default_timeout
         func = ctx.enclosing_function()
         owner = ctx.enclosing_class()
-        long_call = isinstance(node, ast.Call) and takes_long(node, getattr(func, "name", ""), getattr(owner, "name", ""))
+        long_call = not connect_probe and isinstance(node, ast.Call) and takes_long(node, getattr(func, "name", ""), getattr(owner, "name", ""))
         seconds = max(seconds, LONG_SECONDS) if long_call else seconds
+        loop = event_loop_caller(func, ctx) if connect_probe else None
+        seconds = min(seconds, PROBE_SECONDS) if loop else seconds  # shorter than the coroutine's own retry budget
         shown_seconds = int(seconds) if float(seconds).is_integer() else seconds
         dead = func is not None and unreferenced(func, ctx)
         if dead and _async_twin(func, ctx):
             return  # the sync twin of an async function the project uses instead: nothing runs it
-        if local:
+        if connect_probe:  # connect, then close: the kernel's SYN retries end it, the harm is the blocking
+            consequence = "it only connects and closes, so when the host does not answer it blocks for up to the OS connect timeout (about 2 minutes)"
+            consequence += (f", on the event loop (`{loop}()` runs it there, not in a thread), which freezes every other coroutine meanwhile"
+                            if loop else ", and holds the thread that made the call")
+        elif local:
             consequence = "if the child process hangs, this waits forever and holds the worker that started it"
         elif _async_client(node, ctx):
             consequence = "if the other side stops answering, the coroutine awaiting it waits forever and stalls the request or task it serves"
@@ -315,6 +336,7 @@ class MissingTimeout(Rule):
         else:
             consequence = "if the other side stops answering, this waits forever and holds the thread or worker that made the call"
         why = " (seconds: a generous bound, the call uploads, processes or transfers data)" if long_call else " (seconds)"
+        why = " (seconds: a probe's connect, well inside the caller's retry budget)" if loop else why
         message = f"{what} ({label}): {consequence}. Pass `{param}={shown_seconds}`{why} or your own deadline."
         title = f"Add `{param}={shown_seconds}`" if not replace else f"Replace `{param}=None` with `{param}={shown_seconds}`"
         title += " (a generous bound: the call uploads, processes or transfers data)" if long_call else ""

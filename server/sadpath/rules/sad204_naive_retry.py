@@ -54,7 +54,10 @@ after a `ConnectionError` (kombu already retried the publish with its retry poli
 An immediate or constant retry turns one struggling dependency into a flood of requests from every worker at once
 (a retry storm), so it cannot recover; a capped loop with a short constant pause spends all its attempts within a
 few seconds, less than a server restart takes (the message gives the window), so its caller fails where a growing
-delay would ride the restart out; an uncapped retry never gives up and never reports the failure; retrying a 401 or
+delay would ride the restart out (when its filter leaves out the refused connect, `except (ConnectionClosed,
+TimeoutError)`, the first refused attempt already fails the caller: the message names the one missing error,
+`ConnectionRefusedError` or the client's connect error, not the whole `OSError` family, since the narrow set may
+be deliberate); an uncapped retry never gives up and never reports the failure; retrying a 401 or
 a validation error only multiplies the same answer and delays the real error.
 
 ## Example
@@ -120,7 +123,8 @@ from sadpath.engine.attempt_counter import while_counter
 from sadpath.engine.external import external_call
 from sadpath.engine.catching import is_expected_outcome, is_failure_type
 from sadpath.engine.http_status import FAILURE, GUARD, PARTIAL, SUCCESS, exit_call, verdicts
-from sadpath.engine.retry_window import capped_pause_harm, unretried_refusal
+from sadpath.engine.retry_window import attempt_count, capped_pause_harm
+from sadpath.engine.refused_retries import unretried_refusal_message
 from sadpath.engine.status_retries import inspects_status, raises_for_status
 from sadpath.engine.retry_policy import (constant_wait, database_only, helper_talks, retry_filter, task_decorator, under_deadline, transient_error,
     celery_publish, constant_pause_harm, constant_sleep, drops_connection, logs_failure, module_tuple, retry_remedy, short_pause, task_retry)
@@ -224,7 +228,8 @@ class NaiveRetry(Rule):
         header = (f"for {ast.unparse(loop.target)} in {ast.unparse(loop.iter)}" if isinstance(loop, ast.For)
                   else f"while {ast.unparse(loop.test)}")
         # a few-second budget in all, unless a refused connect is not retried at all
-        unretried = capped and sleep_problem and short_pause(sleep) and unretried_refusal(loop, header, retrying, ctx)
+        unretried = capped and sleep_problem and short_pause(sleep) and unretried_refusal_message(
+            loop, header, retrying, ctx, attempt_count(loop, ctx))
         if unretried:
             message = unretried
         elif capped and sleep_problem and short_pause(sleep) and len(problems) == 1:

@@ -42,7 +42,10 @@ a file field, a `@property`, found in the package's `models` modules), and
 deliberate per-row re-checks: a `SELECT ... FOR UPDATE`, `select_for_update()`,
 `with_for_update()`, a `refresh`, or a read the comment just above explains
 (re-read, re-check, on purpose), or relations of a row the loop re-fetched
-(`o = Order.objects.select_for_update().get(pk=o.pk)`). A SQLAlchemy many-to-one
+(`o = Order.objects.select_for_update().get(pk=o.pk)`), and a short-circuiting `any()`/`all()`/`next()` over
+the few rows a filter keyed by this request matches (`any(s.project.allows(user) for s in
+Storage.objects.filter(prefix=path))`: it stops at the first match); over a listing such a check is reported as
+the worst case, naming every lazy hop it reads (`select_related("project__organization")`). A SQLAlchemy many-to-one
 whose rows the query filters on one key (`V.scorer_id == scorer.scorer_id`) comes
 from the identity map: no query.
 
@@ -121,7 +124,7 @@ import ast
 from sadpath.messages import shorten_code
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.one_shot_code import run_once_module
-from sadpath.engine.prefetch_paths import branch_paths, loaded_paths, resolved_source
+from sadpath.engine.prefetch_paths import branch_paths, loaded_paths, manager_owner, resolved_source, row_relation
 from sadpath.engine.external import is_django_manager_chain
 from sadpath.engine.model_index import field_kinds
 from sadpath.engine.loaded_relations import per_row_read
@@ -132,6 +135,7 @@ from sadpath.engine.row_scale import explained, folded_rows, reordering_advice, 
 from sadpath.engine.row_copies import one_parent_chain, repeated_by, saved_per_row
 from sadpath.engine.one_object import one_object_rows
 from sadpath.engine.row_writes import feeds_write, writes_per_row
+from sadpath.engine.short_circuit_checks import checked_hops, lookup_set, maximal, methods_on, short_circuit
 from sadpath.engine.query_rows import (
     Resolver, RowSource, chain, chain_root, last_name, looks_like_connection, looks_like_session, model_fields,
     statement_kind, unwrap,
@@ -220,6 +224,9 @@ class NPlusOneQuery(Rule):
             iterable, func, ctx.enclosing_class(), here)  # `payment.order.positions`, `self.instance.items` of a form
         if folded_rows(iterable, resolver, loop, ctx.memo.get("SAD205-reported", set())):
             return  # rows of an inner query already reported in this loop: one finding for one root cause
+        check = short_circuit(loop, _parents(ctx))
+        if check is not None and lookup_set(iterable, resolver, func, loop.lineno):
+            return  # `any(s.project.allows(user) for s in <rows one request filters>)`: stops at the first match
         rows = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
         derived = _derived(body, rows)
         seen: set[str] = set()
@@ -248,9 +255,12 @@ class NPlusOneQuery(Rule):
                 continue  # `o = Order.objects.select_for_update().get(pk=o.pk)` first: a re-fetched row, not the outer one
             if group_break(inner, _parents(ctx), loop) is not None:
                 continue  # `if last != row.key: last = row.key; ...`: once per group of the sorted rows, not per row
+            if check is not None and key.startswith("lazy:") and "select_related" in advice and not source.prefix:
+                advice = _hops_advice(loop, key, advice)  # every lazy hop the check reads, in one select_related
+            reach = f" that `{check}()` reads before it stops" if check else ""
             message = (
-                f"{what} runs a query for every row of `{shorten_code(ast.unparse(iterable), 60)}`{again or ''}: n rows cost "
-                f"n {'× m ' if again else ''}+ 1 round trips, fine on a test database and slow in production. {advice}"
+                f"{what} runs a query for every row of `{shorten_code(ast.unparse(iterable), 60)}`{reach}{again or ''}: n rows cost "
+                f"{'up to ' if check else ''}n {'× m ' if again else ''}+ 1 round trips, fine on a test database and slow in production. {advice}"
             )
             ctx.report(self, ctx.span(inner), message, fixes=[FixOffer("display_only", advice, Applicability.DISPLAY_ONLY)])
 
@@ -264,7 +274,7 @@ class NPlusOneQuery(Rule):
                 expr = value
         # `for line in order.lines.all()` inside a loop over orders: the outer rows' relation (also through a name
         # the loop body binds: `item = cp.item` then `for a in item.addons.all()`)
-        row, relation = _row_relation(expr, resolver, loop.lineno)
+        row, relation = row_relation(expr, resolver, loop.lineno)
         enclosing = nested.get(row) if row is not None else None
         if enclosing is None and row is not None and relation:
             enclosing = _prefetching_loop(row, ctx, resolver)  # `for cp in cart.filter(...).prefetch_related(...)`
@@ -311,6 +321,19 @@ class NPlusOneQuery(Rule):
             text = _short(node)
             return f"{text} (a helper that queries)", f"helper:{text}", REMEDY[source.kind]
         return None
+
+
+def _hops_advice(loop: ast.AST, key: str, advice: str) -> str:
+    """``select_related`` advice naming every lazy hop a short-circuiting check reads from the row's relation."""
+    row, relation = key[len("lazy:"):].split(".", 1)
+    hops = checked_hops(loop, row, relation, lambda n: n in NOT_RELATIONS or n in VALUE_ATTRS or n.endswith(NOT_RELATION_SUFFIXES))
+    methods = methods_on(loop, row, relation)
+    tail = f" `{'`, `'.join(methods)}` may load more relations of its own, which that does not cover." if methods else ""
+    if len(hops) < 2:
+        return advice + tail
+    shown = ", ".join(f"`{row}.{h.replace('__', '.')}`" for h in hops[:-1]) + f" and `{row}.{hops[-1].replace('__', '.')}`"
+    paths = ", ".join(f'"{p}"' for p in maximal(hops))
+    return f"The check loads {shown}: add `.select_related({paths})` to the outer queryset, which fetches them all.{tail}"
 
 
 def _write_scopes(body: list[ast.AST], ctx: ModuleContext):
@@ -368,24 +391,6 @@ def _remember(loop: ast.AST, source: RowSource, nested: dict) -> None:
         nested[name] = (source, loop)
 
 
-def _row_relation(expr: ast.AST, resolver: Resolver, line: int) -> tuple[str | None, str]:
-    """``("order", "lines__product")`` of ``order.lines.product.all()``; a root bound to an attribute of a row
-    (``item = cp.item``) is followed back to that row."""
-    node = unwrap(expr)
-    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        node = node.func.value
-    attrs: list[str] = []
-    for _ in range(4):
-        while isinstance(node, ast.Attribute):
-            attrs.insert(0, node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
-            return None, ""
-        value = resolver.value_of(node.id, line)
-        if not isinstance(value, ast.Attribute) or not attrs:
-            return node.id, "__".join(attrs)
-        node = value
-    return None, ""
 
 
 def _nodes(body: list[ast.AST]):
@@ -533,7 +538,7 @@ def _lazy_relation(node: ast.Attribute, source: RowSource, rows: set[str], ctx: 
     kinds = ctx.fact("SAD205-project-fields", lambda: field_kinds(ctx.source.path, ctx.tree)).get(relation)
     if declared is None and kinds and kinds <= {"column", "property"}:
         return None  # every model of the project that has it declares a value there (an i18n text, a file), not a row
-    if source.kind == "django" and relation == _manager_owner(source.query):
+    if source.kind == "django" and relation == manager_owner(source.query):
         return None  # `o.event` of `event.orders.filter(...)`: Django hands the rows their owner, no query
     root = chain_root(source.query)
     if isinstance(root, ast.Name) and root.id == "self" and "queryset" not in ast.unparse(source.query):
@@ -576,15 +581,6 @@ def _called(node: ast.Attribute, ctx: ModuleContext) -> bool:
     return isinstance(above := _parents(ctx).get(id(node)), ast.Call) and above.func is node
 
 
-def _manager_owner(query: ast.AST) -> str | None:
-    """``event`` of ``event.orders.filter(...)`` / ``self.event.orders.all()``: whose manager gives the rows."""
-    node = unwrap(query)
-    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        node = node.func.value
-    if isinstance(node, ast.Attribute) and node.attr != "objects":
-        owner = node.value
-        return owner.attr if isinstance(owner, ast.Attribute) else owner.id if isinstance(owner, ast.Name) else None
-    return None
 
 
 def _declared(relation: str, source: RowSource, ctx: ModuleContext) -> str | None:
