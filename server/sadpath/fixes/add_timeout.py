@@ -6,8 +6,8 @@ import ast
 
 import libcst as cst
 
-from sadpath.fixes.request import FixRequest
-from sadpath.fixes.nodes import keyword_arg, with_arguments
+from sadpath.fixes.request import FixRequest, nodes_around
+from sadpath.fixes.nodes import fitted, keyword_arg, line_limit, with_arguments
 from sadpath.fixes.region import FixRefused
 from sadpath.fixes.tidy import finish
 from sadpath.model import Edit
@@ -146,7 +146,8 @@ def build(req: FixRequest) -> list[Edit]:
     for twin in req.finding.data.get("twins") or ():
         line, column, end_line, end_column = twin
         calls.append(region.node_at(cst.Call, line, column, end=(end_line, end_column)))
-    replacements = {id(c): _with_timeout(c, param, value) for c in calls}
+    limit = line_limit(req.source) if _statement_value(req) else 10**6  # a call inside an expression keeps its layout
+    replacements = {id(c): _fitted(region, c, _with_timeout(c, param, value), limit) for c in calls}
 
     class Replace(cst.CSTTransformer):
         def leave_Call(self, original, updated):
@@ -169,3 +170,28 @@ def _with_timeout(call: cst.Call, param: str, value: cst.BaseExpression) -> cst.
     if any(arg.star for arg in args):
         raise FixRefused("the call passes *args or **kwargs")
     return with_arguments(call, [keyword_arg(param, value)])
+
+
+def _fitted(region, old: cst.Call, new: cst.Call, limit: int) -> cst.Call:
+    """The call with its timeout, one argument per line (black's way) when the added keyword pushes a line that
+    fitted past the project's line length; a call already past it keeps its layout."""
+    position = region.positions.get(old) if hasattr(region.positions, "get") else None
+    column = position.start.column if position is not None else 0
+    before = region.module.code_for_node(old)
+    if max(column + len(line) for line in before.splitlines()) > limit:
+        return new
+    return fitted(new, column, limit, region.module)
+
+
+def _statement_value(req: FixRequest) -> bool:
+    """The call is a statement's whole value (``resp = requests.get(...)``, ``return client.post(...)``): black
+    splits it one argument per line when it is too long; a call inside a larger expression it splits otherwise."""
+    span = req.finding.span
+    for node in nodes_around(req.tree, span.line):
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Return)):
+            value = node.value
+            if isinstance(value, ast.Await):
+                value = value.value
+            if isinstance(value, ast.Call) and value.lineno == span.line and req.source.char_col_from_utf8(value.lineno, value.col_offset) == span.column:
+                return True
+    return False

@@ -231,9 +231,10 @@ class DomainErrors:
 
     # ---- the names
 
-    def base(self, service: str, define: bool = True) -> str:
+    def base(self, service: str, define: bool = True, plain: bool = False) -> str:
         """The service's root error: reused when the module has one, else defined (``define=False``: only
-        named)."""
+        named; ``plain``: a class with no status to answer with, for an error raised without a cause that no
+        route answers)."""
         exact = f"{service}Error"
         if exact in self.known:
             return exact
@@ -241,7 +242,10 @@ class DomainErrors:
         if candidates:
             best = max(candidates, key=lambda k: (_shared(k.name, service), -len(words(k.name))))
             return best.name
-        if define:
+        if define and plain and exact not in self.known:
+            self.additions.define(f'class {exact}(Exception):\n    """{phrase(service)[:1].upper() + phrase(service)[1:]} failed."""\n')
+            self.known[exact] = KnownError(exact, ("Exception",), True, self._status_attribute("Exception"))
+        elif define:
             self._define(exact, "Exception", 502, f"{phrase(service)[:1].upper() + phrase(service)[1:]} failed")
         return exact
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from sadpath.engine.naming import words
 from sadpath.engine.semantic import SemanticModel
 from sadpath.fixes.additions import ModuleAdditions
 from sadpath.fixes.request import FixRequest, py_string
@@ -310,3 +311,70 @@ def required_fields(req: FixRequest, context: FailureContext, present: set[str],
             continue
         fields.append((name, value))
     return fields
+
+
+# the words of a name that identifies what a record is about (``pipe_id``, ``query_id``, ``remote_file_path``)
+ID_WORDS = ("id", "ids", "name", "uuid", "slug", "pk", "path")
+_NOT_IDS = frozenset({"self", "cls", "request", "args", "kwargs"})
+# a name with one of these words holds a credential, whatever else it says: never into a log record
+SECRET_WORDS = frozenset({"key", "token", "secret", "password", "passwd", "pwd", "credential", "credentials", "auth", "apikey", "cookie", "session"})
+
+
+def ids_in_scope(req: FixRequest, line: int, limit: int = 2) -> list[str]:
+    """The id-like names certainly bound at ``line`` (a parameter of the enclosing function, the target of a ``for``
+    around it, or a name the function assigns unconditionally before the statement holding it; and the same of
+    the functions around a nested one, unless the nested one binds the name itself), those the functions' other
+    log calls name first: what a log record needs to be tied to the object that failed."""
+    funcs = [
+        n for n in ast.walk(req.tree)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.lineno <= line <= (n.end_lineno or n.lineno)
+    ]
+    if not funcs:
+        return []
+    funcs.sort(key=lambda f: -f.lineno)  # innermost first
+    found: list[str] = []
+    shadowed: set[str] = set()
+    for func in funcs:
+        bound = _bound_before(func, line)
+        found += [n for n in bound if n not in shadowed]
+        shadowed |= {n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        shadowed |= {a.arg for a in ast.walk(func.args) if isinstance(a, ast.arg)}
+    ids = [n for n in dict.fromkeys(found) if n not in _NOT_IDS and _id_like(n)]
+    logged = {
+        n.id for func in funcs for node in ast.walk(func) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("debug", "info", "warning", "error", "exception", "critical") for n in ast.walk(node) if isinstance(n, ast.Name)
+    }
+    named = [n for n in ids if n in logged]
+    return named[:limit] if named else ids[:1]  # the ids the neighbouring records name, else the nearest one
+
+
+def _bound_before(func: ast.FunctionDef | ast.AsyncFunctionDef, line: int) -> list[str]:
+    """Nearest first: the targets of the loops around ``line`` (innermost first), the names assigned before the
+    statement holding it (the latest first), then the parameters."""
+    args = func.args
+    assigned: list[str] = []
+    loops: list[str] = []
+    for stmt in func.body:
+        if stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno):
+            loops = _loop_targets(stmt, line)
+            break
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            assigned += [t.id for t in targets if isinstance(t, ast.Name)]
+    return [*reversed(loops), *reversed(assigned), *(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])]
+
+
+def _loop_targets(stmt: ast.stmt, line: int) -> list[str]:
+    """The names bound by the ``for`` loops of ``stmt`` that hold ``line`` (outer first)."""
+    names: list[str] = []
+    for node in ast.walk(stmt):
+        if isinstance(node, (ast.For, ast.AsyncFor)) and node.body and node.body[0].lineno <= line <= (node.end_lineno or node.lineno):
+            names += [n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)]
+    return names
+
+
+def _id_like(name: str) -> bool:
+    lowered = name.lower().lstrip("_")
+    if SECRET_WORDS & set(words(name)):
+        return False  # ``api_key_id``, ``token_name``: too close to a secret to log
+    return lowered in ID_WORDS or lowered.endswith(tuple(f"_{word}" for word in ID_WORDS))

@@ -3,7 +3,9 @@
 The done-callback logs the task by its name, so a task created with ``create_task`` is named after the ids its
 call site has (``name=f"execute_due_timer timer_id={timer_id}"``): the coroutine's id-like arguments (``timer_id``,
 ``user.id``, ``key``, ``name``), else the attribute of an argument the function's own log calls name
-(``event.event``). A task named already keeps its name; ``ensure_future`` takes no name."""
+(``event.event``); for ``self.start()``, the id-like attributes of ``self`` the function's own log calls name
+(``self.name``). A task named already keeps its name; ``ensure_future``, which takes no name, gets it from
+``task.set_name(...)``."""
 
 from __future__ import annotations
 
@@ -38,10 +40,14 @@ def build(req: FixRequest) -> list[Edit]:
     used = {n.id for n in ast.walk(scope) if isinstance(n, ast.Name)}
     name = next(candidate for candidate in ("task", "background_task", "_task", "task_") if candidate not in used)
     named = _named(req, call, span.line)
+    set_name = None
     if named is not None:
-        new_call, labels = named
-        column = region.positions[statement].start.column + len(name) + 3
-        call = fitted(new_call, column, line_limit(req.source), region.module)
+        new_call, labels, value = named
+        if new_call is not None:
+            column = region.positions[statement].start.column + len(name) + 3
+            call = fitted(new_call, column, line_limit(req.source), region.module)
+        else:
+            set_name = cst.parse_statement(f"{name}.set_name({value})\n")  # ``ensure_future`` takes no name
         shown = ", ".join(f"`{label}`" for label in labels)
         req.title = f"Keep a reference to the task, named after {shown}, and log its failure under that name"
     code = region.module.code_for_node(call)
@@ -50,6 +56,7 @@ def build(req: FixRequest) -> list[Edit]:
     callback = CALLBACK if through is None else f"lambda done: {CALLBACK_TO}(done, {through})"
     indent_free = [
         cst.parse_statement(f"{name} = {code}\n"),
+        *([set_name] if set_name is not None else []),
         cst.parse_statement(f"{TASKS}.add({name})\n"),
         cst.parse_statement(f"{name}.add_done_callback({callback})\n"),
     ]
@@ -94,12 +101,14 @@ def _id_like(name: str) -> bool:
     return lowered in ID_WORDS or lowered.endswith(tuple(f"_{word}" for word in ID_WORDS))
 
 
-def _named(req: FixRequest, call: cst.Call, line: int) -> tuple[cst.Call, list[str]] | None:
-    """``create_task(coro(...), name=f"coro timer_id={timer_id}")`` and the ids it names, when the coroutine's
-    arguments carry ids and the task has no name yet."""
+def _named(req: FixRequest, call: cst.Call, line: int) -> tuple[cst.Call | None, list[str], str] | None:
+    """``create_task(coro(...), name=f"coro timer_id={timer_id}")`` (the new call), or for ``ensure_future``, which
+    takes no name, the name to give with ``task.set_name(...)`` (no new call); the ids it names, when the
+    coroutine's arguments (or, for ``self.start()``, the id-like attributes of ``self`` the function's own log
+    calls name) carry ids and the task has no name yet."""
     task_call = req.ast_at(ast.Call)
     factory = task_call.func.attr if isinstance(task_call.func, ast.Attribute) else getattr(task_call.func, "id", "")
-    if factory != "create_task" or any(k.arg in ("name", None) for k in task_call.keywords):
+    if factory not in ("create_task", "ensure_future") or any(k.arg in ("name", None) for k in task_call.keywords):
         return None
     coroutine = task_call.args[0] if task_call.args and isinstance(task_call.args[0], ast.Call) else None
     if coroutine is None:
@@ -107,6 +116,9 @@ def _named(req: FixRequest, call: cst.Call, line: int) -> tuple[cst.Call, list[s
     func = req.enclosing_function(line)
     logged = _logged_attributes(func) if func is not None else []
     labels: list[str] = []
+    owner = coroutine.func.value if isinstance(coroutine.func, ast.Attribute) else None
+    if isinstance(owner, ast.Name) and owner.id == "self":  # ``self.start()``: the object's own ids, as its logs name it
+        labels += [f"self.{attr}" for who, attr in logged if who == "self" and _id_like(attr) and f"self.{attr}" not in labels]
     for value in [*coroutine.args, *(k.value for k in coroutine.keywords)]:
         label = None
         if isinstance(value, ast.Name) and _id_like(value.id):
@@ -122,10 +134,15 @@ def _named(req: FixRequest, call: cst.Call, line: int) -> tuple[cst.Call, list[s
     target = coroutine.func
     what = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "task")
     # timer_id={timer_id}, user_id={user.id}, event={event.event}
-    keys = [label.replace(".", "_") if _id_like(label.rsplit(".", 1)[-1]) else label.split(".")[0] for label in labels]
+    keys = [
+        label[len("self."):] if label.startswith("self.") else label.replace(".", "_") if _id_like(label.rsplit(".", 1)[-1]) else label.split(".")[0]
+        for label in labels
+    ]
     text = " ".join([what, *(f"{key}={{{label}}}" for key, label in zip(keys, labels))])
-    value = cst.parse_expression('f"' + text.replace('"', "") + '"')
-    return with_arguments(call, [keyword_arg("name", value)]), labels
+    value = 'f"' + text.replace('"', "") + '"'
+    if factory == "ensure_future":
+        return None, labels, value
+    return with_arguments(call, [keyword_arg("name", cst.parse_expression(value))]), labels, value
 
 
 def _logged_attributes(func: ast.AST) -> list[tuple[str, str]]:

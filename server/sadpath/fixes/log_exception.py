@@ -11,8 +11,8 @@ import libcst as cst
 import ast
 
 from sadpath.fixes.additions import ModuleAdditions
-from sadpath.fixes.failure_context import failure_context, required_fields
-from sadpath.fixes.nodes import fitted, imports_root, line_limit, with_fields
+from sadpath.fixes.failure_context import failure_context, ids_in_scope, required_fields
+from sadpath.fixes.nodes import fitted, imports_root, line_limit, with_fields, with_ids
 from sadpath.fixes.place import extra_keys, without_falsy_exc_info
 from sadpath.fixes.request import FixRequest
 from sadpath.fixes.region import FixRefused
@@ -26,10 +26,11 @@ def build(req: FixRequest) -> list[Edit]:
     if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute) or call.func.attr.value != "error":
         raise FixRefused("the log call is not a logger.error(...) call")
     new = without_falsy_exc_info(call.with_changes(func=call.func.with_changes(attr=cst.Name("exception"))))
+    if not imports_root(req.tree, "structlog"):
+        new = with_ids(new, ids_in_scope(req, req.finding.span.line))  # the ids in scope tie the record to what failed
     additions = ModuleAdditions()
     fields = _required_fields(req, new, additions)
-    if fields:
-        new = fitted(with_fields(new, fields, imports_root(req.tree, "structlog")), region.positions[call].start.column, line_limit(req.source), region.module)
+    new = fitted(with_fields(new, fields, imports_root(req.tree, "structlog")), region.positions[call].start.column, line_limit(req.source), region.module)
     module = region.module.deep_replace(call, new)
     return finish(req, region, module, additions)
 

@@ -24,9 +24,9 @@ import re
 import libcst as cst
 
 from sadpath.fixes.request import FixRequest, bind_handler, free_name, handler_in_region, py_string
-from sadpath.fixes.failure_context import FailureContext, failure_context, log_fields
+from sadpath.fixes.failure_context import FailureContext, failure_context, ids_in_scope, log_fields
 from sadpath.fixes.additions import ModuleAdditions, module_binds
-from sadpath.fixes.nodes import fitted, imports_root, keyword_arg, line_limit, logger_for, with_arguments, with_fields
+from sadpath.fixes.nodes import fitted, imports_root, keyword_arg, line_limit, logger_for, with_arguments, with_fields, with_ids
 from sadpath.fixes.place import extra_keys, is_error_only, traced_logger_call
 from sadpath.fixes.region import FixRefused
 from sadpath.fixes.tidy import finish
@@ -62,7 +62,7 @@ def build(req: FixRequest) -> list[Edit]:
         if not any(a.keyword is not None and a.keyword.value == "exc_info" for a in new.args):
             new = with_arguments(new, [keyword_arg("exc_info", f"{logger_code}.isEnabledFor(logging.DEBUG)")])
         present = extra_keys(new)
-        new = with_fields(new, [(k, v) for k, v in fields if k not in present], structlog)
+        new = with_fields(with_ids(new, ids_in_scope(req, handler_ast.lineno)), [(k, v) for k, v in fields if k not in present], structlog)
         additions.add_import("logging")
         new = fitted(new, region.positions[call].start.column, line_limit(req.source), region.module)
         req.title = (
@@ -74,7 +74,7 @@ def build(req: FixRequest) -> list[Edit]:
         module = region.module.deep_replace(handler, new_handler)
         return finish(req, region, module, additions)
     if isinstance(call.func, cst.Attribute) and call.func.attr.value in LOG_METHODS:
-        new = traced_logger_call(call, context, fields, structlog, error_name)
+        new = traced_logger_call(call, context, fields, structlog, error_name, ids_in_scope(req, handler_ast.lineno))
     elif isinstance(call.func, cst.Name) and call.func.value == "print":
         _refuse_print(req, call_ast, handler_ast)
         logger = logger_for(req, call_ast.lineno)
@@ -99,9 +99,26 @@ def polling_loop(req: FixRequest, handler: ast.ExceptHandler) -> bool:
         return False
     for node in ast.walk(func):
         if isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and node.lineno > func.lineno:
-            if node.lineno < handler.lineno <= (node.end_lineno or node.lineno) and _sleeps(node):
+            if node.lineno < handler.lineno <= (node.end_lineno or node.lineno) and _sleeps(node) and not bounded_loop(node):
                 return True
     return False
+
+
+def bounded_loop(loop: ast.AST) -> bool:
+    """A loop that runs a bounded number of passes: a ``for`` over ``range(n)``, or a ``while`` that counts its
+    passes (``num_retries -= 1`` and ``if num_retries <= 0: raise``, or ``while attempt < n`` with ``attempt += 1``).
+    A traceback per pass is affordable there; a poll that runs until stopped is another matter."""
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        return isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Name) and loop.iter.func.id == "range"
+    if not isinstance(loop, ast.While):
+        return False
+    counted = {
+        n.target.id for n in ast.walk(loop) if isinstance(n, ast.AugAssign) and isinstance(n.op, (ast.Add, ast.Sub)) and isinstance(n.target, ast.Name)
+    }
+    tests = [loop.test] + [
+        n.test for n in ast.walk(loop) if isinstance(n, ast.If) and any(isinstance(s, (ast.Raise, ast.Break, ast.Return)) for s in n.body)
+    ]
+    return any(isinstance(c, ast.Compare) and isinstance(c.left, ast.Name) and c.left.id in counted for t in tests for c in ast.walk(t))
 
 
 # names of the code that runs on every request: middleware, rate limiters, request hooks

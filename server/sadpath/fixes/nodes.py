@@ -209,7 +209,11 @@ def with_arguments(call: cst.Call, new: list[cst.Arg]) -> cst.Call:
         comma=cst.Comma(whitespace_after=separator), whitespace_after_arg=cst.SimpleWhitespace("")
     )
     added = _joined(new, separator)
-    added[-1] = added[-1].with_changes(whitespace_after_arg=closing_space)
+    if _breaks(separator) and _breaks(closing_space):
+        # one argument per line and ")" on its own: black's magic trailing comma goes after the new last one
+        added[-1] = added[-1].with_changes(comma=cst.Comma(whitespace_after=closing_space), whitespace_after_arg=cst.SimpleWhitespace(""))
+    else:
+        added[-1] = added[-1].with_changes(whitespace_after_arg=closing_space)
     return call.with_changes(args=[*args, *added])
 
 
@@ -395,3 +399,65 @@ def _args_share_a_line(code: str) -> bool:
         lines.add(line)
         position = at + len(piece)
     return False
+
+
+def with_ids(call: cst.Call, ids: list[str]) -> cst.Call:
+    """A log call whose message names ``ids`` (``"Error: {e}"`` -> ``"Error: {e} (pipe_id={pipe_id})"``, ``"could
+    not refresh %s", url`` -> ``"could not refresh %s (path=%s)", url, path``) when the call does not name them yet
+    and its message is one literal: an f-string gains fields, a %-format string gains placeholders and arguments
+    (not when it holds a ``%`` it does not format). Others are kept."""
+    used = {n.value for n in _names_in(call)}
+    ids = [i for i in ids if i not in used]
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if not ids or not positional or any(a.star for a in call.args):
+        return call
+    message = positional[0].value
+    suffix = ", ".join(f"{i}={{}}" for i in ids)
+    if isinstance(message, cst.FormattedString) and message.end in ('"', "'"):
+        parts = list(message.parts)
+        parts.append(cst.FormattedStringText(" ("))
+        for index, name in enumerate(ids):
+            parts.append(cst.FormattedStringText(f"{', ' if index else ''}{name}="))
+            parts.append(cst.FormattedStringExpression(expression=cst.Name(name)))
+        parts.append(cst.FormattedStringText(")"))
+        new_message = message.with_changes(parts=parts)
+        extra: list[cst.Arg] = []
+    elif isinstance(message, cst.SimpleString) and message.prefix.lower() in ("", "u") and message.value[-1:] in ('"', "'") and not message.value.endswith(('"""', "'''")):
+        text = message.evaluated_value
+        placeholders = text.count("%") - 2 * text.count("%%")
+        if placeholders != len(positional) - 1:
+            return call  # a ``%`` the call does not format, or arguments it formats some other way
+        quote = message.value[-1]
+        body = message.value[len(message.prefix) + 1 : -1]
+        added = " (" + suffix.replace("{}", "%s") + ")"
+        new_message = message.with_changes(value=f"{message.prefix}{quote}{body}{added}{quote}")
+        extra = [cst.Arg(cst.Name(name)) for name in ids]
+    else:
+        return call
+    args = list(call.args)
+    index = args.index(positional[0])
+    args[index] = args[index].with_changes(value=new_message)
+    if extra:
+        at = max(i for i, a in enumerate(args) if a.keyword is None and not a.star)
+        last = args[at]
+        space = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        added = [a.with_changes(comma=space) for a in extra[:-1]]
+        if isinstance(last.comma, cst.Comma):  # more arguments follow, or a trailing comma: the last new one takes it
+            added.append(extra[-1].with_changes(comma=last.comma))
+            args[at] = last.with_changes(comma=space)
+        else:
+            added.append(extra[-1].with_changes(whitespace_after_arg=last.whitespace_after_arg))
+            args[at] = last.with_changes(comma=space, whitespace_after_arg=cst.SimpleWhitespace(""))
+        args = [*args[: at + 1], *added, *args[at + 1 :]]
+    return call.with_changes(args=args)
+
+
+def _names_in(node: cst.CSTNode) -> list[cst.Name]:
+    found: list[cst.Name] = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.append(name)
+
+    node.visit(Collect())
+    return found

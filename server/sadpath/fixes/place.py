@@ -25,8 +25,8 @@ import libcst as cst
 
 from sadpath.engine.boundary import TASK_DECORATORS
 from sadpath.fixes.additions import ModuleAdditions, module_binds
-from sadpath.fixes.failure_context import FailureContext, failure_context, log_fields
-from sadpath.fixes.nodes import fitted, imports_root, keyword_arg, line_limit, logger_for, with_arguments, with_fields
+from sadpath.fixes.failure_context import FailureContext, failure_context, ids_in_scope, log_fields
+from sadpath.fixes.nodes import fitted, imports_root, keyword_arg, line_limit, logger_for, with_arguments, with_fields, with_ids
 from sadpath.fixes.region import FixRefused, Region
 from sadpath.fixes.request import FixRequest, drop_lossy_logs, handler_statements, py_string, simple_line, with_statements
 
@@ -52,11 +52,15 @@ def place_of(req: FixRequest, handler: ast.ExceptHandler) -> Place | None:
     func = req.enclosing_function(handler.lineno)
     if func is None:
         return None
-    if req.finding.data.get("best_effort"):
-        return Place("cleanup", func)  # the rule judged it a best-effort step (cleanup in a ``finally``, background)
     chain = _chain(func, handler)
     try_node = chain[-2] if len(chain) >= 2 and isinstance(chain[-2], ast.Try) else None
     outer = chain[:-2]
+    if req.finding.data.get("best_effort"):
+        # the rule judged it a best-effort step (cleanup in a ``finally``, background) or one item of a loop
+        loop = outer[-1] if outer and isinstance(outer[-1], (ast.For, ast.AsyncFor, ast.While)) else None
+        if loop is not None and not _retry_loop(loop, try_node):
+            return Place("loop", func, skips_rest=bool(try_node in loop.body and loop.body[-1] is not try_node))
+        return Place("cleanup", func)
     for index, node in enumerate(outer):
         if isinstance(node, ast.ExceptHandler):
             return Place("cleanup", func)  # compensation: it runs while another failure is being handled
@@ -189,7 +193,10 @@ def _traced(req, region, statements, context: FailureContext, name, additions, h
         call = _log_call(statement)
         if call is not None:
             logged = True
-            new = traced_logger_call(call, context, fields, structlog, name)
+            visible = call
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value in ("debug", "info"):
+                visible = call.with_changes(func=call.func.with_changes(attr=cst.Name("warning")))  # seen in production
+            new = traced_logger_call(visible, context, fields, structlog, name, ids_in_scope(req, handler_ast.lineno))
             column = region.positions[call].start.column if call in region.positions else 8
             statement = statement.deep_replace(call, fitted(new, column, limit, region.module))  # type: ignore[assignment]
         out.append(statement)
@@ -200,10 +207,12 @@ def _traced(req, region, statements, context: FailureContext, name, additions, h
         logger = "logger" if not module_binds(req.tree, "logger") else "_sadpath_logger"
         additions.add_import("structlog" if structlog else "logging")
         additions.define(f"{logger} = {'structlog.get_logger()' if structlog else 'logging.getLogger(__name__)'}")
-    what = _first_call(handler_ast, req) or context.operation
+    what = str(req.finding.data.get("failing_call") or "") or _first_call(handler_ast, req) or context.operation
     message = f"{what} failed; carrying on" if what != context.operation else f"{what} failed"
     call = cst.parse_expression(f"{logger}.exception({py_string(message)})")
     assert isinstance(call, cst.Call)
+    if not structlog:
+        call = with_ids(call, ids_in_scope(req, handler_ast.lineno))
     column = req.source.char_col_from_utf8(handler_ast.lineno, handler_ast.col_offset) + 4
     log = cst.SimpleStatementLine(body=[cst.Expr(fitted(with_fields(call, fields, structlog), column, limit, region.module))])
     kept = [s for s in out if not _is_pass(s)]
@@ -277,6 +286,43 @@ def task_retry_around(req: FixRequest, region: Region, statement: ast.stmt, targ
     return _replaced_in_task(region, place, bound, target, wrapped)
 
 
+def skip_item_around(
+    req: FixRequest, region: Region, statement: ast.stmt, target: cst.CSTNode, caught: list[str], what: str, additions: ModuleAdditions
+) -> cst.Module:
+    """In a worker's loop, the failures of ``statement`` logged with the traceback, and the loop goes on with its
+    next item (``continue`` in the innermost ``for`` around it): the item stays undone, for the next pass or the
+    broker's redelivery, and the worker keeps running. Refused directly in the worker's ``while``, where skipping
+    the rest of the pass would skip its wait too (a hot loop against the failing service)."""
+    func = req.enclosing_function(statement.lineno)
+    loop = _innermost_loop(func, statement) if func is not None else None
+    if not isinstance(loop, (ast.For, ast.AsyncFor)):
+        raise FixRefused("not inside an item loop of the worker: skipping the rest of the pass would skip its wait")
+    req.title = TITLES["loop"]
+    structlog = imports_root(req.tree, "structlog")
+    context = failure_context(req, None, statement.lineno)
+    fields = log_fields(req, context, service_known=False, additions=additions)
+    logger = logger_for(req, statement.lineno)
+    if logger is None:
+        logger = "logger" if not module_binds(req.tree, "logger") else "_sadpath_logger"
+        additions.add_import("structlog" if structlog else "logging")
+        additions.define(f"{logger} = {'structlog.get_logger()' if structlog else 'logging.getLogger(__name__)'}")
+    call = cst.parse_expression(f"{logger}.exception({py_string(what + ' failed; going on with the next item')})")
+    assert isinstance(call, cst.Call)
+    column = req.source.char_col_from_utf8(statement.lineno, statement.col_offset) + 4
+    logged = fitted(with_fields(call, fields, structlog), column, line_limit(req.source), region.module)
+    spelled = caught[0] if len(caught) == 1 else "(" + ", ".join(caught) + ")"
+    handler = cst.parse_statement(f"try:\n    pass\nexcept {spelled}:\n    pass\n").handlers[0]  # type: ignore[attr-defined]
+    handler = handler.with_changes(body=cst.IndentedBlock(body=[cst.SimpleStatementLine([cst.Expr(logged)]), simple_line("continue")]))
+    wrapped = cst.Try(body=cst.IndentedBlock(body=[target.with_changes(leading_lines=[])]), handlers=[handler])
+    wrapped = wrapped.with_changes(leading_lines=target.leading_lines)  # type: ignore[attr-defined]
+    return region.module.deep_replace(target, wrapped)  # type: ignore[return-value]
+
+
+def _innermost_loop(func: ast.AST, statement: ast.stmt) -> ast.AST | None:
+    chain = _chain(func, statement)
+    return next((n for n in reversed(chain[:-1]) if isinstance(n, (ast.For, ast.AsyncFor, ast.While))), None)
+
+
 def _task_self(place: Place) -> tuple[bool, str]:
     """Whether the task is bound (``bind=True``), and the name its ``retry`` is called on: its first parameter,
     or ``self`` once ``_bound`` adds it."""
@@ -334,7 +380,9 @@ def _bound(func: cst.FunctionDef, place: Place) -> cst.FunctionDef:
     return func.with_changes(decorators=decorators, params=params)
 
 
-def traced_logger_call(call: cst.Call, context: FailureContext, fields, structlog: bool, error_name: str | None) -> cst.Call:
+def traced_logger_call(
+    call: cst.Call, context: FailureContext, fields, structlog: bool, error_name: str | None, ids: list[str] | tuple[str, ...] = ()
+) -> cst.Call:
     """A logger call that keeps its message and arguments and gains the traceback (``.error`` becomes
     ``.exception``, another level gets ``exc_info=True``) and ``fields``; ``logger.error(e)`` alone says which
     operation failed instead."""
@@ -351,6 +399,7 @@ def traced_logger_call(call: cst.Call, context: FailureContext, fields, structlo
     else:
         new = _with_exc_info(new)
     present = extra_keys(new)
+    new = with_ids(new, list(ids)) if not structlog else new  # the ids in scope tie the record to what failed
     return with_fields(new, [(k, v) for k, v in fields if k not in present], structlog)
 
 

@@ -180,7 +180,7 @@ def _status_check(req: FixRequest, line: int, name: str, secret: str, additions:
         for value in [url, *(bindings.get(url.id, []) if isinstance(url, ast.Name) else [])]:
             stem = stem or url_stem(ast.Call(func=ast.Name("get"), args=[value], keywords=[]))
     service = stem or errors.service()
-    error = errors.base(service)
+    error = errors.base(service, plain=True)  # raised without a cause, answered by no handler of its own: no status
     if client == "aiohttp":
         test, status, body = f"{name}.status >= 400", f"{name}.status", f"(await {name}.text())[:200]"
     elif client == "httpx":
