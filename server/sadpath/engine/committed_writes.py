@@ -9,7 +9,7 @@ import ast
 import re
 
 from sadpath.engine.handler_site import Site
-from sadpath.engine.walker import NESTED_SCOPES
+from sadpath.engine.walker import NESTED_SCOPES, bound_names
 
 __all__ = ["earlier_write"]
 
@@ -28,7 +28,7 @@ def earlier_write(site: Site) -> ast.Call | None:
     func, try_node = site.func, site.try_node
     if func is None or try_node is None:
         return None
-    local = _locals(func)
+    local = bound_names(func)
     found: ast.Call | None = None
     node: ast.AST = try_node
     for parent in reversed(site.ctx.parents[:-1]):
@@ -69,14 +69,3 @@ def _write_call(stmt: ast.stmt, local: set[str]) -> ast.Call | None:
     if root.id in local and not _STORES.search(root.id):
         return None  # ``seen.add(x)``, ``items.append(x)``: a local collection, not a write
     return value
-
-
-def _locals(func: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-    """Names the function binds: its parameters and assignment targets."""
-    args = func.args
-    names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
-    names |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
-    for node in ast.walk(func):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-    return names

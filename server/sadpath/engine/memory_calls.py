@@ -18,7 +18,6 @@ dropped without a trace while the rest goes on.
 from __future__ import annotations
 
 import ast
-import copy
 
 from sadpath.engine import pure_calls
 from sadpath.engine.context import ModuleContext
@@ -46,15 +45,8 @@ def block_errors(stmts: list[ast.stmt], ctx: ModuleContext) -> tuple[str, ...] |
             if isinstance(node, ast.Call):
                 raised = _library_errors(node, ctx)
                 if raised is not None:
-                    known[_where(node)] = raised
-    if not known:
-        return None
-    extra: list[str] = []
-    swapped = [_Swap(known, extra).visit(copy.deepcopy(stmt)) for stmt in stmts]
-    errors = pure_calls.block_errors(swapped, ctx)
-    if errors is None:
-        return None
-    return tuple(dict.fromkeys((*extra, *errors)))
+                    known[pure_calls.position(node)] = raised
+    return pure_calls.errors_with(stmts, ctx, known, pure_calls.block_errors)
 
 
 def dropped_output(handler: ast.ExceptHandler, stmts: list[ast.stmt]) -> str | None:
@@ -114,23 +106,3 @@ def _assigned_class(name: ast.Name, ctx: ModuleContext) -> str:
     last = max(made, key=lambda node: node.lineno)
     return ctx.qualified_name(last.value.func) or ""
 
-
-def _where(node: ast.AST) -> tuple:
-    return (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
-
-
-class _Swap(ast.NodeTransformer):
-    """Replaces each known in-memory library call by ``str(<its arguments>)``: what is left is judged as before."""
-
-    def __init__(self, known: dict[tuple, tuple[str, ...]], extra: list[str]) -> None:
-        self.known = known
-        self.extra = extra
-
-    def visit_Call(self, node: ast.Call) -> ast.AST:
-        self.generic_visit(node)
-        raised = self.known.get(_where(node))
-        if raised is None:
-            return node
-        self.extra.extend(raised)
-        args = [a.value if isinstance(a, ast.Starred) else a for a in [*node.args, *(k.value for k in node.keywords)]]
-        return ast.copy_location(ast.Call(func=ast.Name(id="str", ctx=ast.Load()), args=args, keywords=[]), node)

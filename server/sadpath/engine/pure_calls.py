@@ -51,11 +51,23 @@ def pure_errors(stmts: list[ast.stmt], ctx: ModuleContext) -> tuple[str, ...] | 
                 raised = _library_errors(node, ctx)
                 if raised is not None:
                     known[_where(node)] = raised
+    return errors_with(stmts, ctx, known, pure_work.pure_errors)
+
+
+def position(node: ast.AST) -> tuple:
+    """A node's place in the file: the key of the calls ``errors_with`` is handed."""
+    return _where(node)
+
+
+def errors_with(stmts: list[ast.stmt], ctx: ModuleContext, known: dict[tuple, tuple[str, ...]], judge) -> tuple[str, ...] | None:
+    """``judge(block, ctx)`` of the block with each call (or subscript) in ``known`` (by ``position``) replaced by
+    ``str(<its arguments>)``, together with the errors ``known`` says those raise; None when nothing is known or
+    the rest is not pure work."""
     if not known:
         return None
     extra: list[str] = []
     swapped = [_Swap(known, extra).visit(copy.deepcopy(stmt)) for stmt in stmts]
-    errors = pure_work.pure_errors(swapped, ctx)
+    errors = judge(swapped, ctx)
     if errors is None:
         return None
     return tuple(dict.fromkeys((*extra, *errors)))
@@ -74,7 +86,7 @@ class _Swap(ast.NodeTransformer):
         if raised is None:
             return node
         self.extra.extend(raised)
-        args = [*node.args, *(k.value for k in node.keywords)]
+        args = [a.value if isinstance(a, ast.Starred) else a for a in [*node.args, *(k.value for k in node.keywords)]]
         return ast.copy_location(ast.Call(func=ast.Name(id="str", ctx=ast.Load()), args=args, keywords=[]), node)
 
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:

@@ -16,6 +16,7 @@ import ast
 from typing import Callable
 
 from sadpath.engine.query_rows import Resolver, chain, chain_root, last_name, unwrap
+from sadpath.engine.walker import bound_names
 
 SHORT_CIRCUIT = frozenset({"any", "all", "next"})
 NARROWING = frozenset({"filter", "exclude", "get", "in_bulk"})
@@ -36,7 +37,7 @@ def lookup_set(iterable: ast.AST, resolver: Resolver, func: ast.AST | None, line
     function, not ``self``): the few rows one request looks up, not a listing."""
     if func is None or not hasattr(func, "args"):
         return False
-    local = _locals(func)
+    local = bound_names(func) - {"self", "cls"}
     expr: ast.AST | None = unwrap(iterable)
     narrowed = keyed = False
     for _ in range(4):
@@ -102,13 +103,3 @@ def _path(node: ast.AST, row: str) -> list[str] | None:
         attrs.insert(0, node.attr)
         node = node.value
     return attrs if isinstance(node, ast.Name) and node.id == row else None
-
-
-def _locals(func: ast.AST) -> set[str]:
-    args = func.args
-    names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
-    names |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
-    for node in ast.walk(func):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-    return names - {"self", "cls"}

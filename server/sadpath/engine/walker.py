@@ -157,3 +157,14 @@ def call_sites(ctx: ModuleContext, roots: list[Root] | None = None) -> list[tupl
     recorder = _CallRecorder()
     walk(ctx, [recorder], roots=roots)
     return recorder.found
+
+
+def bound_names(func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> set[str]:
+    """The names a function binds: its parameters (``*args``/``**kwargs`` too) and every assignment target."""
+    args = func.args
+    names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+    names |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    for node in ast.walk(func):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+    return names

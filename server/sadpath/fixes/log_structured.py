@@ -26,7 +26,7 @@ import libcst as cst
 from sadpath.fixes.request import FixRequest, bind_handler, free_name, handler_in_region, py_string
 from sadpath.fixes.failure_context import FailureContext, failure_context, ids_in_scope, log_fields
 from sadpath.fixes.additions import ModuleAdditions, module_binds
-from sadpath.fixes.nodes import fitted, imports_root, keyword_arg, line_limit, logger_for, with_arguments, with_fields, with_ids
+from sadpath.fixes.nodes import fitted, imports_root, keyword_arg, line_limit, logger_for, names_in, with_arguments, with_fields, with_ids
 from sadpath.fixes.place import extra_keys, is_error_only, traced_logger_call
 from sadpath.fixes.region import FixRefused
 from sadpath.fixes.tidy import finish
@@ -155,7 +155,7 @@ def _with_error_text(call: cst.Call, name: str) -> cst.Call:
     """The log call with the caught error's text (``"...: %s", e``) when it does not carry it yet."""
     args = list(call.args)
     positional = [a for a in args if a.keyword is None and not a.star]
-    carries = any(isinstance(n, cst.Name) and n.value == name for a in args for n in _names(a.value))
+    carries = any(isinstance(n, cst.Name) and n.value == name for a in args for n in names_in(a.value))
     if not carries:
         if not positional or not isinstance(positional[0].value, cst.SimpleString) or "b" in positional[0].value.prefix.lower():
             raise FixRefused("a log message this fix cannot extend with the error's text")
@@ -173,16 +173,6 @@ def _with_error_text(call: cst.Call, name: str) -> cst.Call:
         args.insert(last_positional + 1, error_arg)
     return call.with_changes(args=args)
 
-
-def _names(expr: cst.CSTNode) -> list[cst.Name]:
-    found: list[cst.Name] = []
-
-    class Find(cst.CSTVisitor):
-        def visit_Name(self, node: cst.Name) -> None:
-            found.append(node)
-
-    expr.visit(Find())
-    return found
 
 
 def _from_print(

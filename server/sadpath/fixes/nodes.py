@@ -406,7 +406,7 @@ def with_ids(call: cst.Call, ids: list[str]) -> cst.Call:
     not refresh %s", url`` -> ``"could not refresh %s (path=%s)", url, path``) when the call does not name them yet
     and its message is one literal: an f-string gains fields, a %-format string gains placeholders and arguments
     (not when it holds a ``%`` it does not format). Others are kept."""
-    used = {n.value for n in _names_in(call)}
+    used = {n.value for n in names_in(call)}
     ids = [i for i in ids if i not in used]
     positional = [a for a in call.args if a.keyword is None and not a.star]
     if not ids or not positional or any(a.star for a in call.args):
@@ -452,7 +452,8 @@ def with_ids(call: cst.Call, ids: list[str]) -> cst.Call:
     return call.with_changes(args=args)
 
 
-def _names_in(node: cst.CSTNode) -> list[cst.Name]:
+def names_in(node: cst.CSTNode) -> list[cst.Name]:
+    """Every name in ``node``, in order."""
     found: list[cst.Name] = []
 
     class Collect(cst.CSTVisitor):
