@@ -200,3 +200,15 @@ def test_a_test_of_the_commands_standard_output_says_the_errors_are_on_stderr(tm
 def test_a_test_of_stderr_for_the_expected_case_stays_quiet(tmp_path):
     text = STDOUT.replace('not in e.output', 'in e.stderr').replace("            return\n", "            return\n", 1)
     assert _messages(tmp_path, text) == []
+
+
+def test_a_view_that_falls_off_its_end_gets_advice_and_no_fix_that_contradicts_it():
+    from pathlib import Path
+
+    path = Path(__file__).parent / "fixtures" / "SAD101_silent-except" / "caller_uses.py"
+    (finding,) = [
+        f for f in lint(SourceFile(str(path), path.read_text(encoding="utf-8")), Settings()).findings
+        if f.code == "SAD101" and "falls off its end" in f.message
+    ]
+    assert "messages.error(...)" in finding.message
+    assert not finding.fixes  # a bare re-raise (a 500) is not the handling the message describes

@@ -219,8 +219,10 @@ class SilentExcept(Rule):
         if carry_on:
             data["best_effort"] = True  # the fix logs with the traceback and carries on, as the message advises
             fixes = fixes[:1]  # one handling fits there: no translation to offer beside it
-        if "and re-raise the rest" in text:
-            fixes = []  # the narrowing it asks for names an error only the project knows: no fix writes it
+        if "and re-raise the rest" in text or "falls off its end" in text:
+            # the narrowing it asks for names an error only the project knows, and a view's own answer (a user
+            # message and the form again) is the project's: no fix writes either, and a bare re-raise is a 500
+            fixes = []
         ctx.report(self, ctx.line_span(node), text, fixes=fixes, data=data)
 
 
