@@ -180,7 +180,21 @@ def _fitted(region, old: cst.Call, new: cst.Call, limit: int) -> cst.Call:
     before = region.module.code_for_node(old)
     if max(column + len(line) for line in before.splitlines()) > limit:
         return new
+    if position is not None and _pragma_after(region, position.end.line - region.line_delta):
+        return new  # ``# pyright: ignore`` / ``# type: ignore`` after the call: splitting would move it off its line
     return fitted(new, column, limit, region.module)
+
+
+PRAGMAS = ("pyright:", "type:", "noqa", "pylint:", "mypy:", "nosec", "pragma:")
+
+
+def _pragma_after(region, line: int) -> bool:
+    """The file's ``line`` ends with a tool's pragma comment, which acts on the line it sits on."""
+    lines = region.source.text.splitlines()
+    if not 1 <= line <= len(lines) or "#" not in lines[line - 1]:
+        return False
+    comment = lines[line - 1][lines[line - 1].index("#") :]
+    return any(p in comment for p in PRAGMAS)
 
 
 def _statement_value(req: FixRequest) -> bool:

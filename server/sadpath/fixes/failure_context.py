@@ -313,8 +313,14 @@ def required_fields(req: FixRequest, context: FailureContext, present: set[str],
     return fields
 
 
-# the words of a name that identifies what a record is about (``pipe_id``, ``query_id``, ``remote_file_path``)
-ID_WORDS = ("id", "ids", "name", "uuid", "slug", "pk", "path")
+# the words of a name that identifies what a record is about (``pipe_id``, ``query_id``, ``remote_file_path``,
+# ``base_url``: which of the configured connections failed)
+ID_WORDS = ("id", "ids", "name", "uuid", "slug", "pk", "path", "url", "uri", "endpoint", "entrypoint", "host")
+# a URL named with one of these words is a connection string, whose text holds the password
+CREDENTIAL_URL_WORDS = frozenset(
+    {"db", "database", "sql", "sqlalchemy", "dsn", "engine", "broker", "redis", "amqp", "mongo", "mongodb", "postgres",
+     "postgresql", "mysql", "conn", "connection", "backend", "result", "cache", "celery", "presigned", "signed"}
+)
 _NOT_IDS = frozenset({"self", "cls", "request", "args", "kwargs"})
 # a name with one of these words holds a credential, whatever else it says: never into a log record
 SECRET_WORDS = frozenset({"key", "token", "secret", "password", "passwd", "pwd", "credential", "credentials", "auth", "apikey", "cookie", "session"})
@@ -340,12 +346,45 @@ def ids_in_scope(req: FixRequest, line: int, limit: int = 2) -> list[str]:
         shadowed |= {n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         shadowed |= {a.arg for a in ast.walk(func.args) if isinstance(a, ast.arg)}
     ids = [n for n in dict.fromkeys(found) if n not in _NOT_IDS and _id_like(n)]
+    ids.sort(key=lambda n: bool({"url", "uri", "endpoint", "host"} & set(words(n))))  # an address only when no id says more
     logged = {
         n.id for func in funcs for node in ast.walk(func) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
         and node.func.attr in ("debug", "info", "warning", "error", "exception", "critical") for n in ast.walk(node) if isinstance(n, ast.Name)
     }
     named = [n for n in ids if n in logged]
-    return named[:limit] if named else ids[:1]  # the ids the neighbouring records name, else the nearest one
+    if named or ids:
+        return named[:limit] if named else ids[:1]  # the ids the neighbouring records name, else the nearest one
+    return loop_subject(funcs[0], line)
+
+
+def loop_subject(func: ast.FunctionDef | ast.AsyncFunctionDef, line: int) -> list[str]:
+    """For a handler in a loop whose names say nothing: the id-like attribute of the loop's item that the ``try``
+    hands to a call (``eager_import(backend.entrypoint)``, ``backend`` taken from the loop's item), as a dotted
+    expression: which of the items failed."""
+    loop = next(
+        (n for n in ast.walk(func) if isinstance(n, (ast.For, ast.AsyncFor)) and n.body and n.body[0].lineno <= line <= (n.end_lineno or n.lineno)),
+        None,
+    )
+    trying = next(
+        (n for n in ast.walk(func) if isinstance(n, ast.Try) and any(h.lineno <= line <= (h.end_lineno or h.lineno) for h in n.handlers)),
+        None,
+    )
+    if loop is None or trying is None:
+        return []
+    bound = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+    bound |= {
+        n.id for stmt in loop.body if stmt.lineno < trying.lineno for node in ast.walk(stmt)
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
+    for stmt in trying.body:
+        for node in ast.walk(stmt):
+            if not isinstance(node, ast.Call) or not node.args or not isinstance(node.args[0], ast.Attribute):
+                continue
+            dotted = ast.unparse(node.args[0])
+            parts = dotted.split(".")
+            if parts[0] in bound and all(p.isidentifier() for p in parts) and len(parts) <= 3 and _id_like(parts[-1]):
+                return [dotted]
+    return []
 
 
 def _bound_before(func: ast.FunctionDef | ast.AsyncFunctionDef, line: int) -> list[str]:
@@ -377,4 +416,6 @@ def _id_like(name: str) -> bool:
     lowered = name.lower().lstrip("_")
     if SECRET_WORDS & set(words(name)):
         return False  # ``api_key_id``, ``token_name``: too close to a secret to log
+    if {"url", "uri", "host"} & set(words(name)) and CREDENTIAL_URL_WORDS & set(words(name)):
+        return False  # ``db_uri``, ``broker_url``: a connection URL carries its password
     return lowered in ID_WORDS or lowered.endswith(tuple(f"_{word}" for word in ID_WORDS))

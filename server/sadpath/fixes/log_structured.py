@@ -84,6 +84,8 @@ def build(req: FixRequest) -> list[Edit]:
             additions.add_import("structlog" if structlog else "logging")
             additions.define(f"{logger} = {factory}")
         new = _from_print(call, logger, context, fields, structlog, error_name, _console_names(req, call_ast.lineno))
+        if not structlog:
+            new = with_ids(new, ids_in_scope(req, handler_ast.lineno))  # which item of a loop, which connection
     else:
         raise FixRefused("not a logger or print call")
     new = fitted(new, region.positions[call].start.column, line_limit(req.source), region.module)

@@ -405,20 +405,22 @@ def with_ids(call: cst.Call, ids: list[str]) -> cst.Call:
     """A log call whose message names ``ids`` (``"Error: {e}"`` -> ``"Error: {e} (pipe_id={pipe_id})"``, ``"could
     not refresh %s", url`` -> ``"could not refresh %s (path=%s)", url, path``) when the call does not name them yet
     and its message is one literal: an f-string gains fields, a %-format string gains placeholders and arguments
-    (not when it holds a ``%`` it does not format). Others are kept."""
-    used = {n.value for n in names_in(call)}
+    (not when it holds a ``%`` it does not format). An id may be dotted (``backend.entrypoint``): its last part
+    labels it. Others are kept."""
+    module = cst.Module([])
+    used = {n.value for n in names_in(call)} | {module.code_for_node(n) for n in _attributes_in(call)}
     ids = [i for i in ids if i not in used]
     positional = [a for a in call.args if a.keyword is None and not a.star]
     if not ids or not positional or any(a.star for a in call.args):
         return call
     message = positional[0].value
-    suffix = ", ".join(f"{i}={{}}" for i in ids)
+    suffix = ", ".join(f"{i.rsplit('.', 1)[-1]}={{}}" for i in ids)
     if isinstance(message, cst.FormattedString) and message.end in ('"', "'"):
         parts = list(message.parts)
         parts.append(cst.FormattedStringText(" ("))
         for index, name in enumerate(ids):
-            parts.append(cst.FormattedStringText(f"{', ' if index else ''}{name}="))
-            parts.append(cst.FormattedStringExpression(expression=cst.Name(name)))
+            parts.append(cst.FormattedStringText(f"{', ' if index else ''}{name.rsplit('.', 1)[-1]}="))
+            parts.append(cst.FormattedStringExpression(expression=cst.parse_expression(name)))
         parts.append(cst.FormattedStringText(")"))
         new_message = message.with_changes(parts=parts)
         extra: list[cst.Arg] = []
@@ -431,7 +433,7 @@ def with_ids(call: cst.Call, ids: list[str]) -> cst.Call:
         body = message.value[len(message.prefix) + 1 : -1]
         added = " (" + suffix.replace("{}", "%s") + ")"
         new_message = message.with_changes(value=f"{message.prefix}{quote}{body}{added}{quote}")
-        extra = [cst.Arg(cst.Name(name)) for name in ids]
+        extra = [cst.Arg(cst.parse_expression(name)) for name in ids]
     else:
         return call
     args = list(call.args)
@@ -450,6 +452,17 @@ def with_ids(call: cst.Call, ids: list[str]) -> cst.Call:
             args[at] = last.with_changes(comma=space, whitespace_after_arg=cst.SimpleWhitespace(""))
         args = [*args[: at + 1], *added, *args[at + 1 :]]
     return call.with_changes(args=args)
+
+
+def _attributes_in(node: cst.CSTNode) -> list[cst.Attribute]:
+    found: list[cst.Attribute] = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Attribute(self, attribute: cst.Attribute) -> None:
+            found.append(attribute)
+
+    node.visit(Collect())
+    return found
 
 
 def names_in(node: cst.CSTNode) -> list[cst.Name]:

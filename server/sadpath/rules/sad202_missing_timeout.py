@@ -358,6 +358,14 @@ class MissingTimeout(Rule):
                 title += " to both branches"
                 other_span = ctx.span(other)
                 data["twins"] = [[other_span.line, other_span.column, other_span.end_line, other_span.end_column]]
+            elif not reported and param == "socket_timeout" and ctx.qualified_name(other.func) in REDIS_URL_FACTORIES \
+                    and _keyword(other, "socket_timeout") is None and not _has_splat(other):
+                # the same client built from a configured URL in the other arm: bound it too, or the block still hangs
+                where = f"`{_shown(other)}` in the other branch (line {other.lineno}; a `socket_timeout` in its URL still wins)"
+                message = f"{what} ({label}): {consequence}. Pass `{param}={shown_seconds}`{why} here and to {where}, or your own deadline."
+                title += " to both branches"
+                other_span = ctx.span(other)
+                data["twins"] = [[other_span.line, other_span.column, other_span.end_line, other_span.end_column]]
         fixes = [FixOffer("add_timeout", title, Applicability.UNSAFE, preferred=True)] if fixable else []
         span = ctx.span(node)
         ctx.report(self, span, message, fixes=fixes, data=data)
@@ -378,6 +386,8 @@ TWIN_SUFFIXES = ("_SSL", "_TLS", "SSL", "TLS", "Tls", "Unencrypted")
 def _family(node: ast.Call, ctx: ModuleContext) -> str:
     """The call's callee with a TLS suffix taken off: ``smtplib.SMTP_SSL`` and ``smtplib.SMTP`` are one family."""
     name = ctx.qualified_name(node.func) or ast.unparse(node.func)
+    if name in REDIS_URL_FACTORIES:  # ``redis.Redis.from_url(url)`` builds the same client as ``redis.Redis(...)``
+        return name.removesuffix(".from_url").removesuffix(".Redis") + ".Redis"
     for suffix in TWIN_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)]
