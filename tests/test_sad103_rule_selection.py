@@ -28,16 +28,19 @@ NESTED = '''
 from decimal import Decimal
 
 
-def parse_price(text, field):
+def parse_price(text, field, client):
     try:
         price = field.to_python(text)
     except:
         try:
-            price = Decimal(text)
+            price = Decimal(client.lookup_price(text))
         except:
             raise ValueError("price_not_a_number")
     return price
 '''
+
+# round 11: a parse of a local value turned into an outcome code: quiet, SAD102's bare ``except:`` is the finding
+PARSE_CODE = NESTED.replace("Decimal(client.lookup_price(text))", "Decimal(text)")
 
 TRANSLATES = '''
 class ThumbnailError(Exception):
@@ -74,3 +77,8 @@ def test_sad103_fires_whether_or_not_sad102_runs(tmp_path, code, line):
 def test_one_finding_when_sad102_asks_for_from(tmp_path):
     assert _found(tmp_path, TRANSLATES, [BARE, UNCHAINED]) == [("SAD102", 9)]
     assert _found(tmp_path, TRANSLATES, [UNCHAINED]) == [("SAD103", 10)]
+
+
+def test_parse_outcome_code_is_quiet_whether_or_not_sad102_runs(tmp_path):
+    assert _found(tmp_path, PARSE_CODE, [UNCHAINED]) == []
+    assert [f for f in _found(tmp_path, PARSE_CODE, [BARE, UNCHAINED]) if f[0] == "SAD103"] == []

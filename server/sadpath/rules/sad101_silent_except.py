@@ -44,7 +44,9 @@ the catch to that outcome and re-raising the rest; after a write of the route th
 with the traceback, or doing the step before the write (a re-raise would give an error the client cannot retry);
 and when a `CalledProcessError` handler tests the command's standard output (`e.output`, `e.stdout`) for the
 expected case, it says that the errors are on standard error (and that a test returning when the expected text is
-missing is inverted). An empty result object (``ListResponse(items=[], total=0)``) returned after the failure is a
+missing is inverted); for a polling loop beside the work (the next step reports the work's own error), it says
+the loop stops with no trace and, around a blocking `time.sleep()`, that the broad catch also swallows a task's time
+limit; for a step every caller runs after its main write, a log line with the traceback and the ids, and carry on. An empty result object (``ListResponse(items=[], total=0)``) returned after the failure is a
 constant answer.
 
 It stays quiet when the handler does something with the error: it raises or
@@ -75,7 +77,9 @@ in the package wraps the call in its own catch (the callers want that fallback);
 socket.io event handler, a task's done-callback, or a block under a debug switch that
 only gathers data for a log line, when the handler logs the failure (at warning level
 or above for an event handler: SAD104 judges what the line keeps); figures left out of a
-collection every caller only shows (a summary table); a function or a `python -m`
+collection every caller only shows (a summary table); an empty value the function already answers for a non-success reply (a status branch) or documents as silent; a
+parse of a body whose status was checked, answering `None` to a caller that ignores it; a diagnostic read a docstring
+says is made on failure (`read_stderr()`); a function or a `python -m`
 helper whose docstring declares that it fails silently; a function nobody in the project names (no
 entry point, route, hook, override or library API); a detail fetched only to word the report of a failure
 already being reported (log tails for a failed job's message); one source of a fan-out whose callers combine
@@ -180,6 +184,8 @@ from sadpath.engine.exemptions import EXEMPTIONS
 from sadpath.engine.external import external_call
 from sadpath.engine.hook_places import advice_in_hook, hook_of, lost_in_hook
 from sadpath.engine.swallow import Judgement, judge, unbound_after
+from sadpath.engine.absent_answers import absent_answer
+from sadpath.engine.side_steps import after_committed_writes, polling_story
 from sadpath.engine.view_fall_off import fall_off_story, falls_off_a_django_view
 from sadpath.engine.teardown_steps import in_finally, removes_files_only, run_in_background
 from sadpath.engine.total_calls import cannot_fail, deprioritised, not_the_failure
@@ -204,6 +210,8 @@ class SilentExcept(Rule):
             return
         if judgement.site is not None and optional_option_list(judgement.site):
             return  # the options of a picker, short by one source, with the error in the log
+        if judgement.site is not None and absent_answer(judgement.site) is not None:
+            return  # the empty value is the function's own "not available" (a status branch, its docstring)
         if judgement.site is not None and _warned_after_a_write(node, judgement.site, ctx):
             return  # what the advice asks after a committed write: a warning with the traceback, and carry on
         domain = module_error_name(ctx)
@@ -218,7 +226,8 @@ class SilentExcept(Rule):
             data["failing_call"] = named.group(1)  # the fix's log line names the call the message names
         if carry_on:
             data["best_effort"] = True  # the fix logs with the traceback and carries on, as the message advises
-            fixes = fixes[:1]  # one handling fits there: no translation to offer beside it
+            # one handling fits there, no translation beside it; the offer says what the fix writes (no re-raise)
+            fixes = [FixOffer("reraise", "Log the failure with its traceback and carry on", Applicability.UNSAFE)]
         if "and re-raise the rest" in text or "falls off its end" in text:
             # the narrowing it asks for names an error only the project knows, and a view's own answer (a user
             # message and the form again) is the project's: no fix writes either, and a bare re-raise is a 500
@@ -355,6 +364,14 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         advice = (
             "It is best-effort cleanup of files: log it with the traceback (`logger.exception`) and carry on;"
             f" re-raising would stop {where} over a file that could not be removed."
+        )
+    elif (polled := polling_story(site)) is not None:
+        consequence, advice = polled
+    elif (write := after_committed_writes(site)) is not None:
+        advice = (
+            f"Every caller runs it after its main write (`{write}()`) is done: a re-raise would fail a request whose"
+            " write is committed, and a retry would then fail on the row that exists. Log it with the traceback and"
+            " the ids in scope (`logger.exception`) and carry on."
         )
     elif declared_non_fatal(handler, ctx):
         advice = "It is meant to be non-fatal: keep the traceback (`logger.exception`) and carry on."

@@ -163,7 +163,7 @@ import re
 
 from sadpath.engine import (
     catchers, cause_advice, expected_misses, handler_claims, logcalls, outcome_classes, own_checks, pydantic_validators,
-    translation_shapes, unread_causes,
+    restated_events, translation_shapes, unread_causes,
 )  # fmt: skip
 from sadpath.engine.catchers import framework_answer
 from sadpath.engine.context import ModuleContext
@@ -266,12 +266,15 @@ class UnchainedTranslation(Rule):
             return  # an entry of a table of getters tried in turn (``except ValueError: continue``)
         if own_checks.own_assertion(handler, try_node) or own_checks.local_table_miss(simple, handler, try_node, ctx.enclosing_function(), ctx.tree):
             return  # ``assert reply["ok"], reason`` or ``TABLE[key]`` in the ``try``: the function's own check failed
+        if restated_events.same_event(simple, handler, try_node) or restated_events.parse_outcome_code(exc, handler, try_node):
+            return  # the ``try`` raised the message-less signal itself, or ``Decimal(raw)`` became "price_not_a_number"
         caught = f"`except {ast.unparse(handler.type)}`" if handler.type is not None else "bare `except:`"
         binding = handler.name or "exc"
         shown = f"{raised}(...)" if isinstance(exc, ast.Call) else raised
         noise = unread_causes.noise_message(exc, shown, simple, caught, handler, ctx, try_node)
-        if noise is not None:
-            ctx.report(self, ctx.span(node), noise)  # ``from None`` is the fix (with the name, in ``__getattr__``)
+        if noise is not None:  # (quiet when every handler of the class converts it: nobody prints the traceback)
+            if not restated_events.converted_everywhere(exc.func if isinstance(exc, ast.Call) else exc, ctx):
+                ctx.report(self, ctx.span(node), noise)  # ``from None`` is the fix (with the name, in ``__getattr__``)
             return
         message = (
             f"`raise {shown}` inside {caught} does not declare the caught error as its cause: Python still prints "

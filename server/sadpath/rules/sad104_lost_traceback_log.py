@@ -85,8 +85,19 @@ into the message, for the calls of one resource set up and used (`with self.file
 `ssl.create_default_context()`, `context.wrap_socket()`, `s.connect()`) with the error in the record,
 for an expected protocol signal answered per the protocol (an
 `OAuth2RedirectError` answered with its redirect, an oauthlib `OAuth2Error`
-answered with the error redirect), and for a `return None` that the function
-means as "nothing there" (an `Optional` lookup: a swallow, SAD101's business).
+answered with the error redirect), for a `return None` that the function
+means as "nothing there" (an `Optional` lookup: a swallow, SAD101's business),
+for a `try` whose every error states its cause (project code that raises only
+errors with a message, with the cause's text when raised `from` it, and library
+calls on the input the record names), for a narrow catch that one reachable
+`raise` alone can raise, for the one condition the record's text repeats
+(`except ValueError` of `raise ValueError("Malformed frame")`), for a
+check-then-act of one client on one resource (`if client.has(x):
+client.delete(x)`) with the error in the record, for a constant placeholder put
+in a field of side metadata (`version = "none"`, then only written into a
+dict), and for a decode fallback on one response (`r.json()` failing, then
+`r.text()`). A record at warning level is told to add `exc_info=True`, which
+keeps its level.
 
 ## Why is this bad?
 
@@ -165,7 +176,7 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import body_steps, callee_traps, catching, contained_tasks, expected_outcomes, fallback_retry, guarded_types, logcalls, lost_detail, lost_payload, quiet_steps, record_gaps, retry_once, shapes, step_builders, step_sources, thin_callees, try_steps, value_reads
+from sadpath.engine import body_steps, callee_traps, catching, contained_tasks, expected_outcomes, fallback_retry, guarded_types, idle_fallbacks, logcalls, lost_detail, lost_payload, quiet_steps, record_gaps, retry_once, shapes, stated_causes, step_builders, step_sources, thin_callees, try_steps, value_reads
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.exemption_comments import handler_explanations
 from sadpath.engine.trapping import traps_its_failures
@@ -231,6 +242,8 @@ class LostTracebackLog(Rule):
                 continue  # a descriptive message around one call, whose exception text says why
             shown = "print(...)" if log.method == "print" else (f"{log.receiver}.{log.method}(...)" if log.receiver else f"{log.method}(...)")
             advice = lost_payload.advice(reason)
+            if log.kind == "logger" and log.level in ("warning", "warn") and "`logger.exception(...)`" in advice:
+                advice = advice.replace("`logger.exception(...)`", "`exc_info=True` on the existing warning, which keeps its level")
             message = f"`{shown}` in {judgement.caught.label} {reason}. {advice}."
             fixes = []
             if reason == lost_payload.TARGET_LOST:
@@ -245,6 +258,9 @@ class LostTracebackLog(Rule):
 def _what_is_lost(log: logcalls.LogCall, handler: ast.ExceptHandler, try_node, caught, ctx: ModuleContext) -> str | None:
     """What this record loses, as the message says it; None when it keeps enough."""
     name = handler.name
+    if try_node is not None and (idle_fallbacks.decode_fallback(handler, try_node) or idle_fallbacks.placeholder_field(
+            handler, try_node, ctx.enclosing_function(), lambda c: logcalls.as_log_call(c, ctx) is not None)):
+        return None  # ``r.json()`` then ``r.text()``; ``version = "none"`` for a field of side metadata: nothing to diagnose
     if _only_the_exception(log, name):
         return "makes the exception the whole record: no traceback and no context, so nobody can tell what failed or for what"
     if lost_payload.logs_payload(log.call):
@@ -255,6 +271,8 @@ def _what_is_lost(log: logcalls.LogCall, handler: ast.ExceptHandler, try_node, c
     payload = lost_payload.payload_lost(log.call, handler, try_node, guarded, ctx, named=_names_the_error(log, handler))
     if payload is not None:
         return payload
+    if try_node is not None and stated_causes.one_stated_raise(log.call, try_node, caught, ctx):
+        return None  # ``except ValueError`` of the one ``raise ValueError("Malformed ...")``, which the record repeats
     if try_node is not None and shapes.benign_try(try_node, ctx):
         return None  # a clean-up (``session.rollback()``, ``session.remove()``): which of its steps failed matters to nobody
     steps = _steps(try_node, ctx, caught, named=_names_the_error(log, handler)) if try_node is not None else []
@@ -270,6 +288,8 @@ def _what_is_lost(log: logcalls.LogCall, handler: ast.ExceptHandler, try_node, c
         return None  # ``except InvalidToken:`` with "stored client X is invalid": the type names the step that raises it
     if (len(steps) >= 2 or project_step) and not named:
         return record_gaps.not_why(steps)  # no error at all in the record: that, not the count of steps, is the gap
+    if len(steps) >= 2 and named and stated_causes.states_its_causes(ctx.memo.get(("sad104-found", id(try_node)), []), try_node, _record_inputs(log, handler), ctx):
+        return None  # "Unexpected file in bundle: X" for the named bundle: every error that can reach here says what failed
     if (len(steps) >= 2 or project_step) and named:
         cause = _cause_lost(handler, try_node, guarded, ctx)
         if cause is not None:
@@ -381,6 +401,11 @@ def _names_an_input(log: logcalls.LogCall, handler: ast.ExceptHandler) -> bool:
     )  # fmt: skip
 
 
+def _record_inputs(log: logcalls.LogCall, handler: ast.ExceptHandler) -> set[str]:
+    """The names the record logs beside the exception (the input the failed work was given)."""
+    return {n.id for n in ast.walk(log.call) if isinstance(n, ast.Name)} - logcalls.error_names(handler)
+
+
 def _only_the_exception(log: logcalls.LogCall, name: str | None) -> bool:
     """``logger.error(e)``, ``print(str(e))``, ``logger.warning("%s", e)``, ``logger.error(f"{e}")``."""
     args = [a for a in log.call.args if not (log.kind == "logger" and log.method == "log" and a is log.call.args[0])]
@@ -457,7 +482,7 @@ def _steps(try_node: ast.Try, ctx: ModuleContext, caught, *, named: bool = False
         ctx.memo[("sad104-found", id(try_node))] = found
     if len(found) > 1 and try_steps.file_operations(found):
         found = found[:1]  # ``path.touch(); path.write_text(...)``: the ``OSError`` names the file
-    if len(found) > 1 and named and (try_steps.one_receiver(found, ctx) or try_steps.one_library(found, ctx, func) or step_sources.one_backend(found, ctx) or step_sources.one_resource(found, func, ctx) or step_sources.self_described_steps(found, ctx)):
+    if len(found) > 1 and named and (try_steps.one_receiver(found, ctx) or try_steps.one_library(found, ctx, func) or step_sources.one_backend(found, ctx) or step_sources.one_resource(found, func, ctx) or stated_causes.one_client_one_resource(found, func) or step_sources.self_described_steps(found, ctx)):
         found = [] if step_sources.self_described_steps(found, ctx) else found[:1]  # ``redis.incr(k); redis.expire(k)`` logged with ``e``: the error names what failed
     if len(found) == 1 and try_steps.stdlib_call(found[0][1], ctx):
         return [f"stdlib:{found[0][0]}"]  # ``ZoneInfo(tz)``: one standard-library call on the input

@@ -24,8 +24,10 @@ build an object rather than run I/O (`redis.pipeline()`, `pubsub()`, `session.ad
 
 It looks into the dropped task's coroutine (a nested, module, `self` or project `async def`). One with no `await`
 at all runs in one step: quiet. One that handles its own failures (its work inside `try`/`except` that logs the
-error or records it, a dispatcher's leading config read aside) loses no exception: the finding says only that the
-task can be garbage-collected before it finishes. One that waits on a future an object holds
+error or records it) loses no exception: the finding says only that the task can be garbage-collected before it
+finishes. When a read that decides what to do (`if not await Config.get(...)`, `for hook in await get_hooks()`)
+sits outside every `try`, its failure is lost: the finding says so and asks for a done-callback that logs. One
+that waits on a future an object holds
 (`await self._finish_future`, `spawner._stop_future` passed in) cannot be collected: the finding says only that its
 failure is never retrieved, and when it handles its failures too, it stays quiet. The same coroutine dropped
 again in one function is one finding, at the first, naming the other lines.
@@ -117,6 +119,7 @@ from sadpath.engine.project_calls import ProjectCalls, project_base, project_cal
 from sadpath.engine.task_outcome import awaits_anything, guards_itself, local_coroutine, outcome_key, package_coroutine, waits_on_held_future
 from sadpath.engine.task_failures import Refusal, real_undone, refusal
 from sadpath.engine.task_steps import UndoneSteps
+from sadpath.engine.unguarded_reads import unguarded_reads
 from sadpath.model import Applicability, FixOffer
 from sadpath.rules.base import Rule
 
@@ -243,7 +246,17 @@ class FireAndForgetTask(Rule):
                     f"{UNRETRIEVED}"
                 )
                 advice = None
-            if outcome == "guarded":
+            reads = self._unguarded_reads(coroutine, ctx) if outcome == "guarded" else []
+            if reads:  # the work is guarded, but a leading read outside every ``try`` fails unseen
+                shown = ", ".join(f"`{ast.unparse(r)[:60]}` (line {r.lineno})" for r in reads[:2])
+                message = (
+                    f"The task from {factory} in {where} is thrown away: {what} catches the failures of its main work, "
+                    f"but {shown} sits outside every `try`: when it fails, the task ends with that error and nothing "
+                    f"in the application logs it: {UNRETRIEVED}; and the loop holds the task only weakly, so it can be "
+                    f"garbage-collected before it is done: {DESTROYED}. Keep a reference (a set and "
+                    "`add_done_callback`) and log the task's exception with context in that done-callback."
+                )
+            elif outcome == "guarded":
                 message = (
                     f"The task from {factory} in {where} is thrown away: {what} handles its own failures, so no error "
                     "is lost; only the reference is missing: the loop holds a task only weakly, and one nobody "
@@ -297,6 +310,10 @@ class FireAndForgetTask(Rule):
         if held and guarded:
             return "quiet"
         return "held" if held else "guarded" if guarded else "lost"
+
+    def _unguarded_reads(self, coroutine: ast.Call | None, ctx: ModuleContext) -> list[ast.Await]:
+        target = self._coroutine_def(coroutine, ctx) if coroutine is not None else None
+        return unguarded_reads(target[1], target[0]) if target is not None else []
 
     def _undone(self, coroutine: ast.Call | None, ctx: ModuleContext) -> tuple[UndoneSteps | None, Refusal | None]:
         """The steps of the dropped coroutine that a failure of its first await that can really fail skips, and

@@ -1,0 +1,126 @@
+"""Steps beside the real work, where SAD101's usual "re-raise" is the wrong advice (services-review round 11, fix
+review round 9):
+
+- a polling loop (``while status == RUNNING: ...; time.sleep(n); status = cursor.status()``) that reports
+  progress beside the work: the caller's next step (fetching the results) raises the work's own error, so the
+  work does not pass as a success. What is wrong there is the log line without a traceback and, around a
+  blocking ``time.sleep()``, a broad ``except`` that also swallows what is raised to stop the work (a task's
+  time limit, Celery's ``SoftTimeLimitExceeded``);
+- a step every caller runs after its main row was written (``user = await Auths.insert_new_auth(...)`` then
+  ``await apply_default_group_assignment(...)``): a re-raise fails a request whose main write is done, and the
+  retry then fails on the row that already exists. The handling there is a log line with the traceback and the
+  ids in scope, and carrying on."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from sadpath.engine.handler_site import Site
+from sadpath.engine.project_files import project_modules_calling
+
+__all__ = ["after_committed_writes", "polling_story"]
+
+_SLEEPS = {"sleep"}
+_WRITE = re.compile(r"^(?:insert|create|add|save|commit|upsert|register|signup|put|store)_?", re.IGNORECASE)
+_MAX_CALLERS = 20
+
+
+def _sleep_in_loop(try_node: ast.Try) -> ast.Call | None:
+    for stmt in try_node.body:
+        for loop in ast.walk(stmt):
+            if not isinstance(loop, (ast.While, ast.For, ast.AsyncFor)):
+                continue
+            for node in ast.walk(loop):
+                if isinstance(node, ast.Call):
+                    name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                    if name in _SLEEPS:
+                        return node
+    return None
+
+
+def polling_story(site: Site) -> tuple[str, str] | None:
+    """(consequence, advice) for a handler that ends a polling loop the ``try`` runs, or None."""
+    if site.try_node is None or site.func is None or site.path.end not in ("return", "fall") or site.path.traced:
+        return None
+    if site.path.end == "return" and site.path.value is not None:
+        return None  # it answers a value: the caller goes on with it
+    sleep = _sleep_in_loop(site.try_node)
+    if sleep is None:
+        return None
+    where = f"`{site.func.name}()`"
+    consequence = f"{where} stops polling on any error, and nobody can tell why"
+    if not _awaited(sleep, site.try_node):  # a blocking sleep: a signal's exception is raised inside it
+        consequence += (
+            f"; the broad catch also covers `{ast.unparse(sleep.func)}()` (line {sleep.lineno}), so an exception raised"
+            " there to stop the work, such as a task's time limit (Celery's `SoftTimeLimitExceeded`), is swallowed too"
+            " and the work runs on past its limit"
+        )
+        advice = (
+            "It is a side loop beside the work (the next step reports the work's own error): log it with the traceback"
+            " (`logger.exception`), catch only the driver's errors or let a time limit through"
+            " (`except SoftTimeLimitExceeded: raise` first), and carry on."
+        )
+    else:
+        advice = (
+            "It is a side loop beside the work (the next step reports the work's own error): log it with the traceback"
+            " (`logger.exception`) and carry on."
+        )
+    return consequence, advice
+
+
+def _awaited(call: ast.Call, root: ast.AST) -> bool:
+    return any(isinstance(n, ast.Await) and n.value is call for n in ast.walk(root))
+
+
+def after_committed_writes(site: Site) -> str | None:
+    """The label of the write every caller of the (module-level) function does before calling it, when every
+    caller in the project does one; None otherwise (or when the callers cannot all be seen)."""
+    func = site.func
+    if func is None or site.path.end not in ("fall", "return") or (site.path.end == "return" and site.path.value is not None):
+        return None
+    if func not in site.ctx.tree.body:
+        return None
+    found, writes = 0, set()
+    for _, tree in project_modules_calling(func.name, site.ctx.source.path):
+        if tree is None:
+            return None
+        for call, parents in _calls(tree, func.name):
+            found += 1
+            write = _write_before(call, parents)
+            if found > _MAX_CALLERS or write is None:
+                return None
+            writes.add(write)
+    return sorted(writes)[0] if found else None
+
+
+def _calls(tree: ast.Module, name: str):
+    stack: list[tuple[ast.AST, list[ast.AST]]] = [(tree, [])]
+    while stack:
+        node, parents = stack.pop()
+        if isinstance(node, ast.Call):
+            target = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if target == name:
+                yield node, parents
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, [*parents, node]))
+
+
+def _write_before(call: ast.Call, parents: list[ast.AST]) -> str | None:
+    """A write call (``Auths.insert_new_auth(...)``) in a statement that runs before the call's own statement, in
+    its block or a block around it, inside the same function."""
+    node: ast.AST = call
+    for parent in reversed(parents):
+        if isinstance(parent, (ast.Lambda, ast.ClassDef)):
+            break
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(parent, field, None)
+            if isinstance(block, list) and node in block:
+                for stmt in reversed(block[: block.index(node)]):
+                    for n in ast.walk(stmt):
+                        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and _WRITE.match(n.func.attr):
+                            return n.func.attr
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            break
+        node = parent
+    return None
