@@ -213,19 +213,25 @@ def _quiet_handler(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
                 return False  # re-raised, handed on ``from`` it, or raised on with it as the context carrying nothing of it
                 # (a 400 answer shows only its text; ``from None`` and a message restating it show it as text)
         if isinstance(node, ast.Call):
-            log = logcalls.as_log_call(node, ctx)
-            if log is not None:
-                if logcalls.keeps_traceback(log, ctx):
-                    return False
-                continue
-            shown = ast.unparse(node.func)
-            if shown.startswith(("traceback.", "sys.exc_info")) or "capture_exception" in shown:
+            kept = keeps_its_traceback(node, ctx)
+            if kept:
                 return False
-            if handler.name and shown not in ("str", "repr", "type", "isinstance", "getattr") and any(
+            if kept is None and handler.name and ast.unparse(node.func) not in ("str", "repr", "type", "isinstance", "getattr") and any(
                 isinstance(a, ast.Name) and a.id == handler.name for a in [*node.args, *(k.value for k in node.keywords)]
             ):
                 return False  # ``report(exc)``: handed on to someone who may show the traceback
     return True
+
+
+def keeps_its_traceback(node: ast.Call, ctx: ModuleContext) -> bool | None:
+    """What a call in a handler does with the caught error's traceback: True for a log call that keeps it and for
+    ``traceback.*``, ``sys.exc_info()`` and ``capture_exception``; False for any other log call (a line of text);
+    None for a call that is neither (it may still hand the error on)."""
+    log = logcalls.as_log_call(node, ctx)
+    if log is not None:
+        return logcalls.keeps_traceback(log, ctx)
+    shown = ast.unparse(node.func)
+    return True if shown.startswith(("traceback.", "sys.exc_info")) or "capture_exception" in shown else None
 
 
 def _restates(handler: ast.ExceptHandler, raise_node: ast.Raise) -> bool:

@@ -19,8 +19,7 @@ import ast
 import re
 from pathlib import Path
 
-from sadpath.engine import logcalls
-from sadpath.engine.catchers import framework_answer
+from sadpath.engine.catchers import framework_answer, keeps_its_traceback
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.outcome_classes import find_class
 from sadpath.engine.project_calls import module_context
@@ -156,15 +155,10 @@ def _converts(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
             if not framework_answer(ctx.qualified_name(target) or ast.unparse(target)):
                 return False  # raised on: its traceback may be printed under the new one
         elif isinstance(node, ast.Call):
-            log = logcalls.as_log_call(node, ctx)
-            if log is not None:
-                if logcalls.keeps_traceback(log, ctx):
-                    return False
-                continue
-            shown = ast.unparse(node.func)
-            if shown.startswith(("traceback.", "sys.exc_info")) or "capture_exception" in shown:
+            kept = keeps_its_traceback(node, ctx)
+            if kept:
                 return False
-            if bound and shown.rpartition(".")[2] not in _PLAIN and any(
+            if kept is None and bound and ast.unparse(node.func).rpartition(".")[2] not in _PLAIN and any(
                 isinstance(a, ast.Name) and a.id == bound for a in [*node.args, *(k.value for k in node.keywords)]
             ):
                 return False  # handed on to someone who may print its traceback

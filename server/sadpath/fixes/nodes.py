@@ -408,7 +408,7 @@ def with_ids(call: cst.Call, ids: list[str]) -> cst.Call:
     (not when it holds a ``%`` it does not format). An id may be dotted (``backend.entrypoint``): its last part
     labels it. Others are kept."""
     module = cst.Module([])
-    used = {n.value for n in names_in(call)} | {module.code_for_node(n) for n in _attributes_in(call)}
+    used = {n.value for n in names_in(call)} | {module.code_for_node(n) for n in _nodes_in(call, cst.Attribute)}
     ids = [i for i in ids if i not in used]
     positional = [a for a in call.args if a.keyword is None and not a.star]
     if not ids or not positional or any(a.star for a in call.args):
@@ -454,24 +454,20 @@ def with_ids(call: cst.Call, ids: list[str]) -> cst.Call:
     return call.with_changes(args=args)
 
 
-def _attributes_in(node: cst.CSTNode) -> list[cst.Attribute]:
-    found: list[cst.Attribute] = []
-
-    class Collect(cst.CSTVisitor):
-        def visit_Attribute(self, attribute: cst.Attribute) -> None:
-            found.append(attribute)
-
-    node.visit(Collect())
-    return found
-
-
 def names_in(node: cst.CSTNode) -> list[cst.Name]:
     """Every name in ``node``, in order."""
-    found: list[cst.Name] = []
+    return _nodes_in(node, cst.Name)
+
+
+def _nodes_in(node: cst.CSTNode, kind: type) -> list:
+    """Every node of ``kind`` in ``node`` (``node`` itself included), in order."""
+    found: list = []
 
     class Collect(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            found.append(name)
+        def on_visit(self, child: cst.CSTNode) -> bool:
+            if isinstance(child, kind):
+                found.append(child)
+            return True
 
     node.visit(Collect())
     return found
