@@ -51,7 +51,9 @@ class Place:
 def place_of(req: FixRequest, handler: ast.ExceptHandler) -> Place | None:
     func = req.enclosing_function(handler.lineno)
     if func is None:
-        return None
+        # at import time (module or class body): a best-effort step logs with the traceback and carries on; a
+        # re-raise would stop the module from importing
+        return Place("cleanup", None) if req.finding.data.get("best_effort") else None
     chain = _chain(func, handler)
     try_node = chain[-2] if len(chain) >= 2 and isinstance(chain[-2], ast.Try) else None
     outer = chain[:-2]

@@ -39,9 +39,10 @@ def build(req: FixRequest) -> list[Edit]:
     region = req.region()
     handler_ast = req.ast_handler()
     handler = handler_in_region(req, region, handler_ast)
-    refuse_at_import_time(req, handler_ast)
     place = place_of(req, handler_ast) if req.finding.code == "SAD101" else None
-    if place is not None:  # a loop, a clean-up step, a task or main(): re-raising is not what fits there
+    if place is None:
+        refuse_at_import_time(req, handler_ast)
+    else:  # a loop, a clean-up step, a task or main(): re-raising is not what fits there
         additions = ModuleAdditions()
         return finish(req, region, fitting_handler(req, region, handler, handler_ast, place, additions), additions)
     statements = handler_statements(handler)

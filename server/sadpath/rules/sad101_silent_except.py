@@ -228,6 +228,8 @@ class SilentExcept(Rule):
             data["best_effort"] = True  # the fix logs with the traceback and carries on, as the message advises
             # one handling fits there, no translation beside it; the offer says what the fix writes (no re-raise)
             fixes = [FixOffer("reraise", "Log the failure with its traceback and carry on", Applicability.UNSAFE)]
+        if not carry_on and ctx.enclosing_function() is None:
+            fixes = []  # at import time no fix writes a raise: it would stop the module from importing
         if "and re-raise the rest" in text or "falls off its end" in text:
             # the narrowing it asks for names an error only the project knows, and a view's own answer (a user
             # message and the form again) is the project's: no fix writes either, and a bare re-raise is a 500
