@@ -267,9 +267,14 @@ class BareExcept(Rule):
         inner = nested_handlers.nested_broad(node, try_node, lambda h: _catches_all(h, ctx)) if try_node is not None else []
         if inner:
             message += " " + nested_handlers.nested_clause(inner, ctx)
-        narrow = related[0] if related is not None else "Exception"
+        named_errors = pure if pure and related is None and all("." not in e for e in pure) else None  # builtins the message names
+        narrow = related[0] if related is not None else f"({', '.join(named_errors)})" if named_errors and len(named_errors) > 1 else named_errors[0] if named_errors else "Exception"
         fixes = [] if inner else [FixOffer("narrow_except", f"Narrow the handler to `except {narrow}:`", Applicability.UNSAFE)]
-        data = {"signals": signals, "broad": broad, **({"narrow_to": narrow} if related is not None else {})}
+        data = {"signals": signals, "broad": broad, **({"narrow_to": narrow} if narrow != "Exception" else {})}
+        if chain and chain in message:
+            data["chain"] = True  # the fix raises the translation ``from`` the caught error, as the message asks
+        if own is not None and translated == own[0]:
+            data["let_through"] = own[0]  # and lets the block's own error through ahead of the handler
         ctx.report(self, ctx.line_span(node), message, fixes=fixes, data=data)
         if chain and chain in message:
             handler_claims.claim_cause(ctx, node)  # this finding asks for ``from``: SAD103 stays quiet on its raise
