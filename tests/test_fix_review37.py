@@ -6,7 +6,9 @@ and writes what its finding's message asks; each class has a look-alike that kee
   catches those, not ``Exception``; errors named by a dotted path the module may spell otherwise keep
   ``Exception``, and the offer's title says what the fix writes;
 - #7: the message asks for the translation raised ``from`` the caught error, and for the block's own error (the
-  same class, raised in the ``try``) to be let through: the fix writes both."""
+  same class, raised in the ``try``) to be let through: the fix writes both;
+- #27: a log line written for a handler whose names say nothing names the id-like keys of the mapping the
+  ``try`` hands to its calls, read with ``.get`` (only for a name the function reads with ``.get`` already)."""
 
 from __future__ import annotations
 
@@ -83,3 +85,36 @@ def test_an_already_chained_translation_is_left_as_it_is(tmp_path):
     text = RELDATE.replace("    except:\n        raise ValidationError(\"Invalid relative date\")", "    except BaseException as err:\n        raise ValidationError(\"Invalid relative date\") from err")
     out, _ = checked(tmp_path / "reldate.py", text, "SAD102", "narrow_except")
     assert out.count(" from err") == 1 and " from exc" not in out
+
+
+# ---- #27: a log line names the ids of the mapping the try hands to its calls
+
+SYNC = '''import logging
+
+log = logging.getLogger(__name__)
+
+
+def sync_chats(batches, store):
+    for metadata in batches:
+        if not metadata.get("chat_id"):
+            continue
+        try:
+            store.save_message(metadata["chat_id"], metadata["message_id"])
+        except Exception:
+            pass
+'''
+
+
+def test_the_log_names_the_mappings_ids_read_without_a_keyerror_of_its_own(tmp_path):
+    out, _ = checked(tmp_path / "sync.py", SYNC, "SAD101", "reraise")
+    handler = out[out.index("except Exception"):]
+    assert "(chat_id=%s, message_id=%s)" in handler
+    assert 'metadata.get("chat_id")' in handler and 'metadata.get("message_id")' in handler
+    assert 'metadata["chat_id"]' not in handler
+
+
+def test_a_subscript_of_something_never_read_with_get_stays_out(tmp_path):
+    text = SYNC.replace('        if not metadata.get("chat_id"):\n            continue\n', "")
+    out, _ = checked(tmp_path / "sync.py", text, "SAD101", "reraise")
+    handler = out[out.index("except Exception"):]
+    assert "chat_id" not in handler and "log.exception(" in handler

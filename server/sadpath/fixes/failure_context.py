@@ -354,7 +354,36 @@ def ids_in_scope(req: FixRequest, line: int, limit: int = 2) -> list[str]:
     named = [n for n in ids if n in logged]
     if named or ids:
         return named[:limit] if named else ids[:1]  # the ids the neighbouring records name, else the nearest one
-    return loop_subject(funcs[0], line)
+    quote = "'" if req.source.text.count("'") > req.source.text.count('"') else '"'  # as the module quotes
+    return loop_subject(funcs[0], line) or keyed_subject(funcs, line, limit, quote)
+
+
+def keyed_subject(funcs: list, line: int, limit: int = 2, quote: str = '"') -> list[str]:
+    """For a handler whose names say nothing: the id-like keys of a mapping the ``try`` hands to its calls
+    (``upsert(metadata["chat_id"], metadata["message_id"])``), read with ``.get`` so the log line cannot raise a
+    ``KeyError`` of its own; only for a name bound at ``line`` that the function already reads with ``.get`` (a
+    mapping, not an object whose ``[]`` means something else)."""
+    trying = next(
+        (n for n in ast.walk(funcs[0]) if isinstance(n, ast.Try) and any(h.lineno <= line <= (h.end_lineno or h.lineno) for h in n.handlers)),
+        None,
+    )
+    if trying is None:
+        return []
+    bound = set(_bound_before(funcs[0], line))
+    mappings = {
+        node.func.value.id for node in ast.walk(funcs[0]) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get" and isinstance(node.func.value, ast.Name)
+    }
+    found: list[str] = []
+    for node in (n for stmt in trying.body for n in ast.walk(stmt) if isinstance(n, ast.Call)):
+        for arg in [*node.args, *(k.value for k in node.keywords)]:
+            if (
+                isinstance(arg, ast.Subscript) and isinstance(arg.value, ast.Name) and arg.value.id in bound & mappings
+                and isinstance(arg.slice, ast.Constant) and isinstance(arg.slice.value, str) and arg.slice.value.isidentifier()
+                and _id_like(arg.slice.value)
+            ):
+                found.append(f"{arg.value.id}.get({quote}{arg.slice.value}{quote})")
+    return list(dict.fromkeys(found))[:limit]
 
 
 def loop_subject(func: ast.FunctionDef | ast.AsyncFunctionDef, line: int) -> list[str]:

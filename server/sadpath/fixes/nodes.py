@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import configparser
 import functools
+import re
 from pathlib import Path
 
 import libcst as cst
@@ -401,6 +402,12 @@ def _args_share_a_line(code: str) -> bool:
     return False
 
 
+def id_label(expression: str) -> str:
+    """How a log message labels an id: ``chat_id`` for ``metadata.get('chat_id')``, the last part of a dotted name."""
+    key = re.fullmatch(r"\w+\.get\(['\"](\w+)['\"]\)", expression)
+    return key.group(1) if key else expression.rsplit(".", 1)[-1]
+
+
 def with_ids(call: cst.Call, ids: list[str]) -> cst.Call:
     """A log call whose message names ``ids`` (``"Error: {e}"`` -> ``"Error: {e} (pipe_id={pipe_id})"``, ``"could
     not refresh %s", url`` -> ``"could not refresh %s (path=%s)", url, path``) when the call does not name them yet
@@ -414,12 +421,12 @@ def with_ids(call: cst.Call, ids: list[str]) -> cst.Call:
     if not ids or not positional or any(a.star for a in call.args):
         return call
     message = positional[0].value
-    suffix = ", ".join(f"{i.rsplit('.', 1)[-1]}={{}}" for i in ids)
+    suffix = ", ".join(f"{id_label(i)}={{}}" for i in ids)
     if isinstance(message, cst.FormattedString) and message.end in ('"', "'"):
         parts = list(message.parts)
         parts.append(cst.FormattedStringText(" ("))
         for index, name in enumerate(ids):
-            parts.append(cst.FormattedStringText(f"{', ' if index else ''}{name.rsplit('.', 1)[-1]}="))
+            parts.append(cst.FormattedStringText(f"{', ' if index else ''}{id_label(name)}="))
             parts.append(cst.FormattedStringExpression(expression=cst.parse_expression(name)))
         parts.append(cst.FormattedStringText(")"))
         new_message = message.with_changes(parts=parts)
