@@ -5,7 +5,8 @@ A request's error names its URL (``requests``' "HTTPSConnectionPool(host=...)"),
 model and the field: those steps identify themselves. The failures a record without the traceback cannot place
 are the reads of a response body nobody checked the status of: ``response.json()`` on an error page ("Expecting
 value: line 1 column 1 (char 0)") and the fields then read from it (``KeyError: 'content'``). When the ``try``
-does that, the message names those reads, not the calls that carry their own story.
+does that, the message names those reads, not the calls that carry their own story; and when SAD203 reports that
+parse (the status nobody checked), SAD104 says nothing: one problem, one finding.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import ast
 
 from sadpath.engine import relogged_steps, step_sources
+from sadpath.engine.body_reads import fails_on_the_spot
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 
@@ -50,6 +52,23 @@ def steps_message(steps: list[str], try_node: ast.AST | None, ctx: ModuleContext
 def unchecked_body_reads(try_node: ast.AST, ctx: ModuleContext) -> tuple[str, str] | None:
     """``response = requests.post(...)``, ``data = response.json()``, then ``data["choices"][0]["message"]`` with no
     status check on ``response`` in the ``try``: the parse and the longest field read, shown as written."""
+    found = _unchecked_reads(try_node, ctx)
+    if found is None:
+        return None
+    parse, field = found
+    text = ast.unparse(field)
+    return ast.unparse(parse), (text if len(text) <= 60 else text[:57] + "...")
+
+
+def restates_unchecked_status(try_node: ast.AST, function: ast.AST | None, ctx: ModuleContext) -> bool:
+    """The one thing the record lacks is what the parse of an unchecked body loses, and SAD203 reports that parse
+    (unchecked-http-status: the status nobody checked): one problem, one finding. Not when the parse is used
+    strictly inside a ``try`` whose handler reports it (``body_reads.fails_on_the_spot``): SAD203 stays quiet there."""
+    found = _unchecked_reads(try_node, ctx)
+    return found is not None and function is not None and not fails_on_the_spot(found[0], function, ctx.memo)
+
+
+def _unchecked_reads(try_node: ast.AST, ctx: ModuleContext) -> tuple[ast.AST, ast.AST] | None:
     body = [n for stmt in getattr(try_node, "body", []) for n in ast.walk(stmt)]
     responses = {
         n.targets[0].id for n in body
@@ -78,9 +97,7 @@ def unchecked_body_reads(try_node: ast.AST, ctx: ModuleContext) -> tuple[str, st
     ]  # fmt: skip
     if not fields:
         return None
-    field = max(fields, key=lambda n: (_depth(n), -n.lineno))
-    text = ast.unparse(field)
-    return ast.unparse(parses[0].value), (text if len(text) <= 60 else text[:57] + "...")
+    return parses[0].value, max(fields, key=lambda n: (_depth(n), -n.lineno))
 
 
 def _http_call(expr: ast.AST, ctx: ModuleContext) -> bool:

@@ -7,13 +7,17 @@
   ``repr(e)``, ``e.__class__.__name__``) is no "empty message" record: when the record also names what was called
   (a URL, an id) nothing is lost; when it names nothing else, what it lacks is that target, not a traceback, and
   the message says so;
-- ``advice``: what to log for each payload (``logger.exception`` adds the traceback, not the body or the stderr).
+- ``advice``: what to log for each payload (``logger.exception`` adds the traceback, not the body or the stderr);
+  ``process_advice``: for a command whose output can carry credentials (the module runs a process's stderr through
+  a sanitiser such as ``strip_auth_from_urls_in_text`` elsewhere, or the command names a credential), log the
+  sanitised stderr instead of the raw one.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import re
 
 from sadpath.engine import catching, record_gaps
 from sadpath.engine.context import ModuleContext
@@ -41,6 +45,39 @@ _ADVICE = {
     TARGET_LOST: "Add the target (the URL, or the id of the server or job that was called) to the record",
 }
 _DEFAULT_ADVICE = "Log with the traceback (`logger.exception(...)`) and the context"
+
+
+# helpers that take secrets out of a text: ``strip_auth_from_urls_in_text``, ``redact_secrets``, ``sanitize_output``
+_SANITISER = re.compile(r"strip_auth|redact|saniti[sz]|scrub|mask_(secret|token|credential|password)|censor|obfuscat", re.IGNORECASE)
+_CREDENTIAL = re.compile(r"credential|token|password|passwd|secret|api_?key", re.IGNORECASE)
+
+
+def process_advice(try_node: ast.AST | None, ctx: ModuleContext) -> str | None:
+    """The advice for a lost stderr when the raw output may hold credentials: the module sanitises a process's
+    stderr elsewhere (named), or a process call of the ``try`` carries a credential; None otherwise."""
+    helper = next(
+        (name for node in ast.walk(ctx.tree) if isinstance(node, ast.Call)
+         for name in [_callee_name(node)] if _SANITISER.search(name) and any("stderr" in ast.unparse(a) for a in node.args)),
+        None,
+    )  # fmt: skip
+    if helper is not None:
+        return f"Log the stderr run through `{helper}(...)`, as the module does elsewhere, beside the command: the raw output can carry credentials"
+    carries = try_node is not None and any(
+        isinstance(node, ast.Call) and any(_CREDENTIAL.search(ast.unparse(a)) for a in [*node.args, *(k.value for k in node.keywords)])
+        and (ctx.qualified_name(node.func) or "").split(".")[-1] in _PROCESS_CALLS
+        for stmt in getattr(try_node, "body", []) for node in ast.walk(stmt)
+    )  # fmt: skip
+    if carries:
+        return "Log `e.stderr` and `e.output` beside the command once the credentials are stripped from them: the command carries credentials"
+    return None
+
+
+_PROCESS_CALLS = frozenset({"run", "check_call", "check_output", "run_process", "create_subprocess_exec", "create_subprocess_shell", "Popen"})
+
+
+def _callee_name(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
 
 
 def advice(reason: str) -> str:

@@ -19,7 +19,8 @@ failure) but records it in a way that loses what is needed to diagnose it:
   queue error (`QueueFull`) counts only the `put_nowait`/`get_nowait` that
   raises it; several commands on one known client (Redis, docker, botocore),
   with the error in the record, count as one step, since the library's text
-  names the command, and so do several statements on one SQLAlchemy session
+  names the command, and so do the calls into one third-party module or on one module-level object its
+  constructor built (`humanize.naturaltime()`; `sio.emit()` of `sio = socketio.AsyncServer()`), several statements on one SQLAlchemy session
   (its text carries `[SQL: ...]`), the objects of one Playwright session, of a
   media codec (pydub's "Decoding failed ... Output from ffmpeg"), of a cloud
   identity SDK (azure-identity lists every credential tried) or of a password
@@ -44,7 +45,7 @@ failure) but records it in a way that loses what is needed to diagnose it:
   holds no error at all, the message says so and names the call that does the work;
 - the exception's text leaves out its payload: an HTTP status error's response
   body (`requests.HTTPError`, `httpx.HTTPStatusError`), `CalledProcessError`'s
-  stderr and output, an error whose message is empty (`asyncio.TimeoutError`).
+  stderr and output (run through the module's sanitiser, when it has one), an error whose message is empty (`asyncio.TimeoutError`).
   When a step of the `try` fails with an empty message (`InvalidTag` from an
   AEAD `decrypt`, `InvalidSignature`, aiohttp's total timeout), or the caught
   project error is raised `from` another (its cause only in the chain), the
@@ -95,7 +96,7 @@ calls on the input the record names), for a narrow catch that one reachable
 check-then-act of one client on one resource (`if client.has(x):
 client.delete(x)`) with the error in the record, for a constant placeholder put
 in a field of side metadata (`version = "none"`, then only written into a
-dict), and for a decode fallback on one response (`r.json()` failing, then
+dict), for a parse of a body whose status nobody checked (SAD203's one finding), and for a decode fallback on one response (`r.json()` failing, then
 `r.text()`). A record at warning level is told to add `exc_info=True`, which
 keeps its level.
 
@@ -176,7 +177,7 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import body_steps, callee_traps, catching, contained_tasks, expected_outcomes, fallback_retry, guarded_types, idle_fallbacks, logcalls, lost_detail, lost_payload, quiet_steps, record_gaps, retry_once, shapes, stated_causes, step_builders, step_sources, thin_callees, try_steps, value_reads
+from sadpath.engine import body_steps, callee_traps, catching, contained_tasks, expected_outcomes, fallback_retry, guarded_types, idle_fallbacks, library_steps, logcalls, lost_detail, lost_payload, quiet_steps, record_gaps, retry_once, shapes, stated_causes, step_builders, step_sources, thin_callees, try_steps, value_reads
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.exemption_comments import handler_explanations
 from sadpath.engine.trapping import traps_its_failures
@@ -241,7 +242,7 @@ class LostTracebackLog(Rule):
             if reason is None:
                 continue  # a descriptive message around one call, whose exception text says why
             shown = "print(...)" if log.method == "print" else (f"{log.receiver}.{log.method}(...)" if log.receiver else f"{log.method}(...)")
-            advice = lost_payload.advice(reason)
+            advice = (lost_payload.process_advice(try_node, ctx) if reason == lost_payload.PROCESS_LOST else None) or lost_payload.advice(reason)
             if log.kind == "logger" and log.level in ("warning", "warn") and "`logger.exception(...)`" in advice:
                 advice = advice.replace("`logger.exception(...)`", "`exc_info=True` on the existing warning, which keeps its level")
             message = f"`{shown}` in {judgement.caught.label} {reason}. {advice}."
@@ -296,6 +297,8 @@ def _what_is_lost(log: logcalls.LogCall, handler: ast.ExceptHandler, try_node, c
             return cause
         if _answers_with_cause(handler, guarded, ctx):
             return None  # "column not found" turned into an error response: the translations copy the cause's text
+    if len(steps) >= 2 and body_steps.restates_unchecked_status(try_node, ctx.enclosing_function(), ctx):
+        return None  # the unchecked body's parse and field reads: SAD203's finding on this ``try``, one problem
     if len(steps) >= 2:  # (the unchecked body's parse and field reads, when the ``try`` has them: their errors say least)
         return body_steps.steps_message(steps, try_node, ctx)
     if project_step:
@@ -482,7 +485,7 @@ def _steps(try_node: ast.Try, ctx: ModuleContext, caught, *, named: bool = False
         ctx.memo[("sad104-found", id(try_node))] = found
     if len(found) > 1 and try_steps.file_operations(found):
         found = found[:1]  # ``path.touch(); path.write_text(...)``: the ``OSError`` names the file
-    if len(found) > 1 and named and (try_steps.one_receiver(found, ctx) or try_steps.one_library(found, ctx, func) or step_sources.one_backend(found, ctx) or step_sources.one_resource(found, func, ctx) or stated_causes.one_client_one_resource(found, func) or step_sources.self_described_steps(found, ctx)):
+    if len(found) > 1 and named and (try_steps.one_receiver(found, ctx) or try_steps.one_library(found, ctx, func) or library_steps.one_third_party(found, ctx, func) or step_sources.one_backend(found, ctx) or step_sources.one_resource(found, func, ctx) or stated_causes.one_client_one_resource(found, func) or step_sources.self_described_steps(found, ctx)):
         found = [] if step_sources.self_described_steps(found, ctx) else found[:1]  # ``redis.incr(k); redis.expire(k)`` logged with ``e``: the error names what failed
     if len(found) == 1 and try_steps.stdlib_call(found[0][1], ctx):
         return [f"stdlib:{found[0][0]}"]  # ``ZoneInfo(tz)``: one standard-library call on the input

@@ -1,0 +1,1 @@
+"""Presence store of the realtime service (bench case socket_presence.py)."""
