@@ -169,7 +169,7 @@ async def add_file(id: str, file_id: str, chunks: list[str]):
 def test_a_step_after_a_committed_write_is_not_told_to_re_raise(tmp_path):
     (message,) = _messages(tmp_path, COMMITTED.format(write="    await Collections.add_file(collection_id=id, file_id=file_id)"))
     assert "Collections.add_file()" in message and "already committed" in message
-    assert "cannot simply retry" in message and "warning level with the traceback" in message
+    assert "cannot simply retry" in message and "warning level or above with the traceback" in message and "exc_info=True" in message
     assert "never retries it" not in message
 
 

@@ -268,8 +268,22 @@ def lost_in_hook(hook: Hook, site: Site) -> str:
     return f"{where} goes on without this optional step{trace}"
 
 
-def advice_in_hook(hook: Hook) -> str:
-    keep = "log it at warning level with the traceback (`logger.exception`) and carry on"
+def keep_traceback(site) -> str:
+    """How to keep the traceback, true to the handler's log line: ``logger.exception`` logs at ERROR, so a line
+    already at error level only needs ``exc_info=True``, and one at debug or info level needs a visible level."""
+    logs = [log for log in site.path.logs if log.kind == "logger"] if site is not None else []
+    if logs and all(log.level in ("error", "critical", "exception", "fatal") for log in logs):
+        call = f"`{logs[0].receiver}.{logs[0].method}`"
+        return f"keep the traceback (`exc_info=True` on the existing {call} call, or `{logs[0].receiver}.exception`) and carry on"
+    logger = logs[0].receiver if logs and logs[0].receiver else "logger"
+    return (
+        f"log it at warning level or above with the traceback (`{logger}.warning(..., exc_info=True)`, or"
+        f" `{logger}.exception` at error level) and carry on"
+    )
+
+
+def advice_in_hook(hook: Hook, site=None) -> str:
+    keep = keep_traceback(site)
     if hook.kind == "signal":
         action = _AFTER_SIGNALS.get(hook.detail, "action")
         return (
@@ -289,4 +303,4 @@ def advice_in_hook(hook: Hook) -> str:
     )
 
 
-__all__ = ["Hook", "advice_in_hook", "hook_of", "lost_in_hook", "optional_command_step"]
+__all__ = ["Hook", "advice_in_hook", "hook_of", "keep_traceback", "lost_in_hook", "optional_command_step"]

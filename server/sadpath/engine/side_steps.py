@@ -9,7 +9,9 @@ review round 9):
 - a step every caller runs after its main row was written (``user = await Auths.insert_new_auth(...)`` then
   ``await apply_default_group_assignment(...)``): a re-raise fails a request whose main write is done, and the
   retry then fails on the row that already exists. The handling there is a log line with the traceback and the
-  ids in scope, and carrying on."""
+  ids in scope, and carrying on. The retry reason holds only when that write inserts a row (not an update or an
+  upsert), and when the ``try`` also parses text it holds (a model's reply), the advice splits the parse (an
+  expected failure: a quiet fallback) from the rest (log with the traceback)."""
 
 from __future__ import annotations
 
@@ -19,11 +21,46 @@ import re
 from sadpath.engine.handler_site import Site
 from sadpath.engine.project_files import project_modules_calling
 
-__all__ = ["after_committed_writes", "polling_story"]
+__all__ = ["after_committed_writes", "committed_step_advice", "polling_story"]
 
 _SLEEPS = {"sleep"}
 _WRITE = re.compile(r"^(?:insert|create|add|save|commit|upsert|register|signup|put|store)_?", re.IGNORECASE)
 _MAX_CALLERS = 20
+_INSERTS = re.compile(r"^(?:insert|create|add|register|signup)_?", re.IGNORECASE)
+_PARSES = re.compile(r"(?:^|_)(?:loads|parse\w*|literal_eval|from_json|model_validate_json)$", re.IGNORECASE)
+
+
+def committed_step_advice(site: Site, write: str) -> str:
+    """The advice for a step every caller runs after its main write (``after_committed_writes``)."""
+    name = write.rsplit(".", 1)[-1]
+    retry = ", and a retry would then fail on the row that exists" if _INSERTS.match(name) and "upsert" not in name else ""
+    reraise = f"a re-raise would fail a request whose write is committed{retry}"
+    parse = next((_label(c) for c in _try_calls(site) if _PARSES.search(_label(c).rsplit(".", 1)[-1])), None)
+    if parse is not None and len(_try_calls(site)) > 1:
+        return (
+            f"The `try` also parses text the code holds (`{parse}()`), which fails whenever that text is malformed, an"
+            " expected case that would log a traceback for every such reply: split it, with a quiet fallback when the"
+            f" parse fails, and around the rest, which every caller runs after its main write, log the failure with the"
+            f" traceback and the ids in scope (`logger.exception`) and carry on; {reraise} (`{write}()`)."
+        )
+    return (
+        f"Every caller runs it after its main write (`{write}()`) is done: {reraise}. Log it with the traceback and the"
+        " ids in scope (`logger.exception`) and carry on."
+    )
+
+
+def _try_calls(site: Site) -> list[ast.Call]:
+    if site.try_node is None:
+        return []
+    return [n for stmt in site.try_node.body for n in ast.walk(stmt) if isinstance(n, ast.Call) and _label(n)]
+
+
+def _label(call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        root = func.value
+        return f"{root.id}.{func.attr}" if isinstance(root, ast.Name) else func.attr
+    return func.id if isinstance(func, ast.Name) else ""
 
 
 def _sleep_in_loop(try_node: ast.Try) -> ast.Call | None:

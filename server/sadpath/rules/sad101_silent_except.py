@@ -94,7 +94,10 @@ that only walks its arguments (per-item statistics of a loop); a lookup whose on
 two-way stream proxy ending when its peer leaves; a helper that answers a fallback
 when the client's own request body does not parse; and a nested async generator
 streaming a response whose `try` holds the `yield`; a function that lists the options of a picker
-(`get_available_models()`), presets the list, returns it and logs the error at warning level or above. Narrow expected
+(`get_available_models()`), presets the list, returns it and logs the error at warning level or above; a narrow
+integrity error of an insert race followed by a re-read of the same model or table; an in-process lookup that means
+"not here" (`resolve()`, `apps.get_model()`) answered by returning; an optional discovery step whose one unguarded
+failure is a directory listing, logged at warning level or above with the path and the error. Narrow expected
 outcomes are not failures: `KeyError`, `StopIteration`, `FileNotFoundError`,
 `ImportError`, `queue.Empty`, `DoesNotExist`, `NotFound`.
 
@@ -180,12 +183,13 @@ from sadpath.engine.callee_traps import answers_its_own_failures
 from sadpath.engine.exemption_comments import declared_non_fatal
 from sadpath.engine.exemption_outcomes import builds_statement, enriched_container
 from sadpath.engine.exemption_places import advice_here, lost_here, place_of
+from sadpath.engine.handled_on_purpose import handled_on_purpose
 from sadpath.engine.exemptions import EXEMPTIONS
 from sadpath.engine.external import external_call
-from sadpath.engine.hook_places import advice_in_hook, hook_of, lost_in_hook
+from sadpath.engine.hook_places import advice_in_hook, hook_of, keep_traceback, lost_in_hook
 from sadpath.engine.swallow import Judgement, judge, unbound_after
 from sadpath.engine.absent_answers import absent_answer
-from sadpath.engine.side_steps import after_committed_writes, polling_story
+from sadpath.engine.side_steps import after_committed_writes, committed_step_advice, polling_story
 from sadpath.engine.view_fall_off import fall_off_story, falls_off_a_django_view
 from sadpath.engine.teardown_steps import in_finally, removes_files_only, run_in_background
 from sadpath.engine.total_calls import cannot_fail, deprioritised, not_the_failure
@@ -210,6 +214,8 @@ class SilentExcept(Rule):
             return
         if judgement.site is not None and optional_option_list(judgement.site):
             return  # the options of a picker, short by one source, with the error in the log
+        if judgement.site is not None and handled_on_purpose(judgement.site):
+            return  # the caught error is the expected "someone else did it / not here" result, and the work completes
         if judgement.site is not None and absent_answer(judgement.site) is not None:
             return  # the empty value is the function's own "not available" (a status branch, its docstring)
         if judgement.site is not None and _warned_after_a_write(node, judgement.site, ctx):
@@ -337,7 +343,7 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
     elif falls_off_a_django_view(site, ctx):
         consequence, advice = fall_off_story(site, ctx)
     elif (hook := hook_of(site)) is not None:
-        consequence, advice = lost_in_hook(hook, site), advice_in_hook(hook)
+        consequence, advice = lost_in_hook(hook, site), advice_in_hook(hook, site)
     elif site.func is not None and site.path.end in ("fall", "continue") and in_finally(ctx):
         where = f"`{site.func.name}()`"
         trace = "with only the error's text in the log" if untraced is not None and site.verdict.startswith("log:") else "without a trace"
@@ -370,11 +376,7 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
     elif (polled := polling_story(site)) is not None:
         consequence, advice = polled
     elif (write := after_committed_writes(site)) is not None:
-        advice = (
-            f"Every caller runs it after its main write (`{write}()`) is done: a re-raise would fail a request whose"
-            " write is committed, and a retry would then fail on the row that exists. Log it with the traceback and"
-            " the ids in scope (`logger.exception`) and carry on."
-        )
+        advice = committed_step_advice(site, write)
     elif declared_non_fatal(handler, ctx):
         advice = "It is meant to be non-fatal: keep the traceback (`logger.exception`) and carry on."
     elif _one_item_of_a_loop(site, ctx):
@@ -405,8 +407,7 @@ def _contract_story(site, failed: ast.Call | None, consequence: str, ctx: Module
                 f"{where} still answers success with this step undone, after `{label}` (line {write.lineno}) has already"
                 " committed its change",
                 "A re-raise would answer an error to a request the client cannot simply retry, since that write is"
-                " done: log it at warning level with the traceback (`logger.exception`) and carry on, or do this step"
-                " before that write.",
+                f" done: {keep_traceback(site)}, or do this step before that write.",
             )
     call = f" of `{_except.call_label(failed, ctx)}`" if failed is not None and _except.call_label(failed, ctx) else ""
     value = f"`{site.verdict[len('return '):]}`" if site.verdict.startswith("return ") else "the fallback"
