@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import OrderedDict
 from pathlib import Path
 
 from sadpath.engine import file_reads
+from sadpath.engine.bounded_cache import evict
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.project_calls import project_base
 from sadpath.files import read_text
@@ -268,7 +270,7 @@ def _method_of_instance(tree: ast.Module, instance: str, method: str) -> ast.AST
     return None
 
 
-_TREES: dict[tuple[str, float], tuple[str, ast.Module]] = {}
+_TREES: OrderedDict[tuple[str, float], tuple[str, ast.Module]] = OrderedDict()  # at most 64 files, 1M characters
 
 
 def _package_root(top: str, ctx: ModuleContext) -> Path | None:
@@ -321,9 +323,10 @@ def _parsed(path: Path) -> ast.Module | None:
         if cached is None:
             text = read_text(path)
             cached = (text, ast.parse(text))
-            if len(_TREES) > 64:
-                _TREES.clear()
             _TREES[key] = cached
+            evict(_TREES, 64, 1_000_000, lambda entry: len(entry[0]))
+        else:
+            _TREES.move_to_end(key)
         text, tree = cached
         file_reads.note(str(path), text)
     except (OSError, SyntaxError, ValueError, UnicodeDecodeError):

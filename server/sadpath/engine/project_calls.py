@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sadpath.engine import file_reads
+from sadpath.engine.bounded_cache import evict, trim_parso_cache
 from sadpath.files import read_text
 from sadpath.knowledge import HTTP_STATUS_MODES
 from sadpath.engine.context import ModuleContext
@@ -440,6 +441,7 @@ def _scopes_for(tree: ast.Module, func: ast.AST) -> list[ast.AST]:
 # server) does not grow with the size of the project.
 _MODULE_CACHE: OrderedDict[tuple[str, float], tuple[str, ModuleContext]] = OrderedDict()
 _MODULE_CACHE_SIZE = 64
+_MODULE_CACHE_CHARS, _PARSO_KEEP = 1_500_000, 32  # source text kept (a tree: ~30 bytes a character); jedi trees
 
 
 def project_base(top: str, ctx: ModuleContext) -> Path | None:
@@ -535,6 +537,7 @@ def _resolve_import(call: ast.Call, ctx: ModuleContext, scripts: dict[str, objec
         jedi = _jedi()
         script = scripts.get(str(path))
         if script is None:
+            trim_parso_cache(_PARSO_KEEP)
             project_root = ctx.settings.root or path.parent
             # jedi's own default would run $VIRTUAL_ENV's (or $CONDA_PREFIX's) python, which a repository can
             # plant: it infers in this interpreter instead, and never loads the project's compiled extensions
@@ -576,10 +579,11 @@ def module_context(path: Path, origin: ModuleContext) -> ModuleContext | None:
 
             context = ModuleContext(source, tree, SemanticModel(tree, module_name_for(str(path)), source=source), origin.hierarchy, origin.settings)
             cached = _MODULE_CACHE[key] = (text, context)
-            while len(_MODULE_CACHE) > _MODULE_CACHE_SIZE:
-                _MODULE_CACHE.popitem(last=False)
+            evict(_MODULE_CACHE, _MODULE_CACHE_SIZE, _MODULE_CACHE_CHARS, lambda entry: len(entry[0]))
         else:
             _MODULE_CACHE.move_to_end(key)
+        if all(c is not origin for _, c in _MODULE_CACHE.values()):  # the analysed file: kept while it is analysed
+            origin.memo.setdefault(("project-modules",), {})[key] = cached
         file_reads.note(str(path), cached[0])
         return cached[1]
     except (OSError, UnicodeDecodeError, SyntaxError, ValueError) as exc:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterator
 
 from sadpath.engine import file_reads
+from sadpath.engine.bounded_cache import evict
 from sadpath.files import read_text
 
 log = logging.getLogger("sadpath.engine")
@@ -26,6 +27,7 @@ log = logging.getLogger("sadpath.engine")
 MAX_FILES = 4000  # a package larger than this is not searched
 _CACHE: OrderedDict[tuple[str, float], tuple[ast.Module, str] | None] = OrderedDict()
 _CACHE_SIZE = 128
+_CACHE_CHARS = 1_000_000  # and at most this much source text
 _PACKAGES: dict[str, tuple[Path, ...]] = {}
 # which names each file calls, as a 4096-bit filter with two bits per name (512 bytes a file, whatever its size):
 # a file whose filter lacks a name does not call it; one that has it is read to make sure
@@ -57,8 +59,7 @@ def parse_module(path: Path) -> ast.Module | None:
         except (OSError, UnicodeDecodeError, SyntaxError, ValueError) as exc:
             log.debug("cannot read %s: %s", path, exc)
         _CACHE[key] = cached
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
+        evict(_CACHE, _CACHE_SIZE, _CACHE_CHARS, lambda entry: len(entry[1]) if entry is not None else 0)
     if cached is None:
         return None
     file_reads.note(str(path), cached[1])
@@ -218,3 +219,4 @@ def _filter_of(path: Path, recheck: bool, filters: dict, pattern: re.Pattern[str
         found = None
     filters[key] = (stamp, found)
     return found
+

@@ -17,6 +17,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from sadpath.engine import file_reads
+from sadpath.engine.bounded_cache import evict
 from sadpath.engine.project_calls import project_base
 from sadpath.engine.semantic import SemanticModel
 from sadpath.files import read_text
@@ -27,6 +28,7 @@ log = logging.getLogger("sadpath.engine")
 MAX_HOPS = 4
 _CACHE: OrderedDict[tuple[str, float], tuple[SemanticModel, str] | None] = OrderedDict()
 _CACHE_SIZE = 64
+_CACHE_CHARS = 1_000_000  # and at most this much source text
 
 
 def library_names(qualified: str | None, ctx) -> tuple[str, ...]:
@@ -134,8 +136,7 @@ def _model(path: Path) -> SemanticModel | None:
         except (OSError, UnicodeDecodeError, SyntaxError, ValueError) as exc:
             log.debug("cannot read %s for a re-exported name: %s", path, exc)
         _CACHE[key] = cached
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
+        evict(_CACHE, _CACHE_SIZE, _CACHE_CHARS, lambda entry: len(entry[1]) if entry is not None else 0)
     if cached is None:
         return None
     file_reads.note(str(path), cached[1])
