@@ -57,7 +57,12 @@ HELPER_MODULES = (
     "scope", "tidy",
 )
 
-__all__ = ["HELPER_MODULES", "KINDS", "FixRefused", "apply_edits", "build_fix"]
+# The kinds whose builders touch only the function statement that holds the finding (the handler's ``try``, the
+# logging call's statement) and look at the rest of the function through ``ast`` alone: they are built on that
+# statement's libcst tree first (``region_for(narrow=True)``), and on the whole function when that refuses.
+NARROW_KINDS = frozenset({"add_await", "chain_cause", "log_exception", "log_fields", "log_structured", "narrow_except", "reraise", "translate"})
+
+__all__ = ["HELPER_MODULES", "KINDS", "NARROW_KINDS", "FixRefused", "apply_edits", "build_fix"]
 
 
 def _from_recursion(exc: BaseException) -> bool:
@@ -90,10 +95,21 @@ def build_fix(
             tree = ast.parse(source.text)
         except SyntaxError as exc:
             raise FixRefused("the file does not parse") from exc
-    request = FixRequest(source, pruned_tree(tree, finding.span.line, source), finding, offer, settings or Settings(), tree)
+    pruned = pruned_tree(tree, finding.span.line, source)
+    request = FixRequest(source, pruned, finding, offer, settings or Settings(), tree)
     where = f"{source.path}:{finding.span.line}"
     try:
-        edits = tuple(builder(request))
+        edits = None
+        if offer.kind in NARROW_KINDS:
+            narrow = FixRequest(source, pruned, finding, offer, settings or Settings(), tree, narrow=True)
+            try:
+                edits = tuple(builder(narrow))
+            except Exception as exc:  # noqa: BLE001 - the statement alone does not show it: the whole function decides
+                log.debug("fix %s on %s: rebuilt on the whole function (%s)", offer.kind, where, type(exc).__name__, exc_info=True)
+            else:
+                request = narrow
+        if edits is None:
+            edits = tuple(builder(request))
     except FixRefused:
         raise
     except Exception as exc:  # a bug in one fix must not take the run or the editor down: refuse, and say why

@@ -26,9 +26,10 @@ class FixRequest:
     module_tree: ast.Module | None = None  # the whole module (``tree`` is pruned to the code around the finding)
     notes: list[str] = field(default_factory=list)  # said after the fix's title ("correlation_id is not in scope")
     title: str | None = None  # the fix's own title, when what it writes differs from the offer's (another name)
+    narrow: bool = False  # parse only the function's statement that holds the finding (``region_for``)
 
     def region(self) -> Region:
-        return region_for(self.source, self.tree, self.finding.span.line)
+        return region_for(self.source, self.tree, self.finding.span.line, self.narrow)
 
     def ast_handler(self) -> ast.ExceptHandler:
         """The ``except`` handler whose header is on the finding's line."""
