@@ -118,3 +118,56 @@ def test_a_subscript_of_something_never_read_with_get_stays_out(tmp_path):
     out, _ = checked(tmp_path / "sync.py", text, "SAD101", "reraise")
     handler = out[out.index("except Exception"):]
     assert "chat_id" not in handler and "log.exception(" in handler
+
+
+# ---- round 11 (seed 25), #21: a bare re-raise left alone in the only handler removes the try instead
+
+FILTERS = '''async def run_filters(process, form_data):
+    try:
+        form_data = await process(form_data)
+    except Exception as e:
+        raise Exception(f"{e}")
+    return form_data
+'''
+
+
+def test_a_re_wrap_that_would_leave_a_lone_raise_removes_the_try(tmp_path):
+    out, title = checked(tmp_path / "filters.py", FILTERS, "SAD103", "chain_cause")
+    assert "try:" not in out and "except" not in out
+    assert "    form_data = await process(form_data)\n    return form_data\n" in out
+    assert "Remove the `try`" in title
+
+
+def test_a_re_wrap_beside_other_handling_keeps_the_try_with_a_bare_raise(tmp_path):
+    text = FILTERS.replace('        raise Exception(f"{e}")', '        print("filter failed")\n        raise Exception(f"{e}")')
+    findings = [f for f in lint(SourceFile(str(tmp_path / "filters.py"), text), Settings()).findings if f.code == "SAD103"]
+    assert findings and any(o.kind == "chain_cause" for o in findings[0].fixes)
+    out, _ = checked(tmp_path / "filters.py", text, "SAD103", "chain_cause")
+    assert "try:" in out and ("raise\n" in out or " from e" in out)
+
+
+# ---- round 11 (seed 25), #6: an inline payload's URL is no id of the record
+
+IMAGES = '''import logging
+
+log = logging.getLogger(__name__)
+
+
+def store_image(image_url, upload):
+    try:
+        return upload(image_url)
+    except Exception:
+        log.warning("Could not store image; keeping it inline")
+        return image_url
+'''
+
+
+def test_an_image_url_is_not_logged_as_the_records_id(tmp_path):
+    out, _ = checked(tmp_path / "images.py", IMAGES, "SAD104", "log_structured")
+    assert "image_url=" not in out and "exc_info=True" in out
+
+
+def test_a_plain_url_is_still_logged_as_the_records_address(tmp_path):
+    text = IMAGES.replace("image_url", "callback_url")
+    out, _ = checked(tmp_path / "images.py", text, "SAD104", "log_structured")
+    assert "callback_url=%s" in out

@@ -54,7 +54,7 @@ KINDS: dict[str, Callable[[FixRequest], list]] = {
 # The public helper modules the builders share (no ``build``; not fix kinds).
 HELPER_MODULES = (
     "additions", "domain_errors", "error_handler", "failure_context", "framework_answer", "nodes", "place", "region", "request",
-    "scope", "tidy",
+    "scope", "tidy", "unwrap",
 )
 
 # The kinds whose builders touch only the function statement that holds the finding (the handler's ``try``, the

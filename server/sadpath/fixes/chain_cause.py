@@ -13,6 +13,7 @@ import libcst as cst
 from sadpath.fixes.request import FixRequest, bind_handler, free_name, handler_in_region, handler_name
 from sadpath.fixes.region import FixRefused
 from sadpath.fixes.tidy import finish
+from sadpath.fixes.unwrap import unwrapped_try
 from sadpath.model import Edit
 from sadpath.engine.reparse import first_line
 from sadpath.engine.walker import NESTED_SCOPES
@@ -29,6 +30,11 @@ def build(req: FixRequest) -> list[Edit]:
     if not isinstance(raise_node, cst.Raise) or raise_node.cause is not None:
         raise FixRefused("the raise already has a cause")
     if req.finding.data.get("reraise"):
+        alone = isinstance(handler.body, cst.IndentedBlock) and len(handler.body.body) == 1 and len(getattr(handler.body.body[0], "body", ())) == 1
+        unwrapped = unwrapped_try(region, handler) if alone else None
+        if unwrapped is not None:  # ``try: ... except Exception: raise`` would say nothing: the body alone does the same
+            req.title = "Remove the `try` that re-wraps the error: let it propagate unchanged"
+            return finish(req, region, unwrapped)
         module = region.module.deep_replace(raise_node, raise_node.with_changes(exc=None, cause=None, whitespace_after_raise=cst.MaybeSentinel.DEFAULT))
         return finish(req, region, module)
     name = handler_name(handler) or free_name(handler_ast, req.enclosing_function(handler_ast.lineno))

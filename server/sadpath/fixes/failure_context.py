@@ -323,6 +323,7 @@ CREDENTIAL_URL_WORDS = frozenset(
 )
 _NOT_IDS = frozenset({"self", "cls", "request", "args", "kwargs"})
 # a name with one of these words holds a credential, whatever else it says: never into a log record
+PAYLOAD_URL_WORDS = frozenset({"image", "img", "photo", "picture", "avatar", "audio", "video", "media", "data", "blob", "b64", "base64", "thumbnail"})
 SECRET_WORDS = frozenset({"key", "token", "secret", "password", "passwd", "pwd", "credential", "credentials", "auth", "apikey", "cookie", "session"})
 
 
@@ -447,4 +448,6 @@ def _id_like(name: str) -> bool:
         return False  # ``api_key_id``, ``token_name``: too close to a secret to log
     if {"url", "uri", "host"} & set(words(name)) and CREDENTIAL_URL_WORDS & set(words(name)):
         return False  # ``db_uri``, ``broker_url``: a connection URL carries its password
+    if {"url", "uri"} & set(words(name)) and PAYLOAD_URL_WORDS & set(words(name)):
+        return False  # ``image_url``, ``audio_uri``: often an inline ``data:...;base64,`` body, megabytes in the log
     return lowered in ID_WORDS or lowered.endswith(tuple(f"_{word}" for word in ID_WORDS))

@@ -23,6 +23,7 @@ import re
 
 import libcst as cst
 
+from sadpath.engine import repeated_handlers
 from sadpath.fixes.request import FixRequest, bind_handler, free_name, handler_in_region, py_string
 from sadpath.fixes.failure_context import FailureContext, failure_context, ids_in_scope, log_fields
 from sadpath.fixes.additions import ModuleAdditions, module_binds
@@ -94,63 +95,15 @@ def build(req: FixRequest) -> list[Edit]:
 
 
 def polling_loop(req: FixRequest, handler: ast.ExceptHandler) -> bool:
-    """The handler sits in a loop of its function that sleeps between passes (a poll, a watch, a retry): it runs
-    again and again for a failure that recurs."""
+    """The handler sits in a loop of its function that sleeps between passes (``repeated_handlers.polled``)."""
     func = req.enclosing_function(handler.lineno)
-    if func is None:
-        return False
-    for node in ast.walk(func):
-        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and node.lineno > func.lineno:
-            if node.lineno < handler.lineno <= (node.end_lineno or node.lineno) and _sleeps(node) and not bounded_loop(node):
-                return True
-    return False
-
-
-def bounded_loop(loop: ast.AST) -> bool:
-    """A loop that runs a bounded number of passes: a ``for`` over ``range(n)``, or a ``while`` that counts its
-    passes (``num_retries -= 1`` and ``if num_retries <= 0: raise``, or ``while attempt < n`` with ``attempt += 1``).
-    A traceback per pass is affordable there; a poll that runs until stopped is another matter."""
-    if isinstance(loop, (ast.For, ast.AsyncFor)):
-        return isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Name) and loop.iter.func.id == "range"
-    if not isinstance(loop, ast.While):
-        return False
-    counted = {
-        n.target.id for n in ast.walk(loop) if isinstance(n, ast.AugAssign) and isinstance(n.op, (ast.Add, ast.Sub)) and isinstance(n.target, ast.Name)
-    }
-    tests = [loop.test] + [
-        n.test for n in ast.walk(loop) if isinstance(n, ast.If) and any(isinstance(s, (ast.Raise, ast.Break, ast.Return)) for s in n.body)
-    ]
-    return any(isinstance(c, ast.Compare) and isinstance(c.left, ast.Name) and c.left.id in counted for t in tests for c in ast.walk(t))
-
-
-# names of the code that runs on every request: middleware, rate limiters, request hooks
-HOT_WORDS = ("middleware", "rate_limit", "ratelimit", "limiter", "throttl")
-HOT_METHODS = frozenset({"dispatch", "process_request", "process_response", "process_view", "before_request", "after_request", "on_request"})
+    return func is not None and repeated_handlers.polled(func, handler)
 
 
 def hot_path(req: FixRequest, handler: ast.ExceptHandler) -> bool:
-    """The handler fails open in code that runs on every request (middleware, a rate limiter, a request hook):
-    while its backend is down, a traceback per request floods the log. It must not raise (it carries on)."""
+    """The handler fails open in code that runs on every request (``repeated_handlers.on_every_request``)."""
     func = req.enclosing_function(handler.lineno)
-    if func is None or any(isinstance(n, ast.Raise) for n in ast.walk(handler)):
-        return False
-    tree = req.module_tree or req.tree
-    owner = next(
-        (c for c in ast.walk(tree) if isinstance(c, ast.ClassDef) and any(i is func or (getattr(i, "lineno", 0) == func.lineno and getattr(i, "name", "") == func.name) for i in c.body)),
-        None,
-    )
-    names = " ".join([func.name, owner.name if owner is not None else ""]).lower()
-    return func.name in HOT_METHODS or any(word in names for word in HOT_WORDS)
-
-
-def _sleeps(loop: ast.AST) -> bool:
-    for node in ast.walk(loop):
-        if isinstance(node, ast.Call):
-            func = node.func
-            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-            if name == "sleep":
-                return True
-    return False
+    return func is not None and repeated_handlers.on_every_request(func, handler, req.module_tree or req.tree)
 
 
 def _with_error_text(call: cst.Call, name: str) -> cst.Call:

@@ -32,6 +32,7 @@ from sadpath.fixes.request import (
     with_statements,
 )
 from sadpath.fixes.tidy import finish
+from sadpath.fixes.unwrap import unwrapped_try
 from sadpath.model import Edit
 
 
@@ -84,28 +85,13 @@ def build(req: FixRequest) -> list[Edit]:
     if req.finding.code == "SAD101":  # print(e) before the raise says nothing the traceback does not
         statements = drop_lossy_logs(statements, handler_name(handler))
     if not statements and not comments:
-        unwrapped = _unwrapped(region, handler)
+        unwrapped = unwrapped_try(region, handler)
         if unwrapped is not None:  # ``try: ... except E: raise`` says nothing: the body alone does the same
             req.title = "Remove the `try` that swallows the error: let it propagate"
             return finish(req, region, unwrapped)
     statements.append(with_comments(simple_line("raise"), comments))
     module = region.module.deep_replace(handler, with_statements(handler, statements))
     return finish(req, region, module)
-
-
-def _unwrapped(region, handler: cst.ExceptHandler) -> cst.Module | None:
-    """The module with the ``try`` replaced by its body, when ``handler`` is its only clause and would be left
-    holding nothing but ``raise`` (no ``else``, no ``finally``, no comment inside the handler)."""
-    try_node = next((n for n in region.positions if isinstance(n, cst.Try) and any(h is handler for h in n.handlers)), None)
-    if try_node is None or len(try_node.handlers) != 1 or try_node.orelse is not None or try_node.finalbody is not None:
-        return None
-    if not isinstance(try_node.body, cst.IndentedBlock) or not try_node.body.body:
-        return None
-    if _has_comment(handler) or _has_comment(try_node.body.header):
-        return None  # a comment that explains the handler (or the try) must not vanish with it
-    body = list(try_node.body.body)
-    body[0] = body[0].with_changes(leading_lines=[*try_node.leading_lines, *body[0].leading_lines])
-    return region.module.deep_replace(try_node, cst.FlattenSentinel(body))
 
 
 _PASS_THROUGH = ("CancelledError", "KeyboardInterrupt", "SystemExit", "GeneratorExit")
@@ -160,14 +146,3 @@ def _reraise_branches(statement: cst.BaseStatement) -> cst.BaseStatement:
         if changed is not orelse:
             new = new.with_changes(orelse=changed)
     return new
-
-
-def _has_comment(node: cst.CSTNode) -> bool:
-    found = []
-
-    class Find(cst.CSTVisitor):
-        def visit_Comment(self, comment: cst.Comment) -> None:
-            found.append(comment)
-
-    node.visit(Find())
-    return bool(found)
