@@ -41,12 +41,44 @@ def steps_message(steps: list[str], try_node: ast.AST | None, ctx: ModuleContext
             " text of their error before re-raising it: no record in the chain carries the traceback that says which failed"
         )
     listed = ", ".join(f"`{s}`" for s in steps[:3]) + (", ..." if len(steps) > 3 else "")
+    traced = relogged_steps.dropped_traced(try_node, ctx)
+    if traced:
+        return (
+            f"drops the traceback of a `try` whose steps besides {_listed(traced)} (which logs its own failure with the"
+            f" traceback) are {len(steps)} ({listed}): for a failure of these the record cannot say which one failed"
+        )
     if step_sources.self_describing_raises(found, ctx):
         return (
             f"drops the traceback of a `try` that spans {len(steps)} steps ({listed}): the project's own errors say"
             " what was wrong, but for unexpected errors (a `KeyError`, a `ZeroDivisionError`) the record cannot say which step failed"
         )
     return f"drops the traceback of a `try` that spans {len(steps)} steps ({listed}): the record cannot say which one failed"
+
+
+def left_beside_traced(steps: list[str], try_node: ast.AST | None, ctx: ModuleContext) -> str | None:
+    """The one step left of a ``try`` whose other steps log their own failure with the traceback: a message naming
+    it when it does I/O of its own (a DB update after the indexing), "" (nothing to report) when it is a lookup
+    (a factory reading settings), None when no step was dropped that way."""
+    traced = relogged_steps.dropped_traced(try_node, ctx)
+    if not traced:
+        return None
+    label = steps[0].split(":", 1)[1] if steps[0].startswith(("project:", "stdlib:")) else steps[0]
+    found = ctx.memo.get(("sad104-found", id(try_node)), [])
+    call = next((c for shown, c in found if shown == label), None)
+    if call is None or not (relogged_steps.io_step(call, ctx) or external_call(call, ctx) is None and _awaited(call, try_node)):
+        return ""
+    return (
+        f"drops the traceback of the step `{label}` that runs beside {_listed(traced)} (which logs its own failure with"
+        " the traceback): a failure of that step reaches the log as its text alone, which cannot say where it happened"
+    )
+
+
+def _listed(labels: list[str]) -> str:
+    return ", ".join(f"`{c}`" for c in labels[:2]) + (", ..." if len(labels) > 2 else "")
+
+
+def _awaited(call: ast.Call, try_node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Await) and n.value is call for n in ast.walk(try_node))
 
 
 def unchecked_body_reads(try_node: ast.AST, ctx: ModuleContext) -> tuple[str, str] | None:

@@ -177,7 +177,7 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import body_steps, callee_traps, catching, contained_tasks, expected_outcomes, fallback_retry, guarded_types, idle_fallbacks, library_steps, logcalls, lost_detail, lost_payload, quiet_steps, record_gaps, retry_once, shapes, stated_causes, step_builders, step_sources, thin_callees, try_steps, value_reads
+from sadpath.engine import body_steps, cache_fallbacks, callee_traps, catching, contained_tasks, expected_outcomes, fallback_retry, guarded_types, idle_fallbacks, library_steps, logcalls, lost_detail, lost_payload, quiet_steps, record_gaps, relogged_steps, retry_once, shapes, stated_causes, step_builders, step_sources, thin_callees, try_steps, value_reads
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.exemption_comments import handler_explanations
 from sadpath.engine.trapping import traps_its_failures
@@ -231,6 +231,8 @@ class LostTracebackLog(Rule):
             return  # a one-shot retry that logs with the traceback and re-raises; an awaited task that keeps its failures in
         if try_node is not None and fallback_retry.repeats_unguarded(node, try_node, ctx, lambda c: logcalls.as_log_call(c, ctx) is not None):
             return  # the handler runs the call again outside any ``try``: a failure of another cause travels on with its traceback
+        if try_node is not None and cache_fallbacks.rebuilds_after(node, try_node, func):
+            return  # a cache read (get, decode) rebuilt after the ``try`` from its source: the source's failure shows there
         for log in logs:
             if log.kind == "logger" and log.level not in logcalls.ERROR_LEVELS:
                 continue
@@ -301,6 +303,8 @@ def _what_is_lost(log: logcalls.LogCall, handler: ast.ExceptHandler, try_node, c
         return None  # the unchecked body's parse and field reads: SAD203's finding on this ``try``, one problem
     if len(steps) >= 2:  # (the unchecked body's parse and field reads, when the ``try`` has them: their errors say least)
         return body_steps.steps_message(steps, try_node, ctx)
+    if len(steps) == 1 and named and (left := body_steps.left_beside_traced(steps, try_node, ctx)) is not None:
+        return left or None  # ``save_docs()`` logs its own traceback: the DB update after it is the step the record cannot place
     if project_step:
         # (an error type of the project's own, ``InfrastructureNotAvailable``, names its cause itself)
         return f"drops the traceback of a call into the project's own code (`{steps[0][8:]}`): the record cannot say where inside it the failure happened"
@@ -470,7 +474,7 @@ def _steps(try_node: ast.Try, ctx: ModuleContext, caught, *, named: bool = False
             and not (library_only and try_steps.stdlib_call(c, ctx))
             and not (isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name) and c.func.value.id in values)
             and not try_steps.on_opened_file(c, func) and not try_steps.nested_pure(c, func) and not value_reads.value_read(c, func) and not try_steps.record_builder(c, ctx)
-            and not try_steps.static_pure(c, ctx) and not step_builders.builds_only(c, try_node, ctx) and not quiet_steps.not_a_step(c, ctx)
+            and not try_steps.static_pure(c, ctx) and not step_builders.builds_only(c, try_node, ctx) and not relogged_steps.traced_step(c, try_node, ctx) and not quiet_steps.not_a_step(c, ctx)
             and not (_project_call(c, ctx) and (callee_traps.contains_its_failures(c, ctx) or callee_traps.formats_only(c, ctx) or thin_callees.relogs_in_memory(c, ctx)))
         ]  # fmt: skip
         calls = [c for c in calls if not step_builders.chain_getter(c, calls)]  # ``_get_store().update_run(...)``: the update
