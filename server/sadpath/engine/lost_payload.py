@@ -44,7 +44,7 @@ _ADVICE = {
     PROCESS_LOST: "Log `e.stderr` and `e.output` beside the command, with the traceback (`logger.exception(...)`)",
     TARGET_LOST: "Add the target (the URL, or the id of the server or job that was called) to the record",
 }
-_DEFAULT_ADVICE = "Log with the traceback (`logger.exception(...)`) and the context"
+DEFAULT_ADVICE = "Log with the traceback (`logger.exception(...)`) and the context"
 
 
 # helpers that take secrets out of a text: ``strip_auth_from_urls_in_text``, ``redact_secrets``, ``sanitize_output``
@@ -82,7 +82,7 @@ def _callee_name(call: ast.Call) -> str:
 
 def advice(reason: str) -> str:
     """What the message tells the reader to log, for the reason it gives."""
-    return _ADVICE.get(reason, _DEFAULT_ADVICE)
+    return _ADVICE.get(reason, DEFAULT_ADVICE)
 
 
 def logs_payload(log_call: ast.Call) -> bool:

@@ -177,7 +177,7 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import body_steps, cache_fallbacks, callee_traps, catching, contained_tasks, expected_outcomes, fallback_retry, guarded_types, idle_fallbacks, library_steps, logcalls, lost_detail, lost_payload, quiet_steps, record_gaps, relogged_steps, retry_once, shapes, stated_causes, step_builders, step_sources, thin_callees, try_steps, value_reads
+from sadpath.engine import body_steps, cache_fallbacks, callee_traps, catching, contained_tasks, expected_outcomes, fallback_retry, guarded_types, idle_fallbacks, library_steps, logcalls, lost_detail, lost_payload, quiet_steps, record_gaps, relogged_steps, repeated_handlers, retry_once, shapes, stated_causes, step_builders, step_sources, thin_callees, try_steps, value_reads
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.exemption_comments import handler_explanations
 from sadpath.engine.trapping import traps_its_failures
@@ -245,13 +245,20 @@ class LostTracebackLog(Rule):
                 continue  # a descriptive message around one call, whose exception text says why
             shown = "print(...)" if log.method == "print" else (f"{log.receiver}.{log.method}(...)" if log.receiver else f"{log.method}(...)")
             advice = (lost_payload.process_advice(try_node, ctx) if reason == lost_payload.PROCESS_LOST else None) or lost_payload.advice(reason)
-            if log.kind == "logger" and log.level in ("warning", "warn") and "`logger.exception(...)`" in advice:
+            repeated = repeated_handlers.repeats(ctx.enclosing_function(), node, ctx.tree) if log.kind == "logger" and not logcalls.uses_structlog(ctx) else None
+            if repeated is not None and advice == lost_payload.DEFAULT_ADVICE:
+                # what the structured-log fix writes there: a traceback on every pass would flood the log
+                advice = (
+                    f"Log the error's text, and its traceback only at DEBUG (`exc_info={log.receiver}.isEnabledFor(logging.DEBUG)`): "
+                    + ("the handler runs on every pass of a loop that polls" if repeated == "poll" else "the handler fails open on every request")
+                )
+            elif log.kind == "logger" and log.level in ("warning", "warn") and "`logger.exception(...)`" in advice:
                 advice = advice.replace("`logger.exception(...)`", "`exc_info=True` on the existing warning, which keeps its level")
             message = f"`{shown}` in {judgement.caught.label} {reason}. {advice}."
             fixes = []
             if reason == lost_payload.TARGET_LOST:
                 pass  # (the missing piece is the target, not the traceback: no fix can know it)
-            elif log.kind == "logger" and log.method == "error":
+            elif log.kind == "logger" and log.method == "error" and repeated is None:
                 fixes.append(FixOffer("log_exception", f"Use `{log.receiver}.exception(...)` to keep the traceback", Applicability.SAFE))
             if reason != lost_payload.TARGET_LOST:
                 fixes.append(FixOffer("log_structured", "Log with the traceback and context", Applicability.UNSAFE))
