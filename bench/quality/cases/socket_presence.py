@@ -1,11 +1,9 @@
 """Realtime presence service: a python-socketio server that relays cursor updates, humanizes "last seen" times in
-the visitor's locale, and asks a search API for suggestions. Round 13 shapes of SAD104 (one library's calls, one
-unchecked body that SAD203 owns)."""
+the visitor's locale. Round 13 shapes of SAD104 (one library's calls are one step)."""
 
 import logging
 
 import humanize
-import requests
 import socketio
 
 from presence.store import PresenceStore
@@ -47,15 +45,3 @@ async def presence_join(sid, data):
         log.error(f"Error in presence_join: {e}")  # expect: lost-traceback-log -- two of the project's own store steps (a Redis SADD, then a PUBLISH fan-out): "Connection reset by peer" does not say whether the member was added and only the announce failed, which decides whether the room shows a ghost
         return {"ok": False}
     return {"ok": True}
-
-
-def suggestions(query, api_key):
-    try:
-        response = requests.post("https://search.example/v1/suggest", json={"q": query}, headers={"key": api_key}, timeout=10)
-        data = response.json()  # expect: unchecked-http-status -- a 429 or 401 JSON error body is parsed as if it were suggestions
-        items = data.get("items", [])
-        best = data["choices"][0]["text"]
-        return {"ok": True, "items": [{"text": i, "best": best} for i in items]}
-    except Exception as e:
-        log.error(f"Suggestion search failed: {e}")  # quiet: the only gap is the unchecked status of the parse, which SAD203 reports on this try: one problem, one finding
-        return {"ok": False, "error": "suggestions unavailable"}

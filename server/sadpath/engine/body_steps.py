@@ -5,8 +5,8 @@ A request's error names its URL (``requests``' "HTTPSConnectionPool(host=...)"),
 model and the field: those steps identify themselves. The failures a record without the traceback cannot place
 are the reads of a response body nobody checked the status of: ``response.json()`` on an error page ("Expecting
 value: line 1 column 1 (char 0)") and the fields then read from it (``KeyError: 'content'``). When the ``try``
-does that, the message names those reads, not the calls that carry their own story; and when SAD203 reports that
-parse (the status nobody checked), SAD104 says nothing: one problem, one finding.
+does that, the message names those reads, not the calls that carry their own story. (SAD203 reports the unchecked
+status on the same ``try``; SAD104 stays, since SAD203's fix, a status check, leaves the record without the body.)
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import ast
 
 from sadpath.engine import relogged_steps, step_sources
-from sadpath.engine.body_reads import fails_on_the_spot
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import external_call
 
@@ -90,14 +89,6 @@ def unchecked_body_reads(try_node: ast.AST, ctx: ModuleContext) -> tuple[str, st
     parse, field = found
     text = ast.unparse(field)
     return ast.unparse(parse), (text if len(text) <= 60 else text[:57] + "...")
-
-
-def restates_unchecked_status(try_node: ast.AST, function: ast.AST | None, ctx: ModuleContext) -> bool:
-    """The one thing the record lacks is what the parse of an unchecked body loses, and SAD203 reports that parse
-    (unchecked-http-status: the status nobody checked): one problem, one finding. Not when the parse is used
-    strictly inside a ``try`` whose handler reports it (``body_reads.fails_on_the_spot``): SAD203 stays quiet there."""
-    found = _unchecked_reads(try_node, ctx)
-    return found is not None and function is not None and not fails_on_the_spot(found[0], function, ctx.memo)
 
 
 def _unchecked_reads(try_node: ast.AST, ctx: ModuleContext) -> tuple[ast.AST, ast.AST] | None:

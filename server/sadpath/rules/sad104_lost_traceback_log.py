@@ -96,7 +96,7 @@ calls on the input the record names), for a narrow catch that one reachable
 check-then-act of one client on one resource (`if client.has(x):
 client.delete(x)`) with the error in the record, for a constant placeholder put
 in a field of side metadata (`version = "none"`, then only written into a
-dict), for a parse of a body whose status nobody checked (SAD203's one finding), and for a decode fallback on one response (`r.json()` failing, then
+dict), and for a decode fallback on one response (`r.json()` failing, then
 `r.text()`). A record at warning level is told to add `exc_info=True`, which
 keeps its level.
 
@@ -256,11 +256,11 @@ class LostTracebackLog(Rule):
                 advice = advice.replace("`logger.exception(...)`", "`exc_info=True` on the existing warning, which keeps its level")
             message = f"`{shown}` in {judgement.caught.label} {reason}. {advice}."
             fixes = []
-            if reason == lost_payload.TARGET_LOST:
-                pass  # (the missing piece is the target, not the traceback: no fix can know it)
+            if reason in (lost_payload.TARGET_LOST, lost_payload.STATUS_LOST, lost_payload.PROCESS_LOST):
+                pass  # (the missing piece is the target, the response body or the stderr, not the traceback: no fix writes it)
             elif log.kind == "logger" and log.method == "error" and repeated is None:
                 fixes.append(FixOffer("log_exception", f"Use `{log.receiver}.exception(...)` to keep the traceback", Applicability.SAFE))
-            if reason != lost_payload.TARGET_LOST:
+            if reason not in (lost_payload.TARGET_LOST, lost_payload.STATUS_LOST, lost_payload.PROCESS_LOST):
                 fixes.append(FixOffer("log_structured", "Log with the traceback and context", Applicability.UNSAFE))
             ctx.report(self, ctx.span(log.call), message, fixes=fixes)
 
@@ -306,8 +306,6 @@ def _what_is_lost(log: logcalls.LogCall, handler: ast.ExceptHandler, try_node, c
             return cause
         if _answers_with_cause(handler, guarded, ctx):
             return None  # "column not found" turned into an error response: the translations copy the cause's text
-    if len(steps) >= 2 and body_steps.restates_unchecked_status(try_node, ctx.enclosing_function(), ctx):
-        return None  # the unchecked body's parse and field reads: SAD203's finding on this ``try``, one problem
     if len(steps) >= 2:  # (the unchecked body's parse and field reads, when the ``try`` has them: their errors say least)
         return body_steps.steps_message(steps, try_node, ctx)
     if len(steps) == 1 and named and (left := body_steps.left_beside_traced(steps, try_node, ctx)) is not None:
