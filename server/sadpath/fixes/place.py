@@ -50,6 +50,8 @@ class Place:
 
 def place_of(req: FixRequest, handler: ast.ExceptHandler) -> Place | None:
     func = req.enclosing_function(handler.lineno)
+    if req.finding.data.get("fail_closed"):
+        return None  # a guard's check skipped for an item: the error propagates, the guard fails closed
     if func is None:
         # at import time (module or class body): a best-effort step logs with the traceback and carries on; a
         # re-raise would stop the module from importing

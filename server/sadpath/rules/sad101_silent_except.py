@@ -183,12 +183,15 @@ from sadpath.engine.callee_traps import answers_its_own_failures
 from sadpath.engine.exemption_comments import declared_non_fatal
 from sadpath.engine.exemption_outcomes import builds_statement, enriched_container
 from sadpath.engine.exemption_places import advice_here, lost_here, place_of
+from sadpath.engine.guard_loops import GUARD_ADVICE, guard_loop
 from sadpath.engine.handled_on_purpose import handled_on_purpose
 from sadpath.engine.exemptions import EXEMPTIONS
 from sadpath.engine.external import external_call
 from sadpath.engine.hook_places import advice_in_hook, hook_of, keep_traceback, lost_in_hook
 from sadpath.engine.swallow import Judgement, judge, unbound_after
 from sadpath.engine.absent_answers import absent_answer
+from sadpath.engine.report_fields import optional_report_field
+from sadpath.engine.uncalled_functions import uncalled
 from sadpath.engine.side_steps import after_committed_writes, committed_step_advice, polling_story
 from sadpath.engine.view_fall_off import fall_off_story, falls_off_a_django_view
 from sadpath.engine.teardown_steps import in_finally, removes_files_only, run_in_background
@@ -218,6 +221,8 @@ class SilentExcept(Rule):
             return  # the caught error is the expected "someone else did it / not here" result, and the work completes
         if judgement.site is not None and absent_answer(judgement.site) is not None:
             return  # the empty value is the function's own "not available" (a status branch, its docstring)
+        if judgement.site is not None and optional_report_field(judgement.site):
+            return  # a diagnostic leaves one optional entry out of a report it shows anyway: intended
         if judgement.site is not None and _warned_after_a_write(node, judgement.site, ctx):
             return  # what the advice asks after a committed write: a warning with the traceback, and carry on
         domain = module_error_name(ctx)
@@ -234,6 +239,9 @@ class SilentExcept(Rule):
             data["best_effort"] = True  # the fix logs with the traceback and carries on, as the message advises
             # one handling fits there, no translation beside it; the offer says what the fix writes (no re-raise)
             fixes = [FixOffer("reraise", "Log the failure with its traceback and carry on", Applicability.UNSAFE)]
+        if text.endswith(GUARD_ADVICE):
+            data["fail_closed"] = True  # a guard: the fix lets the error propagate, nothing carries on
+            fixes = fixes[:1]
         if not carry_on and ctx.enclosing_function() is None:
             fixes = []  # at import time no fix writes a raise: it would stop the module from importing
         if "and re-raise the rest" in text or "falls off its end" in text:
@@ -379,6 +387,8 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         advice = committed_step_advice(site, write)
     elif declared_non_fatal(handler, ctx):
         advice = "It is meant to be non-fatal: keep the traceback (`logger.exception`) and carry on."
+    elif guard_loop(site):
+        advice = GUARD_ADVICE
     elif _one_item_of_a_loop(site, ctx):
         advice = "It handles one item of a loop: keep the traceback (`logger.exception`) and carry on with the next one."
     elif _step_of_a_command(site, ctx):
@@ -390,6 +400,9 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         advice = "It is a background step: keep the traceback (`logger.exception`) and carry on."
     if advice == "Re-raise or translate it.":
         consequence, advice = _contract_story(site, first[0] if first is not None else None, consequence, ctx)
+    if advice == "Re-raise or translate it." and consequence.startswith("callers of ") and uncalled(site):
+        consequence = f"any caller would get `{site.verdict[len('return '):]}` for every error, but nothing in the project calls `{site.func.name}()`"
+        advice = "If it is unused, remove it; if code outside the project calls it, re-raise or translate the error."
     carry_on = "carry on" in advice
     return f"{site.caught.label} swallows {what}: the handler {action}, so {consequence}. {advice}", carry_on
 

@@ -1,0 +1,84 @@
+"""Whether the function that holds a handler is named anywhere in its project, public names included.
+
+``uncalled(site)`` is True only when it can be shown: the function is a module-level function or a method of a
+plain top-level class (no base but ``object``, no class decorator or keywords, so it overrides nothing), it is a method of a plain top-level class, has
+no decorator (a route, a hook, a handler, a task) and is no dunder, its own module names it only in its ``def``
+(no call, no attribute or name reference, no string, no ``__all__`` entry), and no other module of the project
+(tests left out) holds the word at all, while another function of the module (another method of the
+class) is named elsewhere: the module is used, this function is not. Anything unsure answers False. A message that would describe what its
+callers get then says there are none (``engine.exemption_unreferenced.never_referenced`` already keeps a private
+function that nobody names quiet; a public one may still be an API that code outside the project calls).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from sadpath.engine.handler_site import Site
+from sadpath.engine.namespace_callers import project_probe
+from sadpath.engine.project_files import project_files, texts_mentioning
+
+_PLAIN_BASES = frozenset({"object"})
+
+
+def uncalled(site: Site) -> bool:
+    """Nothing in the project names the handler's function: no caller exists that could get its fallback."""
+    func, ctx = site.func, site.ctx
+    if func is None or site.boundary is not None or func.decorator_list or func.name.startswith("__"):
+        return False
+    owner = _top_level_owner(func, ctx.tree)
+    if owner is False:
+        return False  # a nested function or a method of a nested class: its scope names it
+    if isinstance(owner, ast.ClassDef) and (
+        owner.decorator_list or owner.keywords or any(ast.unparse(b) not in _PLAIN_BASES for b in owner.bases)
+    ):
+        return False  # a method of a subclass may override what a base or a framework calls
+    path = ctx.source.path
+    if not path or not path.endswith(".py"):
+        return False
+    if not isinstance(owner, ast.ClassDef):
+        return False  # a module function may be an entry point a config names: only a dead method of a used class
+    scope = owner.body
+    siblings = [s.name for s in scope if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s is not func and not s.name.startswith("__")]
+    if len(re.findall(rf"\b{re.escape(func.name)}\b", ctx.source.text)) != 1:
+        return False  # the module itself names it again (a call, a reference, ``__all__``, a string)
+    if not ctx.fact(f"uncalled:{func.name}", lambda: _named_elsewhere(func.name, path) is False):
+        return False
+    # the rest of the module is used elsewhere (another method of the class, another function): this one is dead
+    return any(ctx.fact(f"uncalled:{name}", lambda name=name: _named_elsewhere(name, path) is False) is False for name in siblings[:8])
+
+
+def _named_elsewhere(name: str, path: str) -> bool | None:
+    """Whether another module of the project holds the word ``name``; None when that cannot be shown."""
+    files = project_files(Path(project_probe(path)))
+    if not files:
+        return None  # a project too large or unreadable: nothing can be shown
+    try:
+        own = Path(path).resolve()
+    except OSError:
+        return None
+    for candidate, found in texts_mentioning(name, files, str(Path(project_probe(path)).parent)):
+        if found is None:
+            return None
+        try:
+            if candidate.resolve() == own:
+                continue
+        except OSError:
+            return None
+        return True  # another module names it
+    return False
+
+
+def _top_level_owner(func: ast.AST, tree: ast.Module) -> ast.ClassDef | None | bool:
+    """The top-level class that holds ``func``, None for a module-level function, False for anything nested."""
+    for stmt in tree.body:
+        if stmt is func:
+            return None
+        if isinstance(stmt, ast.ClassDef) and func in stmt.body:
+            return stmt
+    return False
+
+
+__all__ = ["uncalled"]
