@@ -171,3 +171,28 @@ def test_a_plain_url_is_still_logged_as_the_records_address(tmp_path):
     text = IMAGES.replace("image_url", "callback_url")
     out, _ = checked(tmp_path / "images.py", text, "SAD104", "log_structured")
     assert "callback_url=%s" in out
+
+
+# ---- services sweep leftover: a keyed id is not put inside an f-string's braces (its quotes, before 3.12)
+
+JOIN = """import logging
+
+log = logging.getLogger(__name__)
+
+
+async def document_join(sio, sid, data):
+    if not data.get('document_id'):
+        return
+    try:
+        await sio.enter_room(sid, data['document_id'])
+        await sio.emit('joined', {'id': data['document_id']}, room=sid)
+    except Exception as e:
+        log.error(f'Error in document_join: {e}')
+        await sio.emit('error', {'message': 'Failed to join document'}, room=sid)
+"""
+
+
+def test_an_f_string_log_fix_applies_without_the_keyed_id(tmp_path):
+    out, _ = checked(tmp_path / "join.py", JOIN, "SAD104", "log_exception")
+    compile(out, "join.py", "exec")
+    assert "log.exception(f'Error in document_join: {e}')" in out

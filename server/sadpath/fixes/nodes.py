@@ -422,6 +422,13 @@ def with_ids(call: cst.Call, ids: list[str]) -> cst.Call:
         return call
     message = positional[0].value
     suffix = ", ".join(f"{id_label(i)}={{}}" for i in ids)
+    if isinstance(message, cst.FormattedString) and any(q in i for i in ids for q in "'\""):
+        # ``data.get('id')`` inside an f-string's braces: before Python 3.12 its quotes may not be the f-string's, and
+        # the file's quote style is applied to every new literal; the record goes without those ids
+        ids = [i for i in ids if "'" not in i and '"' not in i]
+        if not ids:
+            return call
+        suffix = ", ".join(f"{id_label(i)}={{}}" for i in ids)
     if isinstance(message, cst.FormattedString) and message.end in ('"', "'"):
         parts = list(message.parts)
         parts.append(cst.FormattedStringText(" ("))
