@@ -145,7 +145,7 @@ def _own_value(node: ast.Subscript, built: set[str]) -> bool:
     return isinstance(node.slice, ast.Slice) or (isinstance(node.value, ast.Name) and node.value.id in built)
 
 
-def _traced_handler(handler: ast.ExceptHandler) -> bool:
+def traced_handler(handler: ast.ExceptHandler) -> bool:
     """``except Exception as e: log.exception(e); raise HTTPException(...)``: logged with the traceback, then raised."""
     nodes = list(ast.walk(handler))
     traced = any(
@@ -165,7 +165,7 @@ def _logs_traceback(func: ast.AST, ctx: ModuleContext) -> bool:
     main = max(tries, key=lambda t: sum(isinstance(n, ast.Call) for s in t.body for n in ast.walk(s)))
     inside = sum(isinstance(n, ast.Call) for s in main.body for n in ast.walk(s))
     total = sum(isinstance(n, ast.Call) for n in body_nodes(getattr(func, "body", [])))
-    return inside * 2 > total and all(_traced_handler(h) for h in main.handlers)
+    return inside * 2 > total and all(traced_handler(h) for h in main.handlers)
 
 
 def _delegates_to_traced(func: ast.AST, other: dict[str, ast.AST], ctx: ModuleContext) -> bool:

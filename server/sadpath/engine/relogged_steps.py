@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from sadpath.engine import callee_traps, project_files, try_steps
+from sadpath.engine import callee_traps, project_files, quiet_steps, try_steps
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.project_calls import project_base
 
@@ -203,17 +203,7 @@ def _ends_in_traced_try(func: ast.AST) -> bool:
     last = body[-1]
     if not any(isinstance(n, ast.Call) for s in last.body for n in ast.walk(s)):
         return False
-    return all(_logs_traceback_and_raises(h) for h in last.handlers)
-
-
-def _logs_traceback_and_raises(handler: ast.ExceptHandler) -> bool:
-    nodes = list(ast.walk(handler))
-    traced = any(
-        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and "log" in ast.unparse(n.func.value).lower()
-        and (n.func.attr == "exception" or any(k.arg == "exc_info" and not (isinstance(k.value, ast.Constant) and not k.value.value) for k in n.keywords))
-        for n in nodes
-    )  # fmt: skip
-    return traced and any(isinstance(n, ast.Raise) for n in nodes)
+    return all(quiet_steps.traced_handler(h) for h in last.handlers)
 
 
 def _shown(expr: ast.expr) -> str:
