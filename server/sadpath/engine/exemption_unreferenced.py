@@ -19,16 +19,12 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
 
 from sadpath.engine import logcalls
 from sadpath.engine.call_index import calls_named, method_calls
 from sadpath.engine.handler_site import Site
-from sadpath.engine.namespace_callers import project_probe
-from sadpath.engine.project_files import project_files, texts_mentioning
+from sadpath.engine.project_names import named_elsewhere, plain_class, top_level_owner, word_count
 from sadpath.engine.walker import body_nodes
-
-_PLAIN_BASES = frozenset({"object"})
 
 
 def never_referenced(site: Site) -> bool | None:
@@ -36,55 +32,19 @@ def never_referenced(site: Site) -> bool | None:
     func, ctx = site.func, site.ctx
     if func is None or site.boundary is not None or func.decorator_list or func.name.startswith("__"):
         return None
-    owner = _owner(func, ctx)
+    owner = top_level_owner(func, ctx.tree)
     if owner is False:
         return None  # a nested function, or a method of a nested class: its scope names it
     if not func.name.startswith("_"):
         return None  # a public function or method may be an entry point a config names, or an API of its module
-    if isinstance(owner, ast.ClassDef) and (owner.decorator_list or any(_base_name(b) not in _PLAIN_BASES for b in owner.bases) or owner.keywords):
+    if isinstance(owner, ast.ClassDef) and not plain_class(owner):
         return None  # a method of a subclass may override what a base or a framework calls
     path = ctx.source.path
     if not path or not path.endswith(".py"):
         return None
-    if _word_count(func.name, ctx.source.text) != 1:
+    if word_count(func.name, ctx.source.text) != 1:
         return False  # the module itself names it again
-    here = Path(path)
-    probe = project_probe(path)
-    files = project_files(Path(probe))
-    if not files:
-        return False  # a project too large or unreadable: nothing can be shown
-    try:
-        own = here.resolve()
-    except OSError:
-        return False
-    for candidate, text in texts_mentioning(func.name, files, str(Path(probe).parent)):
-        if text is None:
-            return False
-        try:
-            if candidate.resolve() == own:
-                continue
-        except OSError:
-            return False
-        return False  # another module names it
-    return True
-
-
-def _owner(func: ast.AST, ctx) -> ast.ClassDef | None | bool:
-    """The top-level class that holds ``func``, None for a module-level function, False for anything nested."""
-    for stmt in ctx.tree.body:
-        if stmt is func:
-            return None
-        if isinstance(stmt, ast.ClassDef) and func in stmt.body:
-            return stmt
-    return False
-
-
-def _base_name(base: ast.expr) -> str:
-    return ast.unparse(base)
-
-
-def _word_count(name: str, text: str) -> int:
-    return len(re.findall(rf"\b{re.escape(name)}\b", text))
+    return named_elsewhere(func.name, path) is False  # unsure (None) or named elsewhere (True): speak
 
 
 def error_report_detail(site: Site) -> bool | None:
@@ -92,7 +52,7 @@ def error_report_detail(site: Site) -> bool | None:
     func, ctx = site.func, site.ctx
     if func is None or not site.verdict.startswith("return ") or not _neutral(site.path.value):
         return None
-    if _owner(func, ctx) is not None or not func.name.startswith("_"):
+    if top_level_owner(func, ctx.tree) is not None or not func.name.startswith("_"):
         return None  # a private module function: all its callers are in this module
     calls = calls_named(ctx, func.name)
     if not calls:
@@ -195,7 +155,7 @@ def degraded_source_logged(site: Site) -> bool | None:
         return None
     if _memoised(func, site.try_node):
         return True
-    owner = _owner(func, ctx)
+    owner = top_level_owner(func, ctx.tree)
     calls = method_calls(ctx.tree, func.name) if isinstance(owner, ast.ClassDef) else calls_named(ctx, func.name)
     if not calls or (not func.name.startswith("_") and owner is not None):
         return False

@@ -13,14 +13,9 @@ function that nobody names quiet; a public one may still be an API that code out
 from __future__ import annotations
 
 import ast
-import re
-from pathlib import Path
 
 from sadpath.engine.handler_site import Site
-from sadpath.engine.namespace_callers import project_probe
-from sadpath.engine.project_files import project_files, texts_mentioning
-
-_PLAIN_BASES = frozenset({"object"})
+from sadpath.engine.project_names import named_elsewhere, plain_class, top_level_owner, word_count
 
 
 def uncalled(site: Site) -> bool:
@@ -28,12 +23,10 @@ def uncalled(site: Site) -> bool:
     func, ctx = site.func, site.ctx
     if func is None or site.boundary is not None or func.decorator_list or func.name.startswith("__"):
         return False
-    owner = _top_level_owner(func, ctx.tree)
+    owner = top_level_owner(func, ctx.tree)
     if owner is False:
         return False  # a nested function or a method of a nested class: its scope names it
-    if isinstance(owner, ast.ClassDef) and (
-        owner.decorator_list or owner.keywords or any(ast.unparse(b) not in _PLAIN_BASES for b in owner.bases)
-    ):
+    if isinstance(owner, ast.ClassDef) and not plain_class(owner):
         return False  # a method of a subclass may override what a base or a framework calls
     path = ctx.source.path
     if not path or not path.endswith(".py"):
@@ -42,43 +35,12 @@ def uncalled(site: Site) -> bool:
         return False  # a module function may be an entry point a config names: only a dead method of a used class
     scope = owner.body
     siblings = [s.name for s in scope if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s is not func and not s.name.startswith("__")]
-    if len(re.findall(rf"\b{re.escape(func.name)}\b", ctx.source.text)) != 1:
+    if word_count(func.name, ctx.source.text) != 1:
         return False  # the module itself names it again (a call, a reference, ``__all__``, a string)
-    if not ctx.fact(f"uncalled:{func.name}", lambda: _named_elsewhere(func.name, path) is False):
+    if not ctx.fact(f"uncalled:{func.name}", lambda: named_elsewhere(func.name, path) is False):
         return False
     # the rest of the module is used elsewhere (another method of the class, another function): this one is dead
-    return any(ctx.fact(f"uncalled:{name}", lambda name=name: _named_elsewhere(name, path) is False) is False for name in siblings[:8])
-
-
-def _named_elsewhere(name: str, path: str) -> bool | None:
-    """Whether another module of the project holds the word ``name``; None when that cannot be shown."""
-    files = project_files(Path(project_probe(path)))
-    if not files:
-        return None  # a project too large or unreadable: nothing can be shown
-    try:
-        own = Path(path).resolve()
-    except OSError:
-        return None
-    for candidate, found in texts_mentioning(name, files, str(Path(project_probe(path)).parent)):
-        if found is None:
-            return None
-        try:
-            if candidate.resolve() == own:
-                continue
-        except OSError:
-            return None
-        return True  # another module names it
-    return False
-
-
-def _top_level_owner(func: ast.AST, tree: ast.Module) -> ast.ClassDef | None | bool:
-    """The top-level class that holds ``func``, None for a module-level function, False for anything nested."""
-    for stmt in tree.body:
-        if stmt is func:
-            return None
-        if isinstance(stmt, ast.ClassDef) and func in stmt.body:
-            return stmt
-    return False
+    return any(ctx.fact(f"uncalled:{name}", lambda name=name: named_elsewhere(name, path) is False) is False for name in siblings[:8])
 
 
 __all__ = ["uncalled"]
