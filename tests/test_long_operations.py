@@ -4,7 +4,7 @@ import ast
 
 import pytest
 
-from sadpath.engine.long_operations import takes_long, words
+from sadpath.engine.long_operations import client_transfers, takes_long, words
 
 
 def _call(text: str) -> ast.Call:
@@ -45,3 +45,42 @@ def test_long_operations(text, function, owner):
 )
 def test_short_operations(text, function, owner):
     assert not takes_long(_call(text), function, owner)
+
+
+def _constructor_and_scope(text: str) -> tuple[ast.Call, ast.Module]:
+    tree = ast.parse(text)
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "FTP"]
+    return calls[0], tree
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the client is yielded by one method and transfers in another: its one timeout covers the STOR
+        "class Repo:\n"
+        "    def client(self):\n"
+        "        ftp = FTP()\n"
+        "        yield ftp\n"
+        "    def upload(self, f):\n"
+        "        with self.client() as ftp:\n"
+        "            ftp.storbinary('STOR x', f)\n",
+        "with FTP() as ftp:\n    ftp.retrbinary('RETR x', out.write)\n",
+        "class Mirror:\n    def __init__(self):\n        self.conn = FTP()\n    def pull(self):\n        self.conn.retrlines('LIST', print)\n",
+    ],
+)
+def test_client_built_for_transfers_gets_the_generous_bound(text):
+    call, scope = _constructor_and_scope(text)
+    assert client_transfers(call, scope)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ftp = FTP()\nftp.nlst()\nother.storbinary('STOR x', f)\n",  # another client transfers, this one only lists
+        "FTP().quit()\n",  # not bound to a name
+        "ftp = FTP()\nftp.cwd('/')\n",
+    ],
+)
+def test_client_without_transfers_keeps_the_short_bound(text):
+    call, scope = _constructor_and_scope(text)
+    assert not client_transfers(call, scope)

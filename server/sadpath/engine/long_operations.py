@@ -4,6 +4,9 @@ SAD202 advises, and its fix writes, a generous default for them (a poll's 10 s w
 today); polls, status checks, searches and probes keep the short default. The judgement reads words, never
 substrings: ``subprocess`` is not "process", ``check_call`` is not a status check.
 
+A client built once and then used for transfers (``ftp = FTP(); ... ftp.storbinary(...)``) takes the generous bound
+too: its one timeout covers every later command on it, the biggest transfer included.
+
 Words come from the enclosing function's and class's names, the called method's name and the call's string
 arguments (a URL path, a command line). Short words are read only from the names of the place and the URL: a
 ``check_call`` running ``docker push`` is a push.
@@ -43,3 +46,38 @@ def takes_long(call: ast.Call, function: str = "", owner: str = "") -> bool:
     if any(s in _LONG_COMMANDS for s in strings):
         return True
     return method in ("put", "post") and any(k.arg in ("files", "data") and isinstance(k.value, ast.Name) for k in call.keywords)
+
+
+# methods that move a file's body over a client's connection: the client's one timeout must outlast the biggest
+_TRANSFERS = frozenset({
+    "storbinary", "retrbinary", "storlines", "retrlines", "upload_file", "download_file", "upload_fileobj",
+    "download_fileobj", "putfo", "getfo", "sendfile",
+})
+
+
+def client_transfers(call: ast.Call, scope: ast.AST) -> bool:
+    """The client the call builds is bound to a name (``ftp = FTP()``, ``self.ftp = FTP()``, ``with FTP() as ftp``)
+    and a call on that name in ``scope`` (the class or module that uses it) moves a file's body (``storbinary``,
+    ``upload_file``): the timeout set once on the client must outlast that transfer."""
+    names = _bound_names(call, scope)
+    if not names:
+        return False
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _TRANSFERS:
+            receiver = node.func.value
+            if (receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", None)) in names:
+                return True
+    return False
+
+
+def _bound_names(call: ast.Call, scope: ast.AST) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(scope):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is call:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        elif isinstance(node, ast.withitem) and node.context_expr is call and node.optional_vars is not None:
+            targets = [node.optional_vars]
+        else:
+            continue
+        names |= {t.attr if isinstance(t, ast.Attribute) else t.id for t in targets if isinstance(t, (ast.Attribute, ast.Name))}
+    return names

@@ -120,7 +120,7 @@ from sadpath.engine.project_calls import project_base
 from sadpath.engine.reexports import defining_tree, library_names, library_type
 from sadpath.engine.splat_keys import callers_pass, splat_origin
 from sadpath.engine.unreferenced import unreferenced
-from sadpath.engine.long_operations import LONG_SECONDS, takes_long
+from sadpath.engine.long_operations import LONG_SECONDS, client_transfers, takes_long
 from sadpath.knowledge.interfaces import interface_index
 from sadpath.model import Applicability, FixOffer
 from sadpath.engine.boundary import boundary_of
@@ -312,7 +312,8 @@ class MissingTimeout(Rule):
         seconds = ctx.settings.default_timeout
         func = ctx.enclosing_function()
         owner = ctx.enclosing_class()
-        long_call = not connect_probe and isinstance(node, ast.Call) and takes_long(node, getattr(func, "name", ""), getattr(owner, "name", ""))
+        long_call = not connect_probe and isinstance(node, ast.Call) and (
+            takes_long(node, getattr(func, "name", ""), getattr(owner, "name", "")) or client_transfers(node, owner or ctx.tree))
         seconds = max(seconds, LONG_SECONDS) if long_call else seconds
         loop = event_loop_caller(func, ctx) if connect_probe else None
         seconds = min(seconds, PROBE_SECONDS) if loop else seconds  # shorter than the coroutine's own retry budget
