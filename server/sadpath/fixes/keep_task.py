@@ -3,8 +3,8 @@
 The done-callback logs the task by its name, so a task created with ``create_task`` is named after the ids its
 call site has (``name=f"execute_due_timer timer_id={timer_id}"``): the coroutine's id-like arguments (``timer_id``,
 ``user.id``, ``key``, ``name``), else the attribute of an argument the function's own log calls name
-(``event.event``); for ``self.start()``, the id-like attributes of ``self`` the function's own log calls name
-(``self.name``). A task named already keeps its name; ``ensure_future``, which takes no name, gets it from
+(``event.event``), else an id-like attribute of an argument the function read before (``automation.id``); for
+``self.start()``, the id-like attributes of ``self`` the function's own log calls name (``self.name``). A task named already keeps its name; ``ensure_future``, which takes no name, gets it from
 ``task.set_name(...)``."""
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def _named(req: FixRequest, call: cst.Call, line: int) -> tuple[cst.Call | None,
         elif isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) and _id_like(value.attr):
             label = f"{value.value.id}.{value.attr}"
         elif isinstance(value, ast.Name):
-            label = next((f"{value.id}.{attr}" for owner, attr in logged if owner == value.id), None)
+            label = next((f"{value.id}.{attr}" for owner, attr in logged if owner == value.id), None) or _id_attribute(func, value.id, line)
         if label is not None and label not in labels:
             labels.append(label)
     if not labels:
@@ -143,6 +143,17 @@ def _named(req: FixRequest, call: cst.Call, line: int) -> tuple[cst.Call | None,
     if factory == "ensure_future":
         return None, labels, value
     return with_arguments(call, [keyword_arg("name", cst.parse_expression(value))]), labels, value
+
+
+def _id_attribute(func: ast.AST | None, name: str, line: int) -> str | None:
+    """``automation.id`` when the function reads an id-like attribute of the argument ``automation`` before the
+    task's line (so the name's f-string reads what the function already read)."""
+    if func is None:
+        return None
+    for node in ast.walk(func):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == name and _id_like(node.attr) and node.lineno < line:
+            return f"{name}.{node.attr}"
+    return None
 
 
 def _logged_attributes(func: ast.AST) -> list[tuple[str, str]]:

@@ -261,7 +261,8 @@ class FireAndForgetTask(Rule):
                     f"The task from {factory} in {where} is thrown away: {what} handles its own failures, so no error "
                     "is lost; only the reference is missing: the loop holds a task only weakly, and one nobody "
                     f"references can be garbage-collected before it is done, its work stopping part way: {DESTROYED}. "
-                    "Keep a reference until it is done (a set and `add_done_callback(discard)`)."
+                    "Keep a reference until it is done (a set, and a done-callback that discards the task and logs "
+                    "whatever its own handling lets through)."
                 )
             elif outcome == "held":
                 message = (
