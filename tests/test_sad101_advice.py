@@ -212,3 +212,79 @@ def test_a_view_that_falls_off_its_end_gets_advice_and_no_fix_that_contradicts_i
     ]
     assert "messages.error(...)" in finding.message
     assert not finding.fixes  # a bare re-raise (a 500) is not the handling the message describes
+
+
+RUNNER = '''class JobRunner:
+    def __init__(self, docker):
+        self.docker = docker
+
+    def _remove_container(self, container_id):
+        try:
+            container = self.docker.containers.get(container_id)
+        except Exception:
+            return
+        container.remove(force=True)
+
+    def run(self, container_id):
+        try:
+            return self.docker.wait(container_id)
+        finally:
+            self._remove_container(container_id)
+
+    def submit(self, container_id):
+        try:
+            self.docker.start(container_id)
+        except Exception:
+            self._remove_container(container_id)
+            raise
+'''
+
+
+def test_a_cleanup_helper_only_teardown_paths_call_gets_the_best_effort_advice(tmp_path):
+    (message,) = _messages(tmp_path, RUNNER)
+    assert "which only teardown paths call" in message and "It is best-effort cleanup" in message
+    assert "Re-raise" not in message
+
+
+def test_a_cleanup_helper_also_called_as_the_work_keeps_the_re_raise_advice(tmp_path):
+    text = RUNNER + "\n    def replace(self, container_id):\n        self._remove_container(container_id)\n        return {'replaced': container_id}\n"
+    (message,) = _messages(tmp_path, text)
+    assert "teardown paths" not in message and "best-effort" not in message
+
+
+def test_the_cleanup_helpers_fix_logs_with_the_traceback_and_carries_on(tmp_path):
+    from sadpath.fixes import apply_edits, build_fix
+
+    source = SourceFile(str(tmp_path / "runner.py"), RUNNER)
+    (finding,) = [f for f in lint(source, Settings()).findings if f.code == "SAD101"]
+    (offer,) = finding.fixes
+    assert offer.title == "Log the failure with its traceback and carry on"
+    out = apply_edits(RUNNER, build_fix(source, finding, offer, Settings()).edits)
+    handler = out[out.index("        except Exception"):out.index("        container.remove")]
+    assert "exc_info=True" in handler or ".exception(" in handler, handler
+    assert "raise" not in handler and "return" in handler, handler
+
+
+ROUTE = '''import logging
+
+log = logging.getLogger(__name__)
+
+
+async def remove_file_from_knowledge(store, vectors, knowledge_id, file_id):
+    await store.remove_file_from_knowledge(knowledge_id, file_id)
+    try:
+        await vectors.reindex(collection_name=knowledge_id)
+    except Exception:
+        pass
+    return {"removed": file_id}
+
+
+async def sync_cleanup(store, knowledge_id, file_ids):
+    for file_id in file_ids:
+        await store.remove_file_from_knowledge(knowledge_id, file_id)
+'''
+
+
+def test_another_objects_method_of_the_same_name_in_a_cleanup_does_not_make_a_cleanup_helper(tmp_path):
+    (message,) = _messages(tmp_path, ROUTE)
+    assert "teardown paths" not in message

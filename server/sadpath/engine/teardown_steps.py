@@ -1,6 +1,8 @@
 """Where a swallowed failure is best-effort by its place: cleanup in a ``finally`` block, a function the module runs
 in the background (``asyncio.create_task(f(...))``, ``background_tasks.add_task(f, ...)``), and a ``try`` that only
-cleans up through a worker thread (``await asyncio.to_thread(os.remove, path)``).
+cleans up through a worker thread (``await asyncio.to_thread(os.remove, path)``), and a cleanup helper that only
+teardown paths call (``_remove_container()``, called in a ``finally``, in an ``except`` before ``raise``, or by
+``stop_executor()``).
 
 Re-raising from such a place is the wrong advice: from a ``finally`` it replaces the function's own result or
 error, and a background step has nobody to raise to. What it owes is a log line with the traceback."""
@@ -12,6 +14,7 @@ import ast
 from sadpath.engine import shapes
 from sadpath.engine.call_index import calls_named
 from sadpath.engine.context import ModuleContext
+from sadpath.engine.naming import words
 
 _SPAWNERS = frozenset({"create_task", "ensure_future", "run_coroutine_threadsafe", "spawn", "start_soon"})
 _SCHEDULERS = frozenset({"add_task", "start_soon", "spawn", "call_soon", "call_soon_threadsafe"})  # not ``submit``: its future re-raises
@@ -27,6 +30,50 @@ def in_finally(ctx: ModuleContext) -> bool:
             return False
         if isinstance(parent, ast.Try) and child in parent.finalbody:
             return True
+    return False
+
+
+# verbs of a function that tears a resource down, read as whole-word prefixes (``_remove_container``, ``cleanup_dir``)
+_TEARDOWN = (
+    "remove", "delete", "cleanup", "clean", "kill", "stop", "close", "teardown", "release", "purge", "destroy",
+    "dispose", "unlink", "shutdown", "finalize", "reap",
+)
+
+
+def _tears_down(name: str) -> bool:
+    return any(word.startswith(_TEARDOWN) for word in words(name))
+
+
+def cleanup_helper(func: ast.AST | None, ctx: ModuleContext) -> bool:
+    """The function tears a resource down (its name says remove, kill, close, cleanup...) and every call of it in the
+    module runs on a teardown path: in a ``finally``, in an ``except`` block, or in a function that itself tears
+    down (``_finalize()``, ``stop_executor()``). A failure there must not replace the result or the error of the work
+    it cleans up after; an unused or otherwise called function is no such helper."""
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or func.decorator_list or not _tears_down(func.name):
+        return False  # a decorated function (a route, a task) is called by its framework, not only by these paths
+    method = bool(func.args.args) and func.args.args[0].arg in ("self", "cls")
+    calls = [
+        (call, parents) for call, parents in calls_named(ctx, func.name)
+        if func not in parents and _calls_it(call.func, method)
+    ]
+    return bool(calls) and all(_on_teardown_path(call, parents) for call, parents in calls)
+
+
+def _calls_it(callee: ast.expr, method: bool) -> bool:
+    """``self._remove(...)`` for a method, ``_remove(...)`` for a function: not another object's method of that name."""
+    if method:
+        return isinstance(callee, ast.Attribute) and isinstance(callee.value, ast.Name) and callee.value.id in ("self", "cls")
+    return isinstance(callee, ast.Name)
+
+
+def _on_teardown_path(call: ast.Call, parents: list[ast.AST]) -> bool:
+    chain = [*parents, call]
+    for index in range(len(chain) - 1, 0, -1):  # inner first
+        parent, child = chain[index - 1], chain[index]
+        if isinstance(parent, ast.Try) and child in parent.finalbody or isinstance(parent, ast.ExceptHandler):
+            return True
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)) and _tears_down(parent.name)
     return False
 
 

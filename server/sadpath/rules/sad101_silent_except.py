@@ -25,7 +25,8 @@ stop the work, or the handler serves one item of a consumer or event loop, a bac
 step (also a function the module hands to `create_task()` or `add_task()`), or one step
 of a command that goes on with the next, it advises keeping the traceback
 (`logger.exception`) and carrying on (and, for a command, a non-zero exit) rather than
-re-raising; for cleanup in a `finally` block it gives the best-effort advice (log with the
+re-raising; for cleanup in a `finally` block, or in a cleanup helper that only teardown paths
+call, it gives the best-effort advice (log with the
 traceback and carry on: re-raising there would replace the function's own result); when
 a loop's `continue` skips the check that raises right after the `try`, it says the guard
 fails open; in a socket.io event handler, a task's done-callback or a block
@@ -194,7 +195,7 @@ from sadpath.engine.report_fields import optional_report_field
 from sadpath.engine.uncalled_functions import uncalled
 from sadpath.engine.side_steps import after_committed_writes, committed_step_advice, polling_story
 from sadpath.engine.view_fall_off import fall_off_story, falls_off_a_django_view
-from sadpath.engine.teardown_steps import in_finally, removes_files_only, run_in_background
+from sadpath.engine.teardown_steps import cleanup_helper, in_finally, removes_files_only, run_in_background
 from sadpath.engine.total_calls import cannot_fail, deprioritised, not_the_failure
 from sadpath.engine.walker import body_nodes
 from sadpath.model import Applicability, FixOffer
@@ -359,6 +360,13 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         advice = (
             "It is best-effort cleanup: log it with the traceback (`logger.exception`) and carry on; re-raising from a"
             " `finally` would replace the function's own result or error."
+        )
+    elif not site.verdict.startswith("return ") and cleanup_helper(site.func, ctx):
+        trace = "with only the error's text in the log" if untraced is not None and site.verdict.startswith("log:") else "without a trace"
+        consequence = f"a failure of `{site.func.name}()`, which only teardown paths call (a `finally`, an error path), goes {trace}"
+        advice = (
+            "It is best-effort cleanup: log it with the traceback (`logger.exception`) and carry on; re-raising would"
+            " replace the result or the error of the work it cleans up after."
         )
     elif (enriched := enriched_container(site)) is not None:
         where = f"`{site.func.name}()`" if site.func is not None else "the code"
