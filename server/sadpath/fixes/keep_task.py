@@ -4,8 +4,8 @@ The done-callback logs the task by its name, so a task created with ``create_tas
 call site has (``name=f"execute_due_timer timer_id={timer_id}"``): the coroutine's id-like arguments (``timer_id``,
 ``user.id``, ``key``, ``name``), else the attribute of an argument the function's own log calls name
 (``event.event``), else an id-like attribute of an argument the function read before (``automation.id``); for
-``self.start()``, the id-like attributes of ``self`` the function's own log calls name (``self.name``). A task named already keeps its name; ``ensure_future``, which takes no name, gets it from
-``task.set_name(...)``."""
+``self.start()``, the id-like attributes of ``self`` the function's own log calls name (``self.name``). A task
+named already keeps its name; ``ensure_future``, which takes no name, gets it from ``task.set_name(...)``."""
 
 from __future__ import annotations
 

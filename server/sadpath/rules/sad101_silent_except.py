@@ -353,21 +353,11 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         consequence, advice = fall_off_story(site, ctx)
     elif (hook := hook_of(site)) is not None:
         consequence, advice = lost_in_hook(hook, site), advice_in_hook(hook, site)
-    elif site.func is not None and site.path.end in ("fall", "continue") and in_finally(ctx):
-        where = f"`{site.func.name}()`"
+    elif (teardown := _teardown_place(site, ctx)) is not None:
+        what_failed, replaced = teardown
         trace = "with only the error's text in the log" if untraced is not None and site.verdict.startswith("log:") else "without a trace"
-        consequence = f"a failure of this cleanup in the `finally` of {where} goes {trace}"
-        advice = (
-            "It is best-effort cleanup: log it with the traceback (`logger.exception`) and carry on; re-raising from a"
-            " `finally` would replace the function's own result or error."
-        )
-    elif not site.verdict.startswith("return ") and cleanup_helper(site.func, ctx):
-        trace = "with only the error's text in the log" if untraced is not None and site.verdict.startswith("log:") else "without a trace"
-        consequence = f"a failure of `{site.func.name}()`, which only teardown paths call (a `finally`, an error path), goes {trace}"
-        advice = (
-            "It is best-effort cleanup: log it with the traceback (`logger.exception`) and carry on; re-raising would"
-            " replace the result or the error of the work it cleans up after."
-        )
+        consequence = f"a failure of {what_failed} goes {trace}"
+        advice = f"It is best-effort cleanup: log it with the traceback (`logger.exception`) and carry on; re-raising {replaced}."
     elif (enriched := enriched_container(site)) is not None:
         where = f"`{site.func.name}()`" if site.func is not None else "the code"
         trace = "with only the error's text in the log" if untraced is not None and site.verdict.startswith("log:") else "and nobody can tell why"
@@ -413,6 +403,21 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         advice = "If it is unused, remove it; if code outside the project calls it, re-raise or translate the error."
     carry_on = "carry on" in advice
     return f"{site.caught.label} swallows {what}: the handler {action}, so {consequence}. {advice}", carry_on
+
+
+def _teardown_place(site, ctx: ModuleContext) -> tuple[str, str] | None:
+    """What failed and what a re-raise would replace, for cleanup on a teardown path: in the ``finally`` of the
+    function, or in a cleanup helper that only teardown paths call."""
+    if site.func is None:
+        return None
+    if site.path.end in ("fall", "continue") and in_finally(ctx):
+        return f"this cleanup in the `finally` of `{site.func.name}()`", "from a `finally` would replace the function's own result or error"
+    if not site.verdict.startswith("return ") and cleanup_helper(site.func, ctx):
+        return (
+            f"`{site.func.name}()`, which only teardown paths call (a `finally`, an error path),",
+            "would replace the result or the error of the work it cleans up after",
+        )
+    return None
 
 
 def _contract_story(site, failed: ast.Call | None, consequence: str, ctx: ModuleContext) -> tuple[str, str]:
