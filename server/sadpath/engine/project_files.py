@@ -70,7 +70,7 @@ def package_files(path: Path) -> tuple[Path, ...]:
     """The modules of the outermost package around ``path`` (tests left out); for a module outside any package,
     the modules beside it and in the packages beside it. Empty for a project too large to search."""
     root = path.resolve().parent
-    while (root / "__init__.py").is_file() and (root.parent / "__init__.py").is_file() and root.parent != root:
+    while in_package(root) and (root.parent / "__init__.py").is_file() and root.parent != root:
         root = root.parent
     return _files_under(root)
 
@@ -78,9 +78,15 @@ def package_files(path: Path) -> tuple[Path, ...]:
 def import_root(path: Path) -> Path:
     """The folder ``path``'s module is imported from: the one above its outermost package (absolute)."""
     root = path.resolve().parent
-    while (root / "__init__.py").is_file() and root.parent != root:
+    while in_package(root) and root.parent != root:
         root = root.parent
     return root
+
+
+def in_package(folder: Path) -> bool:
+    """The folder is imported as part of a package: it has an ``__init__.py``, or it is a namespace portion inside
+    one (``open_webui/utils/`` with no ``__init__.py`` under ``open_webui/``, imported as ``open_webui.utils``)."""
+    return (folder / "__init__.py").is_file() or (folder.parent / "__init__.py").is_file()
 
 
 def dotted_name(path: Path, root: Path | None = None) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from sadpath.engine.app_rollback_hooks import app_hook_covers, untraceable
-from sadpath.engine.project_files import modules_calling, parse_module, project_modules_calling
+from sadpath.engine.project_files import import_root, modules_calling, parse_module, project_modules_calling
 
 
 MAX_DEPTH = 6
@@ -30,14 +30,6 @@ _DETACHING = ("create_task", "ensure_future", "run_coroutine_threadsafe", "spawn
 
 # functions that only the tests call, whatever module they live in
 _TEST_SUPPORT = ("mock_", "fake_", "stub_")
-
-
-def _import_root(path: Path) -> Path:
-    """The folder a module's absolute imports start from: above its outermost package."""
-    folder = path.parent
-    while (folder / "__init__.py").is_file() and folder.parent != folder:
-        folder = folder.parent
-    return folder
 
 
 def _module_file(base: Path, dotted: str) -> Path | None:
@@ -57,7 +49,7 @@ def _imported_module(stmt: ast.ImportFrom, path: Path) -> Path | None:
         for _ in range(stmt.level - 1):
             origin = origin.parent
         return _module_file(origin, stmt.module or "")
-    return _module_file(_import_root(path), stmt.module or "")
+    return _module_file(import_root(path), stmt.module or "")
 
 
 def _find_class(tree: ast.Module, path: Path, name: str, depth: int = 0, kinds: tuple = (ast.ClassDef,)):
