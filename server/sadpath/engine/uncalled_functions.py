@@ -5,8 +5,8 @@ plain top-level class (no base but ``object``, no class decorator or keywords, s
 no decorator (a route, a hook, a handler, a task) and is no dunder, its own module names it only in its ``def``
 (no call, no attribute or name reference, no string, no ``__all__`` entry), and no other module of the project
 (tests left out) holds the word at all, while another function of the module (another method of the
-class) is named elsewhere: the module is used, this function is not. Anything unsure answers False. A message that would describe what its
-callers get then says there are none (``engine.exemption_unreferenced.never_referenced`` already keeps a private
+class) is named elsewhere: the module is used, this function is not. Anything unsure answers False. A swallow whose
+only harm is what its callers get then has no one to harm in the project, and SAD101 stays quiet on it (``engine.exemption_unreferenced.never_referenced`` already keeps a private
 function that nobody names quiet; a public one may still be an API that code outside the project calls).
 """
 

@@ -194,6 +194,7 @@ from sadpath.engine.absent_answers import absent_answer
 from sadpath.engine.report_fields import optional_report_field
 from sadpath.engine.uncalled_functions import uncalled
 from sadpath.engine.side_steps import after_committed_writes, committed_step_advice, polling_story
+from sadpath.engine.startup_steps import startup_story
 from sadpath.engine.view_fall_off import fall_off_story, falls_off_a_django_view
 from sadpath.engine.teardown_steps import cleanup_helper, in_finally, removes_files_only, run_in_background
 from sadpath.engine.total_calls import cannot_fail, deprioritised, not_the_failure
@@ -233,6 +234,8 @@ class SilentExcept(Rule):
         ]
         data = {"verdict": judgement.verdict, "domain_error": domain, "considered": [name for name, _ in judgement.considered]}
         text, carry_on = advised(node, judgement, ctx)
+        if text is None:
+            return  # a fallback only callers would get, in a method nothing in the project calls
         named = _NAMED_CALL.search(text)
         if named is not None:
             data["failing_call"] = named.group(1)  # the fix's log line names the call the message names
@@ -288,16 +291,13 @@ def _shape(handler: ast.ExceptHandler) -> list[str]:
     return shapes
 
 
-def message(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext) -> str:
-    return advised(handler, judgement, ctx)[0]
-
-
 _NAMED_CALL = re.compile(r"swallows the failure of `([^`]+)`")
 
 
-def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext) -> tuple[str, bool]:
-    """The finding's message, and whether its advice is to keep the traceback and carry on (a best-effort step,
-    an event handler, one item of a loop): the fix then does that rather than re-raise."""
+def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext) -> tuple[str | None, bool]:
+    """The finding's message (None when nobody could get the fallback), and whether its advice is to keep the
+    traceback and carry on (a best-effort step, an event handler, one item of a loop): the fix then does that
+    rather than re-raise."""
     site = judgement.site
     assert site is not None
     what, first = "every error of the `try` block", None
@@ -358,6 +358,8 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         trace = "with only the error's text in the log" if untraced is not None and site.verdict.startswith("log:") else "without a trace"
         consequence = f"a failure of {what_failed} goes {trace}"
         advice = f"It is best-effort cleanup: log it with the traceback (`logger.exception`) and carry on; re-raising {replaced}."
+    elif (started := startup_story(site, ctx)) is not None:
+        consequence, advice = started
     elif (enriched := enriched_container(site)) is not None:
         where = f"`{site.func.name}()`" if site.func is not None else "the code"
         trace = "with only the error's text in the log" if untraced is not None and site.verdict.startswith("log:") else "and nobody can tell why"
@@ -399,8 +401,7 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
     if advice == "Re-raise or translate it.":
         consequence, advice = _contract_story(site, first[0] if first is not None else None, consequence, ctx)
     if advice == "Re-raise or translate it." and consequence.startswith("callers of ") and uncalled(site):
-        consequence = f"any caller would get `{site.verdict[len('return '):]}` for every error, but nothing in the project calls `{site.func.name}()`"
-        advice = "If it is unused, remove it; if code outside the project calls it, re-raise or translate the error."
+        return None, False  # the harm is what callers get, and nothing in the project calls it: no one to tell
     carry_on = "carry on" in advice
     return f"{site.caught.label} swallows {what}: the handler {action}, so {consequence}. {advice}", carry_on
 
