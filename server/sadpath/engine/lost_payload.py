@@ -61,14 +61,20 @@ def process_advice(try_node: ast.AST | None, ctx: ModuleContext) -> str | None:
         None,
     )  # fmt: skip
     if helper is not None:
-        return f"Log the stderr run through `{helper}(...)`, as the module does elsewhere, beside the command: the raw output can carry credentials"
+        return (
+            f"Log the exit status (`e.returncode`) and the stderr run through `{helper}(...)`, as the module does"
+            " elsewhere, in place of the error's text: the command in that text and the raw output can carry credentials"
+        )
     carries = try_node is not None and any(
         isinstance(node, ast.Call) and any(_CREDENTIAL.search(ast.unparse(a)) for a in [*node.args, *(k.value for k in node.keywords)])
         and (ctx.qualified_name(node.func) or "").split(".")[-1] in _PROCESS_CALLS
         for stmt in getattr(try_node, "body", []) for node in ast.walk(stmt)
     )  # fmt: skip
     if carries:
-        return "Log `e.stderr` and `e.output` beside the command once the credentials are stripped from them: the command carries credentials"
+        return (
+            "Log the exit status (`e.returncode`) and `e.stderr` with the credentials stripped, in place of the error's"
+            " text: the command in that text carries credentials"
+        )
     return None
 
 
