@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import re
 
+from sadpath.engine.callee_traps import project_callee
 from sadpath.engine.handler_site import Site
 from sadpath.engine.project_files import project_modules_calling
 
@@ -28,6 +29,7 @@ _WRITE = re.compile(r"^(?:insert|create|add|save|commit|upsert|register|signup|p
 _MAX_CALLERS = 20
 _INSERTS = re.compile(r"^(?:insert|create|add|register|signup)_?", re.IGNORECASE)
 _PARSES = re.compile(r"(?:^|_)(?:loads|parse\w*|literal_eval|from_json|model_validate_json)$", re.IGNORECASE)
+_PARSE_ERRORS = frozenset({"ValueError", "TypeError", "JSONDecodeError", "Exception", "BaseException"})
 
 
 def committed_step_advice(site: Site, write: str) -> str:
@@ -35,7 +37,10 @@ def committed_step_advice(site: Site, write: str) -> str:
     name = write.rsplit(".", 1)[-1]
     retry = ", and a retry would then fail on the row that exists" if _INSERTS.match(name) and "upsert" not in name else ""
     reraise = f"a re-raise would fail a request whose write is committed{retry}"
-    parse = next((_label(c) for c in _try_calls(site) if _PARSES.search(_label(c).rsplit(".", 1)[-1])), None)
+    parse = next(
+        (_label(c) for c in _try_calls(site) if _PARSES.search(_label(c).rsplit(".", 1)[-1]) and not _parses_quietly(c, site)),
+        None,
+    )
     if parse is not None and len(_try_calls(site)) > 1:
         return (
             f"The `try` also parses text the code holds (`{parse}()`), which fails whenever that text is malformed, an"
@@ -47,6 +52,21 @@ def committed_step_advice(site: Site, write: str) -> str:
         f"Every caller runs it after its main write (`{write}()`) is done: {reraise}. Log it with the traceback and the"
         " ids in scope (`logger.exception`) and carry on."
     )
+
+
+def _parses_quietly(call: ast.Call, site: Site) -> bool:
+    """The parse is a project function that catches its own parse errors (``except (ValueError, TypeError): return
+    []``) and answers a fallback: malformed text does not make it fail, so there is nothing to split out."""
+    callee = project_callee(call, site.ctx)
+    if callee is None:
+        return False
+    for node in ast.walk(callee):
+        for handler in getattr(node, "handlers", []) if isinstance(node, ast.Try) else []:
+            caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+            names = {c.attr if isinstance(c, ast.Attribute) else getattr(c, "id", "") for c in caught if c is not None}
+            if (handler.type is None or names & _PARSE_ERRORS) and not any(isinstance(n, ast.Raise) for n in ast.walk(handler)):
+                return True
+    return False
 
 
 def _try_calls(site: Site) -> list[ast.Call]:
