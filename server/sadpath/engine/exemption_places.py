@@ -172,7 +172,10 @@ def lost_here(place: str, site: Site) -> str:
 
 def advice_here(place: str) -> str:
     if place == "event handler":
-        return "It is an event handler, where nobody waits for an answer: log it at warning level with the traceback (`logger.exception`) and carry on."
+        return (
+            "It is an event handler: a re-raise would only reach the socket library's own log, so log the failure here"
+            " with the traceback (`logger.exception`) and carry on."
+        )
     if place == "done-callback":
         return "It is a task's done-callback: log the task's error with the traceback (`logger.exception`)."
     return "It only gathers diagnostics: log it with the traceback (`logger.exception`) and carry on."
