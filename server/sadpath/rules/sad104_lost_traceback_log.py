@@ -177,7 +177,7 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import body_steps, cache_fallbacks, callee_traps, catching, contained_tasks, expected_outcomes, fallback_retry, guarded_types, idle_fallbacks, library_steps, logcalls, lost_detail, lost_payload, quiet_steps, record_gaps, relogged_steps, repeated_handlers, retry_once, shapes, stated_causes, step_builders, step_sources, thin_callees, try_steps, value_reads
+from sadpath.engine import body_steps, cache_fallbacks, callee_traps, catching, contained_tasks, expected_outcomes, fallback_retry, guarded_types, idle_fallbacks, library_steps, logcalls, lost_detail, lost_payload, own_raises, quiet_steps, record_gaps, relogged_steps, repeated_handlers, retry_once, shapes, stated_causes, step_builders, step_sources, thin_callees, try_steps, value_reads
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.exemption_comments import handler_explanations
 from sadpath.engine.trapping import traps_its_failures
@@ -254,13 +254,19 @@ class LostTracebackLog(Rule):
                 )
             elif log.kind == "logger" and log.level in ("warning", "warn") and "`logger.exception(...)`" in advice:
                 advice = advice.replace("`logger.exception(...)`", "`exc_info=True` on the existing warning, which keeps its level")
+            payload = reason in (lost_payload.TARGET_LOST, lost_payload.STATUS_LOST, lost_payload.PROCESS_LOST)
+            outcome = own_raises.raised_outcome(node, try_node) if not payload and repeated is None and "with the traceback" in advice else None
+            if outcome is not None:
+                advice = own_raises.split_advice(outcome, "`exc_info=True`" if "exc_info=True" in advice else "`logger.exception(...)`")
             message = f"`{shown}` in {judgement.caught.label} {reason}. {advice}."
             fixes = []
-            if reason in (lost_payload.TARGET_LOST, lost_payload.STATUS_LOST, lost_payload.PROCESS_LOST):
+            if outcome is not None:
+                pass  # (the split is the project's to shape: a blanket traceback would log a stack for every such outcome)
+            elif payload:
                 pass  # (the missing piece is the target, the response body or the stderr, not the traceback: no fix writes it)
             elif log.kind == "logger" and log.method == "error" and repeated is None:
                 fixes.append(FixOffer("log_exception", f"Use `{log.receiver}.exception(...)` to keep the traceback", Applicability.SAFE))
-            if reason not in (lost_payload.TARGET_LOST, lost_payload.STATUS_LOST, lost_payload.PROCESS_LOST):
+            if outcome is None and not payload:
                 fixes.append(FixOffer("log_structured", "Log with the traceback and context", Applicability.UNSAFE))
             ctx.report(self, ctx.span(log.call), message, fixes=fixes)
 
