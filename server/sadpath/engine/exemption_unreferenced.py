@@ -23,28 +23,18 @@ import re
 from sadpath.engine import logcalls
 from sadpath.engine.call_index import calls_named, method_calls
 from sadpath.engine.handler_site import Site
-from sadpath.engine.project_names import named_elsewhere, plain_class, top_level_owner, word_count
+from sadpath.engine.project_names import dead_candidate, named_elsewhere, top_level_owner, word_count
 from sadpath.engine.walker import body_nodes
 
 
 def never_referenced(site: Site) -> bool | None:
     """Nothing in the project names the function (no call, reference, string or ``__all__`` entry), and it is no entry point, route, hook, override or library API: its handler changes no behaviour."""
-    func, ctx = site.func, site.ctx
-    if func is None or site.boundary is not None or func.decorator_list or func.name.startswith("__"):
-        return None
-    owner = top_level_owner(func, ctx.tree)
-    if owner is False:
-        return None  # a nested function, or a method of a nested class: its scope names it
-    if not func.name.startswith("_"):
+    found = dead_candidate(site)
+    if found is None or not site.func.name.startswith("_"):
         return None  # a public function or method may be an entry point a config names, or an API of its module
-    if isinstance(owner, ast.ClassDef) and not plain_class(owner):
-        return None  # a method of a subclass may override what a base or a framework calls
-    path = ctx.source.path
-    if not path or not path.endswith(".py"):
-        return None
-    if word_count(func.name, ctx.source.text) != 1:
+    if word_count(site.func.name, site.ctx.source.text) != 1:
         return False  # the module itself names it again
-    return named_elsewhere(func.name, path) is False  # unsure (None) or named elsewhere (True): speak
+    return named_elsewhere(site.func.name, found[1]) is False  # unsure (None) or named elsewhere (True): speak
 
 
 def error_report_detail(site: Site) -> bool | None:

@@ -7,6 +7,9 @@
   False for anything nested (whose scope names it).
 - ``plain_class(owner)``: a class with no base but ``object``, no decorator and no keywords, so its methods
   override nothing a base or a framework calls.
+- ``dead_candidate(site)``: ``(owner, path)`` when the handler's function is one whose callers could all be seen:
+  no boundary, decorator or dunder (a route, a hook, a protocol method), top level, a method only of a plain
+  class, in a ``.py`` file; None otherwise.
 
 Shared by the exemptions that keep a dead function quiet (``exemption_unreferenced``) and the message that says a
 function has no callers (``uncalled_functions``), so the two agree on what "nobody names it" means.
@@ -66,4 +69,22 @@ def plain_class(owner: ast.ClassDef) -> bool:
     return not owner.decorator_list and not owner.keywords and all(ast.unparse(b) in _PLAIN_BASES for b in owner.bases)
 
 
-__all__ = ["named_elsewhere", "plain_class", "top_level_owner", "word_count"]
+def dead_candidate(site) -> tuple[ast.ClassDef | None, str] | None:
+    """``(owner, path)`` when the function holding the handler (``site``, an ``engine.handler_site.Site``) could be
+    shown to have no caller: no boundary, decorator or dunder, top level (None owner) or a method of a plain
+    top-level class, in a ``.py`` file. None when it cannot."""
+    func, ctx = site.func, site.ctx
+    if func is None or site.boundary is not None or func.decorator_list or func.name.startswith("__"):
+        return None  # a route, a hook, a handler, a task, a protocol method: something else calls it
+    owner = top_level_owner(func, ctx.tree)
+    if owner is False:
+        return None  # a nested function, or a method of a nested class: its scope names it
+    if isinstance(owner, ast.ClassDef) and not plain_class(owner):
+        return None  # a method of a subclass may override what a base or a framework calls
+    path = ctx.source.path
+    if not path or not path.endswith(".py"):
+        return None
+    return owner, path
+
+
+__all__ = ["dead_candidate", "named_elsewhere", "plain_class", "top_level_owner", "word_count"]

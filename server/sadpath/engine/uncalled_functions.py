@@ -15,24 +15,18 @@ from __future__ import annotations
 import ast
 
 from sadpath.engine.handler_site import Site
-from sadpath.engine.project_names import named_elsewhere, plain_class, top_level_owner, word_count
+from sadpath.engine.project_names import dead_candidate, named_elsewhere, word_count
 
 
 def uncalled(site: Site) -> bool:
     """Nothing in the project names the handler's function: no caller exists that could get its fallback."""
-    func, ctx = site.func, site.ctx
-    if func is None or site.boundary is not None or func.decorator_list or func.name.startswith("__"):
+    found = dead_candidate(site)
+    if found is None:
         return False
-    owner = top_level_owner(func, ctx.tree)
-    if owner is False:
-        return False  # a nested function or a method of a nested class: its scope names it
-    if isinstance(owner, ast.ClassDef) and not plain_class(owner):
-        return False  # a method of a subclass may override what a base or a framework calls
-    path = ctx.source.path
-    if not path or not path.endswith(".py"):
-        return False
+    owner, path = found
     if not isinstance(owner, ast.ClassDef):
         return False  # a module function may be an entry point a config names: only a dead method of a used class
+    func, ctx = site.func, site.ctx
     scope = owner.body
     siblings = [s.name for s in scope if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s is not func and not s.name.startswith("__")]
     if word_count(func.name, ctx.source.text) != 1:
