@@ -23,7 +23,7 @@ from sadpath.engine.exemption_places import end_of_the_line_logged
 from sadpath.engine.exemption_roles import declared_silent, display_only_figures, fail_closed_predicate, fail_closed_refusal, optional_component_start
 from sadpath.engine.callee_traps import answers_its_own_failures
 from sadpath.engine.external import external_call
-from sadpath.engine.handler_site import BEST_EFFORT_DOC, Exemption, Site, after_nodes, guarded_uses, leaves, project_call
+from sadpath.engine.handler_site import best_effort_doc, Exemption, Site, after_nodes, guarded_uses, leaves, project_call
 from sadpath.engine.outcome import is_constant
 from sadpath.engine.teardown_steps import thread_cleanup
 from sadpath.engine.unread_callees import only_unread_callees
@@ -219,7 +219,7 @@ def best_effort_function(site: Site) -> bool | None:
     """The function says it is best effort (``Best-effort: returns the number removed``): its steps may fail."""
     if site.func is None or site.verdict in ("answers success", "acknowledges"):
         return None
-    return bool(BEST_EFFORT_DOC.search(ast.get_docstring(site.func) or "")) or None
+    return best_effort_doc(ast.get_docstring(site.func) or "") or None
 
 
 _ERROR_MARK = re.compile(r"error|fail|unavailable", re.IGNORECASE)

@@ -15,11 +15,20 @@ from sadpath.engine.outcome import Path
 from sadpath.engine.walker import body_nodes
 
 
-BEST_EFFORT_DOC = re.compile(
+_BEST_EFFORT_DOC = re.compile(
     r"best[- ]effort|never (?:fails?|raises?|breaks?)|\boptional\b|\bcourtesy\b|non-?critical|nice[- ]to[- ]have|"
     r"stands without|(?:works|renders|runs|goes on) without|if (?:it|the \w+) is (?:down|unavailable|unreachable)",
     re.IGNORECASE,
 )
+# a parameter or a type the docstring calls optional (``filter_list (Optional[list[str]])``, ``x (str, optional)``,
+# ``x : int, optional``, ``:param x: optional``) says nothing about the function's own failures
+_OPTIONAL_PARAMETER = re.compile(r"\bOptional\s*\[|,\s*optional\b|\(optional\)|:\s*optional\b", re.IGNORECASE)
+
+
+def best_effort_doc(doc: str) -> bool:
+    """The docstring says the function is best effort (``Best-effort: returns the number removed``, ``an optional
+    step``); an optional parameter or type in it does not count."""
+    return bool(_BEST_EFFORT_DOC.search(_OPTIONAL_PARAMETER.sub(" ", doc)))
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from sadpath.engine.catching import SIGNALS, CatchKind, Caught, classify
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.exemptions import EXEMPTIONS, describe
 from sadpath.engine.external import external_call
-from sadpath.engine.handler_site import BEST_EFFORT_DOC, Site, guarded_uses
+from sadpath.engine.handler_site import best_effort_doc, Site, guarded_uses
 from sadpath.engine.outcome import Path, handler_paths, is_constant, is_task_retry, response_status
 from sadpath.engine.walker import body_nodes
 
@@ -413,7 +413,7 @@ def _best_effort(try_node: ast.Try, func, ctx: ModuleContext) -> bool:
     """The ``try`` only does secondary work (a cache write, metrics, cleanup), or the function says it is best
     effort: its failure does not undo the answer."""
     doc = ast.get_docstring(func) or ""
-    if BEST_EFFORT_DOC.search(doc):
+    if best_effort_doc(doc):
         return True
     calls = [n for n in body_nodes(try_node.body) if isinstance(n, ast.Call)]
     if not calls:
