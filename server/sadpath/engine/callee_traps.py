@@ -53,6 +53,20 @@ def project_callee(call: ast.Call, ctx: ModuleContext) -> ast.AST | None:
     return ctx.memo[key]
 
 
+def abstract_callee(call: ast.Call, ctx: ModuleContext) -> bool:
+    """The call's project callee is an abstract method (``@abstractmethod``, or a body of only a docstring,
+    ``pass``, ``...`` or ``raise NotImplementedError``): each subclass implements it, with errors of its own."""
+    func = project_callee(call, ctx)
+    if func is None:
+        return False
+    if any((d.attr if isinstance(d, ast.Attribute) else getattr(d, "id", "")) == "abstractmethod" for d in func.decorator_list):
+        return True
+    body = [s for s in func.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    if not body:
+        return True
+    return len(body) == 1 and (isinstance(body[0], ast.Pass) or (isinstance(body[0], ast.Raise) and "NotImplementedError" in ast.unparse(body[0])))
+
+
 def contains_its_failures(call: ast.Call, ctx: ModuleContext) -> bool:
     """The call's project callee keeps its own failures in: every ``await`` and ``with`` of its body sits in a
     ``try`` whose broad handler does not raise (``except Exception: log.exception(...)`` around each event sink,

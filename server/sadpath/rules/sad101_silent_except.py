@@ -180,7 +180,7 @@ from sadpath.engine.documented_fallbacks import documented_outcome, optional_opt
 from sadpath.engine.domain import module_error_name
 from sadpath.engine.process_output import stdout_test
 from sadpath.engine.boundary import boundary_of
-from sadpath.engine.callee_traps import answers_its_own_failures
+from sadpath.engine.callee_traps import abstract_callee, answers_its_own_failures
 from sadpath.engine.exemption_comments import declared_non_fatal
 from sadpath.engine.exemption_outcomes import builds_statement, enriched_container
 from sadpath.engine.exemption_places import advice_here, lost_here, place_of
@@ -437,20 +437,23 @@ def _contract_story(site, failed: ast.Call | None, consequence: str, ctx: Module
                 f" done: {keep_traceback(site)}, or do this step before that write.",
             )
     call = f" of `{_except.call_label(failed, ctx)}`" if failed is not None and _except.call_label(failed, ctx) else ""
+    tail = ""
+    if call and abstract_callee(failed, ctx):  # each implementation raises its own: no one error to name yet
+        call, tail = "", f" `{_except.call_label(failed, ctx)}` is abstract: have each implementation translate its own not-found error into one that the catch can name."
     value = f"`{site.verdict[len('return '):]}`" if site.verdict.startswith("return ") else "the fallback"
     if (outcome := documented_outcome(site)) is not None:
         return (
             f"callers of {where} get {value} for every error, an outage as well as the documented case ({outcome}),"
             " and cannot tell them apart",
             f"The docstring makes {value} the answer for that expected case only: narrow the catch to it (the"
-            f" not-found error{call}) and re-raise the rest.",
+            f" not-found error{call}) and re-raise the rest.{tail}",
         )
     if (sibling := sibling_fallback(site)) is not None:
         return (
             consequence,
             f"Another handler of {where} (line {sibling.lineno}) falls back to defaults on purpose, but"
             f" {site.caught.label} here also hides an outage: narrow the catch to the outcome a fallback is for (the"
-            f" not-found error{call}) and re-raise the rest.",
+            f" not-found error{call}) and re-raise the rest.{tail}",
         )
     return consequence, "Re-raise or translate it."
 
