@@ -108,6 +108,7 @@ that the timeout, refusal or 5xx below was "the direct cause" of the domain erro
 import requests
 
 
+
 class PaymentGatewayError(Exception):
     pass
 
@@ -280,7 +281,7 @@ class UnchainedTranslation(Rule):
             f"`raise {shown}` inside {caught} does not declare the caught error as its cause: Python still prints "
             f"the caught error, but as implicit context under \"During handling of the above exception, another "
             f"exception occurred\", which reads like a second bug in the handler, and `__cause__` stays empty for "
-            f"the tools that group or map errors by their cause. {'' if handler.name else 'Bind the caught error (`except ... as exc:`) and a'}"
+            f"the tools that group or map errors by their cause. {'' if handler.name else _binding_advice(handler)}"
             f"{'A' if handler.name else ''}dd `from {binding}` to state that it caused this one."
         )
         if rewrap:
@@ -570,7 +571,8 @@ def _meaningless_inner_miss(handler: ast.ExceptHandler, ctx: ModuleContext) -> b
     return False
 
 
-_SPLITS = frozenset({"split", "rsplit", "partition", "rpartition", "splitlines", "strip", "lstrip", "rstrip"})
+# (``split_contents``: a Django template tag's token, split into its arguments)
+_SPLITS = frozenset({"split", "rsplit", "partition", "rpartition", "splitlines", "strip", "lstrip", "rstrip", "split_contents"})
 
 
 def _unpacking_failure(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
@@ -586,3 +588,11 @@ def _unpacking_failure(handler: ast.ExceptHandler, ctx: ModuleContext) -> bool:
         return False
     calls = [n for n in ast.walk(stmt.value) if isinstance(n, ast.Call)]
     return all(isinstance(c.func, ast.Attribute) and c.func.attr in _SPLITS for c in calls)
+
+
+def _binding_advice(handler: ast.ExceptHandler) -> str:
+    """The start of the advice for a handler that names no error: bind it (a bare ``except:`` cannot be bound
+    without naming a class, and ``Exception`` also lets Ctrl-C and ``SystemExit`` through)."""
+    if handler.type is None:
+        return "Catch `Exception` and bind it (`except Exception as exc:`), which also lets Ctrl-C and `SystemExit` through, and a"
+    return f"Bind the caught error (`except {ast.unparse(handler.type)} as exc:`) and a"
