@@ -108,7 +108,6 @@ that the timeout, refusal or 5xx below was "the direct cause" of the domain erro
 import requests
 
 
-
 class PaymentGatewayError(Exception):
     pass
 
