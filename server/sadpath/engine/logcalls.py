@@ -119,6 +119,12 @@ def uses_structlog(ctx: ModuleContext) -> bool:
     return any(q.split(".", 1)[0] == "structlog" for q in ctx.semantic.module_scope.imports.values())
 
 
+def uses_loguru(ctx: ModuleContext) -> bool:
+    """The module logs through loguru (``from loguru import logger``), whose calls take no ``exc_info`` and no
+    ``isEnabledFor``: a traceback there is ``logger.exception(...)`` or ``logger.opt(exception=True)``."""
+    return any(q.split(".", 1)[0] == "loguru" for q in ctx.semantic.module_scope.imports.values())
+
+
 def fields_of(log: LogCall, ctx: ModuleContext) -> set[str] | None:
     """Field names the call carries, or None when they cannot be known statically."""
     fields: set[str] = set()

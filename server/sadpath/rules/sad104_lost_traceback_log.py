@@ -245,7 +245,8 @@ class LostTracebackLog(Rule):
                 continue  # a descriptive message around one call, whose exception text says why
             shown = "print(...)" if log.method == "print" else (f"{log.receiver}.{log.method}(...)" if log.receiver else f"{log.method}(...)")
             advice = (lost_payload.process_advice(try_node, ctx) if reason == lost_payload.PROCESS_LOST else None) or lost_payload.advice(reason)
-            repeated = repeated_handlers.repeats(ctx.enclosing_function(), node, ctx.tree) if log.kind == "logger" and not logcalls.uses_structlog(ctx) else None
+            stdlib = log.kind == "logger" and not logcalls.uses_structlog(ctx) and not logcalls.uses_loguru(ctx)  # (``exc_info=`` works)
+            repeated = repeated_handlers.repeats(ctx.enclosing_function(), node, ctx.tree) if stdlib else None
             if repeated is not None and advice == lost_payload.DEFAULT_ADVICE:
                 # what the structured-log fix writes there: a traceback on every pass would flood the log
                 advice = (
@@ -253,7 +254,8 @@ class LostTracebackLog(Rule):
                     + ("the handler runs on every pass of a loop that polls" if repeated == "poll" else "the handler fails open on every request")
                 )
             elif log.kind == "logger" and log.level in ("warning", "warn") and "`logger.exception(...)`" in advice:
-                advice = advice.replace("`logger.exception(...)`", "`exc_info=True` on the existing warning, which keeps its level")
+                kept = f"`{log.receiver}.opt(exception=True).warning(...)`" if logcalls.uses_loguru(ctx) else "`exc_info=True` on the existing warning"
+                advice = advice.replace("`logger.exception(...)`", f"{kept}, which keeps its level")
             payload = reason in (lost_payload.TARGET_LOST, lost_payload.STATUS_LOST, lost_payload.PROCESS_LOST)
             outcome = own_raises.raised_outcome(node, try_node) if not payload and repeated is None and "with the traceback" in advice else None
             if outcome is not None:
@@ -266,7 +268,7 @@ class LostTracebackLog(Rule):
                 pass  # (the missing piece is the target, the response body or the stderr, not the traceback: no fix writes it)
             elif log.kind == "logger" and log.method == "error" and repeated is None:
                 fixes.append(FixOffer("log_exception", f"Use `{log.receiver}.exception(...)` to keep the traceback", Applicability.SAFE))
-            if outcome is None and not payload:
+            if outcome is None and not payload and not logcalls.uses_loguru(ctx):  # (it writes ``exc_info=``)
                 fixes.append(FixOffer("log_structured", "Log with the traceback and context", Applicability.UNSAFE))
             ctx.report(self, ctx.span(log.call), message, fixes=fixes)
 
