@@ -20,6 +20,7 @@ from sadpath.engine.exemption_total import nothing_can_fail, only_a_not_found, r
 from sadpath.engine.exemption_outcomes import checked_status_success, existing_row_fetched
 from sadpath.engine.exemption_overrides import fallback_the_callers_want
 from sadpath.engine.exemption_places import end_of_the_line_logged
+from sadpath.engine.result_fields import logged_field
 from sadpath.engine.exemption_roles import declared_silent, display_only_figures, fail_closed_predicate, fail_closed_refusal, optional_component_start
 from sadpath.engine.callee_traps import answers_its_own_failures
 from sadpath.engine.external import external_call
@@ -482,6 +483,7 @@ EXEMPTIONS: tuple[Exemption, ...] = (
     error_kept_for_later,
     display_only_placeholder,
     never_referenced,
+    logged_field,
 )
 
 
