@@ -22,7 +22,7 @@ from sadpath.engine.callee_traps import project_callee
 from sadpath.engine.handler_site import Site
 from sadpath.engine.project_files import project_modules_calling
 
-__all__ = ["after_committed_writes", "committed_step_advice", "polling_story"]
+__all__ = ["after_committed_writes", "committed_step_advice", "parsed_text", "polling_story"]
 
 _SLEEPS = {"sleep"}
 _WRITE = re.compile(r"^(?:insert|create|add|save|commit|upsert|register|signup|put|store)_?", re.IGNORECASE)
@@ -37,11 +37,8 @@ def committed_step_advice(site: Site, write: str) -> str:
     name = write.rsplit(".", 1)[-1]
     retry = ", and a retry would then fail on the row that exists" if _INSERTS.match(name) and "upsert" not in name else ""
     reraise = f"a re-raise would fail a request whose write is committed{retry}"
-    parse = next(
-        (_label(c) for c in _try_calls(site) if _PARSES.search(_label(c).rsplit(".", 1)[-1]) and not _parses_quietly(c, site)),
-        None,
-    )
-    if parse is not None and len(_try_calls(site)) > 1:
+    parse = parsed_text(site)
+    if parse is not None:
         return (
             f"The `try` also parses text the code holds (`{parse}()`), which fails whenever that text is malformed, an"
             " expected case that would log a traceback for every such reply: split it, with a quiet fallback when the"
@@ -52,6 +49,16 @@ def committed_step_advice(site: Site, write: str) -> str:
         f"Every caller runs it after its main write (`{write}()`) is done: {reraise}. Log it with the traceback and the"
         " ids in scope (`logger.exception`) and carry on."
     )
+
+
+def parsed_text(site: Site) -> str | None:
+    """The label of a parse of text the code holds (``JSONCodec.loads(tags_string)``, ``parse_reply(text)``) in a
+    ``try`` that also does other work, when that parse can fail on malformed text (not a project parser that
+    answers its own parse errors); None otherwise."""
+    calls = _try_calls(site)
+    if len(calls) < 2:
+        return None
+    return next((_label(c) for c in calls if _PARSES.search(_label(c).rsplit(".", 1)[-1]) and not _parses_quietly(c, site)), None)
 
 
 def _parses_quietly(call: ast.Call, site: Site) -> bool:

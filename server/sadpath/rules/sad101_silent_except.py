@@ -193,7 +193,7 @@ from sadpath.engine.swallow import Judgement, judge, unbound_after
 from sadpath.engine.absent_answers import absent_answer
 from sadpath.engine.report_fields import optional_report_field
 from sadpath.engine.uncalled_functions import uncalled
-from sadpath.engine.side_steps import after_committed_writes, committed_step_advice, polling_story
+from sadpath.engine.side_steps import after_committed_writes, committed_step_advice, parsed_text, polling_story
 from sadpath.engine.startup_steps import startup_story
 from sadpath.engine.result_fields import field_story
 from sadpath.engine.view_fall_off import fall_off_story, falls_off_a_django_view
@@ -401,6 +401,8 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
     if advice == "Re-raise or translate it." and consequence.startswith("callers of ") and uncalled(site):
         return None, False  # the harm is what callers get, and nothing in the project calls it: no one to tell
     carry_on = "carry on" in advice
+    if carry_on and "parses text" not in advice and (parsed := parsed_text(site)) is not None:
+        advice += f" The `try` also parses text (`{parsed}()`), which fails whenever that text is malformed: catch that parse's error quietly beside it, and keep the traceback for the rest."
     return f"{site.caught.label} swallows {what}: the handler {action}, so {consequence}. {advice}", carry_on
 
 
