@@ -196,6 +196,7 @@ from sadpath.engine.uncalled_functions import uncalled
 from sadpath.engine.side_steps import after_committed_writes, committed_step_advice, parsed_text, polling_story
 from sadpath.engine.startup_steps import startup_story
 from sadpath.engine.result_fields import field_story
+from sadpath.engine.memo_fills import memo_story
 from sadpath.engine.view_fall_off import fall_off_story, falls_off_a_django_view
 from sadpath.engine.teardown_steps import cleanup_helper, in_finally, removes_files_only, run_in_background
 from sadpath.engine.total_calls import cannot_fail, deprioritised, not_the_failure
@@ -359,7 +360,7 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         trace = "with only the error's text in the log" if untraced is not None and site.verdict.startswith("log:") else "without a trace"
         consequence = f"a failure of {what_failed} goes {trace}"
         advice = f"It is best-effort cleanup: log it with the traceback (`logger.exception`) and carry on; re-raising {replaced}."
-    elif (started := startup_story(site, ctx) or field_story(site)) is not None:
+    elif (started := startup_story(site, ctx) or field_story(site) or memo_story(site)) is not None:
         consequence, advice = started
     elif (enriched := enriched_container(site)) is not None:
         where = f"`{site.func.name}()`" if site.func is not None else "the code"
@@ -378,10 +379,7 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
             )
     elif removes_files_only(site.try_node) and boundary_of(ctx) is None:  # in a route the removal is the work asked for
         where = f"`{site.func.name}()`" if site.func is not None else "the module's import (and the start-up with it)"
-        advice = (
-            "It is best-effort cleanup of files: log it with the traceback (`logger.exception`) and carry on;"
-            f" re-raising would stop {where} over a file that could not be removed."
-        )
+        advice = f"It is best-effort cleanup of files: log it with the traceback (`logger.exception`) and carry on; re-raising would stop {where} over a file that could not be removed."
     elif (polled := polling_story(site)) is not None:
         consequence, advice = polled
     elif (write := after_committed_writes(site)) is not None:
