@@ -36,6 +36,37 @@ def callers_check_the_answer(site: Site) -> bool | None:
     return all(t or h for t, h in zip(verdicts, handed_on)) and any(verdicts)
 
 
+def disabled_answer_checked(site: Site) -> bool | None:
+    """The function answers None on purpose when its component is switched off (``if USE_SLIM: return None``
+    before the ``try``), the handler logs the failure at warning level or above and leaves the same None as the
+    answer, and every call of it in the module tests that answer: a failed load reads as "switched off", the
+    degraded mode its callers already handle (the log line is SAD104's to judge)."""
+    func, try_node = site.func, site.try_node
+    if func is None or try_node is None or site.path.end != "fall" or site.after is not None:
+        return None
+    top = next((stmt for stmt in func.body if try_node in ast.walk(stmt)), None)
+    if top is None or not any(_switched_off(stmt) for stmt in func.body[: func.body.index(top)]):
+        return None
+    last = func.body[-1]
+    assigned = {n.id for stmt in try_node.body for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    if not (isinstance(last, ast.Return) and isinstance(last.value, ast.Name) and last.value.id in assigned):
+        return None  # the failure's answer is not the value the ``try`` would have set
+    if not any(log.kind == "logger" and log.level in ("warning", "warn", "error", "critical", "fatal", "exception") for log in site.path.logs):
+        return False  # no line says it failed: a silent "switched off"
+    calls = _calls_of(func, site.ctx)
+    return bool(calls) and all(_tested(call, parents) for call, parents in calls)
+
+
+def _switched_off(stmt: ast.stmt) -> bool:
+    """``if USE_SLIM: return None``: a test of names and attributes only, answering None."""
+    if not isinstance(stmt, ast.If) or stmt.orelse or len(stmt.body) != 1 or not isinstance(stmt.body[0], ast.Return):
+        return False
+    value = stmt.body[0].value
+    if value is not None and not (isinstance(value, ast.Constant) and value.value is None):
+        return False
+    return not any(isinstance(n, ast.Call) for n in ast.walk(stmt.test))
+
+
 # calls whose answer is None when the row or the key is not there
 _OPTIONAL_ANSWERS = frozenset({"get", "first", "one_or_none", "scalar_one_or_none", "scalar", "find_one", "fetchone", "get_or_none"})
 

@@ -12,7 +12,7 @@ from sadpath.engine import logcalls, shapes
 from sadpath.engine.catching import CatchKind
 from sadpath.engine.contract_check import declares_fallback
 from sadpath.engine.defaults import preset_fallback
-from sadpath.engine.exemption_callers import callers_check_the_answer
+from sadpath.engine.exemption_callers import callers_check_the_answer, disabled_answer_checked
 from sadpath.engine.exemption_comments import documents, explained_in_a_comment
 from sadpath.engine.exemption_local import local_computation
 from sadpath.engine.exemption_unreferenced import degraded_source_logged, error_report_detail, never_referenced
@@ -21,6 +21,7 @@ from sadpath.engine.exemption_outcomes import checked_status_success, existing_r
 from sadpath.engine.exemption_overrides import fallback_the_callers_want
 from sadpath.engine.exemption_places import end_of_the_line_logged
 from sadpath.engine.result_fields import logged_field
+from sadpath.engine.memo_fills import cache_fill_only
 from sadpath.engine.exemption_roles import declared_silent, display_only_figures, fail_closed_predicate, fail_closed_refusal, optional_component_start
 from sadpath.engine.callee_traps import answers_its_own_failures
 from sadpath.engine.external import external_call
@@ -446,6 +447,7 @@ EXEMPTIONS: tuple[Exemption, ...] = (
     condition_decides,
     normal_answer,
     callers_check_the_answer,
+    disabled_answer_checked,
     error_report_detail,
     degraded_source_logged,
     nothing_can_reach_it,
@@ -484,6 +486,7 @@ EXEMPTIONS: tuple[Exemption, ...] = (
     display_only_placeholder,
     never_referenced,
     logged_field,
+    cache_fill_only,
 )
 
 

@@ -2,8 +2,9 @@
 response.json()`` then ``_no_limits_cache[key] = True`` under a lock, before ``return response``.
 
 The answer is ready before the ``try`` runs; what a failure loses is one cache entry, so the next call asks the
-server again. A re-raise there would fail the call over its cache; what the handler owes is a trace. SAD101's
-advice there is the best-effort one: log it with the traceback and carry on. The cache is a module-level or
+server again, and whoever uses the answer (``response.json()`` again) meets its error itself. A re-raise would
+fail the call over its cache, and a log line would repeat that error: SAD101 stays quiet (services review round
+16, SAD101 row 19). The cache is a module-level or
 instance mapping whose name says it is one (``_cache``, ``_no_limits_cache``, ``self._memo``), written by
 subscript or by ``setdefault``/``update``/``add``; every other call of the ``try`` only reads (a parse, a
 ``.get``) or takes a lock."""
@@ -54,17 +55,12 @@ def _cache_name(node: ast.AST) -> str | None:
     return None
 
 
-def memo_story(site: Site) -> tuple[str, str] | None:
-    """SAD101's consequence and advice for a handler around such a cache fill."""
-    cache = filled_cache(site.try_node) if site.path.end == "fall" else None
-    if cache is None:
-        return None
-    where = f"`{site.func.name}()`" if site.func is not None else "the module"
-    return (
-        f"the cache `{cache}` is left unfilled for every error, and nobody can tell why",
-        f"It is a best-effort cache fill: log it with the traceback (`logger.exception`) and carry on; re-raising would"
-        f" fail {where} over a cache entry.",
-    )
+def cache_fill_only(site: Site) -> bool | None:
+    """The ``try`` only fills an in-process cache from a value the function already holds and hands on anyway
+    (``_no_limits_cache[key] = True`` before ``return response``): a failure loses one cache entry, and whoever
+    uses that value meets its own error again."""
+    cache = filled_cache(site.try_node) if site.path.end == "fall" and site.after is None else None
+    return True if cache is not None else None
 
 
-__all__ = ["filled_cache", "memo_story"]
+__all__ = ["cache_fill_only", "filled_cache"]

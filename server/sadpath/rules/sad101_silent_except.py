@@ -196,7 +196,6 @@ from sadpath.engine.uncalled_functions import uncalled
 from sadpath.engine.side_steps import after_committed_writes, committed_step_advice, parsed_text, polling_story
 from sadpath.engine.startup_steps import startup_story
 from sadpath.engine.result_fields import field_story
-from sadpath.engine.memo_fills import memo_story
 from sadpath.engine.view_fall_off import fall_off_story, falls_off_a_django_view
 from sadpath.engine.teardown_steps import cleanup_helper, in_finally, removes_files_only, run_in_background
 from sadpath.engine.total_calls import cannot_fail, deprioritised, not_the_failure
@@ -360,7 +359,7 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         trace = "with only the error's text in the log" if untraced is not None and site.verdict.startswith("log:") else "without a trace"
         consequence = f"a failure of {what_failed} goes {trace}"
         advice = f"It is best-effort cleanup: log it with the traceback (`logger.exception`) and carry on; re-raising {replaced}."
-    elif (started := startup_story(site, ctx) or field_story(site) or memo_story(site)) is not None:
+    elif (started := startup_story(site, ctx) or field_story(site)) is not None:
         consequence, advice = started
     elif (enriched := enriched_container(site)) is not None:
         where = f"`{site.func.name}()`" if site.func is not None else "the code"
