@@ -91,15 +91,10 @@ def advice(reason: str) -> str:
     return _ADVICE.get(reason, DEFAULT_ADVICE)
 
 
-def advice_for(reason: str, printed: bool, bound: str | None, try_node: ast.AST | None, ctx: ModuleContext) -> str:
-    """The advice for this record: a lost stderr that may hold credentials names the way out of that, and a
-    ``print`` (a command's message to its user, at the console) that holds no error at all around one call is told
-    to put the error's text in it: that text says why, and a traceback on every start would be noise there."""
+def advice_for(reason: str, try_node: ast.AST | None, ctx: ModuleContext) -> str:
+    """The advice for this record: a lost stderr that may hold credentials names the way out of that."""
     if reason == PROCESS_LOST and (found := process_advice(try_node, ctx)) is not None:
         return found
-    if printed and reason.startswith("records that `") and " failed but not why" in reason:
-        named = f"`{{{bound}}}`" if bound else "`except Exception as e:`, then `{e}`"
-        return f"Put the error's text in the message ({named}): around one call it says why"
     return advice(reason)
 
 

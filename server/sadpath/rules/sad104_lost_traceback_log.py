@@ -244,7 +244,7 @@ class LostTracebackLog(Rule):
             if reason is None:
                 continue  # a descriptive message around one call, whose exception text says why
             shown = "print(...)" if log.method == "print" else (f"{log.receiver}.{log.method}(...)" if log.receiver else f"{log.method}(...)")
-            advice = lost_payload.advice_for(reason, log.kind == "print", node.name, try_node, ctx)
+            advice = lost_payload.advice_for(reason, try_node, ctx)
             stdlib = log.kind == "logger" and not logcalls.uses_structlog(ctx) and not logcalls.uses_loguru(ctx)  # (``exc_info=`` works)
             repeated = repeated_handlers.repeats(ctx.enclosing_function(), node, ctx.tree) if stdlib else None
             if repeated is not None and advice == lost_payload.DEFAULT_ADVICE:
@@ -262,13 +262,13 @@ class LostTracebackLog(Rule):
                 advice = own_raises.split_advice(outcome, "`exc_info=True`" if "exc_info=True" in advice else "`logger.exception(...)`")
             message = f"`{shown}` in {judgement.caught.label} {reason}. {advice}."
             fixes = []
-            if outcome is not None or advice.startswith("Put the error's text"):
+            if outcome is not None:
                 pass  # (the split is the project's to shape: a blanket traceback would log a stack for every such outcome)
             elif payload:
                 pass  # (the missing piece is the target, the response body or the stderr, not the traceback: no fix writes it)
             elif log.kind == "logger" and log.method == "error" and repeated is None:
                 fixes.append(FixOffer("log_exception", f"Use `{log.receiver}.exception(...)` to keep the traceback", Applicability.SAFE))
-            if outcome is None and not payload and not logcalls.uses_loguru(ctx) and not advice.startswith("Put the error's text"):  # (it writes ``exc_info=``)
+            if outcome is None and not payload and not logcalls.uses_loguru(ctx):  # (it writes ``exc_info=``)
                 fixes.append(FixOffer("log_structured", "Log with the traceback and context", Applicability.UNSAFE))
             ctx.report(self, ctx.span(log.call), message, fixes=fixes)
 
