@@ -519,9 +519,9 @@ def test_keep_task_logs_through_tornados_app_log_in_a_tornado_module(tmp_path):
 
 def test_a_multi_line_log_call_whose_arguments_share_a_line_is_laid_out_again_when_it_grows_too_long(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.black]\nline-length = 100\n")
-    # the package passes ``extra=`` to its log calls, so the fix adds the operation and the call grows
+    # the package passes ``extra={"operation": ...}`` to its log calls, so the fix adds the operation and the call grows
     (tmp_path / "peer.py").write_text('import logging\nlogging.getLogger(__name__).info("x", extra={"a": 1})\n')
-    (tmp_path / "peer2.py").write_text('import logging\nlogger = logging.getLogger(__name__)\nlogger.info("x", extra={"a": 1})\n')
+    (tmp_path / "peer2.py").write_text('import logging\nlogger = logging.getLogger(__name__)\nlogger.info("x", extra={"operation": "sync"})\n')
     text = textwrap.dedent('''\
         import logging
 
@@ -541,6 +541,34 @@ def test_a_multi_line_log_call_whose_arguments_share_a_line_is_laid_out_again_wh
     out, _ = fixed(tmp_path / "m.py", text, "SAD104", "log_structured")
     assert '        logger.warning(\n            "Couldn\'t check if table %s exists, assuming it does",\n            dataset.table_name,\n' in out
     assert max(len(line) for line in out.splitlines()) <= 100
+    ast.parse(out)
+
+
+def test_the_structured_fields_a_fix_adds_are_keys_the_project_uses_itself(tmp_path):
+    # the package's records carry ``extra={"send_to_api": False}``: no ``operation`` or ``service`` key nothing reads
+    (tmp_path / "peer.py").write_text(
+        'import logging\nlogger = logging.getLogger(__name__)\nlogger.info("x", extra={"send_to_api": False})\n'
+    )
+    text = textwrap.dedent('''\
+        import logging
+
+        import requests
+
+        logger = logging.getLogger(__name__)
+
+
+        def commit(store, key):
+            try:
+                store.write(key)
+                requests.post("https://audit.example/commit", json={"key": key}, timeout=10)
+            except Exception as exc:
+                logger.error("commit of %s failed: %s", key, exc)
+                return False
+            return True
+        ''')
+    out, _ = fixed(tmp_path / "m.py", text, "SAD104", "log_structured")
+    assert "exc_info" in out or "logger.exception(" in out
+    assert '"operation"' not in out and '"service"' not in out, out
     ast.parse(out)
 
 

@@ -110,7 +110,7 @@ def other():
 
 
 def test_new_string_literals_follow_the_files_single_quotes(tmp_path):
-    (tmp_path / "peer.py").write_text("import logging\nlog = logging.getLogger(__name__)\nlog.info('x', extra={'a': 1})\n")
+    (tmp_path / "peer.py").write_text("import logging\nlog = logging.getLogger(__name__)\nlog.info('x', extra={'operation': 'sync'})\n")
     out, _ = applied(tmp_path / "m.py", SINGLE, "SAD104", "log_structured")
     new_lines = [line for line in out.splitlines() if line not in SINGLE.splitlines()]
     assert new_lines and all('"' not in line for line in new_lines), new_lines
@@ -118,7 +118,7 @@ def test_new_string_literals_follow_the_files_single_quotes(tmp_path):
 
 
 def test_double_quoted_files_keep_double_quotes(tmp_path):
-    (tmp_path / "peer.py").write_text('import logging\nlog = logging.getLogger(__name__)\nlog.info("x", extra={"a": 1})\n')
+    (tmp_path / "peer.py").write_text('import logging\nlog = logging.getLogger(__name__)\nlog.info("x", extra={"operation": "sync"})\n')
     text = SINGLE.replace("'", '"')
     out, _ = applied(tmp_path / "m.py", text, "SAD104", "log_structured")
     assert '"operation": "fetch_state"' in out

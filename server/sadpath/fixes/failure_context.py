@@ -241,11 +241,13 @@ def log_fields(
     out and named in ``req.notes``."""
     fields: list[tuple[str, str]] = []
     carried = _carried_keys(call)
-    if not carried and uses_extra(req):  # the project's log calls carry ``extra=``; a call with its own keeps them
-        fields.append(("operation", py_string(context.operation)))
-        if context.service and service_known:
+    vocabulary = extra_keys(req) if not carried else None  # (a call with fields of its own keeps them)
+    if vocabulary is not None:  # the project's log calls carry ``extra=``: only the keys it uses itself
+        if _known("operation", vocabulary):
+            fields.append(("operation", py_string(context.operation)))
+        if context.service and service_known and _known("service", vocabulary):
             fields.append(("service", py_string(context.service)))
-        if context.correlation and "correlation_id" not in req.settings.required_log_fields:
+        if context.correlation and "correlation_id" not in req.settings.required_log_fields and _known("correlation_id", vocabulary):
             fields.append(("correlation_id", context.correlation))
     keys = {k for k, _ in fields} | carried
     return fields + required_fields(req, context, keys, additions)
@@ -274,28 +276,61 @@ _EXTRA_CALL = re.compile(r"\b(?:log|logger|LOG|LOGGER|_log|_logger|app_log|loggi
 def uses_extra(req: FixRequest) -> bool:
     """The project writes structured fields into its log calls: structlog, or ``extra=`` in a log call of this
     module or of a module beside it (the package)."""
-    if "structlog" in req.source.text or _EXTRA_CALL.search(req.source.text):
-        return True
+    return extra_keys(req) is not None
+
+
+# the keys of a project that logs with structlog: its keyword fields are free-form
+ANY_KEY = frozenset({"*"})
+
+
+def extra_keys(req: FixRequest) -> frozenset[str] | None:
+    """The keys the project's own ``extra={...}`` log calls use (this module and the modules beside it), ANY_KEY
+    for structlog, whose keyword fields are free-form; None when the project writes no structured fields."""
+    if "structlog" in req.source.text:
+        return ANY_KEY
     path = req.source.path
-    return bool(path) and _package_uses_extra(os.path.dirname(os.path.abspath(path)))
+    own = _extra_keys_in(req.source.text)
+    beside = _package_extra_keys(os.path.dirname(os.path.abspath(path))) if path else None
+    if own is None and beside is None:
+        return None
+    return frozenset((own or set()) | (beside or set()))
+
+
+def _known(key: str, vocabulary: frozenset[str]) -> bool:
+    """A generated field goes only under a key the project's own records use (``service="store"`` in a project
+    whose records carry ``send_to_api`` would be a key nothing reads)."""
+    return vocabulary is ANY_KEY or key in vocabulary
+
+
+_EXTRA_KEY = re.compile(r"""\bextra\s*=\s*\{([^{}]*)\}""", re.S)
+_DICT_KEY = re.compile(r"""["']([A-Za-z_][\w.]*)["']\s*:""")
+
+
+def _extra_keys_in(text: str) -> set[str] | None:
+    """The keys of the ``extra={...}`` dicts of the text's log calls; None when no log call passes ``extra=``."""
+    if "extra" not in text or not _EXTRA_CALL.search(text):
+        return None
+    return {key for block in _EXTRA_KEY.findall(text) for key in _DICT_KEY.findall(block)}
 
 
 @functools.lru_cache(maxsize=256)
-def _package_uses_extra(directory: str) -> bool:
+def _package_extra_keys(directory: str) -> frozenset[str] | None:
     from sadpath.files import read_text
 
     try:
         entries = sorted(e for e in os.listdir(directory) if e.endswith(".py"))[:_SIBLINGS]
     except OSError:
-        return False
+        return None
+    found: set[str] | None = None
     for entry in entries:
         try:
             text = read_text(os.path.join(directory, entry), limit=400_000)
         except (OSError, ValueError, UnicodeDecodeError):
             continue
-        if "extra" in text and _EXTRA_CALL.search(text):
-            return True
-    return False
+        keys = _extra_keys_in(text)
+        if keys is not None:
+            found = (found or set()) | keys
+    return frozenset(found) if found is not None else None
 
 
 def required_fields(req: FixRequest, context: FailureContext, present: set[str], additions: ModuleAdditions | None = None) -> list[tuple[str, str]]:
