@@ -12,7 +12,9 @@ import builtins
 import libcst as cst
 
 from sadpath.fixes.additions import ModuleAdditions, module_binds
-from sadpath.fixes.request import FixRequest, bind_handler, free_name, handler_in_region
+from sadpath.fixes.failure_context import failure_context
+from sadpath.fixes.place import traced_statements
+from sadpath.fixes.request import FixRequest, bind_handler, free_name, handler_in_region, handler_statements, with_statements
 from sadpath.fixes.region import FixRefused
 from sadpath.fixes.tidy import finish
 from sadpath.model import Edit
@@ -81,6 +83,11 @@ def build(req: FixRequest) -> list[Edit]:
         new = handler.with_changes(type=handler.type.with_changes(elements=elements))
     else:
         raise FixRefused("the handler does not catch BaseException")
+    if LOG_DROPPED in req.finding.message and all(_is_pass(s) for s in handler_statements(new)):
+        # the message asks for a log line of what the ``pass`` drops: the one a best-effort step writes
+        context = failure_context(req, req.ast_handler())
+        new = with_statements(new, traced_statements(req, region, handler_statements(new), context, None, additions, req.ast_handler()))
+        req.title = "Narrow the handler to `except Exception:` and log what it drops, with the traceback"
     if req.finding.data.get("chain"):
         new = _chained(req, new)
         shown = cst.Module([]).code_for_node(new.type) if new.type is not None else "Exception"
@@ -89,6 +96,14 @@ def build(req: FixRequest) -> list[Edit]:
     if through:
         return _with_let_through(req, region, handler, new, through, additions)
     return finish(req, region, region.module.deep_replace(handler, new), additions)
+
+
+# what SAD102's message asks of a handler whose fallback is ``pass`` (``sad102_bare_except``)
+LOG_DROPPED = "and log what is dropped"
+
+
+def _is_pass(statement: cst.BaseStatement) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and all(isinstance(b, cst.Pass) for b in statement.body)
 
 
 def _bound_narrowing(req: FixRequest, additions: ModuleAdditions) -> str | None:

@@ -169,7 +169,7 @@ def fitting_handler(
     if place.kind == "task":
         return _task_retry(req, region, handler, narrowed, statements, name, place)
     context = failure_context(req, handler_ast)
-    statements = _traced(req, region, statements, context, name, additions, handler_ast)
+    statements = traced_statements(req, region, statements, context, name, additions, handler_ast)
     if place.skips_rest and not (statements and _is_terminal(statements[-1])):
         # the message stays unacknowledged: redelivered, or dead-lettered by the broker
         statements = [*statements, simple_line("continue")]
@@ -185,7 +185,7 @@ def fitting_handler(
     return region.module.deep_replace(handler, new)  # type: ignore[return-value]
 
 
-def _traced(req, region, statements, context: FailureContext, name, additions, handler_ast) -> list[cst.BaseStatement]:
+def traced_statements(req, region, statements, context: FailureContext, name, additions, handler_ast) -> list[cst.BaseStatement]:
     """The handler's statements with its log calls keeping the traceback and the required fields, or with a
     ``logger.exception`` first when it logs nothing; a lone ``pass`` goes."""
     structlog = imports_root(req.tree, "structlog")
