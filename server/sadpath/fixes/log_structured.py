@@ -90,8 +90,47 @@ def build(req: FixRequest) -> list[Edit]:
     else:
         raise FixRefused("not a logger or print call")
     new = fitted(new, region.positions[call].start.column, line_limit(req.source), region.module)
-    module = region.module.deep_replace(call, new)
+    twins = _twins(region, handler_in_region(req, region, handler_ast), call) if call.func is not None and isinstance(call.func, cst.Attribute) else []
+    replaced: dict[cst.Call, cst.BaseExpression] = {call: new}
+    for twin in twins:  # (the same record on another branch of the handler: ``if logger: ... else: get_logger()...``)
+        traced = traced_logger_call(twin, context, fields, structlog, error_name, ids_in_scope(req, handler_ast.lineno))
+        replaced[twin] = fitted(traced, region.positions[twin].start.column, line_limit(req.source), region.module)
+    module = region.module.deep_replace(call, new) if not twins else region.module.visit(_Replacing(replaced))
     return finish(req, region, module, additions)
+
+
+class _Replacing(cst.CSTTransformer):
+    """Puts each call of the map in place of the original node, in one pass (``deep_replace`` makes new nodes,
+    so a second one could not find the first one's siblings)."""
+
+    def __init__(self, replaced: dict) -> None:
+        super().__init__()
+        self.replaced = replaced
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        return self.replaced.get(original_node, updated_node)
+
+
+def _twins(region, handler: cst.ExceptHandler, call: cst.Call) -> list[cst.Call]:
+    """The other log calls of the handler that write the same message as ``call`` (its first argument, to the
+    letter) without a traceback: one record on two branches, which one fix keeps whole (fix review round 12, row
+    6)."""
+    if not call.args:
+        return []
+    message = region.module.code_for_node(call.args[0].value)
+    found: list[cst.Call] = []
+
+    class _Calls(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            if node is call or not isinstance(node.func, cst.Attribute) or node.func.attr.value not in LOG_METHODS or not node.args:
+                return
+            if any(a.keyword is not None and a.keyword.value == "exc_info" for a in node.args):
+                return
+            if region.module.code_for_node(node.args[0].value) == message and node in region.positions:
+                found.append(node)
+
+    handler.visit(_Calls())
+    return found
 
 
 def polling_loop(req: FixRequest, handler: ast.ExceptHandler) -> bool:
