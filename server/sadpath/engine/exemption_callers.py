@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 
+from sadpath.engine import logcalls
 from sadpath.engine.call_index import calls_named
 from sadpath.engine.handler_site import Site
 from sadpath.engine.namespace_callers import MAX_CALLERS, project_callers
@@ -51,7 +52,7 @@ def disabled_answer_checked(site: Site) -> bool | None:
     assigned = {n.id for stmt in try_node.body for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     if not (isinstance(last, ast.Return) and isinstance(last.value, ast.Name) and last.value.id in assigned):
         return None  # the failure's answer is not the value the ``try`` would have set
-    if not any(log.kind == "logger" and log.level in ("warning", "warn", "error", "critical", "fatal", "exception") for log in site.path.logs):
+    if not any(log.kind == "logger" and log.level in logcalls.ERROR_LEVELS for log in site.path.logs):
         return False  # no line says it failed: a silent "switched off"
     calls = _calls_of(func, site.ctx)
     return bool(calls) and all(_tested(call, parents) for call, parents in calls)

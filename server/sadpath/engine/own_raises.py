@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 
 from sadpath.engine.trapping import BROAD_NAMES
+from sadpath.engine.unread_causes import caught_names
 
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _NOT_AN_OUTCOME = frozenset({"AssertionError", "NotImplementedError", "RuntimeError", "SystemExit", "KeyboardInterrupt"})
@@ -23,7 +24,7 @@ def raised_outcome(handler: ast.ExceptHandler, try_node: ast.Try | None) -> tupl
     that ``try``'s business. None when there is none."""
     if try_node is None or handler not in try_node.handlers:
         return None
-    caught = _caught_names(handler.type)
+    caught = _catches(handler)
     for raised in _raises(try_node.body):
         name = _class_name(raised.exc)
         if name and name not in _NOT_AN_OUTCOME and (caught is None or name in caught):
@@ -40,7 +41,7 @@ def _raises(block: list[ast.stmt]):
         if isinstance(node, ast.Raise) and node.exc is not None:
             yield node
         elif isinstance(node, ast.Try):
-            inner = [_caught_names(h.type) for h in node.handlers]
+            inner = [_catches(h) for h in node.handlers]
             for raised in _raises(node.body):
                 name = _class_name(raised.exc)
                 if not any(names is None or name in names for names in inner):
@@ -58,12 +59,10 @@ def split_advice(outcome: tuple[str, int], traced: str) -> str:
     )
 
 
-def _caught_names(expr: ast.expr | None) -> frozenset[str] | None:
+def _catches(handler: ast.ExceptHandler) -> set[str] | None:
     """The class names a handler names; None for a broad or bare handler, which catches any raise."""
-    if expr is None:
-        return None
-    names = frozenset(_class_name(e) for e in (expr.elts if isinstance(expr, ast.Tuple) else [expr]))
-    return None if names & frozenset(BROAD_NAMES) else names
+    names = caught_names(handler)
+    return None if handler.type is None or names & set(BROAD_NAMES) else names
 
 
 def _class_name(expr: ast.expr) -> str:

@@ -21,6 +21,7 @@ import re
 from sadpath.engine.callee_traps import project_callee
 from sadpath.engine.handler_site import Site
 from sadpath.engine.project_files import project_modules_calling
+from sadpath.engine.unread_causes import caught_names
 
 __all__ = ["after_committed_writes", "committed_step_advice", "parsed_text", "polling_story"]
 
@@ -69,9 +70,7 @@ def _parses_quietly(call: ast.Call, site: Site) -> bool:
         return False
     for node in ast.walk(callee):
         for handler in getattr(node, "handlers", []) if isinstance(node, ast.Try) else []:
-            caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-            names = {c.attr if isinstance(c, ast.Attribute) else getattr(c, "id", "") for c in caught if c is not None}
-            if (handler.type is None or names & _PARSE_ERRORS) and not any(isinstance(n, ast.Raise) for n in ast.walk(handler)):
+            if (handler.type is None or caught_names(handler) & _PARSE_ERRORS) and not any(isinstance(n, ast.Raise) for n in ast.walk(handler)):
                 return True
     return False
 

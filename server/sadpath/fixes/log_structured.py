@@ -95,7 +95,7 @@ def build(req: FixRequest) -> list[Edit]:
     for twin in twins:  # (the same record on another branch of the handler: ``if logger: ... else: get_logger()...``)
         traced = traced_logger_call(twin, context, fields, structlog, error_name, ids_in_scope(req, handler_ast.lineno))
         replaced[twin] = fitted(traced, region.positions[twin].start.column, line_limit(req.source), region.module)
-    module = region.module.deep_replace(call, new) if not twins else region.module.visit(_Replacing(replaced))
+    module = region.module.visit(_Replacing(replaced))
     return finish(req, region, module, additions)
 
 

@@ -13,7 +13,7 @@ import libcst as cst
 
 from sadpath.fixes.additions import ModuleAdditions, module_binds
 from sadpath.fixes.failure_context import failure_context
-from sadpath.fixes.place import traced_statements
+from sadpath.fixes.place import is_pass, traced_statements
 from sadpath.fixes.request import FixRequest, bind_handler, free_name, handler_in_region, handler_statements, with_statements
 from sadpath.fixes.region import FixRefused
 from sadpath.fixes.tidy import finish
@@ -83,7 +83,7 @@ def build(req: FixRequest) -> list[Edit]:
         new = handler.with_changes(type=handler.type.with_changes(elements=elements))
     else:
         raise FixRefused("the handler does not catch BaseException")
-    if LOG_DROPPED in req.finding.message and all(_is_pass(s) for s in handler_statements(new)):
+    if LOG_DROPPED in req.finding.message and all(is_pass(s) for s in handler_statements(new)):
         # the message asks for a log line of what the ``pass`` drops: the one a best-effort step writes
         context = failure_context(req, req.ast_handler())
         new = with_statements(new, traced_statements(req, region, handler_statements(new), context, None, additions, req.ast_handler()))
@@ -100,10 +100,6 @@ def build(req: FixRequest) -> list[Edit]:
 
 # what SAD102's message asks of a handler whose fallback is ``pass`` (``sad102_bare_except``)
 LOG_DROPPED = "and log what is dropped"
-
-
-def _is_pass(statement: cst.BaseStatement) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and all(isinstance(b, cst.Pass) for b in statement.body)
 
 
 def _bound_narrowing(req: FixRequest, additions: ModuleAdditions) -> str | None:

@@ -205,7 +205,7 @@ def traced_statements(req, region, statements, context: FailureContext, name, ad
             statement = statement.deep_replace(call, fitted(new, column, limit, region.module))  # type: ignore[assignment]
         out.append(statement)
     if logged:
-        return [s for s in out if not _is_pass(s)] or [simple_line("pass")]
+        return [s for s in out if not is_pass(s)] or [simple_line("pass")]
     logger = logger_for(req, handler_ast.lineno)
     if logger is None:
         logger = "logger" if not module_binds(req.tree, "logger") else "_sadpath_logger"
@@ -219,8 +219,8 @@ def traced_statements(req, region, statements, context: FailureContext, name, ad
         call = with_ids(call, ids_in_scope(req, handler_ast.lineno))
     column = req.source.char_col_from_utf8(handler_ast.lineno, handler_ast.col_offset) + 4
     log = cst.SimpleStatementLine(body=[cst.Expr(fitted(with_fields(call, fields, structlog), column, limit, region.module))])
-    kept = [s for s in out if not _is_pass(s)]
-    comments = [line for s in out if _is_pass(s) and isinstance(s, cst.SimpleStatementLine) for line in s.leading_lines]
+    kept = [s for s in out if not is_pass(s)]
+    comments = [line for s in out if is_pass(s) and isinstance(s, cst.SimpleStatementLine) for line in s.leading_lines]
     return [log.with_changes(leading_lines=comments), *kept]
 
 
@@ -458,7 +458,7 @@ def _log_call(statement: cst.BaseStatement) -> cst.Call | None:
     return None
 
 
-def _is_pass(statement: cst.BaseStatement) -> bool:
+def is_pass(statement: cst.BaseStatement) -> bool:
     return isinstance(statement, cst.SimpleStatementLine) and all(
         isinstance(s, cst.Pass) or (isinstance(s, cst.Expr) and isinstance(s.value, cst.Ellipsis)) for s in statement.body
     )
@@ -495,4 +495,4 @@ def _uses_name(node: cst.CSTNode, name: str) -> bool:
     return bool(found)
 
 
-__all__ = ["Place", "fitting_handler", "is_error_only", "extra_keys", "place_of", "task_of", "task_retry_around", "traced_logger_call"]
+__all__ = ["Place", "fitting_handler", "is_error_only", "is_pass", "extra_keys", "place_of", "task_of", "task_retry_around", "traced_logger_call", "traced_statements"]

@@ -378,7 +378,10 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
             )
     elif removes_files_only(site.try_node) and boundary_of(ctx) is None:  # in a route the removal is the work asked for
         where = f"`{site.func.name}()`" if site.func is not None else "the module's import (and the start-up with it)"
-        advice = f"It is best-effort cleanup of files: log it with the traceback (`logger.exception`) and carry on; re-raising would stop {where} over a file that could not be removed."
+        advice = (
+            "It is best-effort cleanup of files: log it with the traceback (`logger.exception`) and carry on;"
+            f" re-raising would stop {where} over a file that could not be removed."
+        )
     elif (polled := polling_story(site)) is not None:
         consequence, advice = polled
     elif (write := after_committed_writes(site)) is not None:
