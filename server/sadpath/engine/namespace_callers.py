@@ -16,7 +16,7 @@ from sadpath.engine.call_index import calls_named, method_calls
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.cross_module_callers import callers_elsewhere, refers_to
 from sadpath.engine.project_calls import module_context
-from sadpath.engine.project_files import dotted_name, import_root, project_modules_calling
+from sadpath.engine.project_files import dotted_name, import_root, in_package, project_modules_calling
 
 Calls = list[tuple[ast.Call, list[ast.AST]]]
 MAX_CALLERS = 20
@@ -42,7 +42,7 @@ def _probe(root: Path) -> str:
 def _root(here: Path) -> Path:
     """The folder above the outermost folder that is a package or sits directly in one."""
     root = here.parent
-    while root.parent != root and ((root / "__init__.py").is_file() or (root.parent / "__init__.py").is_file()):
+    while root.parent != root and in_package(root):
         root = root.parent
     return root
 

@@ -136,7 +136,28 @@ def _call(call: ast.Call, paths: list[Path], ends: list[Path], ctx: ModuleContex
         return []
     if isinstance(call.func, ast.Attribute) and call.func.attr in CLEANUP_CALLS and not call.args and not any(k.arg in _TELLS_PEER for k in call.keywords):
         return paths  # ``session.rollback()``, ``conn.close()``: tidying up after the failure is not handling it
+    if _releases_marker(call, ctx):
+        return paths  # ``os.environ.pop(key, None)`` of the ``os.environ[key] = "1"`` set for the run: tidying up too
     return [_acted(p, call) for p in paths]
+
+
+def _releases_marker(call: ast.Call, ctx: ModuleContext) -> bool:
+    """``X.pop(k, ...)``, ``X.discard(k)`` or ``X.remove(k)`` of a key the function itself set on ``X`` before
+    (``X[k] = ...``, ``X.add(k)``): undoing the marker of a run that failed, not an answer to the failure."""
+    func = ctx.enclosing_function()
+    if func is None or not isinstance(call.func, ast.Attribute) or call.func.attr not in ("pop", "discard", "remove") or not call.args:
+        return False
+    receiver, key = ast.dump(call.func.value), ast.dump(call.args[0])
+    for node in ast.walk(func):
+        if getattr(node, "lineno", call.lineno) >= call.lineno:
+            continue
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Subscript) and ast.dump(t.value) == receiver and ast.dump(t.slice) == key for t in node.targets
+        ):
+            return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add" and ast.dump(node.func.value) == receiver and node.args and ast.dump(node.args[0]) == key:
+            return True
+    return False
 
 
 def _inspects(stmt: ast.Assign | ast.AnnAssign, error: str | None) -> bool:

@@ -85,8 +85,15 @@ def import_root(path: Path) -> Path:
 
 def in_package(folder: Path) -> bool:
     """The folder is imported as part of a package: it has an ``__init__.py``, or it is a namespace portion inside
-    one (``open_webui/utils/`` with no ``__init__.py`` under ``open_webui/``, imported as ``open_webui.utils``)."""
-    return (folder / "__init__.py").is_file() or (folder.parent / "__init__.py").is_file()
+    one, at any depth (``open_webui/utils/images/`` with no ``__init__.py`` under ``open_webui/``, imported as
+    ``open_webui.utils.images``)."""
+    for level in (folder, *folder.parents[:_NAMESPACE_DEPTH]):
+        if (level / "__init__.py").is_file():
+            return True
+    return False
+
+
+_NAMESPACE_DEPTH = 4  # folders without ``__init__.py`` between a module and the package that holds it
 
 
 def dotted_name(path: Path, root: Path | None = None) -> str:

@@ -18,12 +18,13 @@ from __future__ import annotations
 import ast
 import re
 
+from sadpath.engine import named_cases
 from sadpath.engine.callee_traps import project_callee
 from sadpath.engine.handler_site import Site
 from sadpath.engine.project_files import project_modules_calling
 from sadpath.engine.unread_causes import caught_names
 
-__all__ = ["after_committed_writes", "committed_step_advice", "parsed_text", "polling_story"]
+__all__ = ["after_committed_writes", "carry_on_note", "committed_step_advice", "parsed_text", "polling_story"]
 
 _SLEEPS = {"sleep"}
 _WRITE = re.compile(r"^(?:insert|create|add|save|commit|upsert|register|signup|put|store)_?", re.IGNORECASE)
@@ -50,6 +51,17 @@ def committed_step_advice(site: Site, write: str) -> str:
         f"Every caller runs it after its main write (`{write}()`) is done: {reraise}. Log it with the traceback and the"
         " ids in scope (`logger.exception`) and carry on."
     )
+
+
+def carry_on_note(site: Site, advice: str) -> str | None:
+    """The sentence carry-on advice gains: split out the parse of text that may be malformed (``parsed_text``), or
+    the case the handler says it expects (``named_cases``); None when neither is there."""
+    if "parses text" not in advice and (parsed := parsed_text(site)) is not None:
+        return (
+            f" The `try` also parses text (`{parsed}()`), which fails whenever that text is malformed: catch that parse's"
+            " error quietly beside it, and keep the traceback for the rest."
+        )
+    return named_cases.split_note(site.handler, site.ctx)
 
 
 def parsed_text(site: Site) -> str | None:

@@ -19,7 +19,7 @@ import builtins
 import re
 from dataclasses import dataclass, field, replace
 
-from sadpath.engine import shapes
+from sadpath.engine import crashing_callers, fail_open, shapes
 from sadpath.engine.boundary import Boundary, boundary_of
 from sadpath.engine.catching import SIGNALS, CatchKind, Caught, classify
 from sadpath.engine.context import ModuleContext
@@ -108,7 +108,7 @@ def _judge(handler: ast.ExceptHandler, ctx: ModuleContext) -> Judgement:
         after = verdict if verdict in ("answers success", "acknowledges") else _after_success(path, func, try_node, boundary, ctx)
         site = Site(handler, ctx, caught, func, try_node, boundary, path, verdict, after, paths)
         exemption = None
-        for exempt in EXEMPTIONS:
+        for exempt in () if fail_open.unfiltered(path, try_node, func, ctx.tree) else EXEMPTIONS:  # no comment or doc makes it safe
             applies = exempt(site)
             if applies:
                 exemption = exempt.__name__
@@ -163,6 +163,8 @@ def _meaningful(caught: Caught, ctx: ModuleContext) -> bool:
 def _swallowing(path: Path, caught: Caught, func, try_node, boundary, ctx: ModuleContext, meaningful_only: bool) -> str | None:
     """How ``path`` carries on as if the work had succeeded, or None when it handles the error."""
     verdict = path.verdict()
+    if verdict is None and fail_open.unfiltered(path, try_node, func, ctx.tree):
+        verdict = f"return {ast.unparse(path.value)}"  # the unchecked input of a security control: it fails open
     if verdict is None:
         return None
     if meaningful_only and verdict not in ("pass", "continue", "break", "return", "assign") and not verdict.startswith("return "):
@@ -454,6 +456,13 @@ def consequence(site: Site) -> str:
         return "the message is acknowledged anyway, so the broker never redelivers it and the work is lost"
     if verdict.startswith("return "):
         value = verdict[len("return ") :]
+        if (use := crashing_callers.first_use(site)) is not None:
+            text, error = use
+            article = "an" if error.startswith("A") else "a"
+            return (
+                f"callers of {where} get `{value}` instead of an error and fail on it at once (`{text}`): what reaches"
+                f" the user is {article} `{error}` about `None` instead of the real cause"
+            )
         return f"callers of {where} get `{value}` instead of an error and cannot tell the failure from a real result"
     if verdict == "continue":
         if site.try_node is not None and _guard_follows(site.try_node, site.ctx):

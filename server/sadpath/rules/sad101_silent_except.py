@@ -29,7 +29,7 @@ re-raising; for cleanup in a `finally` block, or in a cleanup helper that only t
 call, it gives the best-effort advice (log with the
 traceback and carry on: re-raising there would replace the function's own result); when
 a loop's `continue` skips the check that raises right after the `try`, it says the guard
-fails open; in a socket.io event handler, a task's done-callback or a block
+fails open, as does a permission filter, redaction or authorisation check whose handler hands back the unchecked input (no comment makes that a designed fallback: the advice is to fail closed); in a socket.io event handler, a task's done-callback or a block
 that only gathers diagnostics, it says what is lost there (the client's event, the
 task's failure, the diagnostics) and advises a log line with the traceback; when the handler leaves a name the next line reads unbound (not one declared
 `global` or `nonlocal`), it says that the real error is replaced by an
@@ -171,7 +171,7 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import call_index, logcalls, named_failure, shapes
+from sadpath.engine import call_index, fail_open, logcalls, named_failure, shapes
 from sadpath.engine.builder_calls import bound_statements, builds_object, chained, column_expression, constructs, exception_class, factories, pure_in_thread, thread_target
 from sadpath.engine.catching import CatchKind
 from sadpath.engine.context import ModuleContext
@@ -193,7 +193,7 @@ from sadpath.engine.swallow import Judgement, judge, unbound_after
 from sadpath.engine.absent_answers import absent_answer
 from sadpath.engine.report_fields import optional_report_field
 from sadpath.engine.uncalled_functions import uncalled
-from sadpath.engine.side_steps import after_committed_writes, committed_step_advice, parsed_text, polling_story
+from sadpath.engine.side_steps import after_committed_writes, carry_on_note, committed_step_advice, polling_story
 from sadpath.engine.startup_steps import startup_story
 from sadpath.engine.result_fields import field_story
 from sadpath.engine.view_fall_off import fall_off_story, falls_off_a_django_view
@@ -359,7 +359,7 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
         trace = "with only the error's text in the log" if untraced is not None and site.verdict.startswith("log:") else "without a trace"
         consequence = f"a failure of {what_failed} goes {trace}"
         advice = f"It is best-effort cleanup: log it with the traceback (`logger.exception`) and carry on; re-raising {replaced}."
-    elif (started := startup_story(site, ctx) or field_story(site)) is not None:
+    elif (started := startup_story(site, ctx) or field_story(site) or fail_open.story(site)) is not None:
         consequence, advice = started
     elif (enriched := enriched_container(site)) is not None:
         where = f"`{site.func.name}()`" if site.func is not None else "the code"
@@ -401,8 +401,8 @@ def advised(handler: ast.ExceptHandler, judgement: Judgement, ctx: ModuleContext
     if advice == "Re-raise or translate it." and consequence.startswith("callers of ") and uncalled(site):
         return None, False  # the harm is what callers get, and nothing in the project calls it: no one to tell
     carry_on = "carry on" in advice
-    if carry_on and "parses text" not in advice and (parsed := parsed_text(site)) is not None:
-        advice += f" The `try` also parses text (`{parsed}()`), which fails whenever that text is malformed: catch that parse's error quietly beside it, and keep the traceback for the rest."
+    if carry_on and (note := carry_on_note(site, advice)) is not None:
+        advice += note  # a parse of malformed text, or the case the handler says it expects: split from the rest
     return f"{site.caught.label} swallows {what}: the handler {action}, so {consequence}. {advice}", carry_on
 
 
