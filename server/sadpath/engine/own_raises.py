@@ -18,18 +18,18 @@ _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _NOT_AN_OUTCOME = frozenset({"AssertionError", "NotImplementedError", "RuntimeError", "SystemExit", "KeyboardInterrupt"})
 
 
-def raised_outcome(handler: ast.ExceptHandler, try_node: ast.Try | None) -> tuple[str, int] | None:
-    """(the raised class, its line) for the first ``raise Error(...)`` of the ``try`` block that reaches this
-    handler: a broad handler catches any, a named one the classes it names; a raise an inner ``try`` catches is
-    that ``try``'s business. None when there is none."""
+def raised_outcome(handler: ast.ExceptHandler, try_node: ast.Try | None) -> tuple[str, tuple[int, ...]] | None:
+    """(the raised class, the lines that raise it) for the first class a ``raise Error(...)`` of the ``try`` block
+    raises into this handler: a broad handler catches any, a named one the classes it names; a raise an inner
+    ``try`` catches is that ``try``'s business. None when there is none."""
     if try_node is None or handler not in try_node.handlers:
         return None
     caught = _catches(handler)
-    for raised in _raises(try_node.body):
-        name = _class_name(raised.exc)
-        if name and name not in _NOT_AN_OUTCOME and (caught is None or name in caught):
-            return name, raised.lineno
-    return None
+    raised = [(name, r.lineno) for r in _raises(try_node.body) if (name := _class_name(r.exc))]
+    first = next((name for name, _ in raised if name not in _NOT_AN_OUTCOME and (caught is None or name in caught)), None)
+    if first is None:
+        return None
+    return first, tuple(sorted({line for name, line in raised if name == first}))
 
 
 def _raises(block: list[ast.stmt]):
@@ -51,10 +51,20 @@ def _raises(block: list[ast.stmt]):
             stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
-def split_advice(outcome: tuple[str, int], traced: str) -> str:
-    """SAD104's advice for a handler that also catches the ``try``'s own raise: split that outcome out."""
+def split_advice(outcome: tuple[str, tuple[int, ...]], traced: str) -> str:
+    """SAD104's advice for a handler that also catches the ``try``'s own raise: split that outcome out. When the
+    raise is of the base ``Exception``, no branch can tell it from a failure: the advice starts with a class of
+    its own at those lines (services review round 18, SAD104 row 19)."""
+    name, lines = outcome
+    where = f"line {lines[0]}" if len(lines) == 1 else "lines " + ", ".join(map(str, lines))
+    if name in BROAD_NAMES:
+        return (
+            f"The `try` also raises the base `{name}` itself ({where}) for outcomes it expects, which no `except` branch"
+            f" can tell from a failure: raise an exception class of its own there, give that class its own branch,"
+            f" logged without a traceback, and log the rest with the traceback ({traced})"
+        )
     return (
-        f"The `try` also raises `{outcome[0]}` itself (line {outcome[1]}), an outcome it expects, into this handler: give"
+        f"The `try` also raises `{name}` itself ({where}), an outcome it expects, into this handler: give"
         f" that outcome its own branch, logged without a traceback, and log the rest with the traceback ({traced})"
     )
 

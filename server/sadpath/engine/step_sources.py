@@ -14,12 +14,16 @@ error already says it:
 - every step is a call whose errors name themselves: a self-described library's (``bcrypt.hashpw``), or a
   project function whose every failing call is one (a password hasher run in a thread, a ``raise`` of a
   descriptive message), or a project method that runs its statements on one SQLAlchemy session it is handed or
-  opens (its errors carry ``[SQL: ...]``).
+  opens (its errors carry ``[SQL: ...]``);
+- the standard library's reads and decodes of one local input (``os.stat(path)``, ``open(path)``, then
+  ``binascii.a2b_hex()`` of what was read): an ``OSError`` names the path, a decode error says what is wrong with
+  the text, and the record names the input (services review round 17, SAD104 row 6).
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 
 from sadpath.engine import callee_traps, try_steps
@@ -193,3 +197,77 @@ def _own_nodes(func: ast.AST):
         node = todo.pop()
         yield node
         todo += [c for c in ast.iter_child_nodes(node) if not isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))]
+
+
+def one_local_input(steps: Steps, try_node: ast.Try, ctx: ModuleContext) -> bool:
+    """Every step is a standard-library call (``open`` included, and a method of a compiled pattern or an opened
+    file), and every step's inputs come from one name the ``try`` does not assign: the reads and decodes of one
+    local file or value, whose errors name the path or say what is wrong with the text."""
+    if len(steps) < 2:
+        return False
+    bound = _bound_in(try_node.body)
+    modules = _module_names(ctx.tree)
+    roots: set[str] = set()
+    for _, call in steps:
+        if not _stdlib_step(call, bound, modules, ctx):
+            return False
+        roots |= _roots([*call.args, *(k.value for k in call.keywords)], bound, modules, set())
+    return len(roots) == 1
+
+
+def _stdlib_step(call: ast.Call, bound: dict[str, list[ast.expr]], modules: dict[str, ast.expr | None], ctx: ModuleContext) -> bool:
+    if isinstance(call.func, ast.Name) and call.func.id == "open" and call.func.id not in modules:
+        return True
+    if try_steps.stdlib_call(call, ctx):
+        return True
+    receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+    if not isinstance(receiver, ast.Name):
+        return False
+    sources = bound.get(receiver.id) or ([modules[receiver.id]] if modules.get(receiver.id) is not None else [])
+    calls = [s for s in sources if isinstance(s, ast.Call)]
+    # ``HEX_RE.match(text)`` of ``HEX_RE = re.compile(...)``; ``f.read()`` of ``with open(path) as f``
+    return bool(calls) and all(_stdlib_step(c, {}, modules, ctx) for c in calls)
+
+
+def _roots(exprs: list[ast.expr], bound: dict[str, list[ast.expr]], modules: dict[str, ast.expr | None], seen: set[str]) -> set[str]:
+    """The names the values come from, followed back through what the ``try`` assigns; module names left out."""
+    found: set[str] = set()
+    for expr in exprs:
+        for node in ast.walk(expr):
+            if not isinstance(node, ast.Name) or node.id in modules or hasattr(builtins, node.id) or node.id in seen:
+                continue
+            if node.id in bound:
+                found |= _roots(bound[node.id], bound, modules, seen | {node.id})
+            else:
+                found.add(node.id)
+    return found
+
+
+def _bound_in(body: list[ast.stmt]) -> dict[str, list[ast.expr]]:
+    """What the statements assign each plain name (``x = ...``, ``with ... as x``)."""
+    bound: dict[str, list[ast.expr]] = {}
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        bound.setdefault(target.id, []).append(node.value)
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if isinstance(item.optional_vars, ast.Name):
+                        bound.setdefault(item.optional_vars.id, []).append(item.context_expr)
+    return bound
+
+
+def _module_names(tree: ast.Module) -> dict[str, ast.expr | None]:
+    """The module's imported names (None) and its top-level assignments (their value)."""
+    names: dict[str, ast.expr | None] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for alias in stmt.names:
+                names[(alias.asname or alias.name).split(".")[0]] = None
+        elif isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    names[target.id] = stmt.value
+    return names

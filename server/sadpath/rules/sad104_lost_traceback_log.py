@@ -83,7 +83,7 @@ for the timeout of a probe's own deadline (`sock.settimeout(t)`, then `except Ti
 state it means, for a `try` that only reads and builds values for a `debug`/`info` record, for a narrow catch of
 the project's errors answered with an error value when the project's `raise ... from` sites copy the cause's text
 into the message, for the calls of one resource set up and used (`with self.file.open() as f`, `f.readline()`;
-`ssl.create_default_context()`, `context.wrap_socket()`, `s.connect()`) with the error in the record,
+`ssl.create_default_context()`, `context.wrap_socket()`, `s.connect()`) with the error in the record, for the standard library's reads and decodes of one local input the record names (`os.stat(path)`, `open(path)`, `binascii.a2b_hex()` of the text read),
 for an expected protocol signal answered per the protocol (an
 `OAuth2RedirectError` answered with its redirect, an oauthlib `OAuth2Error`
 answered with the error redirect), for a `return None` that the function
@@ -500,7 +500,7 @@ def _steps(try_node: ast.Try, ctx: ModuleContext, caught, *, named: bool = False
     found = try_steps.longest_path(try_node.body, steps_of)
     if not everything:
         ctx.memo[("sad104-found", id(try_node))] = found
-    if len(found) > 1 and try_steps.file_operations(found):
+    if len(found) > 1 and (try_steps.file_operations(found) or (named and step_sources.one_local_input(found, try_node, ctx))):
         found = found[:1]  # ``path.touch(); path.write_text(...)``: the ``OSError`` names the file
     if len(found) > 1 and named and (try_steps.one_receiver(found, ctx) or try_steps.one_library(found, ctx, func) or library_steps.one_third_party(found, ctx, func) or step_sources.one_backend(found, ctx) or step_sources.one_resource(found, func, ctx) or stated_causes.one_client_one_resource(found, func) or step_sources.self_described_steps(found, ctx)):
         found = [] if step_sources.self_described_steps(found, ctx) else found[:1]  # ``redis.incr(k); redis.expire(k)`` logged with ``e``: the error names what failed
