@@ -6,7 +6,10 @@
   call) and not the caught error;
 - a restatement whose message already carries the caught error's text (``str(e)``, ``{e}``, ``e.args``) after a
   ``try`` of one call: the cause is in the message and the traceback still prints as context;
-- test support and vendored code, where a missing ``from`` is not worth anyone's time.
+- test support and vendored code, where a missing ``from`` is not worth anyone's time;
+- a set-up refusal: ``except AttributeError: raise ImproperlyConfigured("SessionMiddleware must appear before
+  ...")``, a missing attribute or key of the configuration told as what to configure (services review round 18,
+  SAD103 row 20). The lookup's error ("no attribute 'session'") says less than the message.
 """
 
 from __future__ import annotations
@@ -195,3 +198,13 @@ def support_or_vendored(path: str) -> bool:
     """A module under ``testing/``, ``_vendor/`` or ``vendor/``: test helpers and copied third-party code."""
     parts = re.split(r"[\\/]", path)
     return any(part in _SUPPORT_PARTS for part in parts[-4:-1])  # (near the file: not the checkout's own folders)
+
+
+_SETUP_ERRORS = frozenset({"django.core.exceptions.ImproperlyConfigured"})
+
+
+def setup_refusal(qualified: str, handler: ast.ExceptHandler) -> bool:
+    """A configuration error (Django's ``ImproperlyConfigured``) raised for a caught ``AttributeError`` or
+    ``KeyError``: the missing attribute or setting, told as what to configure."""
+    caught = _caught(handler)
+    return qualified in _SETUP_ERRORS and bool(caught) and caught <= {"AttributeError", "KeyError"}

@@ -17,7 +17,7 @@ aiohttp's HTTP errors: a cause attached to them is never shown), after
 raises inside a function defined within the handler (they run later, outside it).
 
 It also stays quiet where nobody reads the cause: a framework's "invalid input"
-signal (rich's `InvalidResponse`, `click.BadParameter`, `argparse.ArgumentTypeError`),
+signal (rich's `InvalidResponse`, `click.BadParameter`, `argparse.ArgumentTypeError`, Django's paginator's `PageNotAnInteger` and `EmptyPage`), or a set-up refusal (`ImproperlyConfigured` for a caught `AttributeError` or `KeyError`),
 which the framework shows as a message; a `ValueError`, `TypeError` or
 `AssertionError` raised in a pydantic validator (`@field_validator`,
 `@model_validator`, `@validator`, `BeforeValidator(...)`), which pydantic rebuilds
@@ -211,8 +211,8 @@ class UnchainedTranslation(Rule):
             return  # ``raise HTTPException(404)``: the framework turns it into a response and logs no traceback
         if any(logcalls.keeps_traceback(log, ctx) for log in logcalls.own_log_calls(handler, ctx)):
             return  # ``logger.exception(...)`` just before: the cause's traceback is already on record
-        if qualified in FRAMEWORK_SIGNALS:
-            return  # rich's ``InvalidResponse``, ``click.BadParameter``: the framework shows the message and asks again
+        if qualified in FRAMEWORK_SIGNALS or translation_shapes.setup_refusal(qualified, handler):
+            return  # ``click.BadParameter``, a paginator's invalid page: the framework shows the message; a set-up refusal
         simple = qualified.rpartition(".")[2]
         if pydantic_validators.in_validator(simple, ctx):
             return  # pydantic rebuilds it into a ValidationError line error and never shows ``__cause__``
@@ -319,7 +319,8 @@ FRAMEWORK_SIGNALS = frozenset(
      "click.exceptions.UsageError", "click.ClickException", "click.exceptions.ClickException", "typer.BadParameter",
      "argparse.ArgumentTypeError", "argparse.ArgumentError", "wtforms.validators.ValidationError",
      "wtforms.validators.StopValidation", "wtforms.ValidationError", "marshmallow.ValidationError",
-     "marshmallow.exceptions.ValidationError", "voluptuous.Invalid", "pydantic_core.PydanticCustomError"}
+     "marshmallow.exceptions.ValidationError", "voluptuous.Invalid", "pydantic_core.PydanticCustomError",
+     "django.core.paginator.PageNotAnInteger", "django.core.paginator.EmptyPage", "django.core.paginator.InvalidPage"}
 )  # fmt: skip
 _EXPECTED_MISSES = frozenset({"KeyError", "IndexError", "LookupError", "StopIteration", "ValueError", "NoResultFound",
                               "ObjectDoesNotExist", "DoesNotExist", "InvalidOperation"})  # fmt: skip
