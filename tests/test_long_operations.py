@@ -27,6 +27,9 @@ def test_words_split_names_paths_and_camel_case():
         ('subprocess.check_call(["docker", "push", ref])', "release", ""),
         ('session.post(url, files=files)', "send", ""),
         ('requests.get(url)', "download_archive", ""),
+        ('requests.post(self.api_url, headers=headers, json=payload)', "lazy_load", "ExternalWebLoader"),  # a batch fetched
+        ('requests.post(url, json={"url": page})', "crawl_site", ""),
+        ('httpx.post(endpoint, json=body)', "scrape", ""),
     ],
 )
 def test_long_operations(text, function, owner):
@@ -41,6 +44,8 @@ def test_long_operations(text, function, owner):
         ('requests.get(url)', "check_upload", ""),  # a status check of an upload
         ('requests.post(url, json=payload)', "notify", ""),
         ('requests.put(url, data={"a": 1})', "update", ""),  # a literal body, not a file's
+        ('requests.get(url, params=params)', "search_mojeek", ""),  # a search, next to the loaders
+        ('requests.get(url)', "load_config", ""),  # "load" is not a loader
     ],
 )
 def test_short_operations(text, function, owner):

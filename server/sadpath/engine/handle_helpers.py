@@ -38,8 +38,10 @@ def called_name(call: ast.Call) -> str:
 
 
 def read_name(name: str) -> bool:
-    """``has_access``, ``get_channel_by_id``, ``is_member``: a name that says it only reads."""
+    """``has_access``, ``get_channel_by_id``, ``is_member``: a name that says it only reads. The words after ``by``
+    name the lookup's keys, not its action (``get_channels_by_file_id_and_user_id`` reads)."""
     words = [w for w in name.lower().strip("_").split("_") if w]
+    words = words[: words.index("by")] if "by" in words[1:] else words
     return bool(words) and words[0] in READ_VERBS and not set(words) & WRITE_WORDS
 
 

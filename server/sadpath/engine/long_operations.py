@@ -20,8 +20,9 @@ from sadpath.engine.naming import words
 
 LONG_SECONDS = 300
 
-# word prefixes of operations that take long: ``uploads``, ``processing``, ``extractor``, ``transcribe``
-_LONG = ("upload", "download", "extract", "process", "convert", "ocr", "transcri", "ingest", "render", "document", "tika", "pdf", "export")
+# word prefixes of operations that take long: ``uploads``, ``processing``, ``extractor``, ``transcribe``, a crawl or a
+# scrape, a document loader's fetch (``ExternalWebLoader.lazy_load``: a batch of pages fetched and extracted remotely)
+_LONG = ("upload", "download", "extract", "process", "convert", "ocr", "transcri", "ingest", "render", "document", "tika", "pdf", "export", "crawl", "scrap", "loader")
 # commands (an argument of a subprocess call) that transfer or build
 _LONG_COMMANDS = frozenset({"clone", "rsync", "scp", "push", "pull", "install", "build", "ffmpeg", "pg_dump", "pg_restore", "mysqldump", "wkhtmltopdf"})
 _SHORT = ("poll", "status", "search", "query", "health", "ping", "probe", "heartbeat", "lookup", "check")

@@ -119,6 +119,7 @@ from sadpath.engine.patched_timeouts import patched_interfaces
 from sadpath.engine.project_calls import project_base
 from sadpath.engine.reexports import defining_tree, library_names, library_type
 from sadpath.engine.splat_keys import callers_pass, splat_origin
+from sadpath.engine.twin_calls import REDIS_URL_FACTORIES, twin_call
 from sadpath.engine.unreferenced import unreferenced
 from sadpath.engine.long_operations import LONG_SECONDS, client_transfers, takes_long
 from sadpath.knowledge.interfaces import interface_index
@@ -160,7 +161,6 @@ NEEDS_HOST = frozenset({"telnetlib.Telnet"})  # built without a host, it connect
 GLOBAL_DEFAULT_TIMEOUT = frozenset({"socket", "urllib", "smtplib", "ftplib"})
 SUBPROCESS_CALLS = frozenset({"subprocess.run", "subprocess.check_output", "subprocess.check_call", "subprocess.call"})
 PROBE_SECONDS = 1  # a connect-only probe on an event loop: a local connect answers in milliseconds
-REDIS_URL_FACTORIES = frozenset({"redis.from_url", "redis.Redis.from_url", "redis.asyncio.from_url", "redis.asyncio.Redis.from_url"})
 
 
 class MissingTimeout(Rule):
@@ -346,17 +346,17 @@ class MissingTimeout(Rule):
         if probe is not None:
             probe.append((param, fixable))
             return  # asked whether a twin call is reported: say so, report nothing
-        twin = _twin_call(node, ctx)
+        twin = twin_call(node, ctx)
         if twin is not None:
-            other, first = twin
+            other, first, place = twin
             reported = self._probed(other, ctx)
             if reported and reported[0][0] == param:
                 if not first:
-                    return  # reported with its twin in the first branch: one finding per problem
+                    return  # reported with its twin (the first branch, the first call): one finding per problem
                 fixable = fixable and reported[0][1]
-                where = f"`{_shown(other)}` in the other branch (line {other.lineno})"
+                where = f"`{_shown(other)}` {place}"
                 message = f"{what}, and so is {where} ({label}): {consequence}. Pass `{param}={shown_seconds}`{why} to both or your own deadline."
-                title += " to both branches"
+                title += " to both branches" if "branch" in place else " to both calls"
                 other_span = ctx.span(other)
                 data["twins"] = [[other_span.line, other_span.column, other_span.end_line, other_span.end_column]]
             elif not reported and param == "socket_timeout" and ctx.qualified_name(other.func) in REDIS_URL_FACTORIES \
@@ -379,45 +379,6 @@ class MissingTimeout(Rule):
         finally:
             self._probe = None
         return found
-
-
-TWIN_SUFFIXES = ("_SSL", "_TLS", "SSL", "TLS", "Tls", "Unencrypted")
-
-
-def _family(node: ast.Call, ctx: ModuleContext) -> str:
-    """The call's callee with a TLS suffix taken off: ``smtplib.SMTP_SSL`` and ``smtplib.SMTP`` are one family."""
-    name = ctx.qualified_name(node.func) or ast.unparse(node.func)
-    if name in REDIS_URL_FACTORIES:  # ``redis.Redis.from_url(url)`` builds the same client as ``redis.Redis(...)``
-        return name.removesuffix(".from_url").removesuffix(".Redis") + ".Redis"
-    for suffix in TWIN_SUFFIXES:
-        if name.endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-def _twin_call(node: ast.Call, ctx: ModuleContext) -> tuple[ast.Call, bool] | None:
-    """The same call (or its TLS twin) in the other arm of the nearest ``if``/``else`` or ternary holding ``node``,
-    each arm holding just the one such call; and whether ``node`` is in the first arm."""
-    chain = [*ctx.parents, node]
-    for index in range(len(chain) - 1, 0, -1):
-        parent, child = chain[index - 1], chain[index]
-        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            return None
-        if isinstance(parent, ast.IfExp) and child is not parent.test:
-            first = child is parent.body
-            mine, other = ([parent.body], [parent.orelse]) if first else ([parent.orelse], [parent.body])
-        elif isinstance(parent, ast.If) and parent.orelse and child is not parent.test:
-            first = any(child is stmt for stmt in parent.body)
-            mine, other = (parent.body, parent.orelse) if first else (parent.orelse, parent.body)
-        else:
-            continue
-        family = _family(node, ctx)
-        ours = [c for part in mine for c in ast.walk(part) if isinstance(c, ast.Call) and _family(c, ctx) == family]
-        theirs = [c for part in other for c in ast.walk(part) if isinstance(c, ast.Call) and _family(c, ctx) == family]
-        if len(ours) == 1 and len(theirs) == 1:
-            return theirs[0], first
-        return None
-    return None
 
 
 def _async_client(node: ast.Call, ctx: ModuleContext) -> bool:
