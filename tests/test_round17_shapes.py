@@ -230,3 +230,44 @@ def test_a_helper_named_for_a_write_still_counts(tmp_path):
     path = tmp_path / "index.py"
     path.write_text(HANDED.replace("get_channel_by_file_id_and_user_id", "update_channel_by_file_id"))
     assert [f.span.line for f in _findings(path, code="SAD206")] == [8]
+
+
+CACHE = 'import redis\n\nclient = redis.Redis(host="cache")\nother = redis.from_url("redis://cache:6379/0")\n'
+
+
+def _cache_project(tmp_path: Path, requirement: str) -> Path:
+    (tmp_path / "pyproject.toml").write_text(f'[project]\nname = "svc"\ndependencies = ["{requirement}"]\n')
+    (tmp_path / "app").mkdir()
+    path = tmp_path / "app" / "cache.py"
+    path.write_text(CACHE)
+    return path
+
+
+def test_a_redis_client_is_bounded_when_the_project_allows_only_redis_8_and_later(tmp_path):
+    assert not _findings(_cache_project(tmp_path, "redis>=8.0.0"), code="SAD202")
+
+
+def test_a_redis_client_older_releases_can_reach_says_where_the_claim_holds(tmp_path):
+    found = _findings(_cache_project(tmp_path, "redis>=5"), code="SAD202")
+    assert [f.span.line for f in found] == [3, 4]
+    assert all("(on redis before 8.0; from 8.0 its default is finite)" in f.message for f in found)
+
+
+def test_the_declared_floor_reads_pyproject_requirements_and_poetry(tmp_path):
+    from sadpath.declared_dependencies import declared_floor
+
+    module = _cache_project(tmp_path, "redis[hiredis]>=8.1,<9")
+    assert declared_floor(module, "redis") == 8
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry.dependencies]\npython = "^3.11"\nredis = "^7.2"\n')
+    assert declared_floor(module, "redis") == 7
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "svc"\ndependencies = ["redis"]\n')
+    assert declared_floor(module, "redis") is None
+
+
+def test_a_malformed_finite_from_is_a_knowledge_error():
+    import pytest
+
+    from sadpath.knowledge.interfaces import KnowledgeError, parse_interface
+
+    with pytest.raises(KnowledgeError, match="finite_from"):
+        parse_interface("cachex", {"kind": "cache", "clients": ["cachex.Client"], "timeout": {"param": "timeout", "on": "client", "finite_from": "cachex"}}, "test")

@@ -8,6 +8,7 @@ pyproject.toml). Nothing is imported or installed.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sadpath.files import read_regular, read_text, tomllib
@@ -22,7 +23,32 @@ def dependencies(path: Path, *, development: bool) -> set[str]:
     files whose name is not for development, tests, linting or docs. With ``development=True`` also the
     extras, dependency groups, Poetry's dev dependencies and groups, and every requirements file (including
     ``requirements/*.txt``)."""
-    names: set[str] = set()
+    names = {requirement_name(line) for line in _requirements(path, development)}
+    names.discard("")
+    return names
+
+
+def declared_floor(path: Path, name: str) -> int | None:
+    """The lowest major version of ``name`` the project of ``path`` allows at runtime (``redis>=8.0`` -> 8,
+    ``redis==8.1.2`` -> 8, Poetry's ``^8.0`` -> 8); None when it names no floor, or does not name ``name``."""
+    floors = []
+    for line in _requirements(path, False):
+        if requirement_name(line) != name:
+            continue
+        spec = line.split("#", 1)[0].split(";", 1)[0]
+        found = [int(m) for m in _FLOOR.findall(spec)]
+        if not found:
+            return None  # named without a floor: any version
+        floors.append(max(found))
+    return min(floors) if floors else None
+
+
+_FLOOR = re.compile(r"(?:>=|==|~=|\^|>)\s*v?(\d+)")
+
+
+def _requirements(path: Path, development: bool) -> list[str]:
+    """The requirement strings of the project of ``path`` (see ``dependencies``), as written."""
+    lines: list[str] = []
     start = path.resolve().parent
     for directory in (start, *start.parents):
         files = sorted(directory.glob("requirements*.txt"))
@@ -32,23 +58,21 @@ def dependencies(path: Path, *, development: bool) -> set[str]:
             files = [f for f in files if not any(word in f.name for word in _NOT_RUNTIME)]
         for requirements in files:
             try:
-                text = read_regular(requirements).decode("utf-8", errors="replace")
-                names |= {requirement_name(line) for line in text.splitlines()}
+                lines += read_regular(requirements).decode("utf-8", errors="replace").splitlines()
             except OSError:
                 continue
         pyproject = directory / "pyproject.toml"
         if pyproject.is_file():
-            names |= _pyproject_dependencies(pyproject, development)
+            lines += _pyproject_dependencies(pyproject, development)
             break  # the project's root
-    names.discard("")
-    return names
+    return lines
 
 
-def _pyproject_dependencies(pyproject: Path, development: bool) -> set[str]:
+def _pyproject_dependencies(pyproject: Path, development: bool) -> list[str]:
     try:
         data = tomllib.loads(read_text(pyproject))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
-        return set()
+        return []
     project = _table(data.get("project"))
     poetry = _table(_table(data.get("tool")).get("poetry"))
     lists = [project.get("dependencies", [])]
@@ -57,9 +81,11 @@ def _pyproject_dependencies(pyproject: Path, development: bool) -> set[str]:
         lists += [*_table(project.get("optional-dependencies")).values(), *_table(data.get("dependency-groups")).values()]
         tables += [poetry.get("dev-dependencies", {})]
         tables += [group.get("dependencies", {}) for group in _table(poetry.get("group")).values() if isinstance(group, dict)]
-    names = {requirement_name(item) for entries in lists if isinstance(entries, list) for item in entries if isinstance(item, str)}
-    names |= {requirement_name(key) for table in tables if isinstance(table, dict) for key in table}
-    return names
+    found = [item for entries in lists if isinstance(entries, list) for item in entries if isinstance(item, str)]
+    for table in tables:
+        if isinstance(table, dict):
+            found += [f"{key} {value}" if isinstance(value, str) else str(key) for key, value in table.items()]
+    return found
 
 
 def _table(value: object) -> dict:
@@ -75,4 +101,4 @@ def requirement_name(line: str) -> str:
     return name.strip().lower().replace("_", "-")
 
 
-__all__ = ["dependencies", "requirement_name"]
+__all__ = ["declared_floor", "dependencies", "requirement_name"]

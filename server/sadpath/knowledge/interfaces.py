@@ -42,7 +42,7 @@ _TOP_KEYS = {
     "timeout", "response", "transaction", "modes", "mode_requires",
 }
 _REQUIRES_KEYS = {"keyword", "functions"}
-_TIMEOUT_KEYS = {"param", "default", "on", "client_param"}
+_TIMEOUT_KEYS = {"param", "default", "on", "client_param", "finite_from"}
 _RESPONSE_KEYS = {"check_methods", "check_attrs", "body_methods", "body_attrs", "hooks", "raise_param"}
 _TRANSACTION_KEYS = {"commit", "rollback", "contexts", "context_clients"}
 
@@ -53,6 +53,8 @@ class Timeout:
     default: str = "none"
     on: str = "call"
     client_param: str | None = None
+    # ("redis", 8): the distribution whose releases from that major version on default to a finite timeout
+    finite_from: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,13 @@ def parse_interface(name: str, data: Any, origin: str) -> Interface:
             raise KnowledgeError(f"{where}.timeout.default: expected 'none' or 'finite'")
         if raw.get("on", "call") not in TIMEOUT_PLACES:
             raise KnowledgeError(f"{where}.timeout.on: expected one of {sorted(TIMEOUT_PLACES)}")
-        timeout = Timeout(raw["param"], raw.get("default", "none"), raw.get("on", "call"), raw.get("client_param"))
+        finite_from = raw.get("finite_from")
+        if finite_from is not None and not (isinstance(finite_from, str) and len(finite_from.split()) == 2 and finite_from.split()[1].isdigit()):
+            raise KnowledgeError(f"{where}.timeout.finite_from: expected 'distribution MAJOR', such as 'redis 8'")
+        timeout = Timeout(
+            raw["param"], raw.get("default", "none"), raw.get("on", "call"), raw.get("client_param"),
+            (finite_from.split()[0], int(finite_from.split()[1])) if finite_from is not None else None,
+        )
     response = None
     if "response" in data:
         raw = _table(data["response"], f"{where}.response", _RESPONSE_KEYS)

@@ -8,7 +8,7 @@ library's default is none (`requests.get(url)`, `session.post(...)` on a
 an explicit `timeout=None` on any client (`httpx.get(url, timeout=None)`,
 `httpx.Client(timeout=None)`, `aiohttp.ClientSession(timeout=None)`), an
 `aiohttp.ClientTimeout()` without a total, and clients built without a timeout so
-that every call on them has none: `redis.Redis(...)` without `socket_timeout`,
+that every call on them has none: `redis.Redis(...)` without `socket_timeout` (quiet when the project's runtime requirements allow only redis-py 8 or later, whose default is 5 s; otherwise the message says the claim holds before 8.0),
 `smtplib.SMTP(host)` and `ftplib.FTP(host)` without `timeout`, `urllib3.PoolManager()`
 without `timeout`, and the blocking clients whose connect and every later command
 wait forever by default (`imaplib.IMAP4_SSL(host)`, `poplib.POP3`, `telnetlib.Telnet(host)`,
@@ -111,6 +111,9 @@ from __future__ import annotations
 
 import ast
 import weakref
+from pathlib import Path
+
+from sadpath.declared_dependencies import declared_floor
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.external import ExternalCall, external_call
 from sadpath.engine.network_commands import network_command
@@ -285,8 +288,11 @@ class MissingTimeout(Rule):
         splat = _splat_lacks(node, param, ctx)
         if splat is None:
             return
+        versions = _versions_note(timeout, ctx)
+        if versions is None:
+            return  # every release the project allows defaults to a finite timeout
         self._report(
-            ctx, node, None, f"`{_shown(node)}` is built without `{param}`{splat}, so every call on it has none", interface.label, param,
+            ctx, node, None, f"`{_shown(node)}` is built without `{param}`{splat}, so every call on it has none{versions}", interface.label, param,
             replace=False, fixable=not splat,
         )
 
@@ -296,7 +302,11 @@ class MissingTimeout(Rule):
         url = node.args[0]
         if not (isinstance(url, ast.Constant) and isinstance(url.value, str)) or "socket_timeout" in url.value:
             return  # a URL from configuration may carry ?socket_timeout=...
-        self._report(ctx, node, None, f"`{_shown(node)}` is built without `socket_timeout`, so every call on it has none", "redis", "socket_timeout", replace=False)
+        interface = interface_index(getattr(ctx.settings, "interfaces", ())).interfaces.get("redis")
+        versions = _versions_note(interface.timeout, ctx) if interface is not None and interface.timeout is not None else ""
+        if versions is None:
+            return  # every release the project allows defaults to a finite timeout
+        self._report(ctx, node, None, f"`{_shown(node)}` is built without `socket_timeout`, so every call on it has none{versions}", "redis", "socket_timeout", replace=False)
 
     def _client_timeout(self, node: ast.Call, ctx: ModuleContext) -> None:
         total = _keyword(node, "total")
@@ -379,6 +389,18 @@ class MissingTimeout(Rule):
         finally:
             self._probe = None
         return found
+
+
+def _versions_note(timeout, ctx: ModuleContext) -> str | None:
+    """For a library whose newer releases default to a finite timeout (redis-py 8: 5 s): None when the project
+    allows only those (its runtime requirement's floor), else the note that the claim holds below that release."""
+    if timeout.finite_from is None:
+        return ""
+    distribution, major = timeout.finite_from
+    floor = declared_floor(Path(ctx.source.path), distribution) if ctx.source.path else None
+    if floor is not None and floor >= major:
+        return None
+    return f" (on {distribution} before {major}.0; from {major}.0 its default is finite)"
 
 
 def _async_client(node: ast.Call, ctx: ModuleContext) -> bool:
