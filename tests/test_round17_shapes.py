@@ -271,3 +271,52 @@ def test_a_malformed_finite_from_is_a_knowledge_error():
 
     with pytest.raises(KnowledgeError, match="finite_from"):
         parse_interface("cachex", {"kind": "cache", "clients": ["cachex.Client"], "timeout": {"param": "timeout", "on": "client", "finite_from": "cachex"}}, "test")
+
+
+DECORATED = '''import functools
+import logging
+
+import socketio
+
+log = logging.getLogger(__name__)
+sio = socketio.AsyncServer(async_mode="asgi")
+
+
+def with_lock(handler):
+    @functools.wraps(handler)
+    async def wrapped(sid, data):
+        try:
+            async with LOCKS.lock(data["document_id"]):
+                return await handler(sid, data)
+        except Exception:
+            log.exception("Error in %s", handler.__name__)
+
+    return wrapped
+
+
+@sio.on("document:leave")
+@with_lock
+async def document_leave(sid, data):
+    try:
+        users = await MANAGER.remove_user(data["document_id"], sid)
+        await MANAGER.clear(data["document_id"], users)
+        await EMITTER.emit("left", {"sid": sid})
+    except Exception as e:
+        log.error(f"Error in leave: {e}")
+'''
+
+
+def test_under_a_decorator_that_logs_the_traceback_the_advice_is_to_drop_the_inner_catch(tmp_path):
+    path = tmp_path / "socket_handlers.py"
+    path.write_text(DECORATED)
+    found = [f for f in _findings(path, code="SAD104") if f.span.line == 30]
+    assert found, [f.message for f in _findings(path)]
+    assert "`@with_lock` already logs what escapes the function, traceback included: drop this catch" in found[0].message
+    assert not found[0].fixes  # a second traceback beside the decorator's is not the fix
+
+
+def test_a_decorator_that_does_not_log_keeps_the_traceback_advice(tmp_path):
+    path = tmp_path / "socket_handlers.py"
+    path.write_text(DECORATED.replace('log.exception("Error in %s", handler.__name__)', "return None"))
+    found = [f for f in _findings(path, code="SAD104") if f.span.line == 30]
+    assert found and "drop this catch" not in found[0].message and found[0].fixes

@@ -19,7 +19,7 @@ import ast
 import builtins
 import re
 
-from sadpath.engine import catching, record_gaps
+from sadpath.engine import catching, logging_wrappers, record_gaps
 from sadpath.engine.context import ModuleContext
 
 # Exceptions whose text leaves out what says why: the response body, the process's stderr, or everything.
@@ -92,9 +92,12 @@ def advice(reason: str) -> str:
 
 
 def advice_for(reason: str, try_node: ast.AST | None, ctx: ModuleContext) -> str:
-    """The advice for this record: a lost stderr that may hold credentials names the way out of that."""
+    """The advice for this record: a lost stderr that may hold credentials names the way out of that; under a
+    project decorator that logs with the traceback (``logging_wrappers``), dropping the inner catch."""
     if reason == PROCESS_LOST and (found := process_advice(try_node, ctx)) is not None:
         return found
+    if reason not in (TARGET_LOST, STATUS_LOST, PROCESS_LOST) and (wrapper := logging_wrappers.logging_decorator(ctx.enclosing_function(), ctx)):
+        return logging_wrappers.advice(wrapper)  # a decorator already logs the traceback: the inner catch is the gap
     return advice(reason)
 
 

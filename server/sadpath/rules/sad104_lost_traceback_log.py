@@ -52,7 +52,7 @@ failure) but records it in a way that loses what is needed to diagnose it:
   message says so instead of counting steps. A log under `if isinstance(e, X):`
   is judged by X alone. A timeout whose record already names its type
   (`str(e) or type(e).__name__`, `repr(e)`) lacks no message: when the record
-  names nothing that was called either, the message asks for the target.
+  names nothing that was called either, the message asks for the target. Under a project decorator whose wrapper already logs what escapes with the traceback (`@with_document_lock`), the advice is to drop the inner catch or re-raise, and no fix writes a second traceback.
 
 It stays quiet for handlers that swallow the error (SAD101 reports those, once,
 and its fix keeps the traceback), for handlers that re-raise or translate the
@@ -177,7 +177,7 @@ from __future__ import annotations
 import ast
 import re
 
-from sadpath.engine import body_steps, cache_fallbacks, callee_traps, catching, contained_tasks, expected_outcomes, fallback_retry, guarded_types, idle_fallbacks, library_steps, logcalls, lost_detail, lost_payload, own_raises, quiet_steps, record_gaps, relogged_steps, repeated_handlers, retry_once, shapes, stated_causes, step_builders, step_sources, thin_callees, try_steps, value_reads
+from sadpath.engine import body_steps, cache_fallbacks, callee_traps, catching, contained_tasks, expected_outcomes, fallback_retry, guarded_types, idle_fallbacks, library_steps, logcalls, logging_wrappers, lost_detail, lost_payload, own_raises, quiet_steps, record_gaps, relogged_steps, repeated_handlers, retry_once, shapes, stated_causes, step_builders, step_sources, thin_callees, try_steps, value_reads
 from sadpath.engine.context import ModuleContext
 from sadpath.engine.exemption_comments import handler_explanations
 from sadpath.engine.trapping import traps_its_failures
@@ -256,7 +256,7 @@ class LostTracebackLog(Rule):
             elif log.kind == "logger" and log.level in ("warning", "warn") and "`logger.exception(...)`" in advice:
                 kept = f"`{log.receiver}.opt(exception=True).warning(...)`" if logcalls.uses_loguru(ctx) else "`exc_info=True` on the existing warning"
                 advice = advice.replace("`logger.exception(...)`", f"{kept}, which keeps its level")
-            payload = reason in (lost_payload.TARGET_LOST, lost_payload.STATUS_LOST, lost_payload.PROCESS_LOST)
+            payload = reason in (lost_payload.TARGET_LOST, lost_payload.STATUS_LOST, lost_payload.PROCESS_LOST) or logging_wrappers.WRAPPED in advice
             outcome = own_raises.raised_outcome(node, try_node) if not payload and repeated is None and "with the traceback" in advice else None
             if outcome is not None:
                 advice = own_raises.split_advice(outcome, "`exc_info=True`" if "exc_info=True" in advice else "`logger.exception(...)`")
