@@ -17,6 +17,16 @@ def calls_named(ctx: ModuleContext, name: str) -> list[tuple[ast.Call, list[ast.
     return ctx.memo[key].get(name, [])
 
 
+def direct_calls(ctx: ModuleContext, name: str) -> list[tuple[ast.Call, list[ast.AST]]]:
+    """The module's calls of its own function or method ``name``: ``name(...)``, or ``self.name(...)`` /
+    ``cls.name(...)``, with their ancestors."""
+    return [
+        (call, parents)
+        for call, parents in calls_named(ctx, name)
+        if isinstance(call.func, ast.Name) or (isinstance(call.func.value, ast.Name) and call.func.value.id in ("self", "cls"))
+    ]
+
+
 def _index(tree: ast.Module) -> dict[str, list[tuple[ast.Call, list[ast.AST]]]]:
     index: dict[str, list[tuple[ast.Call, list[ast.AST]]]] = {}
     stack: list[tuple[ast.AST, list[ast.AST]]] = [(tree, [])]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 
-from sadpath.engine.call_index import calls_named
+from sadpath.engine.call_index import direct_calls
 from sadpath.engine.handler_site import Site
 from sadpath.engine.namespace_callers import project_callers
 from sadpath.engine.walker import NESTED_SCOPES
@@ -28,11 +28,7 @@ def first_use(site: Site) -> tuple[str, str] | None:
     if func is None or site.verdict != "return None":
         return None
     method = ctx.enclosing_class() is not None
-    calls = [
-        (call, parents)
-        for call, parents in calls_named(ctx, func.name)
-        if isinstance(call.func, ast.Name) or (isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) and call.func.value.id in ("self", "cls"))
-    ]
+    calls = direct_calls(ctx, func.name)
     elsewhere = project_callers(func.name, ctx, method=method)
     if elsewhere is None:
         return None  # some module could not be read: not every caller is known

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 
 from sadpath.engine import logcalls
-from sadpath.engine.call_index import calls_named
+from sadpath.engine.call_index import direct_calls
 from sadpath.engine.handler_site import Site
 from sadpath.engine.namespace_callers import MAX_CALLERS, project_callers
 from sadpath.engine.walker import NESTED_SCOPES
@@ -24,7 +24,7 @@ def callers_check_the_answer(site: Site) -> bool | None:
         return None
     if -1 in slots and _normal_path_answers_none(func, site):
         return None  # ``return session.get(...)`` answers None for "not there": a test cannot tell it from a failure
-    calls = _calls_of(func, site.ctx)
+    calls = direct_calls(site.ctx, func.name)
     if calls:
         return all(_tested(call, parents, slots) for call, parents in calls)  # the module's own callers decide
     calls = _callers_elsewhere(func, site)
@@ -54,7 +54,7 @@ def disabled_answer_checked(site: Site) -> bool | None:
         return None  # the failure's answer is not the value the ``try`` would have set
     if not any(log.kind == "logger" and log.level in logcalls.ERROR_LEVELS for log in site.path.logs):
         return False  # no line says it failed: a silent "switched off"
-    calls = _calls_of(func, site.ctx)
+    calls = direct_calls(site.ctx, func.name)
     return bool(calls) and all(_tested(call, parents) for call, parents in calls)
 
 
@@ -114,15 +114,6 @@ def _handed_on(call: ast.Call, parents: list[ast.AST]) -> bool:
             continue
         return isinstance(parent, ast.Return) and parent.value is node
     return False
-
-
-def _calls_of(func: ast.AST, ctx) -> list[tuple[ast.Call, list[ast.AST]]]:
-    """Calls of ``func`` by name (a module function) or through ``self``/``cls`` (a method), with their ancestors."""
-    return [
-        (call, parents)
-        for call, parents in calls_named(ctx, func.name)
-        if isinstance(call.func, ast.Name) or (isinstance(call.func.value, ast.Name) and call.func.value.id in ("self", "cls"))
-    ]
 
 
 def _tested(call: ast.Call, parents: list[ast.AST], slots: set[int] = frozenset({-1})) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import re
 
+from sadpath.engine.context import ModuleContext
 from sadpath.engine.handler_site import Site
 from sadpath.engine.outcome import Path
 from sadpath.engine.walker import body_nodes
@@ -25,14 +26,15 @@ __all__ = ["unfiltered", "story"]
 _CONTROL = re.compile(r"permission|authori[sz]|redact|saniti[sz]|scrub|censor|sensitive|access_?control|(^|_)acl(_|$)|rbac|privacy|entitlement", re.IGNORECASE)
 
 
-def unfiltered(path: Path, try_node: ast.Try | None, func: ast.AST | None, tree: ast.Module | None = None) -> bool:
-    """The path returns the unchecked input of a security control the ``try`` runs and whose result it returns."""
-    return _control(path, try_node, func, tree) is not None
+def unfiltered(path: Path, try_node: ast.Try | None, func: ast.AST | None, ctx: ModuleContext) -> bool:
+    """The path returns the unchecked input of a security control the ``try`` runs and whose result it returns
+    (``ctx`` is at the handler)."""
+    return _control(path, try_node, func, ctx) is not None
 
 
 def story(site: Site) -> tuple[str, str] | None:
     """SAD101's consequence and advice for a control that fails open; None for any other handler."""
-    control = _control(site.path, site.try_node, site.func, site.ctx.tree)
+    control = _control(site.path, site.try_node, site.func, site.ctx)
     if control is None:
         return None
     given = site.verdict[len("return "):]
@@ -43,7 +45,7 @@ def story(site: Site) -> tuple[str, str] | None:
     )
 
 
-def _control(path: Path, try_node: ast.Try | None, func: ast.AST | None, tree: ast.Module | None) -> str | None:
+def _control(path: Path, try_node: ast.Try | None, func: ast.AST | None, ctx: ModuleContext) -> str | None:
     if try_node is None or func is None or path.end != "return" or path.acted or not isinstance(path.value, ast.Name):
         return None
     given = path.value.id
@@ -56,7 +58,7 @@ def _control(path: Path, try_node: ast.Try | None, func: ast.AST | None, tree: a
         if not (id(node) in returned["calls"] or _assigned_to(node, try_node) & returned["names"]):
             continue
         callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-        if _CONTROL.search(" ".join([callee, getattr(func, "name", ""), _owner_name(func, tree)])):
+        if _CONTROL.search(" ".join([callee, getattr(func, "name", ""), _owner_name(func, ctx)])):
             return ast.unparse(node.func)
     return None
 
@@ -84,11 +86,7 @@ def _assigned_to(call: ast.Call, try_node: ast.Try) -> set[str]:
     return set()
 
 
-def _owner_name(func: ast.AST, tree: ast.Module | None) -> str:
-    """The name of the class whose body holds ``func`` ('' for a module function)."""
-    if tree is None:
-        return ""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef) and any(item is func for item in node.body):
-            return node.name
-    return ""
+def _owner_name(func: ast.AST, ctx: ModuleContext) -> str:
+    """The name of the class whose body holds ``func`` ('' for a module function or a nested one)."""
+    owner = ctx.enclosing_class()
+    return owner.name if owner is not None and any(item is func for item in owner.body) else ""

@@ -108,7 +108,7 @@ def _judge(handler: ast.ExceptHandler, ctx: ModuleContext) -> Judgement:
         after = verdict if verdict in ("answers success", "acknowledges") else _after_success(path, func, try_node, boundary, ctx)
         site = Site(handler, ctx, caught, func, try_node, boundary, path, verdict, after, paths)
         exemption = None
-        for exempt in () if fail_open.unfiltered(path, try_node, func, ctx.tree) else EXEMPTIONS:  # no comment or doc makes it safe
+        for exempt in () if fail_open.unfiltered(path, try_node, func, ctx) else EXEMPTIONS:  # no comment or doc makes it safe
             applies = exempt(site)
             if applies:
                 exemption = exempt.__name__
@@ -163,7 +163,7 @@ def _meaningful(caught: Caught, ctx: ModuleContext) -> bool:
 def _swallowing(path: Path, caught: Caught, func, try_node, boundary, ctx: ModuleContext, meaningful_only: bool) -> str | None:
     """How ``path`` carries on as if the work had succeeded, or None when it handles the error."""
     verdict = path.verdict()
-    if verdict is None and fail_open.unfiltered(path, try_node, func, ctx.tree):
+    if verdict is None and fail_open.unfiltered(path, try_node, func, ctx):
         verdict = f"return {ast.unparse(path.value)}"  # the unchecked input of a security control: it fails open
     if verdict is None:
         return None

@@ -397,7 +397,8 @@ def _versions_note(timeout, ctx: ModuleContext) -> str | None:
     if timeout.finite_from is None:
         return ""
     distribution, major = timeout.finite_from
-    floor = declared_floor(Path(ctx.source.path), distribution) if ctx.source.path else None
+    # read once per module: the project's requirement files do not change between its clients
+    floor = ctx.fact(f"declared-floor:{distribution}", lambda: declared_floor(Path(ctx.source.path), distribution) if ctx.source.path else None)
     if floor is not None and floor >= major:
         return None
     return f" (on {distribution} before {major}.0; from {major}.0 its default is finite)"
